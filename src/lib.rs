@@ -1,0 +1,33 @@
+//! # segment-backfill
+//!
+//! Import historical data (CSV, TSV, NDJSON, JSON arrays, gzipped or not) into
+//! Segment's HTTP Import API without losing, duplicating or re-dating anything.
+//!
+//! The core is pure: bytes in, messages and batches out, time passed in as an
+//! argument. The browser app, the JS package and the CLI are thin layers over it.
+//!
+//! ```text
+//! bytes ─▶ source (gunzip, decode, sniff, parse) ─▶ mapping ─▶ message + validate
+//!       ─▶ batch (≤ 475 KB, ≤ 2,500 msgs, deterministic messageIds) ─▶ deliver (sans-IO)
+//! ```
+//!
+//! Every row ends in exactly one place: delivered, rejected with a reason, or
+//! named as undelivered in the final report.
+
+pub mod batch;
+pub mod deliver;
+pub mod mapping;
+pub mod message;
+pub mod pipeline;
+pub mod report;
+pub mod source;
+pub mod time;
+pub mod validate;
+
+#[cfg(feature = "cli")]
+pub mod cli;
+
+/// The library name and version sent in every batch's `context.library`.
+pub const LIBRARY_NAME: &str = "segment-backfill";
+/// See [`LIBRARY_NAME`].
+pub const LIBRARY_VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -1,0 +1,154 @@
+//! Reading input: bytes in chunks of any size → records.
+//!
+//! The chain is gunzip → decode to UTF-8 → split into records (CSV via csv-core,
+//! or one JSON value per NDJSON line / JSON-array element). Each stage is a push
+//! stage: it takes whatever bytes it is given, keeps only the unfinished tail,
+//! and hands out complete records, so memory does not grow with the file and a
+//! record split across chunks reads exactly as if it came whole.
+//!
+//! [`sniff`] looks at the first bytes of a file and guesses the settings;
+//! every guess can be overridden through [`SourceOptions`].
+
+use serde::{Deserialize, Serialize};
+
+/// The shape of the records in a file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Format {
+    /// Delimited text (CSV, TSV, ...).
+    Csv,
+    /// One JSON object per line.
+    Ndjson,
+    /// One JSON array of objects.
+    Json,
+}
+
+/// Text encodings we read; everything is turned into UTF-8.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Encoding {
+    Utf8,
+    Utf16le,
+    Utf16be,
+    Windows1252,
+}
+
+/// Compression of the file as a whole.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Compression {
+    None,
+    Gzip,
+}
+
+/// Settings a user may force instead of letting [`sniff`] guess.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct SourceOptions {
+    pub format: Option<Format>,
+    pub encoding: Option<Encoding>,
+    pub compression: Option<Compression>,
+    /// The CSV field delimiter, one ASCII byte.
+    pub delimiter: Option<u8>,
+    /// Whether the first CSV record is a header row.
+    pub has_header: Option<bool>,
+}
+
+/// The settings a file is read with: sniffed, then overridden.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Settings {
+    pub format: Format,
+    pub encoding: Encoding,
+    pub compression: Compression,
+    /// Whether the (decompressed) text starts with a byte-order mark.
+    pub bom: bool,
+    pub delimiter: u8,
+    pub has_header: bool,
+}
+
+/// A failure that stops reading (a corrupt gzip stream, an unreadable sample).
+/// Problems with single rows are not errors: they become rejected rows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceError {
+    /// The record (row) being read when it happened, when known.
+    pub row: Option<u64>,
+    pub message: String,
+}
+
+impl std::fmt::Display for SourceError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.row {
+            Some(row) => write!(f, "row {row}: {}", self.message),
+            None => f.write_str(&self.message),
+        }
+    }
+}
+
+impl std::error::Error for SourceError {}
+
+/// The fields of one CSV record, as UTF-8 (not yet validated) byte slices.
+#[derive(Debug, Clone, Copy)]
+pub struct Fields<'a> {
+    data: &'a [u8],
+    ends: &'a [usize],
+}
+
+impl<'a> Fields<'a> {
+    /// `data` holds the fields back to back; `ends[i]` is where field `i` ends.
+    pub fn new(data: &'a [u8], ends: &'a [usize]) -> Fields<'a> {
+        Fields { data, ends }
+    }
+
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+
+    pub fn get(&self, i: usize) -> Option<&'a [u8]> {
+        let end = *self.ends.get(i)?;
+        let start = if i == 0 { 0 } else { self.ends[i - 1] };
+        self.data.get(start..end)
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &'a [u8]> + '_ {
+        (0..self.len()).filter_map(move |i| self.get(i))
+    }
+}
+
+/// What one record holds.
+#[derive(Debug, Clone, Copy)]
+pub enum RecordData<'a> {
+    /// The fields of a CSV record.
+    Csv(Fields<'a>),
+    /// The bytes of one JSON value (an NDJSON line or a JSON-array element),
+    /// trimmed of surrounding white space, not yet parsed.
+    Json(&'a [u8]),
+}
+
+/// One record, with where it came from.
+#[derive(Debug, Clone, Copy)]
+pub struct Record<'a> {
+    /// Record number in the file, from 1; a CSV header is row 1, so the first
+    /// data row of a CSV with a header is row 2. Blank lines are not records.
+    pub row: u64,
+    /// The line (from 1) on which the record starts.
+    pub line: u64,
+    /// The byte offset, in the decompressed and decoded text, where the record
+    /// starts.
+    pub offset: u64,
+    pub data: RecordData<'a>,
+}
+
+/// Where a [`RecordReader`] hands its output.
+pub trait RecordSink {
+    /// The header names, once, before the first record (CSV with a header
+    /// row only). Blank names become `column_N` and repeated names get a `_2`,
+    /// `_3`... suffix, so every name is unique and visible.
+    fn header(&mut self, names: &[String]);
+    /// One record.
+    fn record(&mut self, record: Record<'_>);
+}
