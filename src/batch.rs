@@ -111,7 +111,10 @@ impl Batch {
             return None;
         }
         let mid = self.spans.len() / 2;
-        Some((self.subset(&self.spans[..mid]), self.subset(&self.spans[mid..])))
+        Some((
+            self.subset(&self.spans[..mid]),
+            self.subset(&self.spans[mid..]),
+        ))
     }
 
     fn subset(&self, spans: &[MessageSpan]) -> Batch {
@@ -126,11 +129,20 @@ impl Batch {
             }
             let start = body.len();
             body.extend_from_slice(&self.body[s.start as usize..s.end as usize]);
-            out.push(MessageSpan { row: s.row, start: start as u32, end: body.len() as u32 });
+            out.push(MessageSpan {
+                row: s.row,
+                start: start as u32,
+                end: body.len() as u32,
+            });
         }
         let tail_start = body.len();
         body.extend_from_slice(tail);
-        Batch { seq: self.seq, body, spans: out, tail_start }
+        Batch {
+            seq: self.seq,
+            body,
+            spans: out,
+            tail_start,
+        }
     }
 }
 
@@ -206,7 +218,11 @@ impl Batcher {
         }
         let start = self.body.len();
         self.body.extend_from_slice(message);
-        self.spans.push(MessageSpan { row, start: start as u32, end: self.body.len() as u32 });
+        self.spans.push(MessageSpan {
+            row,
+            start: start as u32,
+            end: self.body.len() as u32,
+        });
     }
 
     /// Closes the batch being filled, if it has any message.
@@ -218,7 +234,12 @@ impl Batcher {
         let mut body = std::mem::take(&mut self.body);
         body.extend_from_slice(&self.tail);
         let spans = std::mem::take(&mut self.spans);
-        self.ready.push_back(Batch { seq: self.next_seq, body, spans, tail_start });
+        self.ready.push_back(Batch {
+            seq: self.next_seq,
+            body,
+            spans,
+            tail_start,
+        });
         self.next_seq += 1;
     }
 
@@ -272,8 +293,11 @@ mod tests {
     use serde_json::Value;
 
     fn msg(i: usize, pad: usize) -> Vec<u8> {
-        format!(r#"{{"type":"track","userId":"u{i}","event":"E","properties":{{"p":"{}"}}}}"#, "x".repeat(pad))
-            .into_bytes()
+        format!(
+            r#"{{"type":"track","userId":"u{i}","event":"E","properties":{{"p":"{}"}}}}"#,
+            "x".repeat(pad)
+        )
+        .into_bytes()
     }
 
     fn parse(b: &Batch) -> Value {
@@ -285,7 +309,10 @@ mod tests {
         let mut integrations = serde_json::Map::new();
         integrations.insert("All".into(), Value::Bool(false));
         integrations.insert("Vero".into(), Value::Bool(true));
-        let mut b = Batcher::new(BatchOptions { integrations: Some(integrations), ..Default::default() });
+        let mut b = Batcher::new(BatchOptions {
+            integrations: Some(integrations),
+            ..Default::default()
+        });
         b.push(2, &msg(1, 0));
         b.push(3, &msg(2, 0));
         b.flush();
@@ -294,7 +321,10 @@ mod tests {
         let v = parse(&batch);
         assert_eq!(v["batch"].as_array().map(Vec::len), Some(2));
         assert_eq!(v["sentAt"], "2026-01-01T00:00:00.123Z");
-        assert_eq!(v["integrations"], serde_json::json!({"All": false, "Vero": true}));
+        assert_eq!(
+            v["integrations"],
+            serde_json::json!({"All": false, "Vero": true})
+        );
         assert_eq!(v["context"]["library"]["name"], "segment-backfill");
         assert_eq!(batch.rows().collect::<Vec<_>>(), vec![2, 3]);
         assert!(v.get("writeKey").is_none());
@@ -309,7 +339,11 @@ mod tests {
         b.flush();
         let mut total = 0;
         while let Some(batch) = b.pop() {
-            assert!(batch.body().len() <= DEFAULT_MAX_BODY_BYTES, "{}", batch.body().len());
+            assert!(
+                batch.body().len() <= DEFAULT_MAX_BODY_BYTES,
+                "{}",
+                batch.body().len()
+            );
             assert!(batch.len() <= MAX_BATCH_MESSAGES);
             total += parse(&batch)["batch"].as_array().map(Vec::len).unwrap_or(0);
         }
@@ -326,7 +360,10 @@ mod tests {
 
     #[test]
     fn split_keeps_tail_and_rows() {
-        let mut b = Batcher::new(BatchOptions { write_key: Some("k\"ey".into()), ..Default::default() });
+        let mut b = Batcher::new(BatchOptions {
+            write_key: Some("k\"ey".into()),
+            ..Default::default()
+        });
         for i in 0..5 {
             b.push(10 + i, &msg(i as usize, 3));
         }

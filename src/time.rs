@@ -8,7 +8,12 @@ pub fn format_iso_millis(ms: i64) -> [u8; 24] {
     let in_day = ms.rem_euclid(86_400_000);
     let (mut y, m, d) = civil_from_days(days);
     y = y.clamp(0, 9999);
-    let (h, min, s, milli) = (in_day / 3_600_000, in_day / 60_000 % 60, in_day / 1000 % 60, in_day % 1000);
+    let (h, min, s, milli) = (
+        in_day / 3_600_000,
+        in_day / 60_000 % 60,
+        in_day / 1000 % 60,
+        in_day % 1000,
+    );
     let mut out = *b"0000-00-00T00:00:00.000Z";
     let put = |out: &mut [u8; 24], at: usize, v: i64, width: usize| {
         let mut v = v;
