@@ -11,6 +11,20 @@
 
 use serde::{Deserialize, Serialize};
 
+pub mod csv;
+pub mod decode;
+pub mod gzip;
+pub mod json;
+mod owned;
+mod reader;
+
+pub use self::csv::CsvParser;
+pub use decode::Decoder;
+pub use gzip::Gunzip;
+pub use json::{JsonArraySplitter, NdjsonSplitter};
+pub use owned::{OwnedData, OwnedRecord, RecordBuffer};
+pub use reader::RecordReader;
+
 /// The shape of the records in a file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
