@@ -172,6 +172,7 @@ impl CsvParser {
         let mut crlf = 0;
         if cr > 0 || self.prev_cr {
             crlf = bytes.windows(2).filter(|w| w == b"\r\n").count() as u64;
+            // `bytes` is not empty: it has a last byte.
             crlf += u64::from(self.prev_cr && bytes[0] == b'\n');
         }
         self.line += lf + cr - crlf;

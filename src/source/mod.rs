@@ -14,16 +14,20 @@ use serde::{Deserialize, Serialize};
 pub mod csv;
 pub mod decode;
 pub mod gzip;
+mod inspect;
 pub mod json;
 mod owned;
 mod reader;
+mod sniff;
 
 pub use self::csv::CsvParser;
 pub use decode::Decoder;
 pub use gzip::Gunzip;
+pub use inspect::{inspect, Inspection};
 pub use json::{JsonArraySplitter, NdjsonSplitter};
 pub use owned::{OwnedData, OwnedRecord, RecordBuffer};
 pub use reader::RecordReader;
+pub use sniff::sniff;
 
 /// The shape of the records in a file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
