@@ -1,1 +1,243 @@
-//! (in progress)
+//! A local Segment-compatible receiver: real HTTP on loopback.
+//!
+//! It lets people try the tool without a Segment account and gives every
+//! end-to-end test (CLI sends, browser sends) a target that behaves like
+//! `api.segment.io`: the same routes, the same limits and answers, the same
+//! silent drops after a 200, plus CORS for browsers and optional fault
+//! injection (429, 500, 503, dropped connections, slow answers) to exercise
+//! retries.
+//!
+//! Layout, one job per file:
+//! - [`server`]: accept loop, a task per connection, graceful shutdown.
+//! - [`routes`]: routing and the request flow of an ingest call.
+//! - [`auth`] and [`cors`]: write-key checks and browser headers.
+//! - [`body`] and [`ingest`]: reading the body within limits, then the
+//!   Segment validation rules.
+//! - [`faults`]: seeded fault injection.
+//! - [`store`]: statistics and the NDJSON out file.
+//!
+//! Test aid: [`ReceiverConfig::poison_marker`] makes any batch containing a
+//! given string answer 400, the way Segment rejects a batch with a bad
+//! message, so tests can reach the "rejected by the API" path on demand.
+
+mod auth;
+mod body;
+mod cors;
+mod faults;
+mod ingest;
+mod routes;
+mod server;
+mod store;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
+
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+pub use store::ReceiverStats;
+
+/// How the receiver behaves. Build it with `..Default::default()` so new
+/// fields do not break callers.
+#[derive(Clone, Debug)]
+pub struct ReceiverConfig {
+    /// `Some`: require this write key (401 otherwise, as RudderStack does).
+    /// `None`: accept any key or none, as Segment does.
+    pub write_key: Option<String>,
+    /// NDJSON file receiving every accepted message, one JSON object a line,
+    /// as received. Created (or truncated) at start so it matches this run's
+    /// statistics.
+    pub out: Option<PathBuf>,
+    /// Probability, 0.0..=1.0, that an ingest request gets an injected fault.
+    pub fail_rate: f64,
+    /// Seed of the fault PRNG: the same seed and request order give the same
+    /// faults.
+    pub seed: u64,
+    /// Largest accepted request body, after gzip decoding (Segment: 500 KB).
+    pub max_body_bytes: usize,
+    /// Largest accepted message, as serialized JSON (Segment: 32 KB).
+    pub max_message_bytes: usize,
+    /// Test aid: a batch with a message whose JSON contains this string is
+    /// answered 400 as a whole and nothing of it is recorded, like Segment
+    /// rejecting a batch because of one bad message.
+    pub poison_marker: Option<String>,
+}
+
+impl Default for ReceiverConfig {
+    fn default() -> Self {
+        ReceiverConfig {
+            write_key: None,
+            out: None,
+            fail_rate: 0.0,
+            seed: 0,
+            max_body_bytes: crate::batch::SEGMENT_MAX_BODY_BYTES,
+            max_message_bytes: crate::batch::MAX_MESSAGE_BYTES,
+            poison_marker: None,
+        }
+    }
+}
+
+/// A running receiver. Dropping it asks the server to stop (without waiting);
+/// call [`Receiver::shutdown`] to wait and flush the out file.
+pub struct Receiver {
+    addr: SocketAddr,
+    shared: Arc<server::Shared>,
+    stop: watch::Sender<bool>,
+    task: Option<JoinHandle<()>>,
+}
+
+impl Receiver {
+    /// Binds and starts serving in the background on the current tokio
+    /// runtime; returns once listening (connections made after this returns
+    /// are accepted).
+    pub async fn start(addr: SocketAddr, config: ReceiverConfig) -> std::io::Result<Receiver> {
+        let listener = tokio::net::TcpListener::bind(addr).await?;
+        let addr = listener.local_addr()?;
+        let store = store::Store::open(config.out.as_deref())?;
+        let faults = faults::Faults::new(config.fail_rate, config.seed);
+        let shared = Arc::new(server::Shared {
+            config,
+            store,
+            faults,
+        });
+        let (stop, stopped) = watch::channel(false);
+        let task = tokio::spawn(server::serve(listener, Arc::clone(&shared), stopped));
+        Ok(Receiver {
+            addr,
+            shared,
+            stop,
+            task: Some(task),
+        })
+    }
+
+    /// The address actually bound (useful after binding port 0).
+    pub fn local_addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// A snapshot of the statistics so far.
+    pub fn stats(&self) -> ReceiverStats {
+        self.shared.store.snapshot()
+    }
+
+    /// Stops accepting, lets in-flight requests finish (for a few seconds at
+    /// most) and flushes the out file.
+    pub async fn shutdown(mut self) {
+        self.stop.send_replace(true);
+        if let Some(task) = self.task.take() {
+            // A join error means the server task panicked or was cancelled;
+            // either way there is nothing left to wait for.
+            let _ = task.await;
+        }
+        if let Err(e) = self.shared.store.flush() {
+            eprintln!("receiver: could not flush the out file: {e}");
+        }
+    }
+}
+
+impl Drop for Receiver {
+    fn drop(&mut self) {
+        // Without this a forgotten receiver would serve until the runtime ends.
+        self.stop.send_replace(true);
+    }
+}
+
+/// How often [`run`] prints a summary line when something happened.
+const SUMMARY_EVERY: Duration = Duration::from_secs(5);
+
+/// Blocking entry point for the CLI: builds a tokio runtime, serves until
+/// Ctrl-C, prints a summary line to stderr every few seconds when requests
+/// arrived, and the final statistics at the end.
+pub fn run(addr: SocketAddr, config: ReceiverConfig) -> Result<(), String> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the async runtime: {e}"))?;
+    runtime.block_on(async move {
+        let banner = describe(&config);
+        let receiver = Receiver::start(addr, config)
+            .await
+            .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
+        eprintln!(
+            "segment-backfill receiver listening on http://{} ({banner}); POST /v1/batch, GET /stats; Ctrl-C to stop",
+            receiver.local_addr()
+        );
+        let mut tick = tokio::time::interval(SUMMARY_EVERY);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut last_requests = 0;
+        let outcome = loop {
+            tokio::select! {
+                signal = tokio::signal::ctrl_c() => {
+                    break signal.map_err(|e| format!("cannot wait for Ctrl-C: {e}"));
+                }
+                _ = tick.tick() => {
+                    let stats = receiver.stats();
+                    if stats.requests != last_requests {
+                        last_requests = stats.requests;
+                        eprintln!("receiver: {}", summary(&stats));
+                    }
+                }
+            }
+        };
+        // Keep a handle on the statistics: shutdown consumes the receiver,
+        // and the final numbers must include requests finished during it.
+        let shared = Arc::clone(&receiver.shared);
+        receiver.shutdown().await;
+        let stats = shared.store.snapshot();
+        eprintln!("receiver stopped: {}", summary(&stats));
+        if let Ok(json) = serde_json::to_string(&stats) {
+            eprintln!("{json}");
+        }
+        outcome
+    })
+}
+
+/// What the banner says about the configuration; never the key itself.
+fn describe(config: &ReceiverConfig) -> String {
+    let mut parts = vec![if config.write_key.is_some() {
+        "write key required".to_string()
+    } else {
+        "any write key".to_string()
+    }];
+    if let Some(out) = &config.out {
+        parts.push(format!("writing {}", out.display()));
+    }
+    if config.fail_rate > 0.0 {
+        parts.push(format!(
+            "fault rate {} seed {}",
+            config.fail_rate, config.seed
+        ));
+    }
+    if config.poison_marker.is_some() {
+        parts.push("poison marker set".to_string());
+    }
+    parts.join(", ")
+}
+
+/// One line of statistics for humans.
+fn summary(stats: &ReceiverStats) -> String {
+    let statuses: Vec<String> = stats
+        .by_status
+        .iter()
+        .map(|(status, n)| format!("{status}: {n}"))
+        .collect();
+    format!(
+        "{} requests ({}), {} messages ({} unique ids, {} duplicates), {} dropped, {} faults injected",
+        stats.requests,
+        statuses.join(", "),
+        stats.messages,
+        stats.unique_message_ids,
+        stats.duplicates,
+        stats.dropped,
+        stats.faults_injected
+    )
+}
+
+/// Locks a mutex even if a thread panicked while holding it: the data here
+/// (counters, a PRNG, a buffered file) stays usable after such a panic, and
+/// one bad request must not take the whole receiver down.
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
