@@ -1,1 +1,558 @@
-//! (in progress)
+//! The import pipeline: bytes in, batches and rejected rows out.
+//!
+//! ```text
+//! push(chunk) ─▶ RecordReader ─▶ (per record) MessageBuilder | Passthrough ─▶ Batcher
+//!                                         └─▶ rejected rows, summary
+//! ```
+//!
+//! [`Importer`] owns no I/O: the CLI feeds it from a file, the browser worker
+//! from `Blob` slices, the tests from memory. Drain [`Importer::pop_batch`] and
+//! [`Importer::pop_reject`] after each push and memory stays flat whatever the
+//! file size. Every row read ends as exactly one message or one rejected row:
+//! `rows == valid + rejected`, always.
+
+use std::collections::{BTreeMap, HashMap, VecDeque};
+
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::batch::{Batch, BatchOptions, Batcher};
+use crate::mapping::{Mapping, MappingError};
+use crate::message::passthrough::Passthrough;
+use crate::message::{Built, MessageBuilder, Row};
+use crate::source::{Format, Record, RecordData, RecordReader, RecordSink, Settings, SourceError};
+use crate::time::{days_since_epoch, format_iso_millis};
+use crate::validate::{Code, Issue};
+
+/// Examples kept per finding code in the summary.
+const EXAMPLES_PER_CODE: usize = 5;
+/// Distinct event names counted before the rest are lumped together.
+const MAX_EVENT_NAMES: usize = 10_000;
+/// Distinct days kept for the per-day chart (over 130 years).
+const MAX_DAYS: usize = 50_000;
+
+/// What stops an import (problems with single rows never do).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ImportError {
+    /// The bytes cannot be read any further (corrupt gzip, broken JSON array).
+    Source(SourceError),
+    /// The mapping does not fit the file (a column it names is missing...).
+    Mapping(MappingError),
+    /// `push` or `finish` after `finish`.
+    Finished,
+}
+
+impl std::fmt::Display for ImportError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ImportError::Source(e) => write!(f, "{e}"),
+            ImportError::Mapping(e) => write!(f, "{e}"),
+            ImportError::Finished => f.write_str("the import is already finished"),
+        }
+    }
+}
+
+impl std::error::Error for ImportError {}
+
+/// Options for one import.
+#[derive(Debug, Clone, Default)]
+pub struct ImportOptions {
+    pub batch: BatchOptions,
+    /// The time of the run, ms since the epoch (for "in the future" warnings).
+    pub now_ms: i64,
+    /// Keep the cells of rejected rows for the rejects CSV (on by default in
+    /// the CLI and the app; off saves memory when only counts are wanted).
+    pub keep_reject_cells: bool,
+}
+
+/// A row that will not be sent, with every reason.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RejectedRow {
+    pub row: u64,
+    pub line: u64,
+    /// The findings; at least one is an error.
+    pub issues: Vec<Issue>,
+    /// The original cells (a JSON record is one cell holding its text).
+    pub cells: Vec<String>,
+}
+
+impl RejectedRow {
+    /// The first error's code.
+    pub fn code(&self) -> Option<Code> {
+        self.issues
+            .iter()
+            .find(|i| !i.code.is_warning())
+            .map(|i| i.code)
+    }
+
+    /// All errors as one sentence: `created_at: "nope" is not ... ; ...`.
+    pub fn reason(&self) -> String {
+        self.issues
+            .iter()
+            .filter(|i| !i.code.is_warning())
+            .map(|i| match &i.column {
+                Some(c) if !i.message.starts_with(c.as_str()) => format!("{c}: {}", i.message),
+                _ => i.message.clone(),
+            })
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+}
+
+/// One finding code: how often, and a few examples.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CodeTally {
+    pub warning: bool,
+    pub count: u64,
+    pub examples: Vec<Issue>,
+}
+
+/// Everything known about the input so far.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Summary {
+    /// Rows read (records, not counting a CSV header).
+    pub rows: u64,
+    /// Rows that became a message.
+    pub valid: u64,
+    /// Rows that will not be sent.
+    pub rejected: u64,
+    /// Valid rows with at least one warning.
+    pub with_warnings: u64,
+    /// Valid rows that a resumed run skips because they were delivered before.
+    pub previously_delivered: u64,
+    /// Findings by code.
+    pub by_code: BTreeMap<Code, CodeTally>,
+    pub first_timestamp: Option<String>,
+    pub last_timestamp: Option<String>,
+    /// Valid messages that carry no timestamp (Segment dates them on arrival).
+    pub without_timestamp: u64,
+    /// Messages per UTC day, `YYYY-MM-DD` → count.
+    pub events_per_day: BTreeMap<String, u64>,
+    /// The most frequent event names, most frequent first (at most 20).
+    pub top_events: Vec<(String, u64)>,
+    /// Messages per call type.
+    pub types: BTreeMap<String, u64>,
+    pub batches: u64,
+    pub messages: u64,
+    /// Bytes of batch bodies made.
+    pub bytes: u64,
+    /// Raw input bytes read.
+    pub bytes_read: u64,
+    pub headers: Vec<String>,
+    /// Mapping-level warnings (no timestamp mapped, a column shadowed).
+    pub notes: Vec<String>,
+}
+
+/// The streaming importer.
+pub struct Importer {
+    reader: RecordReader,
+    stage: Stage,
+    finished: bool,
+}
+
+impl std::fmt::Debug for Importer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Importer")
+            .field("finished", &self.finished)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Importer {
+    /// A new import of a file read with `settings`. `mapping` may be `None`
+    /// only for NDJSON/JSON input, whose records are messages already.
+    pub fn new(
+        mapping: Option<Mapping>,
+        settings: &Settings,
+        options: ImportOptions,
+    ) -> Result<Importer, ImportError> {
+        if let Some(m) = &mapping {
+            m.check().map_err(ImportError::Mapping)?;
+        }
+        let json = settings.format != Format::Csv;
+        if !json && mapping.as_ref().is_some_and(|m| m.rules.is_empty()) {
+            return Err(ImportError::Mapping(MappingError(
+                "the mapping has no rules: a CSV file needs at least userId or anonymousId mapped"
+                    .into(),
+            )));
+        }
+        let mut notes = Vec::new();
+        let engine = match (&mapping, json) {
+            (None, false) => {
+                return Err(ImportError::Mapping(MappingError(
+                    "a CSV file needs a mapping (segment-backfill inspect FILE suggests one)"
+                        .into(),
+                )))
+            }
+            (None, true) => Engine::Passthrough(Passthrough::new(false, options.now_ms)),
+            (Some(m), true) if m.rules.is_empty() => {
+                // Only `replay`/`integrations` given: the records are messages.
+                Engine::Passthrough(Passthrough::new(m.replay, options.now_ms))
+            }
+            (Some(m), true) => {
+                let b =
+                    MessageBuilder::for_json(m, options.now_ms).map_err(ImportError::Mapping)?;
+                notes.extend(b.notes().iter().cloned());
+                Engine::Mapped(b)
+            }
+            (Some(_), false) => Engine::Pending,
+        };
+        let mut batch = options.batch.clone();
+        if let Some(integrations) = mapping.as_ref().and_then(|m| m.integrations.clone()) {
+            batch.integrations.get_or_insert(integrations);
+        }
+        Ok(Importer {
+            reader: RecordReader::new(settings),
+            stage: Stage {
+                mapping,
+                engine,
+                batcher: Batcher::new(batch),
+                now_ms: options.now_ms,
+                keep_cells: options.keep_reject_cells,
+                summary: Summary {
+                    notes,
+                    ..Summary::default()
+                },
+                events: HashMap::new(),
+                days: BTreeMap::new(),
+                rejects: VecDeque::new(),
+                out: Vec::with_capacity(4096),
+                issues: Vec::new(),
+                fatal: None,
+                done: None,
+            },
+            finished: false,
+        })
+    }
+
+    /// Rows for which `done(row)` is true are read and checked but not
+    /// batched: they were delivered by an earlier run (resume).
+    pub fn skip_rows(&mut self, done: Box<dyn Fn(u64) -> bool>) {
+        self.stage.done = Some(done);
+    }
+
+    /// Feeds the next bytes of the file (any size).
+    pub fn push(&mut self, chunk: &[u8]) -> Result<(), ImportError> {
+        if self.finished {
+            return Err(ImportError::Finished);
+        }
+        self.reader
+            .push(chunk, &mut self.stage)
+            .map_err(ImportError::Source)?;
+        self.stage.take_fatal()
+    }
+
+    /// Ends the input: the last record and the last batch are closed.
+    pub fn finish(&mut self) -> Result<(), ImportError> {
+        if self.finished {
+            return Err(ImportError::Finished);
+        }
+        self.finished = true;
+        self.reader
+            .finish(&mut self.stage)
+            .map_err(ImportError::Source)?;
+        self.stage.take_fatal()?;
+        self.stage.batcher.flush();
+        Ok(())
+    }
+
+    /// The next finished batch.
+    pub fn pop_batch(&mut self) -> Option<Batch> {
+        let b = self.stage.batcher.pop()?;
+        self.stage.summary.batches += 1;
+        self.stage.summary.messages += b.len() as u64;
+        self.stage.summary.bytes += b.body().len() as u64;
+        Some(b)
+    }
+
+    /// The next rejected row.
+    pub fn pop_reject(&mut self) -> Option<RejectedRow> {
+        self.stage.rejects.pop_front()
+    }
+
+    /// The summary so far (complete after [`Importer::finish`] and draining).
+    pub fn summary(&self) -> Summary {
+        let mut s = self.stage.summary.clone();
+        s.bytes_read = self.reader.bytes_in();
+        s.events_per_day = self
+            .stage
+            .days
+            .iter()
+            .map(|(day, n)| {
+                let iso = format_iso_millis(day * 86_400_000);
+                (String::from_utf8_lossy(&iso[..10]).into_owned(), *n)
+            })
+            .collect();
+        let mut events: Vec<(String, u64)> = self
+            .stage
+            .events
+            .iter()
+            .map(|(k, v)| (k.clone(), *v))
+            .collect();
+        events.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        events.truncate(20);
+        s.top_events = events;
+        s
+    }
+
+    /// Raw bytes pushed so far.
+    pub fn bytes_read(&self) -> u64 {
+        self.reader.bytes_in()
+    }
+
+    /// The column names (CSV) once the header has been read.
+    pub fn headers(&self) -> &[String] {
+        &self.stage.summary.headers
+    }
+}
+
+enum Engine {
+    /// CSV: compiled when the header (or the first row) is known.
+    Pending,
+    Mapped(MessageBuilder),
+    Passthrough(Passthrough),
+}
+
+struct Stage {
+    mapping: Option<Mapping>,
+    engine: Engine,
+    batcher: Batcher,
+    now_ms: i64,
+    keep_cells: bool,
+    summary: Summary,
+    events: HashMap<String, u64>,
+    days: BTreeMap<i64, u64>,
+    rejects: VecDeque<RejectedRow>,
+    out: Vec<u8>,
+    issues: Vec<Issue>,
+    fatal: Option<ImportError>,
+    done: Option<Box<dyn Fn(u64) -> bool>>,
+}
+
+impl Stage {
+    fn take_fatal(&mut self) -> Result<(), ImportError> {
+        match self.fatal.take() {
+            Some(e) => {
+                self.fatal = Some(e.clone());
+                Err(e)
+            }
+            None => Ok(()),
+        }
+    }
+
+    fn compile(&mut self, headers: &[String]) {
+        self.summary.headers = headers.to_vec();
+        if let (Engine::Pending, Some(m)) = (&self.engine, &self.mapping) {
+            match MessageBuilder::for_columns(m, headers, self.now_ms) {
+                Ok(b) => {
+                    self.summary.notes.extend(b.notes().iter().cloned());
+                    self.engine = Engine::Mapped(b);
+                }
+                Err(e) => self.fatal = Some(ImportError::Mapping(e)),
+            }
+        }
+    }
+
+    fn reject(&mut self, record: &Record<'_>, issues: Vec<Issue>) {
+        self.summary.rejected += 1;
+        self.tally(&issues);
+        let cells = if !self.keep_cells {
+            Vec::new()
+        } else {
+            match record.data {
+                RecordData::Csv(fields) => fields
+                    .iter()
+                    .map(|f| String::from_utf8_lossy(f).into_owned())
+                    .collect(),
+                RecordData::Json(bytes) => vec![String::from_utf8_lossy(bytes).into_owned()],
+            }
+        };
+        self.rejects.push_back(RejectedRow {
+            row: record.row,
+            line: record.line,
+            issues,
+            cells,
+        });
+    }
+
+    fn tally(&mut self, issues: &[Issue]) {
+        for i in issues {
+            let t = self.summary.by_code.entry(i.code).or_default();
+            t.warning = i.code.is_warning();
+            t.count += 1;
+            if t.examples.len() < EXAMPLES_PER_CODE {
+                t.examples.push(i.clone());
+            }
+        }
+    }
+
+    fn accept(&mut self, row: u64, built: Built) {
+        self.summary.valid += 1;
+        if !self.issues.is_empty() {
+            self.summary.with_warnings += 1;
+            let issues = std::mem::take(&mut self.issues);
+            self.tally(&issues);
+            self.issues = issues;
+        }
+        *self
+            .summary
+            .types
+            .entry(built.call_type.as_str().to_string())
+            .or_default() += 1;
+        match built.millis {
+            Some(ms) => {
+                let iso = || String::from_utf8_lossy(&format_iso_millis(ms)).into_owned();
+                // ISO strings of equal width compare like the instants.
+                if self
+                    .summary
+                    .first_timestamp
+                    .as_deref()
+                    .is_none_or(|f| iso().as_str() < f)
+                {
+                    self.summary.first_timestamp = Some(iso());
+                }
+                if self
+                    .summary
+                    .last_timestamp
+                    .as_deref()
+                    .is_none_or(|l| iso().as_str() > l)
+                {
+                    self.summary.last_timestamp = Some(iso());
+                }
+                let day = days_since_epoch(ms);
+                if self.days.len() < MAX_DAYS || self.days.contains_key(&day) {
+                    *self.days.entry(day).or_default() += 1;
+                }
+            }
+            None => self.summary.without_timestamp += 1,
+        }
+        if self.done.as_ref().is_some_and(|done| done(row)) {
+            self.summary.previously_delivered += 1;
+        } else {
+            self.batcher.push(row, &self.out);
+        }
+    }
+}
+
+/// Counts an event name without allocating for names seen before.
+fn count_event(events: &mut HashMap<String, u64>, event: Option<&str>) {
+    let Some(e) = event else { return };
+    if let Some(n) = events.get_mut(e) {
+        *n += 1;
+    } else if events.len() < MAX_EVENT_NAMES {
+        events.insert(e.to_string(), 1);
+    }
+}
+
+impl RecordSink for Stage {
+    fn header(&mut self, names: &[String]) {
+        self.compile(names);
+    }
+
+    fn record(&mut self, record: Record<'_>) {
+        if self.fatal.is_some() {
+            return;
+        }
+        if let (Engine::Pending, RecordData::Csv(fields)) = (&self.engine, record.data) {
+            // No header row: columns are named by position.
+            let names: Vec<String> = (1..=fields.len()).map(|i| format!("column_{i}")).collect();
+            self.compile(&names);
+            if self.fatal.is_some() {
+                return;
+            }
+        }
+        self.summary.rows += 1;
+        self.issues.clear();
+        let built = match (&mut self.engine, record.data) {
+            (Engine::Mapped(b), RecordData::Csv(fields)) => {
+                let expected = self.summary.headers.len();
+                if fields.len() != expected {
+                    let issue = Issue {
+                        row: record.row,
+                        column: None,
+                        code: Code::WrongFieldCount,
+                        message: format!(
+                            "the row has {} fields, the header has {expected} (a stray delimiter or quote?)",
+                            fields.len()
+                        ),
+                    };
+                    return self.reject(&record, vec![issue]);
+                }
+                let built = b.build(
+                    record.row,
+                    Row::Csv(fields),
+                    &mut self.out,
+                    &mut self.issues,
+                );
+                if built.is_some() {
+                    count_event(&mut self.events, b.last_event());
+                }
+                built
+            }
+            (engine, RecordData::Json(bytes)) => {
+                let object = match serde_json::from_slice::<Value>(bytes) {
+                    Ok(Value::Object(o)) => o,
+                    Ok(other) => {
+                        let kind = match other {
+                            Value::Array(_) => "an array",
+                            Value::String(_) => "a string",
+                            Value::Number(_) => "a number",
+                            Value::Bool(_) => "a boolean",
+                            _ => "null",
+                        };
+                        let issue = Issue {
+                            row: record.row,
+                            column: None,
+                            code: Code::NotAnObject,
+                            message: format!("the record is {kind}, not a JSON object"),
+                        };
+                        return self.reject(&record, vec![issue]);
+                    }
+                    Err(e) => {
+                        let issue = Issue {
+                            row: record.row,
+                            column: None,
+                            code: Code::InvalidJsonRecord,
+                            message: format!("not valid JSON: {e}"),
+                        };
+                        return self.reject(&record, vec![issue]);
+                    }
+                };
+                let (built, event) = match engine {
+                    Engine::Passthrough(p) => (
+                        p.build(record.row, object, &mut self.out, &mut self.issues),
+                        p.last_event(),
+                    ),
+                    Engine::Mapped(b) => (
+                        b.build(
+                            record.row,
+                            Row::Json(&object),
+                            &mut self.out,
+                            &mut self.issues,
+                        ),
+                        b.last_event(),
+                    ),
+                    Engine::Pending => (None, None),
+                };
+                if built.is_some() {
+                    count_event(&mut self.events, event);
+                }
+                built
+            }
+            _ => None,
+        };
+        match built {
+            Some(built) => self.accept(record.row, built),
+            None => {
+                let issues = std::mem::take(&mut self.issues);
+                self.reject(&record, issues)
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

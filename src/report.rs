@@ -1,1 +1,187 @@
-//! (in progress)
+//! What a run tells the user at the end: the rejected-rows CSV and the
+//! reconciliation (`rows = delivered + rejected + undelivered`).
+
+use serde::Serialize;
+
+use crate::pipeline::RejectedRow;
+
+/// Writes rejected rows as CSV: `row,line,code,reason,<original columns>`.
+///
+/// Cells that a spreadsheet would run as a formula (starting with `=`, `+`,
+/// `-`, `@`, tab or carriage return) get a leading `'`, as OWASP advises for
+/// CSV injection: the rejects file is opened by people, in spreadsheets.
+#[derive(Debug)]
+pub struct RejectsCsv {
+    writer: csv_core::Writer,
+    buf: Vec<u8>,
+}
+
+impl RejectsCsv {
+    /// Starts the file: returns the writer and the header line's bytes.
+    pub fn new(columns: &[String]) -> (RejectsCsv, Vec<u8>) {
+        let mut w = RejectsCsv {
+            writer: csv_core::Writer::new(),
+            buf: Vec::new(),
+        };
+        let mut out = Vec::new();
+        let fixed = ["row", "line", "code", "reason"]
+            .into_iter()
+            .map(str::to_string);
+        let names: Vec<String> = fixed.chain(columns.iter().cloned()).collect();
+        w.line(&names, &mut out);
+        (w, out)
+    }
+
+    /// Appends one rejected row to `out`.
+    pub fn write(&mut self, reject: &RejectedRow, out: &mut Vec<u8>) {
+        let code = reject.code().map(|c| c.as_str()).unwrap_or("");
+        let mut cells = vec![
+            reject.row.to_string(),
+            reject.line.to_string(),
+            code.to_string(),
+            reject.reason(),
+        ];
+        cells.extend(reject.cells.iter().cloned());
+        self.line(&cells, out);
+    }
+
+    fn line(&mut self, cells: &[String], out: &mut Vec<u8>) {
+        for (i, cell) in cells.iter().enumerate() {
+            if i > 0 {
+                self.pump(out, |w, buf| w.delimiter(buf));
+            }
+            let safe = neutralise(cell);
+            let mut input = safe.as_bytes();
+            loop {
+                self.buf.resize(input.len() * 2 + 16, 0);
+                let (res, nin, nout) = self.writer.field(input, &mut self.buf);
+                out.extend_from_slice(&self.buf[..nout]);
+                input = &input[nin..];
+                if res == csv_core::WriteResult::InputEmpty {
+                    break;
+                }
+            }
+        }
+        self.pump(out, |w, buf| w.terminator(buf));
+    }
+
+    fn pump(
+        &mut self,
+        out: &mut Vec<u8>,
+        step: impl Fn(&mut csv_core::Writer, &mut [u8]) -> (csv_core::WriteResult, usize),
+    ) {
+        self.buf.resize(16, 0);
+        let (_, n) = step(&mut self.writer, &mut self.buf);
+        out.extend_from_slice(&self.buf[..n]);
+    }
+}
+
+/// Prefixes a `'` to a cell a spreadsheet would evaluate.
+pub fn neutralise(cell: &str) -> std::borrow::Cow<'_, str> {
+    match cell.as_bytes().first() {
+        Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r') => format!("'{cell}").into(),
+        _ => cell.into(),
+    }
+}
+
+/// Where every row of a run ended.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Reconciliation {
+    /// Rows read from the file.
+    pub rows: u64,
+    /// Acknowledged by the API (in this run or, when resuming, an earlier one).
+    pub delivered: u64,
+    /// Of `delivered`, those acknowledged in an earlier run.
+    pub previously_delivered: u64,
+    /// Not sent: invalid, or refused by the API (400).
+    pub rejected: u64,
+    /// Of `rejected`, those the API refused.
+    pub rejected_by_server: u64,
+    /// Valid rows that were not acknowledged (gave up, cancelled, fatal error).
+    pub undelivered: u64,
+    /// The undelivered rows as inclusive ranges.
+    pub undelivered_rows: Vec<(u64, u64)>,
+    /// Why the rows were undelivered, when they were.
+    pub undelivered_reason: Option<String>,
+}
+
+impl Reconciliation {
+    /// Whether every row is accounted for: `rows = delivered + rejected + undelivered`.
+    pub fn balanced(&self) -> bool {
+        self.rows == self.delivered + self.rejected + self.undelivered
+    }
+}
+
+/// Collapses sorted row numbers into inclusive ranges.
+pub fn row_ranges(rows: impl IntoIterator<Item = u64>) -> Vec<(u64, u64)> {
+    let mut out: Vec<(u64, u64)> = Vec::new();
+    for r in rows {
+        match out.last_mut() {
+            Some((_, end)) if *end + 1 == r => *end = r,
+            _ => out.push((r, r)),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::validate::{Code, Issue};
+
+    #[test]
+    fn rejects_csv_quotes_and_neutralises() {
+        let (mut w, mut out) = RejectsCsv::new(&["name".into(), "amount".into()]);
+        let r = RejectedRow {
+            row: 7,
+            line: 9,
+            issues: vec![Issue {
+                row: 7,
+                column: Some("amount".into()),
+                code: Code::InvalidNumber,
+                message: "amount: \"=1+1\" is not a number".into(),
+            }],
+            cells: vec!["O'Brien, \"Pat\"".into(), "=1+1".into()],
+        };
+        w.write(&r, &mut out);
+        let text = String::from_utf8(out).expect("utf8");
+        assert_eq!(
+            text,
+            "row,line,code,reason,name,amount\n7,9,invalid_number,\"amount: \"\"=1+1\"\" is not a number\",\"O'Brien, \"\"Pat\"\"\",'=1+1\n"
+        );
+        let mut rdr = csv::ReaderBuilder::new().from_reader(text.as_bytes());
+        let rec = rdr.records().next().expect("row").expect("parses");
+        assert_eq!(&rec[4], "O'Brien, \"Pat\"");
+    }
+
+    #[test]
+    fn neutralise_only_formula_starts() {
+        for (i, o) in [
+            ("=SUM(A1)", "'=SUM(A1)"),
+            ("+1", "'+1"),
+            ("-2", "'-2"),
+            ("@x", "'@x"),
+            ("a=b", "a=b"),
+            ("", ""),
+        ] {
+            assert_eq!(neutralise(i), o);
+        }
+    }
+
+    #[test]
+    fn ranges_and_balance() {
+        assert_eq!(
+            row_ranges([2, 3, 4, 8, 10, 11]),
+            vec![(2, 4), (8, 8), (10, 11)]
+        );
+        let r = Reconciliation {
+            rows: 10,
+            delivered: 7,
+            rejected: 2,
+            undelivered: 1,
+            ..Default::default()
+        };
+        assert!(r.balanced());
+    }
+}

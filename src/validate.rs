@@ -108,3 +108,129 @@ pub struct Issue {
     /// A sentence a person can act on.
     pub message: String,
 }
+
+use crate::mapping::CallType;
+
+/// Which of the fields Segment checks at ingest a message has (each a
+/// non-empty string).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Present {
+    pub user_id: bool,
+    pub anonymous_id: bool,
+    pub event: bool,
+    pub group_id: bool,
+    pub previous_id: bool,
+}
+
+/// The rules Segment applies after answering 200: the findings that would make
+/// it drop the message silently. `field` names the message field concerned.
+pub fn required_fields(call_type: CallType, present: Present) -> Vec<(Code, &'static str, String)> {
+    let mut out = Vec::new();
+    match call_type {
+        CallType::Alias => {
+            if !present.previous_id {
+                out.push((
+                    Code::MissingPreviousId,
+                    "previousId",
+                    "an alias call needs a previousId (the old id)".to_string(),
+                ));
+            }
+            if !present.user_id {
+                out.push((
+                    Code::MissingIdentity,
+                    "userId",
+                    "an alias call needs a userId (the new id)".to_string(),
+                ));
+            }
+        }
+        _ => {
+            if !present.user_id && !present.anonymous_id {
+                out.push((
+                    Code::MissingIdentity,
+                    "userId",
+                    "neither userId nor anonymousId is set: Segment drops such messages"
+                        .to_string(),
+                ));
+            }
+        }
+    }
+    if call_type == CallType::Track && !present.event {
+        out.push((
+            Code::MissingEvent,
+            "event",
+            "a track call needs an event name".to_string(),
+        ));
+    }
+    if call_type == CallType::Group && !present.group_id {
+        out.push((
+            Code::MissingGroupId,
+            "groupId",
+            "a group call needs a groupId".to_string(),
+        ));
+    }
+    out
+}
+
+/// Segment's limit on `messageId`, in characters.
+pub const MAX_MESSAGE_ID_CHARS: usize = 100;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn required_by_type() {
+        let none = Present::default();
+        let codes = |t, p| {
+            required_fields(t, p)
+                .into_iter()
+                .map(|(c, _, _)| c)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            codes(CallType::Track, none),
+            vec![Code::MissingIdentity, Code::MissingEvent]
+        );
+        assert_eq!(
+            codes(
+                CallType::Identify,
+                Present {
+                    anonymous_id: true,
+                    ..none
+                }
+            ),
+            vec![]
+        );
+        assert_eq!(
+            codes(
+                CallType::Group,
+                Present {
+                    user_id: true,
+                    ..none
+                }
+            ),
+            vec![Code::MissingGroupId]
+        );
+        assert_eq!(
+            codes(
+                CallType::Alias,
+                Present {
+                    anonymous_id: true,
+                    ..none
+                }
+            ),
+            vec![Code::MissingPreviousId, Code::MissingIdentity]
+        );
+        assert_eq!(
+            codes(
+                CallType::Page,
+                Present {
+                    user_id: true,
+                    ..none
+                }
+            ),
+            vec![]
+        );
+        assert!(Code::TimestampInFuture.is_warning() && !Code::MissingEvent.is_warning());
+    }
+}

@@ -1,0 +1,749 @@
+//! Building one Segment message from one record, as JSON bytes.
+//!
+//! A [`MessageBuilder`] is a mapping compiled against a file's columns: every
+//! rule becomes a leaf of a small tree of JSON objects known in advance, so a
+//! row is written straight into the output buffer with no intermediate
+//! `serde_json::Value` (that keeps the pipeline near the parser's speed).
+//! JSON records without a mapping go through [`passthrough`] instead.
+//!
+//! messageIds are deterministic unless a column is mapped to `messageId`:
+//! `xxh3-128("segment-backfill/v1" ‖ row ‖ message-bytes)`, where
+//! message-bytes is the message as sent minus the messageId itself, written as
+//! a UUID-shaped string (version nibble 8, "custom"). So the same file with the
+//! same mapping gives the same ids on every run, on every platform; a
+//! corrected mapping gives new ids (the corrected events are not dropped as
+//! repeats), and two identical rows at different positions stay two events.
+
+mod convert;
+pub mod passthrough;
+
+pub use convert::{convert, Cell, ConvertError};
+
+use serde_json::{Map, Value};
+
+use crate::batch::MAX_MESSAGE_BYTES;
+use crate::mapping::{CallType, EmptyPolicy, Mapping, MappingError, ValueKind, STRING_FIELDS};
+use crate::source::Fields;
+use crate::time::TimeSpec;
+use crate::validate::{required_fields, Code, Issue, Present, MAX_MESSAGE_ID_CHARS};
+
+/// One input record, ready to be mapped.
+#[derive(Debug, Clone, Copy)]
+pub enum Row<'a> {
+    Csv(Fields<'a>),
+    Json(&'a Map<String, Value>),
+}
+
+/// What the caller learns about a message that was built.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Built {
+    pub call_type: CallType,
+    /// The message's timestamp, when one is mapped and set.
+    pub millis: Option<i64>,
+}
+
+#[derive(Debug, Clone)]
+enum CellSource {
+    Column(usize),
+    JsonPath(Vec<String>),
+    Constant(Value),
+}
+
+#[derive(Debug, Clone)]
+struct Leaf {
+    source: CellSource,
+    /// The column name (or `value`) for issues.
+    label: String,
+    /// The message path, for issues about fields.
+    to: String,
+    kind: ValueKind,
+    empty: EmptyPolicy,
+    time: Option<TimeSpec>,
+}
+
+#[derive(Debug, Clone)]
+struct Node {
+    /// `"name":`, escaped once at compile time.
+    key: Vec<u8>,
+    name: String,
+    kind: NodeKind,
+}
+
+#[derive(Debug, Clone)]
+enum NodeKind {
+    Leaf(usize),
+    Object { children: Vec<Node>, rest: bool },
+}
+
+/// Which leaf feeds each field that Segment checks.
+#[derive(Debug, Clone, Copy, Default)]
+struct Special {
+    user_id: Option<usize>,
+    anonymous_id: Option<usize>,
+    event: Option<usize>,
+    group_id: Option<usize>,
+    previous_id: Option<usize>,
+    message_id: Option<usize>,
+    timestamp: Option<usize>,
+}
+
+/// Columns that no rule names, for `rest`.
+#[derive(Debug, Clone)]
+enum RestPlan {
+    None,
+    /// CSV: (column index, `"header":`).
+    Columns(Vec<(usize, Vec<u8>)>),
+    /// JSON: every top-level key except these.
+    JsonExcept(Vec<String>),
+}
+
+/// A mapping compiled for one input; builds one message per row.
+#[derive(Debug, Clone)]
+pub struct MessageBuilder {
+    fixed_type: Option<CallType>,
+    type_leaf: Option<usize>,
+    leaves: Vec<Leaf>,
+    root: Vec<Node>,
+    rest: RestPlan,
+    special: Special,
+    notes: Vec<String>,
+    now_ms: i64,
+    // Per-row scratch, reused so the steady state allocates nothing.
+    scratch: Vec<u8>,
+    spans: Vec<Option<(usize, usize)>>,
+    event: String,
+}
+
+impl MessageBuilder {
+    /// Compiles `mapping` for a CSV file with these (unique) column names.
+    /// `now_ms` is the time of the run, for "timestamp in the future" warnings.
+    pub fn for_columns(
+        mapping: &Mapping,
+        headers: &[String],
+        now_ms: i64,
+    ) -> Result<MessageBuilder, MappingError> {
+        let find = |name: &str| -> Result<usize, MappingError> {
+            headers.iter().position(|h| h == name).ok_or_else(|| {
+                let close: Vec<&str> = headers
+                    .iter()
+                    .filter(|h| h.eq_ignore_ascii_case(name) || h.trim() == name.trim())
+                    .map(String::as_str)
+                    .collect();
+                let hint = if close.is_empty() {
+                    format!("the file's columns are: {}", quoted_list(headers))
+                } else {
+                    format!("did you mean {}?", quoted_list(&close))
+                };
+                MappingError(format!(
+                    "the mapping reads column {name:?}, which is not in the file; {hint}"
+                ))
+            })
+        };
+        let mut sources = Vec::with_capacity(mapping.rules.len());
+        for rule in &mapping.rules {
+            sources.push(match (&rule.from, &rule.value) {
+                (Some(col), _) => CellSource::Column(find(col)?),
+                (None, Some(v)) => CellSource::Constant(v.clone()),
+                (None, None) => {
+                    return Err(MappingError(format!(
+                        "the rule for {} has no source",
+                        rule.to
+                    )))
+                }
+            });
+        }
+        let mut b = MessageBuilder::compile(mapping, sources, now_ms)?;
+        if let Some(field) = mapping.rest.field() {
+            let named: Vec<&str> = mapping
+                .rules
+                .iter()
+                .filter_map(|r| r.from.as_deref())
+                .collect();
+            let taken = b.rule_keys_in(field);
+            let mut columns = Vec::new();
+            for (i, h) in headers.iter().enumerate() {
+                if named.contains(&h.as_str()) {
+                    continue;
+                }
+                if taken.contains(h) {
+                    b.notes.push(format!(
+                        "column {h:?} is not sent: {field}.{h} is already set by a rule"
+                    ));
+                    continue;
+                }
+                columns.push((i, object_key(h)));
+            }
+            b.rest = RestPlan::Columns(columns);
+        }
+        Ok(b)
+    }
+
+    /// Compiles `mapping` for JSON records: `from` is a dot path into each object.
+    pub fn for_json(mapping: &Mapping, now_ms: i64) -> Result<MessageBuilder, MappingError> {
+        let sources = mapping
+            .rules
+            .iter()
+            .map(|rule| match (&rule.from, &rule.value) {
+                (Some(path), _) => {
+                    CellSource::JsonPath(path.split('.').map(str::to_string).collect())
+                }
+                (None, Some(v)) => CellSource::Constant(v.clone()),
+                (None, None) => CellSource::Constant(Value::Null),
+            })
+            .collect();
+        let mut b = MessageBuilder::compile(mapping, sources, now_ms)?;
+        if let Some(field) = mapping.rest.field() {
+            let mut except: Vec<String> = mapping
+                .rules
+                .iter()
+                .filter_map(|r| r.from.as_deref())
+                .map(|p| p.split('.').next().unwrap_or(p).to_string())
+                .collect();
+            except.extend(b.rule_keys_in(field));
+            b.rest = RestPlan::JsonExcept(except);
+        }
+        Ok(b)
+    }
+
+    fn compile(
+        mapping: &Mapping,
+        sources: Vec<CellSource>,
+        now_ms: i64,
+    ) -> Result<MessageBuilder, MappingError> {
+        mapping.check()?;
+        let mut leaves = Vec::new();
+        let mut root: Vec<Node> = Vec::new();
+        let mut special = Special::default();
+        let mut type_leaf = None;
+        for (rule, source) in mapping.rules.iter().zip(sources) {
+            // A constant such as `"value": 42` or `true` keeps its JSON type
+            // unless the rule asks for a conversion.
+            let kind = match (&source, rule.kind) {
+                (CellSource::Constant(v), None)
+                    if !v.is_string() && !STRING_FIELDS.contains(&rule.to.as_str()) =>
+                {
+                    ValueKind::Json
+                }
+                _ => rule.kind(),
+            };
+            let time = if kind == ValueKind::Timestamp {
+                Some(
+                    TimeSpec::new(
+                        rule.format.as_deref(),
+                        rule.timezone.as_deref(),
+                        rule.date_order,
+                    )
+                    .map_err(|e| MappingError(format!("the rule for {}: {e}", rule.to)))?,
+                )
+            } else {
+                None
+            };
+            let idx = leaves.len();
+            leaves.push(Leaf {
+                source,
+                label: rule.from.clone().unwrap_or_else(|| "value".into()),
+                to: rule.to.clone(),
+                kind,
+                empty: rule.empty.unwrap_or_default(),
+                time,
+            });
+            let slot = match rule.to.as_str() {
+                "type" => {
+                    type_leaf = Some(idx);
+                    continue;
+                }
+                "userId" => &mut special.user_id,
+                "anonymousId" => &mut special.anonymous_id,
+                "event" => &mut special.event,
+                "groupId" => &mut special.group_id,
+                "previousId" => &mut special.previous_id,
+                "messageId" => &mut special.message_id,
+                "timestamp" => &mut special.timestamp,
+                _ => &mut None,
+            };
+            *slot = Some(idx);
+            insert_path(&mut root, &rule.to, idx);
+        }
+        if let Some(field) = mapping.rest.field() {
+            match root.iter_mut().find(|n| n.name == field) {
+                Some(Node {
+                    kind: NodeKind::Object { rest, .. },
+                    ..
+                }) => *rest = true,
+                Some(_) => {
+                    return Err(MappingError(format!(
+                        "rest goes to {field}, but a rule writes {field} as a single value"
+                    )))
+                }
+                None => root.push(Node {
+                    key: object_key(field),
+                    name: field.to_string(),
+                    kind: NodeKind::Object {
+                        children: Vec::new(),
+                        rest: true,
+                    },
+                }),
+            }
+        }
+        let mut notes = Vec::new();
+        if special.timestamp.is_none() {
+            notes.push(
+                "no column is mapped to timestamp: every event will be dated when Segment receives it, \
+                 not when it happened"
+                    .to_string(),
+            );
+        }
+        let n = leaves.len();
+        Ok(MessageBuilder {
+            fixed_type: mapping.call_type,
+            type_leaf,
+            leaves,
+            root,
+            rest: RestPlan::None,
+            special,
+            notes,
+            now_ms,
+            scratch: Vec::with_capacity(1024),
+            spans: vec![None; n],
+            event: String::new(),
+        })
+    }
+
+    /// Mapping-level warnings (no timestamp mapped, a column shadowed by a rule).
+    pub fn notes(&self) -> &[String] {
+        &self.notes
+    }
+
+    /// The event name of the last message built (for the top-events summary).
+    pub fn last_event(&self) -> Option<&str> {
+        (!self.event.is_empty()).then_some(self.event.as_str())
+    }
+
+    /// Names of the keys rules write directly inside top-level object `field`.
+    fn rule_keys_in(&self, field: &str) -> Vec<String> {
+        match self.root.iter().find(|n| n.name == field) {
+            Some(Node {
+                kind: NodeKind::Object { children, .. },
+                ..
+            }) => children.iter().map(|c| c.name.clone()).collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// Builds the message for one row into `out` (cleared first). Findings go
+    /// to `issues` (warnings included); `None` means the row is rejected and
+    /// `issues` holds at least one error.
+    pub fn build(
+        &mut self,
+        row: u64,
+        input: Row<'_>,
+        out: &mut Vec<u8>,
+        issues: &mut Vec<Issue>,
+    ) -> Option<Built> {
+        out.clear();
+        self.scratch.clear();
+        self.event.clear();
+        let mut ok = true;
+        let mut millis = None;
+        for i in 0..self.leaves.len() {
+            self.spans[i] = None;
+            let leaf = &self.leaves[i];
+            let cell = match cell_of(&leaf.source, input) {
+                Ok(c) => c,
+                Err(message) => {
+                    issues.push(issue(row, &leaf.label, Code::InvalidText, message));
+                    ok = false;
+                    continue;
+                }
+            };
+            let start = self.scratch.len();
+            if cell.is_empty(leaf.kind) {
+                match leaf.empty {
+                    EmptyPolicy::Skip => continue,
+                    EmptyPolicy::Null => self.scratch.extend_from_slice(b"null"),
+                    EmptyPolicy::String => self.scratch.extend_from_slice(b"\"\""),
+                }
+            } else {
+                match convert(cell, leaf.kind, leaf.time.as_ref(), &mut self.scratch) {
+                    Ok(done) => {
+                        if Some(i) == self.special.timestamp {
+                            millis = done.millis;
+                        }
+                        if let Some(w) = done.warning {
+                            issues.push(issue(row, &leaf.label, Code::AmbiguousLocalTime, w));
+                        }
+                    }
+                    Err(e) => {
+                        self.scratch.truncate(start);
+                        issues.push(issue(
+                            row,
+                            &leaf.label,
+                            e.code,
+                            format!("{}: {}", leaf.to, e.message),
+                        ));
+                        ok = false;
+                        continue;
+                    }
+                }
+            }
+            self.spans[i] = Some((start, self.scratch.len()));
+        }
+
+        let call_type = match self.type_leaf {
+            Some(i) => {
+                let text = self.span_text(i);
+                match text.as_deref().and_then(CallType::parse) {
+                    Some(t) => t,
+                    None => {
+                        let leaf = &self.leaves[i];
+                        issues.push(issue(
+                            row,
+                            &leaf.label,
+                            Code::InvalidType,
+                            format!(
+                                "{:?} is not a call type (track, identify, page, screen, group, alias)",
+                                text.as_deref().unwrap_or_default()
+                            ),
+                        ));
+                        return None;
+                    }
+                }
+            }
+            None => self.fixed_type.unwrap_or(CallType::Track),
+        };
+
+        let present = Present {
+            user_id: self.has_text(self.special.user_id),
+            anonymous_id: self.has_text(self.special.anonymous_id),
+            event: self.has_text(self.special.event),
+            group_id: self.has_text(self.special.group_id),
+            previous_id: self.has_text(self.special.previous_id),
+        };
+        for (code, field, message) in required_fields(call_type, present) {
+            let label = self.label_for(field);
+            issues.push(issue(row, &label, code, message));
+            ok = false;
+        }
+        if let Some(i) = self.special.message_id {
+            if let Some(id) = self.span_text(i) {
+                if id.chars().count() > MAX_MESSAGE_ID_CHARS {
+                    issues.push(issue(
+                        row,
+                        &self.leaves[i].label,
+                        Code::MessageIdTooLong,
+                        format!(
+                            "messageId is {} characters; Segment takes at most 100",
+                            id.chars().count()
+                        ),
+                    ));
+                    ok = false;
+                }
+            }
+        }
+        if !ok {
+            return None;
+        }
+        if let Some(ms) = millis {
+            timestamp_warnings(row, ms, self.now_ms, &self.label_for("timestamp"), issues);
+        }
+        if let Some(i) = self.special.event {
+            if let Some((s, e)) = self.spans[i] {
+                if let Some(text) = json_string_text(&self.scratch[s..e]) {
+                    self.event.push_str(&text);
+                }
+            }
+        }
+
+        out.extend_from_slice(b"{\"type\":\"");
+        out.extend_from_slice(call_type.as_str().as_bytes());
+        out.push(b'"');
+        let mut first = false;
+        write_nodes(
+            &self.root,
+            &self.spans,
+            &self.scratch,
+            &self.rest,
+            input,
+            out,
+            &mut first,
+        );
+        if !self.has_text(self.special.message_id) {
+            out.extend_from_slice(b",\"messageId\":\"");
+            out.extend_from_slice(&derive_message_id(row, out));
+            out.push(b'"');
+        }
+        out.push(b'}');
+        if out.len() > MAX_MESSAGE_BYTES {
+            issues.push(issue(
+                row,
+                "",
+                Code::MessageTooLarge,
+                format!(
+                    "the message is {} bytes; Segment takes at most {MAX_MESSAGE_BYTES}",
+                    out.len()
+                ),
+            ));
+            out.clear();
+            return None;
+        }
+        Some(Built { call_type, millis })
+    }
+
+    /// The text of a converted string leaf (unescaped), if set.
+    fn span_text(&self, i: usize) -> Option<std::borrow::Cow<'_, str>> {
+        let (s, e) = self.spans.get(i).copied().flatten()?;
+        json_string_text(&self.scratch[s..e])
+    }
+
+    /// Whether a leaf holds a non-empty string.
+    fn has_text(&self, leaf: Option<usize>) -> bool {
+        leaf.and_then(|i| self.spans[i])
+            .is_some_and(|(s, e)| e - s > 2 && self.scratch[s] == b'"')
+    }
+
+    fn label_for(&self, field: &str) -> String {
+        self.leaves
+            .iter()
+            .find(|l| l.to == field)
+            .map(|l| l.label.clone())
+            .unwrap_or_else(|| field.to_string())
+    }
+}
+
+/// The text of a JSON string literal; borrowed when it has no escapes (the
+/// usual case, so reading an event name allocates nothing).
+fn json_string_text(literal: &[u8]) -> Option<std::borrow::Cow<'_, str>> {
+    let inner = literal.strip_prefix(b"\"")?.strip_suffix(b"\"")?;
+    if inner.contains(&b'\\') {
+        serde_json::from_slice::<String>(literal)
+            .ok()
+            .map(Into::into)
+    } else {
+        std::str::from_utf8(inner).ok().map(Into::into)
+    }
+}
+
+/// Adds the before-1970 and in-the-future warnings for a message timestamp.
+pub(crate) fn timestamp_warnings(
+    row: u64,
+    ms: i64,
+    now_ms: i64,
+    label: &str,
+    issues: &mut Vec<Issue>,
+) {
+    let iso = || String::from_utf8_lossy(&crate::time::format_iso_millis(ms)).into_owned();
+    if ms < 0 {
+        issues.push(issue(
+            row,
+            label,
+            Code::TimestampBefore1970,
+            format!("{} is before 1970: Segment may not ingest it", iso()),
+        ));
+    } else if ms > now_ms {
+        issues.push(issue(
+            row,
+            label,
+            Code::TimestampInFuture,
+            format!("{} is in the future", iso()),
+        ));
+    }
+}
+
+pub(crate) fn issue(row: u64, column: &str, code: Code, message: String) -> Issue {
+    Issue {
+        row,
+        column: (!column.is_empty()).then(|| column.to_string()),
+        code,
+        message,
+    }
+}
+
+fn cell_of<'a>(source: &'a CellSource, input: Row<'a>) -> Result<Cell<'a>, String> {
+    match (source, input) {
+        (CellSource::Constant(Value::String(s)), _) => Ok(Cell::Text(s)),
+        (CellSource::Constant(v), _) => Ok(Cell::Json(v)),
+        (CellSource::Column(i), Row::Csv(fields)) => match fields.get(*i) {
+            None => Ok(Cell::Missing),
+            Some(bytes) => std::str::from_utf8(bytes).map(Cell::Text).map_err(|_| {
+                "the cell is not valid UTF-8 text; is the file's encoding right? (try --encoding windows-1252)"
+                    .to_string()
+            }),
+        },
+        (CellSource::JsonPath(path), Row::Json(object)) => {
+            let mut cur: Option<&Value> = None;
+            for (n, key) in path.iter().enumerate() {
+                cur = if n == 0 { object.get(key) } else { cur.and_then(|v| v.get(key)) };
+            }
+            Ok(cur.map_or(Cell::Missing, Cell::Json))
+        }
+        _ => Ok(Cell::Missing),
+    }
+}
+
+fn write_nodes(
+    nodes: &[Node],
+    spans: &[Option<(usize, usize)>],
+    scratch: &[u8],
+    rest: &RestPlan,
+    input: Row<'_>,
+    out: &mut Vec<u8>,
+    first: &mut bool,
+) {
+    for node in nodes {
+        match &node.kind {
+            NodeKind::Leaf(i) => {
+                if let Some((s, e)) = spans[*i] {
+                    if !std::mem::take(first) {
+                        out.push(b',');
+                    }
+                    out.extend_from_slice(&node.key);
+                    out.extend_from_slice(&scratch[s..e]);
+                }
+            }
+            NodeKind::Object {
+                children,
+                rest: is_rest,
+            } => {
+                let mark = out.len();
+                if !*first {
+                    out.push(b',');
+                }
+                out.extend_from_slice(&node.key);
+                out.push(b'{');
+                let body = out.len();
+                let mut inner_first = true;
+                write_nodes(children, spans, scratch, rest, input, out, &mut inner_first);
+                if *is_rest {
+                    write_rest(rest, input, out, &mut inner_first);
+                }
+                if out.len() == body {
+                    out.truncate(mark); // nothing inside: leave the object out
+                } else {
+                    out.push(b'}');
+                    *first = false;
+                }
+            }
+        }
+    }
+}
+
+fn write_rest(rest: &RestPlan, input: Row<'_>, out: &mut Vec<u8>, first: &mut bool) {
+    let mut put = |key: &[u8], value: &dyn Fn(&mut Vec<u8>)| {
+        if !std::mem::take(first) {
+            out.push(b',');
+        }
+        out.extend_from_slice(key);
+        value(out);
+    };
+    match (rest, input) {
+        (RestPlan::Columns(columns), Row::Csv(fields)) => {
+            for (i, key) in columns {
+                // Empty cells set nothing; bytes that are not UTF-8 are replaced
+                // rather than failing the row for a column no rule asked for.
+                match fields.get(*i) {
+                    Some(b) if !b.is_empty() => put(key, &|out| {
+                        convert::write_str(out, &String::from_utf8_lossy(b))
+                    }),
+                    _ => {}
+                }
+            }
+        }
+        (RestPlan::JsonExcept(except), Row::Json(object)) => {
+            for (k, v) in object {
+                if v.is_null() || except.iter().any(|e| e == k) {
+                    continue;
+                }
+                put(&object_key(k), &|out| {
+                    // OK because serializing a Value into a Vec cannot fail.
+                    serde_json::to_writer(out, v).unwrap_or_default()
+                });
+            }
+        }
+        _ => {}
+    }
+}
+
+fn insert_path(nodes: &mut Vec<Node>, path: &str, leaf: usize) {
+    let (head, tail) = match path.split_once('.') {
+        Some((h, t)) => (h, Some(t)),
+        None => (path, None),
+    };
+    match tail {
+        None => nodes.push(Node {
+            key: object_key(head),
+            name: head.to_string(),
+            kind: NodeKind::Leaf(leaf),
+        }),
+        Some(tail) => {
+            let pos = match nodes
+                .iter()
+                .position(|n| n.name == head && matches!(n.kind, NodeKind::Object { .. }))
+            {
+                Some(p) => p,
+                None => {
+                    nodes.push(Node {
+                        key: object_key(head),
+                        name: head.to_string(),
+                        kind: NodeKind::Object {
+                            children: Vec::new(),
+                            rest: false,
+                        },
+                    });
+                    nodes.len() - 1
+                }
+            };
+            if let NodeKind::Object { children, .. } = &mut nodes[pos].kind {
+                insert_path(children, tail, leaf);
+            }
+        }
+    }
+}
+
+/// `"name":` as JSON.
+fn object_key(name: &str) -> Vec<u8> {
+    let mut k = Vec::with_capacity(name.len() + 3);
+    convert::write_str(&mut k, name);
+    k.push(b':');
+    k
+}
+
+fn quoted_list<S: AsRef<str>>(names: &[S]) -> String {
+    let shown: Vec<String> = names
+        .iter()
+        .take(20)
+        .map(|n| format!("{:?}", n.as_ref()))
+        .collect();
+    let more = names.len().saturating_sub(20);
+    if more > 0 {
+        format!("{} and {more} more", shown.join(", "))
+    } else {
+        shown.join(", ")
+    }
+}
+
+/// The deterministic messageId for a message: see the module docs.
+pub fn derive_message_id(row: u64, message_so_far: &[u8]) -> [u8; 36] {
+    use xxhash_rust::xxh3::Xxh3;
+    let mut h = Xxh3::new();
+    h.update(b"segment-backfill/v1\0");
+    h.update(&row.to_le_bytes());
+    h.update(message_so_far);
+    let mut bytes = h.digest128().to_be_bytes();
+    bytes[6] = (bytes[6] & 0x0f) | 0x80; // version 8: custom
+    bytes[8] = (bytes[8] & 0x3f) | 0x80; // RFC 4122 variant
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut out = [b'-'; 36];
+    let mut o = 0;
+    for (i, b) in bytes.iter().enumerate() {
+        if matches!(i, 4 | 6 | 8 | 10) {
+            o += 1;
+        }
+        out[o] = HEX[(b >> 4) as usize];
+        out[o + 1] = HEX[(b & 0xf) as usize];
+        o += 2;
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,200 @@
+//! JSON records sent as they are (NDJSON or JSON arrays without a mapping):
+//! each object already is a Segment message. They are checked by the same
+//! rules as mapped rows, their timestamp is normalised to ISO-8601 UTC with
+//! milliseconds, and in replay mode the fields that must not be re-sent from a
+//! Segment archive are dropped.
+
+use serde_json::{Map, Value};
+
+use super::{derive_message_id, issue, timestamp_warnings, Built};
+use crate::batch::MAX_MESSAGE_BYTES;
+use crate::mapping::CallType;
+use crate::time::{format_iso_millis, parse_timestamp, TimeError, TimeSpec};
+use crate::validate::{required_fields, Code, Issue, Present, MAX_MESSAGE_ID_CHARS};
+
+/// Fields a replay removes: a stale `sentAt` would re-date every event to
+/// "now", old messageIds may still sit in Segment's dedupe window, and the
+/// rest are set by Segment on receipt.
+pub const REPLAY_DROPPED: [&str; 8] = [
+    "sentAt",
+    "sent_at",
+    "messageId",
+    "message_id",
+    "projectId",
+    "project_id",
+    "receivedAt",
+    "received_at",
+];
+
+/// Checks and normalises JSON records that are messages already.
+#[derive(Debug, Clone)]
+pub struct Passthrough {
+    replay: bool,
+    now_ms: i64,
+    event: String,
+}
+
+impl Passthrough {
+    pub fn new(replay: bool, now_ms: i64) -> Passthrough {
+        Passthrough {
+            replay,
+            now_ms,
+            event: String::new(),
+        }
+    }
+
+    /// The event name of the last message built.
+    pub fn last_event(&self) -> Option<&str> {
+        (!self.event.is_empty()).then_some(self.event.as_str())
+    }
+
+    /// Builds the message for one record into `out` (cleared first); see
+    /// [`super::MessageBuilder::build`].
+    pub fn build(
+        &mut self,
+        row: u64,
+        mut object: Map<String, Value>,
+        out: &mut Vec<u8>,
+        issues: &mut Vec<Issue>,
+    ) -> Option<Built> {
+        out.clear();
+        self.event.clear();
+        if self.replay {
+            for key in REPLAY_DROPPED {
+                object.remove(key);
+            }
+        }
+        // Segment takes the key from the request, never from a message.
+        object.remove("writeKey");
+        let mut ok = true;
+        let call_type = match object
+            .get("type")
+            .and_then(Value::as_str)
+            .and_then(CallType::parse)
+        {
+            Some(t) => t,
+            None => {
+                let shown = object
+                    .get("type")
+                    .map_or("nothing".to_string(), Value::to_string);
+                issues.push(issue(
+                    row,
+                    "type",
+                    Code::InvalidType,
+                    format!(
+                        "type is {shown}; it must be track, identify, page, screen, group or alias"
+                    ),
+                ));
+                return None;
+            }
+        };
+        object.insert("type".into(), Value::String(call_type.as_str().into()));
+        let text = |k: &str| {
+            object
+                .get(k)
+                .and_then(Value::as_str)
+                .is_some_and(|s| !s.is_empty())
+        };
+        let present = Present {
+            user_id: text("userId"),
+            anonymous_id: text("anonymousId"),
+            event: text("event"),
+            group_id: text("groupId"),
+            previous_id: text("previousId"),
+        };
+        for (code, field, message) in required_fields(call_type, present) {
+            issues.push(issue(row, field, code, message));
+            ok = false;
+        }
+        for field in ["properties", "traits", "context", "integrations"] {
+            if let Some(v) = object.get(field) {
+                if !v.is_object() {
+                    issues.push(issue(
+                        row,
+                        field,
+                        Code::NotAnObject,
+                        format!("{field} must be an object, not {v}"),
+                    ));
+                    ok = false;
+                }
+            }
+        }
+        let mut millis = None;
+        if let Some(ts) = object.get("timestamp") {
+            let text = match ts {
+                Value::String(s) => s.clone(),
+                Value::Number(n) => n.to_string(),
+                other => other.to_string(),
+            };
+            match parse_timestamp(&text, &TimeSpec::default()) {
+                Ok(parsed) => millis = Some(parsed.millis),
+                Err(TimeError::Invalid(m) | TimeError::Ambiguous(m)) => {
+                    issues.push(issue(row, "timestamp", Code::InvalidTimestamp, m));
+                    ok = false;
+                }
+            }
+        }
+        let message_id = match object.remove("messageId") {
+            None => None,
+            Some(Value::String(id)) if id.chars().count() <= MAX_MESSAGE_ID_CHARS => Some(id),
+            Some(Value::String(id)) => {
+                issues.push(issue(
+                    row,
+                    "messageId",
+                    Code::MessageIdTooLong,
+                    format!(
+                        "messageId is {} characters; Segment takes at most 100",
+                        id.chars().count()
+                    ),
+                ));
+                ok = false;
+                None
+            }
+            Some(other) => {
+                // A number or object id is made a string rather than rejected.
+                Some(other.to_string())
+            }
+        };
+        if !ok {
+            return None;
+        }
+        if let Some(ms) = millis {
+            object.insert(
+                "timestamp".into(),
+                Value::String(String::from_utf8_lossy(&format_iso_millis(ms)).into_owned()),
+            );
+            timestamp_warnings(row, ms, self.now_ms, "timestamp", issues);
+        }
+        if let Some(e) = object.get("event").and_then(Value::as_str) {
+            self.event.push_str(e);
+        }
+        // OK because serializing a Map of Values into a Vec cannot fail.
+        serde_json::to_writer(&mut *out, &object).unwrap_or_default();
+        out.pop(); // the closing brace; the messageId goes last
+        out.extend_from_slice(b",\"messageId\":");
+        match message_id {
+            Some(id) => super::convert::write_str(out, &id),
+            None => {
+                let id = derive_message_id(row, out);
+                out.push(b'"');
+                out.extend_from_slice(&id);
+                out.push(b'"');
+            }
+        }
+        out.push(b'}');
+        if out.len() > MAX_MESSAGE_BYTES {
+            issues.push(issue(
+                row,
+                "",
+                Code::MessageTooLarge,
+                format!(
+                    "the message is {} bytes; Segment takes at most {MAX_MESSAGE_BYTES}",
+                    out.len()
+                ),
+            ));
+            out.clear();
+            return None;
+        }
+        Some(Built { call_type, millis })
+    }
+}
