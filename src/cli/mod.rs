@@ -1,3 +1,163 @@
-//! The native command-line tool.
+//! The native command-line tool: `inspect`, `check`, `batches`, `send`,
+//! `receive`. Each command is a thin loop around the core; what it prints for
+//! people lives in [`human`].
 
+mod batches;
+mod check;
+mod human;
+mod input;
+mod inspect;
 pub mod receive;
+mod send;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+
+/// Import historical CSV/NDJSON data into Segment: validated, batched,
+/// deduplicated, and every row accounted for.
+#[derive(Debug, Parser)]
+#[command(name = "segment-backfill", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Show how a file will be read: format, encoding, columns, sample rows, and a suggested mapping.
+    Inspect {
+        /// The file (`-` for standard input). CSV, TSV, NDJSON, JSON, optionally gzipped.
+        file: PathBuf,
+        #[command(flatten)]
+        source: input::SourceArgs,
+        /// Write the suggested mapping to this file.
+        #[arg(long, value_name = "M.json")]
+        write_mapping: Option<PathBuf>,
+        /// Print a machine-readable JSON summary.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Read the whole file and report what would be sent and what would be rejected; sends nothing.
+    Check {
+        file: PathBuf,
+        #[command(flatten)]
+        common: input::CommonArgs,
+        /// Write rejected rows (original cells plus the reason) to this CSV file.
+        #[arg(long, value_name = "R.csv")]
+        rejects: Option<PathBuf>,
+    },
+    /// Write every batch as a complete request body: DIR/batch-000001.json, ... (a dry run).
+    Batches {
+        file: PathBuf,
+        #[command(flatten)]
+        common: input::CommonArgs,
+        /// The folder to write the batches into (created if missing).
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+        /// The sentAt written into each body (ISO-8601); default: now. Real sends set it per attempt.
+        #[arg(long, value_name = "ISO")]
+        sent_at: Option<String>,
+        /// Write rejected rows to this CSV file.
+        #[arg(long, value_name = "R.csv")]
+        rejects: Option<PathBuf>,
+    },
+    /// Send the file to the HTTP Import API (or a compatible endpoint) and reconcile every row.
+    Send(send::SendArgs),
+    /// Run a local Segment-compatible endpoint, for trying the tool and for tests.
+    Receive(receive_args::ReceiveArgs),
+}
+
+/// Arguments of `receive`, kept apart from the receiver itself.
+mod receive_args {
+    use super::*;
+
+    #[derive(Debug, Args)]
+    pub struct ReceiveArgs {
+        /// Address to listen on (loopback unless you mean it).
+        #[arg(long, default_value = "127.0.0.1:8787")]
+        pub listen: std::net::SocketAddr,
+        /// Append every accepted message to this NDJSON file.
+        #[arg(long, value_name = "FILE")]
+        pub out: Option<PathBuf>,
+        /// Require this write key (answer 401 otherwise); by default any key is accepted, as Segment does.
+        #[arg(long, value_name = "KEY")]
+        pub write_key: Option<String>,
+        /// Fail this share of requests (0.0-1.0) with 429, 500, 503, dropped connections or slow answers.
+        #[arg(long, default_value_t = 0.0)]
+        pub fail_rate: f64,
+        /// Seed for the injected faults (same seed, same faults).
+        #[arg(long, default_value_t = 1)]
+        pub seed: u64,
+        /// Answer 400 to any batch containing a message with this text (to try rejection handling).
+        #[arg(long, value_name = "TEXT")]
+        pub poison: Option<String>,
+    }
+}
+
+/// Runs the command line; returns the process exit code.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Inspect {
+            file,
+            source,
+            write_mapping,
+            json,
+        } => inspect::run(&file, &source, write_mapping.as_deref(), json),
+        Command::Check {
+            file,
+            common,
+            rejects,
+        } => check::run(&file, &common, rejects.as_deref()),
+        Command::Batches {
+            file,
+            common,
+            out,
+            sent_at,
+            rejects,
+        } => batches::run(&file, &common, &out, sent_at.as_deref(), rejects.as_deref()),
+        Command::Send(args) => send::run(&args),
+        Command::Receive(a) => {
+            if !(0.0..=1.0).contains(&a.fail_rate) {
+                Err("--fail-rate must be between 0 and 1".to_string())
+            } else {
+                let config = receive::ReceiverConfig {
+                    write_key: a.write_key,
+                    out: a.out,
+                    fail_rate: a.fail_rate,
+                    seed: a.seed,
+                    poison_marker: a.poison,
+                    ..receive::ReceiverConfig::default()
+                };
+                receive::run(a.listen, config).map(|()| Outcome::Done)
+            }
+        }
+    };
+    match result {
+        Ok(code) => code.into(),
+        Err(message) => {
+            eprintln!("segment-backfill: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// What a command that finished tells the shell.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Done (rejected rows are reported, not a failure).
+    Done,
+    /// Done, but some rows were not delivered.
+    Incomplete,
+}
+
+impl From<Outcome> for ExitCode {
+    fn from(o: Outcome) -> ExitCode {
+        match o {
+            Outcome::Done => ExitCode::SUCCESS,
+            Outcome::Incomplete => ExitCode::from(3),
+        }
+    }
+}

@@ -1,0 +1,86 @@
+//! `segment-backfill batches FILE --mapping M.json --out DIR`: a dry run that
+//! writes every request body to disk instead of sending it.
+
+use std::path::Path;
+
+use super::check::RejectsSink;
+use super::human;
+use super::input::{self, CommonArgs, FeedError};
+use super::Outcome;
+use crate::pipeline::ImportOptions;
+use crate::time::{parse_timestamp, TimeSpec};
+
+pub fn run(
+    file: &Path,
+    common: &CommonArgs,
+    out: &Path,
+    sent_at: Option<&str>,
+    rejects: Option<&Path>,
+) -> Result<Outcome, String> {
+    let sent_at_ms = match sent_at {
+        None => input::now_ms(),
+        Some(text) => {
+            parse_timestamp(text, &TimeSpec::default())
+                .map_err(|e| format!("--sent-at: {}", time_error(e)))?
+                .millis
+        }
+    };
+    std::fs::create_dir_all(out).map_err(|e| format!("{}: cannot create: {e}", out.display()))?;
+    let options = ImportOptions {
+        now_ms: input::now_ms(),
+        keep_reject_cells: rejects.is_some(),
+        ..Default::default()
+    };
+    let (input, settings, _, mut importer) = input::start(file, common, options)?;
+    let name = input.name.clone();
+    let mut sink = RejectsSink::open(rejects)?;
+    let mut written = 0u64;
+    let fed = input.feed(&mut importer, |imp| {
+        while let Some(mut batch) = imp.pop_batch() {
+            batch.set_sent_at(sent_at_ms);
+            let path = out.join(format!("batch-{:06}.json", batch.seq()));
+            std::fs::write(&path, batch.body())
+                .map_err(|e| format!("{}: cannot write: {e}", path.display()))?;
+            written += 1;
+        }
+        sink.drain(imp)
+    });
+    match fed {
+        Ok(()) => {}
+        Err(FeedError::Input(e)) | Err(FeedError::Stopped(e)) => return Err(e),
+    }
+    sink.close()?;
+    let summary = importer.summary();
+    if common.json {
+        let mut v = serde_json::to_value(&summary).map_err(|e| e.to_string())?;
+        v["file"] = name.into();
+        v["out"] = out.display().to_string().into();
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&v).map_err(|e| e.to_string())?
+        );
+    } else {
+        let shown = rejects.map(|p| p.display().to_string());
+        print!(
+            "{}",
+            human::summary(
+                &name,
+                &human::settings(&settings),
+                &summary,
+                shown.as_deref()
+            )
+        );
+        println!(
+            "Wrote {} request bodies to {}",
+            human::count(written),
+            out.display()
+        );
+    }
+    Ok(Outcome::Done)
+}
+
+fn time_error(e: crate::time::TimeError) -> String {
+    match e {
+        crate::time::TimeError::Invalid(m) | crate::time::TimeError::Ambiguous(m) => m,
+    }
+}

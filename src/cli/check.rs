@@ -1,0 +1,110 @@
+//! `segment-backfill check FILE --mapping M.json [--rejects R.csv]`
+
+use std::io::Write;
+use std::path::Path;
+
+use super::human;
+use super::input::{self, CommonArgs, FeedError};
+use super::Outcome;
+use crate::pipeline::{ImportOptions, Importer};
+use crate::report::RejectsCsv;
+
+pub fn run(file: &Path, common: &CommonArgs, rejects: Option<&Path>) -> Result<Outcome, String> {
+    let options = ImportOptions {
+        now_ms: input::now_ms(),
+        keep_reject_cells: rejects.is_some(),
+        ..Default::default()
+    };
+    let (input, settings, _, mut importer) = input::start(file, common, options)?;
+    let name = input.name.clone();
+    let mut sink = RejectsSink::open(rejects)?;
+    let fed = input.feed(&mut importer, |imp| {
+        while imp.pop_batch().is_some() {}
+        sink.drain(imp)
+    });
+    match fed {
+        Ok(()) => {}
+        Err(FeedError::Input(e)) | Err(FeedError::Stopped(e)) => return Err(e),
+    }
+    sink.close()?;
+    let summary = importer.summary();
+    if common.json {
+        let mut v = serde_json::to_value(&summary).map_err(|e| e.to_string())?;
+        v["file"] = name.clone().into();
+        v["settings"] = serde_json::to_value(&settings).map_err(|e| e.to_string())?;
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&v).map_err(|e| e.to_string())?
+        );
+    } else {
+        let shown = rejects.map(|p| p.display().to_string());
+        print!(
+            "{}",
+            human::summary(
+                &name,
+                &human::settings(&settings),
+                &summary,
+                shown.as_deref()
+            )
+        );
+    }
+    Ok(Outcome::Done)
+}
+
+/// Streams rejected rows into a CSV file as they come (or drops them).
+pub struct RejectsSink {
+    file: Option<(std::io::BufWriter<std::fs::File>, String)>,
+    csv: Option<RejectsCsv>,
+    buf: Vec<u8>,
+}
+
+impl RejectsSink {
+    pub fn open(path: Option<&Path>) -> Result<RejectsSink, String> {
+        let file = match path {
+            None => None,
+            Some(p) => {
+                let f = std::fs::File::create(p)
+                    .map_err(|e| format!("{}: cannot create: {e}", p.display()))?;
+                Some((std::io::BufWriter::new(f), p.display().to_string()))
+            }
+        };
+        Ok(RejectsSink {
+            file,
+            csv: None,
+            buf: Vec::new(),
+        })
+    }
+
+    /// Writes out the rejected rows the importer holds.
+    pub fn drain(&mut self, importer: &mut Importer) -> Result<(), String> {
+        while let Some(r) = importer.pop_reject() {
+            let Some((file, name)) = &mut self.file else {
+                continue;
+            };
+            self.buf.clear();
+            let csv = self.csv.get_or_insert_with(|| {
+                let (w, header) = RejectsCsv::new(importer.headers());
+                self.buf.extend_from_slice(&header);
+                w
+            });
+            csv.write(&r, &mut self.buf);
+            file.write_all(&self.buf)
+                .map_err(|e| format!("{name}: cannot write: {e}"))?;
+        }
+        Ok(())
+    }
+
+    /// Flushes the file; a file with no rejected row still gets its header.
+    pub fn close(mut self) -> Result<(), String> {
+        if let Some((file, name)) = &mut self.file {
+            if self.csv.is_none() {
+                let (_, header) = RejectsCsv::new(&[]);
+                file.write_all(&header)
+                    .map_err(|e| format!("{name}: cannot write: {e}"))?;
+            }
+            file.flush()
+                .map_err(|e| format!("{name}: cannot write: {e}"))?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,247 @@
+//! What the CLI prints for people.
+
+use std::fmt::Write as _;
+
+use crate::pipeline::Summary;
+use crate::report::Reconciliation;
+use crate::source::{Compression, Encoding, Format, Settings};
+
+/// `1234567` → `1,234,567`.
+pub fn count(n: u64) -> String {
+    let s = n.to_string();
+    let mut out = String::with_capacity(s.len() + s.len() / 3);
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// `1536` → `1.5 KB` (decimal units, as Segment states its limits).
+pub fn bytes(n: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "KB", "MB", "GB", "TB"];
+    let mut v = n as f64;
+    let mut u = 0;
+    while v >= 1000.0 && u < UNITS.len() - 1 {
+        v /= 1000.0;
+        u += 1;
+    }
+    if u == 0 {
+        format!("{n} B")
+    } else {
+        format!("{v:.1} {}", UNITS[u])
+    }
+}
+
+/// `CSV, comma-separated, UTF-8, header row` and so on.
+pub fn settings(s: &Settings) -> String {
+    let mut parts = Vec::new();
+    parts.push(match s.format {
+        Format::Csv => match s.delimiter {
+            b',' => "CSV (comma-separated)".to_string(),
+            b';' => "CSV (semicolon-separated)".to_string(),
+            b'\t' => "TSV (tab-separated)".to_string(),
+            b'|' => "CSV (pipe-separated)".to_string(),
+            d => format!("CSV ({:?}-separated)", d as char),
+        },
+        Format::Ndjson => "NDJSON (one JSON object per line)".to_string(),
+        Format::Json => "JSON array".to_string(),
+    });
+    if s.compression == Compression::Gzip {
+        parts.push("gzip".into());
+    }
+    parts.push(
+        match s.encoding {
+            Encoding::Utf8 if s.bom => "UTF-8 with BOM",
+            Encoding::Utf8 => "UTF-8",
+            Encoding::Utf16le => "UTF-16 LE",
+            Encoding::Utf16be => "UTF-16 BE",
+            Encoding::Windows1252 => "Windows-1252",
+        }
+        .to_string(),
+    );
+    if s.format == Format::Csv {
+        parts.push(if s.has_header {
+            "header row".into()
+        } else {
+            "no header row".into()
+        });
+    }
+    parts.join(", ")
+}
+
+/// The body of `check`'s report.
+pub fn summary(name: &str, settings_line: &str, s: &Summary, rejects_file: Option<&str>) -> String {
+    let mut o = String::new();
+    let _ = writeln!(
+        o,
+        "{name}: {settings_line}, {} columns",
+        s.headers.len().max(1)
+    );
+    let w = count(s.rows).len().max(5);
+    let _ = writeln!(o, "  rows read    {:>w$}", count(s.rows));
+    let _ = writeln!(o, "  valid        {:>w$}", count(s.valid));
+    let rejected_note = match (s.rejected, rejects_file) {
+        (0, _) => String::new(),
+        (_, Some(f)) => format!("   (written to {f})"),
+        (_, None) => "   (--rejects FILE writes them out)".to_string(),
+    };
+    let _ = writeln!(o, "  rejected     {:>w$}{rejected_note}", count(s.rejected));
+    if s.with_warnings > 0 {
+        let _ = writeln!(
+            o,
+            "  warnings     {:>w$}   (sent, but worth a look)",
+            count(s.with_warnings)
+        );
+    }
+    if s.previously_delivered > 0 {
+        let _ = writeln!(
+            o,
+            "  already sent {:>w$}   (delivered by an earlier run)",
+            count(s.previously_delivered)
+        );
+    }
+    let (errors, warnings): (Vec<_>, Vec<_>) = s.by_code.iter().partition(|(_, t)| !t.warning);
+    for (title, group) in [("Rejected rows by reason", errors), ("Warnings", warnings)] {
+        if group.is_empty() {
+            continue;
+        }
+        let _ = writeln!(o, "\n{title}:");
+        for (code, t) in group {
+            let _ = write!(o, "  {:<24} {:>9}", code.as_str(), count(t.count));
+            if let Some(e) = t.examples.first() {
+                let col = e
+                    .column
+                    .as_deref()
+                    .map(|c| format!(", {c}"))
+                    .unwrap_or_default();
+                let _ = write!(o, "   e.g. row {}{col}: {}", e.row, e.message);
+            }
+            o.push('\n');
+        }
+    }
+    o.push('\n');
+    match (&s.first_timestamp, &s.last_timestamp) {
+        (Some(a), Some(b)) => {
+            let _ = writeln!(
+                o,
+                "Timestamps: {a} … {b} ({} days with events)",
+                count(s.events_per_day.len() as u64)
+            );
+        }
+        _ => {}
+    }
+    if s.without_timestamp > 0 {
+        let _ = writeln!(
+            o,
+            "Without timestamp: {} messages will be dated when Segment receives them",
+            count(s.without_timestamp)
+        );
+    }
+    if !s.top_events.is_empty() {
+        let top: Vec<String> = s
+            .top_events
+            .iter()
+            .take(5)
+            .map(|(e, n)| format!("{e} ({})", count(*n)))
+            .collect();
+        let _ = writeln!(o, "Top events: {}", top.join(", "));
+    }
+    if !s.types.is_empty() {
+        let types: Vec<String> = s
+            .types
+            .iter()
+            .map(|(t, n)| format!("{t} {}", count(*n)))
+            .collect();
+        let _ = writeln!(o, "Calls: {}", types.join(", "));
+    }
+    if s.batches > 0 {
+        let _ = writeln!(
+            o,
+            "Batches: {} requests, {} messages, {}",
+            count(s.batches),
+            count(s.messages),
+            bytes(s.bytes)
+        );
+    }
+    for n in &s.notes {
+        let _ = writeln!(o, "Note: {n}");
+    }
+    o
+}
+
+/// The end of `send`: where every row went.
+pub fn reconciliation(r: &Reconciliation) -> String {
+    let mut o = String::new();
+    let w = count(r.rows).len().max(5);
+    let _ = writeln!(o, "  rows read    {:>w$}", count(r.rows));
+    let prev = if r.previously_delivered > 0 {
+        format!("   ({} in an earlier run)", count(r.previously_delivered))
+    } else {
+        String::new()
+    };
+    let _ = writeln!(o, "  delivered    {:>w$}{prev}", count(r.delivered));
+    let by_server = if r.rejected_by_server > 0 {
+        format!("   ({} refused by the API)", count(r.rejected_by_server))
+    } else {
+        String::new()
+    };
+    let _ = writeln!(o, "  rejected     {:>w$}{by_server}", count(r.rejected));
+    let _ = writeln!(o, "  undelivered  {:>w$}", count(r.undelivered));
+    if r.balanced() {
+        let _ = writeln!(
+            o,
+            "  every row accounted for: {} = {} + {} + {}",
+            count(r.rows),
+            count(r.delivered),
+            count(r.rejected),
+            count(r.undelivered)
+        );
+    } else {
+        let _ = writeln!(
+            o,
+            "  MISMATCH: rows read ≠ delivered + rejected + undelivered (please report this)"
+        );
+    }
+    if r.undelivered > 0 {
+        let ranges: Vec<String> = r
+            .undelivered_rows
+            .iter()
+            .take(10)
+            .map(|(a, b)| {
+                if a == b {
+                    a.to_string()
+                } else {
+                    format!("{a}-{b}")
+                }
+            })
+            .collect();
+        let more = if r.undelivered_rows.len() > 10 {
+            ", ..."
+        } else {
+            ""
+        };
+        let _ = writeln!(o, "  undelivered rows: {}{more}", ranges.join(", "));
+        if let Some(why) = &r.undelivered_reason {
+            let _ = writeln!(o, "  why: {why}");
+        }
+    }
+    o
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_for_people() {
+        assert_eq!(count(0), "0");
+        assert_eq!(count(1234567), "1,234,567");
+        assert_eq!(count(100), "100");
+        assert_eq!(bytes(999), "999 B");
+        assert_eq!(bytes(475_000), "475.0 KB");
+        assert_eq!(bytes(1_500_000_000), "1.5 GB");
+    }
+}

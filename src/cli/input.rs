@@ -1,0 +1,229 @@
+//! Opening the input, reading the mapping, and feeding the importer.
+
+use std::fs::File;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use clap::Args;
+
+use crate::mapping::Mapping;
+use crate::pipeline::{ImportOptions, Importer};
+use crate::source::{Encoding, Format, Settings, SourceOptions};
+
+/// How much of the file is read to guess its settings.
+pub const SAMPLE_BYTES: usize = 256 * 1024;
+/// How much is read from the file per push.
+const CHUNK_BYTES: usize = 1024 * 1024;
+
+/// Overrides for what `inspect` guesses.
+#[derive(Debug, Clone, Default, Args)]
+pub struct SourceArgs {
+    /// Field delimiter: , ; | tab (or any one ASCII character).
+    #[arg(long, value_name = "CHAR")]
+    pub delimiter: Option<String>,
+    /// Text encoding: utf-8, utf-16le, utf-16be, windows-1252.
+    #[arg(long, value_name = "NAME")]
+    pub encoding: Option<String>,
+    /// The first row is data, not column names.
+    #[arg(long)]
+    pub no_header: bool,
+    /// Input format: csv, ndjson or json (default: guessed).
+    #[arg(long, value_name = "FORMAT")]
+    pub format: Option<String>,
+}
+
+impl SourceArgs {
+    pub fn options(&self) -> Result<SourceOptions, String> {
+        let delimiter = match self.delimiter.as_deref() {
+            None => None,
+            Some("tab" | "\\t" | "\t") => Some(b'\t'),
+            Some(d) if d.len() == 1 && d.is_ascii() => Some(d.as_bytes()[0]),
+            Some(d) => {
+                return Err(format!(
+                    "--delimiter must be one ASCII character or \"tab\", not {d:?}"
+                ))
+            }
+        };
+        let encoding = match self
+            .encoding
+            .as_deref()
+            .map(str::to_ascii_lowercase)
+            .as_deref()
+        {
+            None => None,
+            Some("utf-8" | "utf8") => Some(Encoding::Utf8),
+            Some("utf-16le" | "utf16le") => Some(Encoding::Utf16le),
+            Some("utf-16be" | "utf16be") => Some(Encoding::Utf16be),
+            Some("windows-1252" | "cp1252" | "latin1" | "iso-8859-1") => {
+                Some(Encoding::Windows1252)
+            }
+            Some(e) => {
+                return Err(format!(
+                    "--encoding {e:?} is not one of utf-8, utf-16le, utf-16be, windows-1252"
+                ))
+            }
+        };
+        let format = match self.format.as_deref() {
+            None => None,
+            Some("csv" | "tsv") => Some(Format::Csv),
+            Some("ndjson" | "jsonl") => Some(Format::Ndjson),
+            Some("json") => Some(Format::Json),
+            Some(f) => return Err(format!("--format {f:?} is not one of csv, ndjson, json")),
+        };
+        Ok(SourceOptions {
+            format,
+            encoding,
+            compression: None,
+            delimiter,
+            has_header: self.no_header.then_some(false),
+        })
+    }
+}
+
+/// What `check`, `batches` and `send` share.
+#[derive(Debug, Clone, Default, Args)]
+pub struct CommonArgs {
+    /// The mapping file (optional for NDJSON/JSON input, whose lines are messages already).
+    #[arg(long, value_name = "M.json")]
+    pub mapping: Option<PathBuf>,
+    /// Input from Segment's own archives: drop sentAt, messageId, projectId and receivedAt before re-sending.
+    #[arg(long)]
+    pub replay: bool,
+    #[command(flatten)]
+    pub source: SourceArgs,
+    /// Print a machine-readable JSON summary instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// An open input with its first bytes already read.
+pub struct Input {
+    pub name: String,
+    pub reader: Box<dyn Read>,
+    pub sample: Vec<u8>,
+    /// The sample is the whole input.
+    pub complete: bool,
+    /// The size in bytes, when known (for progress).
+    pub size: Option<u64>,
+}
+
+impl Input {
+    /// Opens a file, or standard input for `-`, and reads the sample.
+    pub fn open(path: &Path) -> Result<Input, String> {
+        let name = display_name(path);
+        let (mut reader, size): (Box<dyn Read>, Option<u64>) = if path == Path::new("-") {
+            (Box::new(std::io::stdin().lock()), None)
+        } else {
+            let f = File::open(path).map_err(|e| format!("{name}: cannot open: {e}"))?;
+            let size = f.metadata().ok().map(|m| m.len());
+            (Box::new(f), size)
+        };
+        let mut sample = Vec::with_capacity(SAMPLE_BYTES);
+        (&mut reader)
+            .take(SAMPLE_BYTES as u64)
+            .read_to_end(&mut sample)
+            .map_err(|e| format!("{name}: cannot read: {e}"))?;
+        let complete = sample.len() < SAMPLE_BYTES;
+        Ok(Input {
+            name,
+            reader,
+            sample,
+            complete,
+            size,
+        })
+    }
+
+    /// Guesses the settings from the sample, with the user's overrides.
+    pub fn settings(&self, options: &SourceOptions) -> Result<Settings, String> {
+        if self.sample.is_empty() {
+            return Err(format!("{}: the file is empty", self.name));
+        }
+        crate::source::sniff(&self.sample, self.complete, options)
+            .map_err(|e| format!("{}: {e}", self.name))
+    }
+
+    /// Pushes the whole input through `importer`, calling `after_push` after
+    /// every chunk (to drain batches and rejects, show progress, send...).
+    pub fn feed<E>(
+        mut self,
+        importer: &mut Importer,
+        mut after_push: impl FnMut(&mut Importer) -> Result<(), E>,
+    ) -> Result<(), FeedError<E>> {
+        let name = self.name.clone();
+        let fail = |e: crate::pipeline::ImportError| FeedError::Input(format!("{name}: {e}"));
+        importer.push(&self.sample).map_err(fail)?;
+        after_push(importer).map_err(FeedError::Stopped)?;
+        if !self.complete {
+            let mut buf = vec![0u8; CHUNK_BYTES];
+            loop {
+                let n = match self.reader.read(&mut buf) {
+                    Ok(0) => break,
+                    Ok(n) => n,
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                    Err(e) => return Err(FeedError::Input(format!("{name}: cannot read: {e}"))),
+                };
+                importer.push(&buf[..n]).map_err(fail)?;
+                after_push(importer).map_err(FeedError::Stopped)?;
+            }
+        }
+        importer.finish().map_err(fail)?;
+        after_push(importer).map_err(FeedError::Stopped)?;
+        Ok(())
+    }
+}
+
+/// Why feeding stopped early.
+pub enum FeedError<E> {
+    /// The input cannot be read any further.
+    Input(String),
+    /// The callback asked to stop.
+    Stopped(E),
+}
+
+/// Reads and checks a mapping file, applying `--replay`.
+pub fn load_mapping(path: Option<&Path>, replay: bool) -> Result<Option<Mapping>, String> {
+    let mut mapping = match path {
+        None => None,
+        Some(p) => {
+            let text = std::fs::read_to_string(p)
+                .map_err(|e| format!("{}: cannot read: {e}", display_name(p)))?;
+            Some(Mapping::from_json(&text).map_err(|e| format!("{}: {e}", display_name(p)))?)
+        }
+    };
+    if replay {
+        mapping.get_or_insert_with(Mapping::default).replay = true;
+    }
+    Ok(mapping)
+}
+
+/// Opens the input, reads the mapping and makes the importer: what `check`,
+/// `batches` and `send` all start with.
+pub fn start(
+    file: &Path,
+    common: &CommonArgs,
+    options: ImportOptions,
+) -> Result<(Input, Settings, Option<Mapping>, Importer), String> {
+    let input = Input::open(file)?;
+    let settings = input.settings(&common.source.options()?)?;
+    let mapping = load_mapping(common.mapping.as_deref(), common.replay)?;
+    let importer = Importer::new(mapping.clone(), &settings, options)
+        .map_err(|e| format!("{}: {e}", input.name))?;
+    Ok((input, settings, mapping, importer))
+}
+
+/// The name used in messages: the path as given.
+pub fn display_name(path: &Path) -> String {
+    if path == Path::new("-") {
+        "<stdin>".to_string()
+    } else {
+        path.display().to_string()
+    }
+}
+
+/// Milliseconds since the Unix epoch, now.
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}

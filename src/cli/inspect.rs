@@ -1,0 +1,99 @@
+//! `segment-backfill inspect FILE`
+
+use std::path::Path;
+
+use serde::Serialize;
+
+use super::human;
+use super::input::{Input, SourceArgs};
+use super::Outcome;
+use crate::mapping::{suggest_mapping, Mapping};
+use crate::source::{inspect, Settings};
+
+const SAMPLE_ROWS: usize = 20;
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Report<'a> {
+    file: &'a str,
+    settings: &'a Settings,
+    headers: &'a [String],
+    sample_rows: &'a [Vec<String>],
+    suggested_mapping: &'a Mapping,
+}
+
+pub fn run(
+    file: &Path,
+    source: &SourceArgs,
+    write_mapping: Option<&Path>,
+    json: bool,
+) -> Result<Outcome, String> {
+    let input = Input::open(file)?;
+    if input.sample.is_empty() {
+        return Err(format!("{}: the file is empty", input.name));
+    }
+    let found = inspect(
+        &input.sample,
+        input.complete,
+        &source.options()?,
+        SAMPLE_ROWS,
+    )
+    .map_err(|e| format!("{}: {e}", input.name))?;
+    let mapping = suggest_mapping(&found.headers, &found.rows);
+    if let Some(path) = write_mapping {
+        std::fs::write(path, mapping.to_json_pretty() + "\n")
+            .map_err(|e| format!("{}: cannot write: {e}", path.display()))?;
+    }
+    if json {
+        let report = Report {
+            file: &input.name,
+            settings: &found.settings,
+            headers: &found.headers,
+            sample_rows: &found.rows,
+            suggested_mapping: &mapping,
+        };
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?
+        );
+        return Ok(Outcome::Done);
+    }
+    let size = input
+        .size
+        .map(|s| format!(", {}", human::bytes(s)))
+        .unwrap_or_default();
+    println!("{}: {}{size}", input.name, human::settings(&found.settings));
+    println!("\nColumns ({}):", found.headers.len());
+    for (i, h) in found.headers.iter().enumerate() {
+        let examples: Vec<String> = found
+            .rows
+            .iter()
+            .filter_map(|r| r.get(i))
+            .filter(|v| !v.is_empty())
+            .take(3)
+            .map(|v| shorten(v, 24))
+            .collect();
+        println!("  {:<24} {}", shorten(h, 24), examples.join(" | "));
+    }
+    println!("\nSuggested mapping:\n{}", mapping.to_json_pretty());
+    match write_mapping {
+        Some(p) => println!("\nWritten to {}. Edit it, then: segment-backfill check {} --mapping {}", p.display(), input.name, p.display()),
+        None => println!(
+            "\nSave it with --write-mapping mapping.json, edit it, then: segment-backfill check {} --mapping mapping.json",
+            input.name
+        ),
+    }
+    if !mapping.maps_timestamp() && !found.headers.is_empty() {
+        println!("Warning: no column looks like the event time; without one every event is dated when Segment receives it.");
+    }
+    Ok(Outcome::Done)
+}
+
+fn shorten(s: &str, max: usize) -> String {
+    let s = s.replace(['\n', '\r'], " ");
+    if s.chars().count() <= max {
+        s
+    } else {
+        format!("{}…", s.chars().take(max - 1).collect::<String>())
+    }
+}
