@@ -48,7 +48,9 @@ tools-chromium:
 
 # --- checks --------------------------------------------------------------
 
-test: tools lint test-native test-wasm
+# mk/*.mk add their own checks to EXTRA_TESTS (the JS package, the app...).
+EXTRA_TESTS :=
+test: tools lint test-native test-wasm $(EXTRA_TESTS)
 	@echo "make test: all checks passed"
 
 lint:
@@ -78,5 +80,3 @@ bench-native:
 clean:
 	cargo clean
 	rm -rf dist pkg test-output
-
--include mk/*.mk
