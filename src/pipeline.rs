@@ -24,6 +24,9 @@ use crate::source::{Format, Record, RecordData, RecordReader, RecordSink, Settin
 use crate::time::{days_since_epoch, format_iso_millis};
 use crate::validate::{Code, Issue};
 
+mod sniffing;
+pub use sniffing::{SniffingImporter, DEFAULT_SAMPLE_BYTES};
+
 /// Examples kept per finding code in the summary.
 const EXAMPLES_PER_CODE: usize = 5;
 /// Distinct event names counted before the rest are lumped together.
@@ -67,6 +70,7 @@ pub struct ImportOptions {
 
 /// A row that will not be sent, with every reason.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "js", derive(tsify::Tsify))]
 #[serde(rename_all = "camelCase")]
 pub struct RejectedRow {
     pub row: u64,
@@ -102,6 +106,7 @@ impl RejectedRow {
 
 /// One finding code: how often, and a few examples.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "js", derive(tsify::Tsify))]
 #[serde(rename_all = "camelCase")]
 pub struct CodeTally {
     pub warning: bool,
@@ -111,6 +116,7 @@ pub struct CodeTally {
 
 /// Everything known about the input so far.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "js", derive(tsify::Tsify), tsify(hashmap_as_object))]
 #[serde(rename_all = "camelCase")]
 pub struct Summary {
     /// Rows read (records, not counting a CSV header).
@@ -196,7 +202,7 @@ impl Importer {
                 let b =
                     MessageBuilder::for_json(m, options.now_ms).map_err(ImportError::Mapping)?;
                 notes.extend(b.notes().iter().cloned());
-                Engine::Mapped(b)
+                Engine::Mapped(Box::new(b))
             }
             (Some(_), false) => Engine::Pending,
         };
@@ -259,6 +265,12 @@ impl Importer {
         Ok(())
     }
 
+    /// Closes the batch being filled without ending the input (used when a
+    /// run stops early, so every valid row read is in some batch).
+    pub fn flush(&mut self) {
+        self.stage.batcher.flush();
+    }
+
     /// The next finished batch.
     pub fn pop_batch(&mut self) -> Option<Batch> {
         let b = self.stage.batcher.pop()?;
@@ -298,6 +310,11 @@ impl Importer {
         s
     }
 
+    /// Rows read so far (cheap, for progress; [`Importer::summary`] clones).
+    pub fn rows_read(&self) -> u64 {
+        self.stage.summary.rows
+    }
+
     /// Raw bytes pushed so far.
     pub fn bytes_read(&self) -> u64 {
         self.reader.bytes_in()
@@ -312,7 +329,7 @@ impl Importer {
 enum Engine {
     /// CSV: compiled when the header (or the first row) is known.
     Pending,
-    Mapped(MessageBuilder),
+    Mapped(Box<MessageBuilder>),
     Passthrough(Passthrough),
 }
 
@@ -349,7 +366,7 @@ impl Stage {
             match MessageBuilder::for_columns(m, headers, self.now_ms) {
                 Ok(b) => {
                     self.summary.notes.extend(b.notes().iter().cloned());
-                    self.engine = Engine::Mapped(b);
+                    self.engine = Engine::Mapped(Box::new(b));
                 }
                 Err(e) => self.fatal = Some(ImportError::Mapping(e)),
             }

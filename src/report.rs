@@ -86,6 +86,7 @@ pub fn neutralise(cell: &str) -> std::borrow::Cow<'_, str> {
 
 /// Where every row of a run ended.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "js", derive(tsify::Tsify))]
 #[serde(rename_all = "camelCase")]
 pub struct Reconciliation {
     /// Rows read from the file.

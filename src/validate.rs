@@ -8,6 +8,7 @@ use serde::Serialize;
 
 /// What is wrong with a row (an error rejects the row; a warning does not).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[cfg_attr(feature = "js", derive(tsify::Tsify))]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum Code {
@@ -46,6 +47,8 @@ pub enum Code {
     InvalidText,
     /// A JSON line or element that is not valid JSON.
     InvalidJsonRecord,
+    /// The API refused the message (HTTP 400/413 on the message alone).
+    RejectedByApi,
     // --- warnings: the row is sent ---
     /// A timestamp before 1970-01-01 (Segment may not ingest it).
     TimestampBefore1970,
@@ -84,6 +87,7 @@ impl Code {
             Code::WrongFieldCount => "wrong_field_count",
             Code::InvalidText => "invalid_text",
             Code::InvalidJsonRecord => "invalid_json_record",
+            Code::RejectedByApi => "rejected_by_api",
             Code::TimestampBefore1970 => "timestamp_before_1970",
             Code::TimestampInFuture => "timestamp_in_future",
             Code::AmbiguousLocalTime => "ambiguous_local_time",
@@ -99,6 +103,7 @@ impl std::fmt::Display for Code {
 
 /// One finding about one row.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "js", derive(tsify::Tsify))]
 pub struct Issue {
     /// The row (record number in the file, the header being row 1).
     pub row: u64,

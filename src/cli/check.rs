@@ -6,7 +6,7 @@ use std::path::Path;
 use super::human;
 use super::input::{self, CommonArgs, FeedError};
 use super::Outcome;
-use crate::pipeline::{ImportOptions, Importer};
+use crate::pipeline::{ImportOptions, Importer, RejectedRow};
 use crate::report::RejectsCsv;
 
 pub fn run(file: &Path, common: &CommonArgs, rejects: Option<&Path>) -> Result<Outcome, String> {
@@ -55,6 +55,8 @@ pub fn run(file: &Path, common: &CommonArgs, rejects: Option<&Path>) -> Result<O
 pub struct RejectsSink {
     file: Option<(std::io::BufWriter<std::fs::File>, String)>,
     csv: Option<RejectsCsv>,
+    /// The header line, written with the first row.
+    pending_header: Vec<u8>,
     buf: Vec<u8>,
 }
 
@@ -71,6 +73,7 @@ impl RejectsSink {
         Ok(RejectsSink {
             file,
             csv: None,
+            pending_header: Vec::new(),
             buf: Vec::new(),
         })
     }
@@ -78,20 +81,36 @@ impl RejectsSink {
     /// Writes out the rejected rows the importer holds.
     pub fn drain(&mut self, importer: &mut Importer) -> Result<(), String> {
         while let Some(r) = importer.pop_reject() {
-            let Some((file, name)) = &mut self.file else {
-                continue;
-            };
-            self.buf.clear();
-            let csv = self.csv.get_or_insert_with(|| {
-                let (w, header) = RejectsCsv::new(importer.headers());
-                self.buf.extend_from_slice(&header);
-                w
-            });
-            csv.write(&r, &mut self.buf);
-            file.write_all(&self.buf)
-                .map_err(|e| format!("{name}: cannot write: {e}"))?;
+            self.set_columns(importer.headers());
+            self.write(&r)?;
         }
         Ok(())
+    }
+
+    /// The file's columns, for the CSV header (taken from the first call).
+    pub fn set_columns(&mut self, columns: &[String]) {
+        if self.file.is_some() && self.csv.is_none() {
+            let (w, header) = RejectsCsv::new(columns);
+            self.pending_header = header;
+            self.csv = Some(w);
+        }
+    }
+
+    /// Appends one rejected row.
+    pub fn write(&mut self, reject: &RejectedRow) -> Result<(), String> {
+        let Some((file, name)) = &mut self.file else {
+            return Ok(());
+        };
+        self.buf.clear();
+        self.buf.append(&mut self.pending_header);
+        let csv = self.csv.get_or_insert_with(|| {
+            let (w, header) = RejectsCsv::new(&[]);
+            self.buf.extend_from_slice(&header);
+            w
+        });
+        csv.write(reject, &mut self.buf);
+        file.write_all(&self.buf)
+            .map_err(|e| format!("{name}: cannot write: {e}"))
     }
 
     /// Flushes the file; a file with no rejected row still gets its header.

@@ -123,15 +123,9 @@ pub fn summary(name: &str, settings_line: &str, s: &Summary, rejects_file: Optio
         }
     }
     o.push('\n');
-    match (&s.first_timestamp, &s.last_timestamp) {
-        (Some(a), Some(b)) => {
-            let _ = writeln!(
-                o,
-                "Timestamps: {a} … {b} ({} days with events)",
-                count(s.events_per_day.len() as u64)
-            );
-        }
-        _ => {}
+    if let (Some(a), Some(b)) = (&s.first_timestamp, &s.last_timestamp) {
+        let days = count(s.events_per_day.len() as u64);
+        let _ = writeln!(o, "Timestamps: {a} … {b} ({days} days with events)");
     }
     if s.without_timestamp > 0 {
         let _ = writeln!(

@@ -81,7 +81,7 @@ impl SourceArgs {
 }
 
 /// What `check`, `batches` and `send` share.
-#[derive(Debug, Clone, Default, Args)]
+#[derive(Debug, Clone, Args)]
 pub struct CommonArgs {
     /// The mapping file (optional for NDJSON/JSON input, whose lines are messages already).
     #[arg(long, value_name = "M.json")]
@@ -91,6 +91,9 @@ pub struct CommonArgs {
     pub replay: bool,
     #[command(flatten)]
     pub source: SourceArgs,
+    /// At most this many messages per batch (Segment's limit, 2500, is the default).
+    #[arg(long, value_name = "N", default_value_t = crate::batch::MAX_BATCH_MESSAGES)]
+    pub batch_messages: usize,
     /// Print a machine-readable JSON summary instead of text.
     #[arg(long)]
     pub json: bool,
@@ -142,6 +145,33 @@ impl Input {
             .map_err(|e| format!("{}: {e}", self.name))
     }
 
+    /// The next bytes of the input: the sample first, then chunks of the rest;
+    /// `Ok(false)` at the end.
+    pub fn next_chunk(&mut self, buf: &mut Vec<u8>) -> Result<bool, String> {
+        if !self.sample.is_empty() {
+            *buf = std::mem::take(&mut self.sample);
+            return Ok(true);
+        }
+        if self.complete {
+            return Ok(false);
+        }
+        buf.resize(CHUNK_BYTES, 0);
+        loop {
+            match self.reader.read(buf) {
+                Ok(0) => {
+                    self.complete = true;
+                    return Ok(false);
+                }
+                Ok(n) => {
+                    buf.truncate(n);
+                    return Ok(true);
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(format!("{}: cannot read: {e}", self.name)),
+            }
+        }
+    }
+
     /// Pushes the whole input through `importer`, calling `after_push` after
     /// every chunk (to drain batches and rejects, show progress, send...).
     pub fn feed<E>(
@@ -151,20 +181,10 @@ impl Input {
     ) -> Result<(), FeedError<E>> {
         let name = self.name.clone();
         let fail = |e: crate::pipeline::ImportError| FeedError::Input(format!("{name}: {e}"));
-        importer.push(&self.sample).map_err(fail)?;
-        after_push(importer).map_err(FeedError::Stopped)?;
-        if !self.complete {
-            let mut buf = vec![0u8; CHUNK_BYTES];
-            loop {
-                let n = match self.reader.read(&mut buf) {
-                    Ok(0) => break,
-                    Ok(n) => n,
-                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-                    Err(e) => return Err(FeedError::Input(format!("{name}: cannot read: {e}"))),
-                };
-                importer.push(&buf[..n]).map_err(fail)?;
-                after_push(importer).map_err(FeedError::Stopped)?;
-            }
+        let mut buf = Vec::new();
+        while self.next_chunk(&mut buf).map_err(FeedError::Input)? {
+            importer.push(&buf).map_err(fail)?;
+            after_push(importer).map_err(FeedError::Stopped)?;
         }
         importer.finish().map_err(fail)?;
         after_push(importer).map_err(FeedError::Stopped)?;
@@ -206,6 +226,10 @@ pub fn start(
     let input = Input::open(file)?;
     let settings = input.settings(&common.source.options()?)?;
     let mapping = load_mapping(common.mapping.as_deref(), common.replay)?;
+    let mut options = options;
+    options.batch.max_messages = common
+        .batch_messages
+        .clamp(1, crate::batch::MAX_BATCH_MESSAGES);
     let importer = Importer::new(mapping.clone(), &settings, options)
         .map_err(|e| format!("{}: {e}", input.name))?;
     Ok((input, settings, mapping, importer))

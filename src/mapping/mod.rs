@@ -30,6 +30,7 @@ use crate::time::DateOrder;
 
 /// Segment's call types.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "js", derive(tsify::Tsify))]
 #[serde(rename_all = "lowercase")]
 pub enum CallType {
     Track,
@@ -81,6 +82,7 @@ impl CallType {
 
 /// How a cell is converted before it is written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "js", derive(tsify::Tsify))]
 #[serde(rename_all = "lowercase")]
 pub enum ValueKind {
     /// The text exactly as it is (leading zeros and long digit strings kept).
@@ -100,6 +102,7 @@ pub enum ValueKind {
 
 /// What an empty cell does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "js", derive(tsify::Tsify))]
 #[serde(rename_all = "lowercase")]
 pub enum EmptyPolicy {
     /// Sets nothing: the field is left out of the message.
@@ -113,6 +116,7 @@ pub enum EmptyPolicy {
 
 /// Where columns that no rule names go.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "js", derive(tsify::Tsify))]
 #[serde(rename_all = "lowercase")]
 pub enum Rest {
     Properties,
@@ -136,6 +140,7 @@ impl Rest {
 
 /// One rule: a column or a constant, converted, written at a path.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "js", derive(tsify::Tsify))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Rule {
     /// The column (header name; for JSON input a dot path into the object).
@@ -143,6 +148,7 @@ pub struct Rule {
     pub from: Option<String>,
     /// A constant instead of a column.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "js", tsify(type = "unknown", optional))]
     pub value: Option<Value>,
     /// A dot path in the message: `userId`, `properties.order.id`, `context.ip`.
     pub to: String,
@@ -175,6 +181,7 @@ impl Rule {
 
 /// A whole mapping file.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "js", derive(tsify::Tsify))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Mapping {
     /// The call type of every message, unless a rule writes `type`.
@@ -187,6 +194,7 @@ pub struct Mapping {
     pub rest: Rest,
     /// The batch-level `integrations` object.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "js", tsify(type = "Record<string, unknown>", optional))]
     pub integrations: Option<Map<String, Value>>,
     /// For JSON input from Segment's archives: drop `sentAt`, `messageId`,
     /// `projectId` and `receivedAt` (and their snake_case forms) before re-sending.

@@ -379,7 +379,7 @@ impl MessageBuilder {
                             row,
                             &leaf.label,
                             e.code,
-                            format!("{}: {}", leaf.to, e.message),
+                            format!("{} (for {})", e.message, leaf.to),
                         ));
                         ok = false;
                         continue;

@@ -177,9 +177,7 @@ fn conversions_and_empty_policies() {
         json!({"age": 33, "vip": true, "tags": ["a"], "nickname": null, "note": ""})
     );
     assert_eq!(v["context"], json!({"app": {"build": 42}}));
-    let errs = run(m, &cols, &["1", "3.5", "maybe", "{", "", ""])
-        .err()
-        .expect("rejected");
+    let errs = run(m, &cols, &["1", "3.5", "maybe", "{", "", ""]).expect_err("rejected");
     assert_eq!(
         errs,
         vec![

@@ -1,0 +1,267 @@
+//! An [`Importer`] that guesses the file's settings from its own first bytes.
+//!
+//! The CLI reads a sample before it makes the importer; a caller that only
+//! has a stream of chunks (the JS `Importer`, a worker) cannot. This type
+//! buffers the first `sample_bytes` (or everything, if the input ends
+//! sooner), runs [`sniff`](crate::source::sniff) on them with the user's
+//! overrides, makes the real [`Importer`] and feeds it the buffer. From then
+//! on chunks pass straight through, so memory stays flat.
+
+use crate::batch::Batch;
+use crate::mapping::Mapping;
+use crate::pipeline::{ImportError, ImportOptions, Importer, RejectedRow, Summary};
+use crate::source::{sniff, Settings, SourceError, SourceOptions};
+
+/// How much is buffered for sniffing by default: enough lines for the
+/// delimiter and header guesses, little enough to answer early.
+pub const DEFAULT_SAMPLE_BYTES: usize = 64 * 1024;
+
+/// An importer that sniffs its settings from the first bytes pushed.
+#[derive(Debug)]
+pub struct SniffingImporter {
+    state: State,
+    sample_bytes: usize,
+}
+
+#[derive(Debug)]
+enum State {
+    /// Still collecting the sample; nothing is parsed yet.
+    Sampling {
+        sample: Vec<u8>,
+        mapping: Option<Mapping>,
+        source: SourceOptions,
+        options: ImportOptions,
+    },
+    Running(Box<Importer>, Settings),
+    /// Sniffing or making the importer failed; every later call says so.
+    Failed(ImportError),
+}
+
+impl SniffingImporter {
+    /// A new import. The mapping is checked now (what can be checked without
+    /// the file), so a bad mapping fails before any byte is read.
+    /// `sample_bytes` of 0 means [`DEFAULT_SAMPLE_BYTES`].
+    pub fn new(
+        mapping: Option<Mapping>,
+        source: SourceOptions,
+        options: ImportOptions,
+        sample_bytes: usize,
+    ) -> Result<SniffingImporter, ImportError> {
+        if let Some(m) = &mapping {
+            m.check().map_err(ImportError::Mapping)?;
+        }
+        let sample_bytes = if sample_bytes == 0 {
+            DEFAULT_SAMPLE_BYTES
+        } else {
+            sample_bytes
+        };
+        Ok(SniffingImporter {
+            state: State::Sampling {
+                sample: Vec::new(),
+                mapping,
+                source,
+                options,
+            },
+            sample_bytes,
+        })
+    }
+
+    /// Feeds the next bytes of the file (any size).
+    pub fn push(&mut self, chunk: &[u8]) -> Result<(), ImportError> {
+        match &mut self.state {
+            State::Sampling { sample, .. } => {
+                sample.extend_from_slice(chunk);
+                if sample.len() >= self.sample_bytes {
+                    self.start(false)?;
+                }
+                Ok(())
+            }
+            State::Running(importer, _) => importer.push(chunk),
+            State::Failed(e) => Err(e.clone()),
+        }
+    }
+
+    /// Ends the input (sniffing a short file whole first).
+    pub fn finish(&mut self) -> Result<(), ImportError> {
+        if let State::Sampling { .. } = self.state {
+            self.start(true)?;
+        }
+        match &mut self.state {
+            State::Running(importer, _) => importer.finish(),
+            State::Failed(e) => Err(e.clone()),
+            // OK because `start` always leaves Running or Failed.
+            State::Sampling { .. } => Err(ImportError::Finished),
+        }
+    }
+
+    /// Sniffs the sample, makes the importer and feeds it the sample.
+    fn start(&mut self, complete: bool) -> Result<(), ImportError> {
+        let placeholder = State::Failed(ImportError::Finished);
+        let State::Sampling {
+            sample,
+            mapping,
+            source,
+            options,
+        } = std::mem::replace(&mut self.state, placeholder)
+        else {
+            return Ok(());
+        };
+        let made = make(&sample, complete, mapping, &source, options);
+        match made {
+            Ok((importer, settings)) => {
+                self.state = State::Running(Box::new(importer), settings);
+                self.push(&sample)
+            }
+            Err(e) => {
+                self.state = State::Failed(e.clone());
+                Err(e)
+            }
+        }
+    }
+
+    /// The settings the file is read with, once sniffed.
+    pub fn settings(&self) -> Option<&Settings> {
+        match &self.state {
+            State::Running(_, settings) => Some(settings),
+            _ => None,
+        }
+    }
+
+    /// The importer, once the settings are known.
+    pub fn importer(&self) -> Option<&Importer> {
+        match &self.state {
+            State::Running(importer, _) => Some(importer),
+            _ => None,
+        }
+    }
+
+    /// The importer, once the settings are known.
+    pub fn importer_mut(&mut self) -> Option<&mut Importer> {
+        match &mut self.state {
+            State::Running(importer, _) => Some(importer),
+            _ => None,
+        }
+    }
+
+    /// The next finished batch.
+    pub fn pop_batch(&mut self) -> Option<Batch> {
+        self.importer_mut()?.pop_batch()
+    }
+
+    /// The next rejected row.
+    pub fn pop_reject(&mut self) -> Option<RejectedRow> {
+        self.importer_mut()?.pop_reject()
+    }
+
+    /// The summary so far (empty while sampling; bytes buffered are not
+    /// counted as read until they are parsed).
+    pub fn summary(&self) -> Summary {
+        self.importer().map(Importer::summary).unwrap_or_default()
+    }
+}
+
+fn make(
+    sample: &[u8],
+    complete: bool,
+    mapping: Option<Mapping>,
+    source: &SourceOptions,
+    options: ImportOptions,
+) -> Result<(Importer, Settings), ImportError> {
+    if sample.is_empty() {
+        return Err(ImportError::Source(SourceError {
+            row: None,
+            message: "the file is empty".into(),
+        }));
+    }
+    let settings = sniff(sample, complete, source).map_err(ImportError::Source)?;
+    let importer = Importer::new(mapping, &settings, options)?;
+    Ok((importer, settings))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn mapping() -> Mapping {
+        Mapping::from_json(
+            r#"{"type":"track","rules":[{"from":"user","to":"userId"},{"from":"what","to":"event"}]}"#,
+        )
+        .unwrap_or_default()
+    }
+
+    fn bodies(imp: &mut SniffingImporter) -> Vec<Vec<u8>> {
+        std::iter::from_fn(|| imp.pop_batch())
+            .map(|mut b| {
+                b.set_sent_at(0);
+                b.body().to_vec()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn same_batches_whatever_the_chunking() {
+        let mut csv = String::from("user;what\n");
+        for i in 0..300 {
+            csv.push_str(&format!("u{i};Event {i}\n"));
+        }
+        let settings = sniff(csv.as_bytes(), true, &SourceOptions::default()).expect("sniffs");
+        let mut direct =
+            Importer::new(Some(mapping()), &settings, ImportOptions::default()).expect("importer");
+        direct.push(csv.as_bytes()).expect("push");
+        direct.finish().expect("finish");
+        let want: Vec<Vec<u8>> = std::iter::from_fn(|| direct.pop_batch())
+            .map(|mut b| {
+                b.set_sent_at(0);
+                b.body().to_vec()
+            })
+            .collect();
+        for (chunk, sample) in [(7, 100), (1000, 0), (csv.len(), 1 << 20)] {
+            let mut imp = SniffingImporter::new(
+                Some(mapping()),
+                SourceOptions::default(),
+                ImportOptions::default(),
+                sample,
+            )
+            .expect("importer");
+            let mut got = Vec::new();
+            for c in csv.as_bytes().chunks(chunk) {
+                imp.push(c).expect("push");
+                got.extend(bodies(&mut imp));
+            }
+            imp.finish().expect("finish");
+            got.extend(bodies(&mut imp));
+            assert_eq!(got, want, "chunk {chunk}, sample {sample}");
+            assert_eq!(imp.settings().map(|s| s.delimiter), Some(b';'));
+            assert_eq!(imp.summary().rows, 300);
+        }
+    }
+
+    #[test]
+    fn empty_input_and_misuse_are_errors() {
+        let mut imp = SniffingImporter::new(
+            Some(mapping()),
+            SourceOptions::default(),
+            ImportOptions::default(),
+            0,
+        )
+        .expect("importer");
+        assert!(matches!(imp.finish(), Err(ImportError::Source(_))));
+        assert!(imp.push(b"x").is_err());
+        let bad = Mapping {
+            rules: vec![crate::mapping::Rule {
+                to: "userId".into(),
+                ..Default::default()
+            }],
+            ..mapping()
+        };
+        assert!(matches!(
+            SniffingImporter::new(
+                Some(bad),
+                SourceOptions::default(),
+                ImportOptions::default(),
+                0
+            ),
+            Err(ImportError::Mapping(_))
+        ));
+    }
+}
