@@ -17,7 +17,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::batch::{Batch, BatchOptions, Batcher};
-use crate::mapping::{Mapping, MappingError};
+use crate::mapping::{CallType, Mapping, MappingError};
 use crate::message::passthrough::Passthrough;
 use crate::message::{Built, MessageBuilder, Row};
 use crate::source::{Format, Record, RecordData, RecordReader, RecordSink, Settings, SourceError};
@@ -224,6 +224,9 @@ impl Importer {
                 },
                 events: HashMap::new(),
                 days: BTreeMap::new(),
+                types: [0; 6],
+                min_ms: None,
+                max_ms: None,
                 rejects: VecDeque::new(),
                 out: Vec::with_capacity(4096),
                 issues: Vec::new(),
@@ -289,6 +292,15 @@ impl Importer {
     pub fn summary(&self) -> Summary {
         let mut s = self.stage.summary.clone();
         s.bytes_read = self.reader.bytes_in();
+        let iso = |ms: i64| String::from_utf8_lossy(&format_iso_millis(ms)).into_owned();
+        s.first_timestamp = self.stage.min_ms.map(iso);
+        s.last_timestamp = self.stage.max_ms.map(iso);
+        s.types = CallType::ALL
+            .iter()
+            .zip(self.stage.types)
+            .filter(|(_, n)| *n > 0)
+            .map(|(t, n)| (t.as_str().to_string(), n))
+            .collect();
         s.events_per_day = self
             .stage
             .days
@@ -308,11 +320,6 @@ impl Importer {
         events.truncate(20);
         s.top_events = events;
         s
-    }
-
-    /// Rows read so far (cheap, for progress; [`Importer::summary`] clones).
-    pub fn rows_read(&self) -> u64 {
-        self.stage.summary.rows
     }
 
     /// Raw bytes pushed so far.
@@ -342,6 +349,10 @@ struct Stage {
     summary: Summary,
     events: HashMap<String, u64>,
     days: BTreeMap<i64, u64>,
+    /// Messages per call type, indexed by `CallType as usize`.
+    types: [u64; 6],
+    min_ms: Option<i64>,
+    max_ms: Option<i64>,
     rejects: VecDeque<RejectedRow>,
     out: Vec<u8>,
     issues: Vec<Issue>,
@@ -414,31 +425,12 @@ impl Stage {
             self.tally(&issues);
             self.issues = issues;
         }
-        *self
-            .summary
-            .types
-            .entry(built.call_type.as_str().to_string())
-            .or_default() += 1;
+        // Counted in plain fields per row; turned into strings in `summary()`.
+        self.types[built.call_type as usize] += 1;
         match built.millis {
             Some(ms) => {
-                let iso = || String::from_utf8_lossy(&format_iso_millis(ms)).into_owned();
-                // ISO strings of equal width compare like the instants.
-                if self
-                    .summary
-                    .first_timestamp
-                    .as_deref()
-                    .is_none_or(|f| iso().as_str() < f)
-                {
-                    self.summary.first_timestamp = Some(iso());
-                }
-                if self
-                    .summary
-                    .last_timestamp
-                    .as_deref()
-                    .is_none_or(|l| iso().as_str() > l)
-                {
-                    self.summary.last_timestamp = Some(iso());
-                }
+                self.min_ms = Some(self.min_ms.map_or(ms, |m| m.min(ms)));
+                self.max_ms = Some(self.max_ms.map_or(ms, |m| m.max(ms)));
                 let day = days_since_epoch(ms);
                 if self.days.len() < MAX_DAYS || self.days.contains_key(&day) {
                     *self.days.entry(day).or_default() += 1;
@@ -500,7 +492,7 @@ impl RecordSink for Stage {
                 }
                 let built = b.build(
                     record.row,
-                    Row::Csv(fields),
+                    Row::csv(fields),
                     &mut self.out,
                     &mut self.issues,
                 );

@@ -151,6 +151,15 @@ fn text_of<'a>(cell: &Cell<'a>) -> std::borrow::Cow<'a, str> {
 
 /// Writes a JSON string literal.
 pub fn write_str(out: &mut Vec<u8>, s: &str) {
+    // Most cells need no escaping: copy them in one go, and leave the rest
+    // (quotes, backslashes, control characters) to serde_json.
+    if !s.bytes().any(|b| b < 0x20 || b == b'"' || b == b'\\') {
+        out.reserve(s.len() + 2);
+        out.push(b'"');
+        out.extend_from_slice(s.as_bytes());
+        out.push(b'"');
+        return;
+    }
     // OK because writing a &str into a Vec cannot fail.
     serde_json::to_writer(out, s).unwrap_or_default();
 }
@@ -230,6 +239,24 @@ mod tests {
         let mut out = Vec::new();
         convert(Cell::Text(text), kind, None, &mut out)
             .map(|_| String::from_utf8(out).unwrap_or_default())
+    }
+
+    #[test]
+    fn string_escaping_matches_serde_json() {
+        for t in [
+            "plain",
+            "naïve ✓",
+            "q\"uote",
+            "back\\slash",
+            "tab\there",
+            "\u{1}",
+            "",
+            "line\nbreak",
+        ] {
+            let mut out = Vec::new();
+            write_str(&mut out, t);
+            assert_eq!(out, serde_json::to_vec(t).unwrap_or_default(), "{t:?}");
+        }
     }
 
     #[test]

@@ -7,7 +7,7 @@
 //! JSON records without a mapping go through [`passthrough`] instead.
 //!
 //! messageIds are deterministic unless a column is mapped to `messageId`:
-//! `xxh3-128("segment-backfill/v1" ‖ row ‖ message-bytes)`, where
+//! `xxh3-128(message-bytes, seed = row ^ 0x5bf1110000000001)`, where
 //! message-bytes is the message as sent minus the messageId itself, written as
 //! a UUID-shaped string (version nibble 8, "custom"). So the same file with the
 //! same mapping gives the same ids on every run, on every platform; a
@@ -23,7 +23,17 @@ use serde_json::{Map, Value};
 
 use crate::batch::MAX_MESSAGE_BYTES;
 use crate::mapping::{CallType, EmptyPolicy, Mapping, MappingError, ValueKind, STRING_FIELDS};
-use crate::source::Fields;
+use crate::source::{Fields, TextFields};
+
+impl<'a> Row<'a> {
+    /// A CSV record, its text validated once for all its fields.
+    pub fn csv(fields: Fields<'a>) -> Row<'a> {
+        match fields.text() {
+            Some(text) => Row::CsvText(fields, text),
+            None => Row::Csv(fields),
+        }
+    }
+}
 use crate::time::TimeSpec;
 use crate::validate::{required_fields, Code, Issue, Present, MAX_MESSAGE_ID_CHARS};
 
@@ -31,6 +41,8 @@ use crate::validate::{required_fields, Code, Issue, Present, MAX_MESSAGE_ID_CHAR
 #[derive(Debug, Clone, Copy)]
 pub enum Row<'a> {
     Csv(Fields<'a>),
+    /// A CSV record already validated as UTF-8 (see [`Row::csv`]).
+    CsvText(Fields<'a>, TextFields<'a>),
     Json(&'a Map<String, Value>),
 }
 
@@ -91,8 +103,8 @@ struct Special {
 #[derive(Debug, Clone)]
 enum RestPlan {
     None,
-    /// CSV: (column index, `"header":`).
-    Columns(Vec<(usize, Vec<u8>)>),
+    /// CSV: (column index, `"header":`, header).
+    Columns(Vec<(usize, Vec<u8>, String)>),
     /// JSON: every top-level key except these.
     JsonExcept(Vec<String>),
 }
@@ -171,7 +183,7 @@ impl MessageBuilder {
                     ));
                     continue;
                 }
-                columns.push((i, object_key(h)));
+                columns.push((i, object_key(h), h.clone()));
             }
             b.rest = RestPlan::Columns(columns);
         }
@@ -458,7 +470,7 @@ impl MessageBuilder {
         out.extend_from_slice(call_type.as_str().as_bytes());
         out.push(b'"');
         let mut first = false;
-        write_nodes(
+        let written = write_nodes(
             &self.root,
             &self.spans,
             &self.scratch,
@@ -467,6 +479,17 @@ impl MessageBuilder {
             out,
             &mut first,
         );
+        if let Err(column) = written {
+            issues.push(issue(
+                row,
+                &column,
+                Code::InvalidText,
+                "the cell is not valid UTF-8 text; is the file's encoding right? (try --encoding windows-1252)"
+                    .to_string(),
+            ));
+            out.clear();
+            return None;
+        }
         if !self.has_text(self.special.message_id) {
             out.extend_from_slice(b",\"messageId\":\"");
             out.extend_from_slice(&derive_message_id(row, out));
@@ -562,6 +585,7 @@ fn cell_of<'a>(source: &'a CellSource, input: Row<'a>) -> Result<Cell<'a>, Strin
     match (source, input) {
         (CellSource::Constant(Value::String(s)), _) => Ok(Cell::Text(s)),
         (CellSource::Constant(v), _) => Ok(Cell::Json(v)),
+        (CellSource::Column(i), Row::CsvText(_, text)) => Ok(text.get(*i).map_or(Cell::Missing, Cell::Text)),
         (CellSource::Column(i), Row::Csv(fields)) => match fields.get(*i) {
             None => Ok(Cell::Missing),
             Some(bytes) => std::str::from_utf8(bytes).map(Cell::Text).map_err(|_| {
@@ -588,7 +612,7 @@ fn write_nodes(
     input: Row<'_>,
     out: &mut Vec<u8>,
     first: &mut bool,
-) {
+) -> Result<(), String> {
     for node in nodes {
         match &node.kind {
             NodeKind::Leaf(i) => {
@@ -612,9 +636,9 @@ fn write_nodes(
                 out.push(b'{');
                 let body = out.len();
                 let mut inner_first = true;
-                write_nodes(children, spans, scratch, rest, input, out, &mut inner_first);
+                write_nodes(children, spans, scratch, rest, input, out, &mut inner_first)?;
                 if *is_rest {
-                    write_rest(rest, input, out, &mut inner_first);
+                    write_rest(rest, input, out, &mut inner_first)?;
                 }
                 if out.len() == body {
                     out.truncate(mark); // nothing inside: leave the object out
@@ -625,25 +649,44 @@ fn write_nodes(
             }
         }
     }
+    Ok(())
 }
 
-fn write_rest(rest: &RestPlan, input: Row<'_>, out: &mut Vec<u8>, first: &mut bool) {
-    let mut put = |key: &[u8], value: &dyn Fn(&mut Vec<u8>)| {
+/// Writes the columns no rule names; `Err(column)` for a cell that is not
+/// valid text (the row is then rejected, never sent garbled).
+fn write_rest(
+    rest: &RestPlan,
+    input: Row<'_>,
+    out: &mut Vec<u8>,
+    first: &mut bool,
+) -> Result<(), String> {
+    let mut put = |key: &[u8], out: &mut Vec<u8>| {
         if !std::mem::take(first) {
             out.push(b',');
         }
         out.extend_from_slice(key);
-        value(out);
     };
     match (rest, input) {
+        (RestPlan::Columns(columns), Row::CsvText(_, text)) => {
+            for (i, key, _) in columns {
+                match text.get(*i) {
+                    Some(t) if !t.is_empty() => {
+                        put(key, out);
+                        convert::write_str(out, t);
+                    }
+                    _ => {}
+                }
+            }
+        }
         (RestPlan::Columns(columns), Row::Csv(fields)) => {
-            for (i, key) in columns {
-                // Empty cells set nothing; bytes that are not UTF-8 are replaced
-                // rather than failing the row for a column no rule asked for.
+            for (i, key, name) in columns {
+                // Empty cells set nothing.
                 match fields.get(*i) {
-                    Some(b) if !b.is_empty() => put(key, &|out| {
-                        convert::write_str(out, &String::from_utf8_lossy(b))
-                    }),
+                    Some(b) if !b.is_empty() => {
+                        let text = std::str::from_utf8(b).map_err(|_| name.clone())?;
+                        put(key, out);
+                        convert::write_str(out, text);
+                    }
                     _ => {}
                 }
             }
@@ -653,14 +696,14 @@ fn write_rest(rest: &RestPlan, input: Row<'_>, out: &mut Vec<u8>, first: &mut bo
                 if v.is_null() || except.iter().any(|e| e == k) {
                     continue;
                 }
-                put(&object_key(k), &|out| {
-                    // OK because serializing a Value into a Vec cannot fail.
-                    serde_json::to_writer(out, v).unwrap_or_default()
-                });
+                put(&object_key(k), out);
+                // OK because serializing a Value into a Vec cannot fail.
+                serde_json::to_writer(&mut *out, v).unwrap_or_default();
             }
         }
         _ => {}
     }
+    Ok(())
 }
 
 fn insert_path(nodes: &mut Vec<Node>, path: &str, leaf: usize) {
@@ -721,14 +764,15 @@ fn quoted_list<S: AsRef<str>>(names: &[S]) -> String {
     }
 }
 
+/// Mixed into the seed so a future id scheme cannot collide with this one.
+const ID_SCHEME_V1: u64 = 0x5b_f1_11_00_00_00_00_01;
+
 /// The deterministic messageId for a message: see the module docs.
 pub fn derive_message_id(row: u64, message_so_far: &[u8]) -> [u8; 36] {
-    use xxhash_rust::xxh3::Xxh3;
-    let mut h = Xxh3::new();
-    h.update(b"segment-backfill/v1\0");
-    h.update(&row.to_le_bytes());
-    h.update(message_so_far);
-    let mut bytes = h.digest128().to_be_bytes();
+    // One-shot xxh3-128 seeded with the row: the same message at another row
+    // gets another id. (Changing this changes every id already sent: don't.)
+    let mut bytes =
+        xxhash_rust::xxh3::xxh3_128_with_seed(message_so_far, row ^ ID_SCHEME_V1).to_be_bytes();
     bytes[6] = (bytes[6] & 0x0f) | 0x80; // version 8: custom
     bytes[8] = (bytes[8] & 0x3f) | 0x80; // RFC 4122 variant
     const HEX: &[u8; 16] = b"0123456789abcdef";

@@ -26,7 +26,7 @@ fn run(
     let mut issues = Vec::new();
     match b.build(
         2,
-        Row::Csv(Fields::new(&data, &ends)),
+        Row::csv(Fields::new(&data, &ends)),
         &mut out,
         &mut issues,
     ) {
@@ -80,7 +80,7 @@ fn message_ids_are_deterministic_and_row_sensitive() {
         let mut out = Vec::new();
         b.build(
             row,
-            Row::Csv(Fields::new(data, &ends)),
+            Row::csv(Fields::new(data, &ends)),
             &mut out,
             &mut Vec::new(),
         )
@@ -404,4 +404,25 @@ fn passthrough_and_replay() {
         )
         .is_none());
     assert_eq!(issues[0].code, Code::InvalidType);
+}
+
+#[test]
+fn invalid_text_in_a_rest_column_rejects_the_row() {
+    let m = Mapping::from_json(
+        r#"{"type":"identify","rules":[{"from":"u","to":"userId"}],"rest":"traits"}"#,
+    )
+    .expect("mapping");
+    let mut b = MessageBuilder::for_columns(&m, &headers(&["u", "city"]), NOW).expect("compiles");
+    let data = b"1M\xfcnchen";
+    let mut issues = Vec::new();
+    assert!(b
+        .build(
+            5,
+            Row::Csv(Fields::new(data, &[1, 8])),
+            &mut Vec::new(),
+            &mut issues
+        )
+        .is_none());
+    assert_eq!(issues[0].code, Code::InvalidText);
+    assert_eq!(issues[0].column.as_deref(), Some("city"));
 }

@@ -31,6 +31,7 @@ pub use sniff::sniff;
 
 /// The shape of the records in a file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "js", derive(tsify::Tsify))]
 #[serde(rename_all = "lowercase")]
 pub enum Format {
     /// Delimited text (CSV, TSV, ...).
@@ -43,6 +44,7 @@ pub enum Format {
 
 /// Text encodings we read; everything is turned into UTF-8.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "js", derive(tsify::Tsify))]
 #[serde(rename_all = "kebab-case")]
 pub enum Encoding {
     Utf8,
@@ -53,6 +55,7 @@ pub enum Encoding {
 
 /// Compression of the file as a whole.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "js", derive(tsify::Tsify))]
 #[serde(rename_all = "lowercase")]
 pub enum Compression {
     None,
@@ -61,6 +64,7 @@ pub enum Compression {
 
 /// Settings a user may force instead of letting [`sniff`] guess.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "js", derive(tsify::Tsify))]
 #[serde(rename_all = "camelCase", default)]
 pub struct SourceOptions {
     pub format: Option<Format>,
@@ -74,6 +78,7 @@ pub struct SourceOptions {
 
 /// The settings a file is read with: sniffed, then overridden.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "js", derive(tsify::Tsify))]
 #[serde(rename_all = "camelCase")]
 pub struct Settings {
     pub format: Format,
@@ -132,8 +137,34 @@ impl<'a> Fields<'a> {
         self.data.get(start..end)
     }
 
+    /// The whole record's text when it is valid UTF-8: validated once, then
+    /// each field is a slice of it (fields split at ASCII delimiters, so every
+    /// field of valid text is valid text).
+    pub fn text(&self) -> Option<TextFields<'a>> {
+        let text = std::str::from_utf8(self.data).ok()?;
+        Some(TextFields {
+            text,
+            ends: self.ends,
+        })
+    }
+
     pub fn iter(&self) -> impl Iterator<Item = &'a [u8]> + '_ {
         (0..self.len()).filter_map(move |i| self.get(i))
+    }
+}
+
+/// The fields of a CSV record known to be valid UTF-8.
+#[derive(Debug, Clone, Copy)]
+pub struct TextFields<'a> {
+    text: &'a str,
+    ends: &'a [usize],
+}
+
+impl<'a> TextFields<'a> {
+    pub fn get(&self, i: usize) -> Option<&'a str> {
+        let end = *self.ends.get(i)?;
+        let start = if i == 0 { 0 } else { self.ends[i - 1] };
+        self.text.get(start..end)
     }
 }
 

@@ -1,0 +1,177 @@
+//! `make bench-native`: bare parsing vs the full pipeline (parse → map →
+//! validate → batch JSON), on a generated ~100 MB CSV, in one run.
+//!
+//! The file is made in memory from a fixed seed so every run measures the same
+//! bytes. Each measurement is the median of 5 passes.
+
+use std::time::Instant;
+
+use segment_backfill::batch::BatchOptions;
+use segment_backfill::mapping::Mapping;
+use segment_backfill::pipeline::{ImportOptions, Importer};
+use segment_backfill::source::{sniff, Record, RecordReader, RecordSink, SourceOptions};
+
+const ROWS: usize = 1_000_000;
+const CHUNK: usize = 1 << 20;
+const PASSES: usize = 5;
+
+const MAPPING: &str = r#"{
+  "type": "track",
+  "rules": [
+    {"from": "user_id", "to": "userId"},
+    {"from": "event", "to": "event"},
+    {"from": "created_at", "to": "timestamp"},
+    {"from": "price", "to": "properties.revenue", "as": "number"},
+    {"from": "quantity", "to": "properties.quantity", "as": "integer"}
+  ],
+  "rest": "properties"
+}"#;
+
+/// A deterministic CSV: ids, quoted text with commas and newlines, unicode,
+/// numbers, timestamps in two forms.
+fn generate() -> Vec<u8> {
+    let mut s: u64 = 0x5eed;
+    let mut next = move || {
+        s ^= s << 13;
+        s ^= s >> 7;
+        s ^= s << 17;
+        s
+    };
+    let events = [
+        "Order Completed",
+        "Product Viewed",
+        "Signed Up",
+        "Cart Viewed",
+        "Checkout Started",
+    ];
+    let notes = [
+        "plain",
+        "\"with, comma\"",
+        "\"two\nlines\"",
+        "naïve café ✓",
+        "\"said \"\"hi\"\"\"",
+    ];
+    let mut out = Vec::with_capacity(ROWS * 110);
+    out.extend_from_slice(
+        b"order_id,user_id,event,created_at,price,quantity,currency,note,updated_at,country\n",
+    );
+    for i in 0..ROWS {
+        let r = next();
+        let day = 1 + r % 28;
+        let month = 1 + (r >> 8) % 12;
+        let line = format!(
+            "ORD-{i:08},user-{:06},{},2024-{month:02}-{day:02}T{:02}:{:02}:{:02}.{:03}Z,{}.{:02},{},EUR,{},2024-{month:02}-{day:02} 10:00:00,DE\n",
+            r % 200_000,
+            events[(r >> 16) as usize % events.len()],
+            (r >> 20) % 24,
+            (r >> 25) % 60,
+            (r >> 31) % 60,
+            (r >> 37) % 1000,
+            (r >> 40) % 1000,
+            (r >> 50) % 100,
+            1 + (r >> 44) % 9,
+            notes[(r >> 52) as usize % notes.len()],
+        );
+        out.extend_from_slice(line.as_bytes());
+    }
+    out
+}
+
+struct Count(u64);
+
+impl RecordSink for Count {
+    fn header(&mut self, _names: &[String]) {}
+    fn record(&mut self, _record: Record<'_>) {
+        self.0 += 1;
+    }
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(|a, b| a.total_cmp(b));
+    v[v.len() / 2]
+}
+
+fn main() {
+    let data = generate();
+    let mb = data.len() as f64 / 1e6;
+    let settings = match sniff(
+        &data[..CHUNK.min(data.len())],
+        false,
+        &SourceOptions::default(),
+    ) {
+        Ok(s) => s,
+        Err(e) => return eprintln!("sniff failed: {e}"),
+    };
+    let mapping = match Mapping::from_json(MAPPING) {
+        Ok(m) => m,
+        Err(e) => return eprintln!("mapping: {e}"),
+    };
+    println!(
+        "input: {mb:.1} MB, {ROWS} rows, chunks of {} KiB, median of {PASSES} passes",
+        CHUNK / 1024
+    );
+
+    // BENCH_ONLY=pipeline skips the parse passes (for profiling the pipeline alone).
+    let only_pipeline = std::env::var("BENCH_ONLY").is_ok_and(|v| v == "pipeline");
+    let mut parse = vec![f64::NAN];
+    let mut records = 0;
+    for _ in 0..if only_pipeline { 0 } else { PASSES } {
+        let t = Instant::now();
+        let mut reader = RecordReader::new(&settings);
+        let mut sink = Count(0);
+        for chunk in data.chunks(CHUNK) {
+            if let Err(e) = reader.push(chunk, &mut sink) {
+                return eprintln!("parse: {e}");
+            }
+        }
+        if let Err(e) = reader.finish(&mut sink) {
+            return eprintln!("parse: {e}");
+        }
+        records = sink.0;
+        parse.push(mb / t.elapsed().as_secs_f64());
+        parse.retain(|v| !v.is_nan());
+    }
+
+    let mut full = Vec::new();
+    let mut out_bytes = 0u64;
+    let mut messages = 0u64;
+    for _ in 0..PASSES {
+        let t = Instant::now();
+        let options = ImportOptions {
+            batch: BatchOptions::default(),
+            now_ms: 1_800_000_000_000,
+            keep_reject_cells: false,
+        };
+        let mut imp = match Importer::new(Some(mapping.clone()), &settings, options) {
+            Ok(i) => i,
+            Err(e) => return eprintln!("importer: {e}"),
+        };
+        let (mut bytes, mut msgs) = (0u64, 0u64);
+        let mut drain = |imp: &mut Importer| {
+            while let Some(mut b) = imp.pop_batch() {
+                b.set_sent_at(1_800_000_000_000);
+                bytes += b.body().len() as u64;
+                msgs += b.len() as u64;
+            }
+            while imp.pop_reject().is_some() {}
+        };
+        for chunk in data.chunks(CHUNK) {
+            if let Err(e) = imp.push(chunk) {
+                return eprintln!("pipeline: {e}");
+            }
+            drain(&mut imp);
+        }
+        if let Err(e) = imp.finish() {
+            return eprintln!("pipeline: {e}");
+        }
+        drain(&mut imp);
+        out_bytes = bytes;
+        messages = msgs;
+        full.push(mb / t.elapsed().as_secs_f64());
+    }
+
+    let (p, f) = (median(parse), median(full));
+    println!("bare parse (decode + CSV records): {p:>7.0} MB/s  ({records} records)");
+    println!("full pipeline (parse → map → validate → batch JSON): {f:>7.0} MB/s  ({messages} messages, {:.0} MB of request bodies)", out_bytes as f64 / 1e6);
+    println!("pipeline / parse: {:.2} (target ≥ 0.33)", f / p);
+}
