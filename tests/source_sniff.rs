@@ -274,7 +274,7 @@ fn inspect_csv() {
     let json = serde_json::to_value(&got).unwrap();
     assert_eq!(json["rowsSampled"], 5);
     assert_eq!(json["settings"]["hasHeader"], true);
-    assert_eq!(json["settings"]["encoding"], "utf8");
+    assert_eq!(json["settings"]["encoding"], "utf-8");
 
     let got = inspect(&fixture("no-header.csv"), true, &NONE, 10).unwrap();
     assert_eq!(got.headers, ["column_1", "column_2", "column_3"]);

@@ -45,11 +45,15 @@ pub enum Format {
 /// Text encodings we read; everything is turned into UTF-8.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "js", derive(tsify::Tsify))]
-#[serde(rename_all = "kebab-case")]
+/// Serialized with the WHATWG labels a person (or `TextDecoder`) uses.
 pub enum Encoding {
+    #[serde(rename = "utf-8", alias = "utf8")]
     Utf8,
+    #[serde(rename = "utf-16le", alias = "utf16le")]
     Utf16le,
+    #[serde(rename = "utf-16be", alias = "utf16be")]
     Utf16be,
+    #[serde(rename = "windows-1252", alias = "windows1252")]
     Windows1252,
 }
 
