@@ -26,6 +26,8 @@ pub mod validate;
 
 #[cfg(feature = "cli")]
 pub mod cli;
+#[cfg(all(target_arch = "wasm32", feature = "js"))]
+pub mod js;
 
 /// The library name and version sent in every batch's `context.library`.
 pub const LIBRARY_NAME: &str = "segment-backfill";

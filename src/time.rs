@@ -52,6 +52,7 @@ const MONTHS: [&str; 12] = [
 
 /// Which part of a `03/04/2024`-style date is the day.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "js", derive(tsify::Tsify))]
 pub enum DateOrder {
     /// `DD/MM/YYYY` (most of the world), written `"dmy"` in a mapping.
     #[serde(rename = "dmy")]

@@ -93,6 +93,7 @@ pub enum Event {
 
 /// Running counts, cheap to read at any time (for a progress bar or a report).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "js", derive(tsify::Tsify))]
 #[serde(rename_all = "camelCase")]
 pub struct DeliveryStats {
     /// Batches given to [`Engine::push_batch`](super::Engine::push_batch).

@@ -12,6 +12,7 @@ use super::{Format, Record, RecordData, RecordSink, Settings, SourceError, Sourc
 
 /// What [`inspect`] saw in a sample.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "js", derive(tsify::Tsify))]
 #[serde(rename_all = "camelCase")]
 pub struct Inspection {
     pub settings: Settings,

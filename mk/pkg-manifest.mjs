@@ -1,0 +1,38 @@
+// Writes pkg/package.json for the npm package, with the version from Cargo.toml.
+// Usage: node mk/pkg-manifest.mjs pkg
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+
+const dir = process.argv[2] ?? "pkg";
+const cargo = readFileSync("Cargo.toml", "utf8");
+const version = cargo.match(/^\[package\][\s\S]*?^version\s*=\s*"([^"]+)"/m)?.[1];
+if (!version) throw new Error("no [package] version in Cargo.toml");
+const license = cargo.match(/^license\s*=\s*"([^"]+)"/m)?.[1] ?? "MIT";
+const description = cargo.match(/^description\s*=\s*"([^"]+)"/m)?.[1] ?? "";
+
+const manifest = {
+  name: "segment-backfill",
+  version,
+  description,
+  license,
+  type: "module",
+  main: "segment_backfill.js",
+  module: "segment_backfill.js",
+  types: "segment_backfill.d.ts",
+  exports: {
+    ".": { types: "./segment_backfill.d.ts", default: "./segment_backfill.js" },
+    "./segment_backfill_bg.wasm": "./segment_backfill_bg.wasm",
+    "./package.json": "./package.json",
+  },
+  files: [
+    "segment_backfill.js",
+    "segment_backfill.d.ts",
+    "segment_backfill_bg.wasm",
+    "segment_backfill_bg.wasm.d.ts",
+    "README.md",
+  ],
+  sideEffects: false,
+  engines: { node: ">=20" },
+  keywords: ["segment", "csv", "ndjson", "import", "wasm"],
+};
+writeFileSync(join(dir, "package.json"), JSON.stringify(manifest, null, 2) + "\n");

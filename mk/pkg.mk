@@ -1,0 +1,43 @@
+# The npm package `segment-backfill` (pkg/) and its tests.
+#
+#   make pkg        build pkg/: wasm-bindgen --target web, wasm-opt -Oz, package.json
+#   make test-pkg   build pkg/ and the CLI, then the Node test and the browser test
+#
+# The lib is built as a cdylib with `cargo rustc --crate-type cdylib`, so
+# Cargo.toml's crate-type stays as it is, at opt-level "z" (set on the command
+# line: [profile.release] is the CLI's). wasm-opt is npm binaryen 132 from
+# node_modules/.bin (on PATH via the top Makefile): Debian's cannot read
+# current rustc output.
+
+PKG_DIR        := pkg
+PKG_NAME       := segment_backfill
+PKG_CARGO_DIR  := $(or $(CARGO_TARGET_DIR),target)
+PKG_RAW_WASM   := $(PKG_CARGO_DIR)/wasm32-unknown-unknown/release/$(PKG_NAME).wasm
+PKG_WASM_OPT_FLAGS := -Oz --enable-bulk-memory --enable-nontrapping-float-to-int \
+  --enable-sign-ext --enable-mutable-globals --enable-reference-types --enable-multivalue
+
+.PHONY: pkg test-pkg test-pkg-node test-pkg-browser
+
+pkg: tools-npm
+	cargo rustc --lib --release --target $(WASM_TARGET) --features js --crate-type cdylib \
+	  --config 'profile.release.opt-level="z"'
+	rm -rf $(PKG_DIR)
+	wasm-bindgen --target web --out-dir $(PKG_DIR) --out-name $(PKG_NAME) $(PKG_RAW_WASM)
+	wasm-opt $(PKG_WASM_OPT_FLAGS) $(PKG_DIR)/$(PKG_NAME)_bg.wasm -o $(PKG_DIR)/$(PKG_NAME)_bg.wasm
+	node mk/pkg-manifest.mjs $(PKG_DIR)
+	cp docs/js-api.md $(PKG_DIR)/README.md
+	@printf 'pkg/%s_bg.wasm: %s bytes, %s gzip\n' $(PKG_NAME) \
+	  "$$(wc -c < $(PKG_DIR)/$(PKG_NAME)_bg.wasm)" "$$(gzip -9c $(PKG_DIR)/$(PKG_NAME)_bg.wasm | wc -c)"
+
+# The CLI the tests compare against is built in the repo's own target dir.
+test-pkg: pkg
+	env -u CARGO_TARGET_DIR cargo build --release --features cli
+	$(MAKE) --no-print-directory test-pkg-node test-pkg-browser
+
+test-pkg-node:
+	node --test tests/js/node.test.mjs
+
+test-pkg-browser:
+	node --test tests/js/browser.test.mjs
+
+EXTRA_TESTS += test-pkg

@@ -1,0 +1,112 @@
+//! The one error type of the JS layer and its conversion to a thrown `Error`.
+//!
+//! Every failure a JS caller can see is an `Error` whose `message` is a
+//! sentence and whose `code` is one of a short, stable list (see
+//! [`codes`]), so callers can branch on it without parsing text. Nothing in
+//! this layer panics on input.
+
+use wasm_bindgen::prelude::*;
+
+use crate::pipeline::ImportError;
+
+/// The stable `code` values (also the `ErrorCode` type in the `.d.ts`).
+pub mod codes {
+    /// The mapping is not valid JSON, not the mapping format, or fails its checks.
+    pub const INVALID_MAPPING: &str = "invalid_mapping";
+    /// An option has the wrong type or value.
+    pub const INVALID_OPTIONS: &str = "invalid_options";
+    /// The file cannot be read any further (corrupt gzip, broken JSON array, empty).
+    pub const SOURCE_ERROR: &str = "source_error";
+    /// `push` or `finish` after `finish`.
+    pub const FINISHED: &str = "finished";
+    /// A plain `http://` endpoint that is not on this machine.
+    pub const INSECURE_ENDPOINT: &str = "insecure_endpoint";
+    /// The endpoint is not an http(s) URL.
+    pub const INVALID_ENDPOINT: &str = "invalid_endpoint";
+    /// The Blob could not be read.
+    pub const READ_ERROR: &str = "read_error";
+    /// A value could not cross the JS boundary (a bug if it ever shows).
+    pub const INTERNAL: &str = "internal";
+}
+
+#[wasm_bindgen(typescript_custom_section)]
+const TS_ERROR: &'static str = r#"
+/** The `code` of every Error this package throws. */
+export type ErrorCode =
+  | "invalid_mapping"
+  | "invalid_options"
+  | "source_error"
+  | "finished"
+  | "insecure_endpoint"
+  | "invalid_endpoint"
+  | "read_error"
+  | "internal";
+
+/** What this package throws: a plain Error with a stable `code`. */
+export interface SegmentBackfillError extends Error {
+  code: ErrorCode;
+}
+"#;
+
+/// A failure for a JS caller: a stable code and a sentence.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JsApiError {
+    /// One of [`codes`].
+    pub code: &'static str,
+    pub message: String,
+}
+
+/// What every fallible function of the JS layer returns.
+pub type JsResult<T> = Result<T, JsApiError>;
+
+impl JsApiError {
+    /// An error with this code and message.
+    pub fn new(code: &'static str, message: impl Into<String>) -> JsApiError {
+        JsApiError {
+            code,
+            message: message.into(),
+        }
+    }
+}
+
+impl std::fmt::Display for JsApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} ({})", self.message, self.code)
+    }
+}
+
+impl std::error::Error for JsApiError {}
+
+impl From<JsApiError> for JsValue {
+    fn from(e: JsApiError) -> JsValue {
+        let error = js_sys::Error::new(&e.message);
+        // Setting a property on a fresh Error object cannot fail.
+        let _ = js_sys::Reflect::set(&error, &"code".into(), &e.code.into());
+        error.into()
+    }
+}
+
+impl From<ImportError> for JsApiError {
+    fn from(e: ImportError) -> JsApiError {
+        let code = match e {
+            ImportError::Source(_) => codes::SOURCE_ERROR,
+            ImportError::Mapping(_) => codes::INVALID_MAPPING,
+            ImportError::Finished => codes::FINISHED,
+        };
+        JsApiError::new(code, e.to_string())
+    }
+}
+
+impl From<tsify::Error> for JsApiError {
+    fn from(e: tsify::Error) -> JsApiError {
+        JsApiError::new(codes::INTERNAL, e.to_string())
+    }
+}
+
+/// The text of a thrown JS value (an `Error`'s message, or the value itself).
+pub fn describe(value: &JsValue) -> String {
+    if let Some(e) = value.dyn_ref::<js_sys::Error>() {
+        return String::from(e.message());
+    }
+    value.as_string().unwrap_or_else(|| format!("{value:?}"))
+}

@@ -1,0 +1,51 @@
+//! The JavaScript API (the npm package `segment-backfill`) and the browser
+//! driver, over the same core as the CLI and the app.
+//!
+//! Thin by design: every decision (sniffing, mapping, validation, batching,
+//! retries) is the core's; this layer converts values, reads Blobs, calls
+//! `fetch` and keeps time. Errors thrown to JS are `Error`s with a stable
+//! `code` ([`error::codes`]); TypeScript types come from the Rust types
+//! (tsify), so nothing is written twice.
+//!
+//! # For JS
+//!
+//! `inspect`, `suggestMapping`, `new Importer(...)` and `importFile(...)`:
+//! see `docs/js-api.md`.
+//!
+//! # For Rust (the app's worker)
+//!
+//! The Send step calls the same driver as `importFile`:
+//!
+//! ```ignore
+//! use segment_backfill::js::driver::{send_file, SendOptions};
+//! use segment_backfill::js::options::SendSettings;
+//!
+//! let options = SendOptions {
+//!     settings: SendSettings {
+//!         endpoint: "https://api.segment.io/v1/batch".into(),
+//!         write_key,
+//!         ..Default::default()
+//!     },
+//!     signal: Some(abort_controller.signal()), // cancel: controller.abort()
+//! };
+//! let report = send_file(file, Some(mapping), options, |p| post_progress(p)).await?;
+//! assert!(report.balanced);
+//! ```
+//!
+//! [`driver::send_file`] reads the `Blob` in slices ([`blob`]), imports
+//! with [`crate::pipeline::SniffingImporter`], sends with
+//! [`crate::deliver::Engine`] over `fetch` ([`fetch`]) and resolves with a
+//! [`driver::Report`]: the reconciliation (`rows = delivered + rejected +
+//! undelivered`), the summary, the delivery counts, the rejected rows and a
+//! checkpoint. Its errors are [`error::JsApiError`] (code + message; it
+//! converts into a thrown JS `Error`).
+
+pub mod api;
+pub mod blob;
+pub mod driver;
+pub mod endpoint;
+pub mod error;
+pub mod fetch;
+pub mod importer;
+pub mod options;
+pub mod time;

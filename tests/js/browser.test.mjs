@@ -1,0 +1,168 @@
+// importFile in Chromium (Debian's, driven by playwright-core) against the
+// CLI's local receiver, which injects faults and refuses one poisoned
+// message: every row must end delivered (with a unique messageId at the
+// receiver), rejected or undelivered, and the report must balance. Also
+// runs importFile from Node and checks cancel and an unreachable endpoint.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { tmpdir } from "node:os";
+import { chromium } from "playwright-core";
+import { root, loadPkg } from "./helpers.mjs";
+import { staticServer, receiver, freePort } from "./serve.mjs";
+
+const CLI = process.env.SEGMENT_BACKFILL_CLI ?? join(root, "target/release/segment-backfill");
+const KEY = "test-write-key";
+const ROWS = 20_000;
+const BAD_ROWS = 20; // every 1000th row has no user id
+const POISON = "POISON-ROW";
+
+/** A CSV with ROWS rows: BAD_ROWS invalid, one the receiver refuses. */
+function csvText() {
+  const lines = ["user_id,event,created_at,plan"];
+  for (let i = 1; i <= ROWS; i++) {
+    const user = i % 1000 === 0 ? "" : `u${i}`;
+    const plan = i === 777 ? POISON : "pro";
+    lines.push(`${user},Order Completed,2024-03-01T10:00:00Z,${plan}`);
+  }
+  return lines.join("\n") + "\n";
+}
+
+let dir, site, recv, browser, page;
+
+before(async () => {
+  dir = mkdtempSync(join(tmpdir(), "sb-browser-"));
+  site = await staticServer();
+  recv = await receiver(CLI, join(dir, "received.ndjson"), [
+    "--write-key", KEY, "--fail-rate", "0.3", "--seed", "7", "--poison", POISON,
+  ]);
+  // A fresh profile each run (Playwright takes it as launchPersistentContext's
+  // first argument rather than as --user-data-dir).
+  browser = await chromium.launchPersistentContext(join(dir, "chromium"), {
+    executablePath: "/usr/bin/chromium",
+    headless: true,
+    args: [
+      "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+      "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    ],
+  });
+  page = browser.pages()[0] ?? (await browser.newPage());
+  page.on("console", (m) => process.env.DEBUG && console.log("page:", m.text()));
+  await page.goto(`${site.url}/tests/js/page.html`);
+  await page.waitForFunction(() => window.ready === true);
+});
+
+after(async () => {
+  await browser?.close();
+  recv?.stop();
+  site?.close();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+/** Runs importFile in the page; returns the report and the progress calls. */
+async function importInPage(options) {
+  return page.evaluate(
+    async ({ text, options }) => {
+      const file = new File([text], "orders.csv", { type: "text/csv" });
+      const sample = new Uint8Array(await file.slice(0, 65536).arrayBuffer());
+      const found = window.sb.inspect(sample, { complete: file.size <= sample.length });
+      const mapping = window.sb.suggestMapping(found.headers, found.rows);
+      const progress = [];
+      const controller = new AbortController();
+      if (options.cancel) controller.abort();
+      const report = await window.sb.importFile(file, mapping, {
+        ...options,
+        signal: controller.signal,
+        onProgress: (p) => progress.push(p),
+      });
+      return { report, progress, mapping };
+    },
+    { text: csvText(), options },
+  );
+}
+
+test("importFile in Chromium delivers every row once, through faults (key in the body)", async () => {
+  const before = await recv.stats();
+  const { report, progress } = await importInPage({
+    endpoint: `${recv.url}/v1/batch`, writeKey: KEY, auth: "body", concurrency: 4,
+  });
+  assert.equal(report.balanced, true, JSON.stringify(report, null, 1).slice(0, 2000));
+  assert.equal(report.complete, true);
+  assert.equal(report.rows, ROWS);
+  assert.equal(report.rejected, BAD_ROWS + 1);
+  assert.equal(report.rejectedByServer, 1);
+  assert.equal(report.serverRejected.length, 1);
+  assert.equal(report.serverRejected[0][0], 777 + 1); // the header is row 1
+  assert.equal(report.undelivered, 0);
+  assert.equal(report.delivered, ROWS - BAD_ROWS - 1);
+  assert.equal(report.rejectedRows.length, BAD_ROWS);
+  // (Chromium itself resends a POST whose reused connection closes without
+  // an answer, so a dropped connection may never reach the engine; 429, 500
+  // and 503 do.)
+  assert.ok(report.delivery.retries > 0, `no retries: ${JSON.stringify(report.delivery)}`);
+  assert.ok(progress.length >= 2);
+  const last = progress.at(-1);
+  assert.equal(last.bytesRead, last.bytesTotal);
+  const after = await recv.stats();
+  assert.equal(after.uniqueMessageIds - before.uniqueMessageIds, report.delivered);
+  assert.equal(after.dropped - before.dropped, 0);
+});
+
+test("Basic auth (CORS preflight) delivers too; re-running sends the same messageIds", async () => {
+  const before = await recv.stats();
+  const { report } = await importInPage({
+    endpoint: `${recv.url}/v1/batch`, writeKey: KEY, auth: "basic", concurrency: 2, ratePerSecond: 200,
+  });
+  assert.equal(report.balanced, true);
+  assert.equal(report.delivered, ROWS - BAD_ROWS - 1);
+  const after = await recv.stats();
+  // Same rows, same ids: nothing new at the receiver, only duplicates.
+  assert.equal(after.uniqueMessageIds, before.uniqueMessageIds);
+  assert.ok(after.duplicates - before.duplicates >= report.delivered);
+});
+
+test("a wrong write key stops the run and names every row", async () => {
+  const { report } = await importInPage({ endpoint: `${recv.url}/v1/batch`, writeKey: "wrong" });
+  assert.equal(report.balanced, true);
+  assert.equal(report.delivered, 0);
+  assert.ok(report.undelivered > 0);
+  assert.match(report.undeliveredReason, /401/);
+  assert.equal(report.complete, false);
+});
+
+test("cancel before the start: rows read are undelivered, the report balances", async () => {
+  const { report } = await importInPage({ endpoint: `${recv.url}/v1/batch`, writeKey: KEY, cancel: true });
+  assert.equal(report.balanced, true);
+  assert.equal(report.complete, false);
+  assert.equal(report.delivered, 0);
+  assert.ok(report.undelivered > 0);
+  assert.match(report.undeliveredReason, /cancel/);
+  assert.deepEqual(report.undeliveredRows[0][0], 2);
+});
+
+test("an unreachable endpoint is explained in plain words", async () => {
+  const port = await freePort(); // nothing listens there
+  const { report } = await importInPage({
+    endpoint: `http://127.0.0.1:${port}/v1/batch`, writeKey: KEY, maxAttempts: 2, concurrency: 1,
+  });
+  assert.equal(report.balanced, true);
+  assert.equal(report.delivered, 0);
+  assert.equal(report.undelivered, ROWS - BAD_ROWS);
+  assert.match(report.undeliveredReason, new RegExp(`127\\.0\\.0\\.1:${port}`));
+  assert.match(report.undeliveredReason, /CORS/);
+  assert.doesNotMatch(JSON.stringify(report), new RegExp(KEY));
+});
+
+test("importFile from Node 20 (fetch + Blob) delivers every row", async () => {
+  const pkg = await loadPkg();
+  const file = new Blob([readFileSync(join(root, "tests/fixtures/source/events.ndjson"))]);
+  const before = await recv.stats();
+  const report = await pkg.importFile(file, null, {
+    endpoint: `${recv.url}/v1/batch`, writeKey: KEY, auth: "basic",
+  });
+  assert.equal(report.balanced, true);
+  const after = await recv.stats();
+  assert.ok(report.delivered > 0);
+  assert.ok(after.uniqueMessageIds - before.uniqueMessageIds <= report.delivered);
+});

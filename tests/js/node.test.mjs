@@ -1,0 +1,231 @@
+// The npm package in Node 20: inspect, suggestMapping and the Importer over
+// the fixtures, with the batches compared byte for byte against the CLI's
+// `batches` output (same file, same mapping, same sentAt), and the throw
+// paths. Run: node --test tests/js/node.test.mjs (after `make pkg` and a
+// release build of the CLI; SEGMENT_BACKFILL_CLI overrides its path).
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync, writeFileSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { join } from "node:path";
+import { tmpdir } from "node:os";
+import { pathToFileURL } from "node:url";
+import { root, loadPkg } from "./helpers.mjs";
+
+const pkg = await loadPkg();
+const { inspect, suggestMapping, Importer, importFile, version } = pkg;
+const CLI = process.env.SEGMENT_BACKFILL_CLI ?? join(root, "target/release/segment-backfill");
+const SENT_AT = "2026-01-01T00:00:00.000Z";
+const fixture = (name) => readFileSync(join(root, "tests/fixtures/source", name));
+
+/** Every batch and reject of `bytes`, pushed in `chunk`-byte pieces. */
+function runImporter(bytes, mapping, options = {}, chunk = 7) {
+  const importer = new Importer(mapping, { sentAt: SENT_AT, ...options });
+  const batches = [];
+  const rejects = [];
+  for (let i = 0; i < bytes.length; i += chunk) {
+    importer.push(bytes.subarray(i, i + chunk));
+    batches.push(...importer.takeBatches());
+    rejects.push(...importer.takeRejects());
+  }
+  importer.finish();
+  batches.push(...importer.takeBatches());
+  rejects.push(...importer.takeRejects());
+  return { batches, rejects, summary: importer.summary(), settings: importer.settings() };
+}
+
+/** The CLI's `batches` output for the same file and mapping, in order. */
+function runCli(bytes, name, mapping) {
+  const dir = mkdtempSync(join(tmpdir(), "sb-js-"));
+  try {
+    const file = join(dir, name);
+    writeFileSync(file, bytes);
+    const args = ["batches", file, "--out", join(dir, "out"), "--sent-at", SENT_AT];
+    if (mapping) {
+      writeFileSync(join(dir, "mapping.json"), JSON.stringify(mapping));
+      args.push("--mapping", join(dir, "mapping.json"));
+    }
+    const run = spawnSync(CLI, args, { encoding: "utf8" });
+    if (run.status !== 0) return { error: run.stderr || run.stdout };
+    const out = join(dir, "out");
+    const names = readdirSync(out).filter((n) => n.endsWith(".json")).sort();
+    return { batches: names.map((n) => readFileSync(join(out, n), "utf8")) };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** A CSV big enough for several batches and more than one sniff sample. */
+function bigCsv(rows) {
+  const lines = ["user_id,event,created_at,price,plan"];
+  for (let i = 0; i < rows; i++) {
+    const day = String(1 + (i % 28)).padStart(2, "0");
+    const price = i % 97 === 0 ? "n/a" : (i % 1000) + ".5";
+    lines.push(`u${i % 5000},Order Completed,2024-02-${day}T10:00:00Z,${price},"pro, annual"`);
+  }
+  return new TextEncoder().encode(lines.join("\n") + "\n");
+}
+
+test("version matches Cargo.toml", () => {
+  const cargo = readFileSync(join(root, "Cargo.toml"), "utf8");
+  assert.equal(version(), cargo.match(/^version = "(.*)"/m)[1]);
+});
+
+test("inspect sniffs every fixture", () => {
+  const orders = inspect(fixture("orders.csv"));
+  assert.equal(orders.settings.format, "csv");
+  assert.equal(orders.settings.delimiter, ",".charCodeAt(0));
+  assert.deepEqual(orders.headers.slice(0, 3), ["order_id", "customer_email", "placed_at"]);
+  assert.ok(orders.rows.length >= 3);
+  assert.equal(orders.rows[1][6], "gift wrap, please");
+  assert.equal(inspect(fixture("semicolon-excel.csv")).settings.delimiter, ";".charCodeAt(0));
+  assert.equal(inspect(fixture("tab.tsv")).settings.delimiter, 9);
+  assert.equal(inspect(fixture("pipe.psv")).settings.delimiter, "|".charCodeAt(0));
+  assert.equal(inspect(fixture("utf16le.csv")).settings.encoding, "utf-16le");
+  assert.equal(inspect(fixture("events.ndjson")).settings.format, "ndjson");
+  assert.equal(inspect(fixture("events.json")).settings.format, "json");
+  const forced = inspect(fixture("no-header.csv"), { hasHeader: false, maxRows: 1 });
+  assert.equal(forced.settings.hasHeader, false);
+  assert.equal(forced.rows.length, 1);
+});
+
+test("suggestMapping gives the CLI's suggestion", () => {
+  const { headers, rows } = inspect(fixture("orders.csv"));
+  const mapping = suggestMapping(headers, rows);
+  assert.ok(mapping.type || mapping.rules.some((r) => r.to === "type"));
+  const run = spawnSync(CLI, ["inspect", join(root, "tests/fixtures/source/orders.csv"), "--json"], {
+    encoding: "utf8",
+  });
+  assert.equal(run.status, 0, run.stderr);
+  assert.deepEqual(mapping, JSON.parse(run.stdout).suggestedMapping);
+  // sampleRows is optional.
+  assert.ok(Array.isArray(suggestMapping(headers).rules));
+});
+
+test("Importer batches equal the CLI's, byte for byte", async (t) => {
+  const cases = [];
+  for (const name of readdirSync(join(root, "tests/fixtures/source")).sort()) {
+    const bytes = fixture(name);
+    const { headers, rows, settings } = inspect(bytes);
+    const mapping = settings.format === "csv" ? suggestMapping(headers, rows) : null;
+    cases.push({ name, bytes, mapping });
+  }
+  const big = bigCsv(30_000);
+  const bigInspect = inspect(big.subarray(0, 65536), { complete: false });
+  cases.push({ name: "big.csv", bytes: big, mapping: suggestMapping(bigInspect.headers, bigInspect.rows) });
+  const ndjson = new TextEncoder().encode(
+    Array.from({ length: 5000 }, (_, i) =>
+      JSON.stringify({ type: "track", userId: `u${i}`, event: "Signed Up", timestamp: "2024-01-02T03:04:05Z" }),
+    ).join("\n"),
+  );
+  cases.push({ name: "big.ndjson", bytes: ndjson, mapping: null });
+
+  let compared = 0;
+  for (const c of cases) {
+    await t.test(c.name, () => {
+      const cli = runCli(c.bytes, c.name, c.mapping);
+      let js;
+      try {
+        js = runImporter(c.bytes, c.mapping, {}, c.bytes.length > 100_000 ? 65_521 : 7);
+      } catch (e) {
+        assert.ok(cli.error, `JS threw (${e.code}: ${e.message}) but the CLI did not`);
+        assert.equal(typeof e.code, "string");
+        return;
+      }
+      assert.equal(cli.error, undefined, `the CLI failed: ${cli.error}`);
+      assert.equal(js.batches.length, cli.batches.length);
+      js.batches.forEach((body, i) => assert.equal(body, cli.batches[i], `batch ${i + 1}`));
+      assert.equal(js.summary.rows, js.summary.valid + js.summary.rejected);
+      assert.equal(js.rejects.length, js.summary.rejected);
+      compared++;
+    });
+  }
+  assert.ok(compared >= 6, `only ${compared} files compared`);
+});
+
+test("a big file makes several batches, each within Segment's limits", () => {
+  const big = bigCsv(30_000);
+  const { headers, rows } = inspect(big.subarray(0, 65536), { complete: false });
+  const { batches, rejects, summary } = runImporter(big, suggestMapping(headers, rows), {}, 1 << 20);
+  assert.ok(batches.length > 1);
+  for (const b of batches) {
+    assert.ok(b.length <= 500_000);
+    const body = JSON.parse(b);
+    assert.equal(body.sentAt, SENT_AT);
+    assert.ok(body.batch.length <= 2500);
+  }
+  assert.equal(summary.rows, 30_000);
+  assert.equal(rejects.length, summary.rejected);
+  assert.ok(rejects.every((r) => r.issues.length > 0 && r.cells.length === 5));
+});
+
+test("sentAt defaults to now; writeKey and integrations go in the body", () => {
+  const before = Date.now();
+  const ndjson = new TextEncoder().encode('{"type":"track","userId":"u","event":"E"}\n');
+  const importer = new Importer(null, { writeKey: "k", integrations: { All: false } });
+  importer.push(ndjson);
+  importer.finish();
+  const [body] = importer.takeBatches().map((b) => JSON.parse(b));
+  assert.ok(Date.parse(body.sentAt) >= before - 1 && Date.parse(body.sentAt) <= Date.now());
+  assert.equal(body.writeKey, "k");
+  assert.deepEqual(body.integrations, { All: false });
+});
+
+test("errors are Error objects with a stable code", async () => {
+  const code = (f) => {
+    try {
+      f();
+    } catch (e) {
+      assert.ok(e instanceof Error, "an Error");
+      assert.ok(e.message.length > 0);
+      return e.code;
+    }
+    return "no error";
+  };
+  assert.equal(code(() => new Importer({ type: "track", rules: [{ to: "userId" }] })), "invalid_mapping");
+  assert.equal(code(() => new Importer({ nonsense: 1 })), "invalid_mapping");
+  assert.equal(code(() => new Importer("{not json")), "invalid_mapping");
+  assert.equal(code(() => new Importer(null, { delimiter: ";;" })), "invalid_options");
+  assert.equal(code(() => new Importer(null, { sentAt: "yesterday" })), "invalid_options");
+  assert.equal(code(() => new Importer(null, { encoding: "ebcdic" })), "invalid_options");
+  assert.equal(code(() => inspect(new Uint8Array())), "source_error");
+
+  const importer = new Importer(null);
+  importer.push(new TextEncoder().encode('{"type":"track","userId":"u","event":"E"}\n'));
+  importer.finish();
+  assert.equal(code(() => importer.push(new Uint8Array([1]))), "finished");
+  assert.equal(code(() => importer.finish()), "finished");
+
+  // A CSV needs a mapping: known once the settings are sniffed.
+  const csv = new Importer(null);
+  csv.push(fixture("orders.csv"));
+  assert.equal(code(() => csv.finish()), "invalid_mapping");
+
+  const blob = new Blob([fixture("events.ndjson")]);
+  const rejectsWith = async (options) => {
+    try {
+      await importFile(blob, null, { writeKey: "k", ...options });
+    } catch (e) {
+      assert.ok(e instanceof Error);
+      return e.code;
+    }
+    return "no error";
+  };
+  assert.equal(await rejectsWith({ endpoint: "http://api.segment.io/v1/batch" }), "insecure_endpoint");
+  assert.equal(await rejectsWith({ endpoint: "http://10.0.0.1:8787/v1/batch" }), "insecure_endpoint");
+  assert.equal(await rejectsWith({ endpoint: "ftp://example.com/" }), "invalid_endpoint");
+  assert.equal(await rejectsWith({ endpoint: "https://" }), "invalid_endpoint");
+});
+
+test("the package manifest", () => {
+  const manifest = JSON.parse(readFileSync(join(root, "pkg/package.json"), "utf8"));
+  assert.equal(manifest.name, "segment-backfill");
+  assert.equal(manifest.type, "module");
+  assert.equal(manifest.version, version());
+  for (const f of manifest.files) readFileSync(join(root, "pkg", f));
+  const dts = readFileSync(join(root, "pkg", manifest.types), "utf8");
+  for (const name of ["Inspection", "Mapping", "Summary", "RejectedRow", "Report", "Progress", "ImportFileOptions", "ErrorCode"]) {
+    assert.match(dts, new RegExp(`export (interface|type) ${name}\\b`), name);
+  }
+  assert.ok(pathToFileURL(join(root, "pkg", manifest.main)));
+});

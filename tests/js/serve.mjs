@@ -1,0 +1,73 @@
+// Test servers on loopback: the repo's static files (pkg/, www/, tests/js/)
+// and the CLI's local receiver. Used by browser.test.mjs.
+import { createServer } from "node:http";
+import { spawn } from "node:child_process";
+import { readFile } from "node:fs/promises";
+import { join, normalize, extname } from "node:path";
+import { root } from "./helpers.mjs";
+
+const TYPES = {
+  ".html": "text/html; charset=utf-8",
+  ".js": "text/javascript; charset=utf-8",
+  ".mjs": "text/javascript; charset=utf-8",
+  ".wasm": "application/wasm",
+  ".json": "application/json",
+  ".css": "text/css",
+  ".csv": "text/csv",
+};
+const SERVED = ["pkg/", "www/", "tests/js/"];
+
+/** Serves pkg/, www/ and tests/js/ from the repo on 127.0.0.1 (any free port). */
+export async function staticServer() {
+  const server = createServer(async (req, res) => {
+    const path = normalize(decodeURIComponent(new URL(req.url, "http://x").pathname)).replace(/^\/+/, "");
+    if (!SERVED.some((p) => path.startsWith(p))) {
+      res.writeHead(404).end();
+      return;
+    }
+    try {
+      const body = await readFile(join(root, path));
+      res.writeHead(200, { "content-type": TYPES[extname(path)] ?? "application/octet-stream" });
+      res.end(body);
+    } catch {
+      res.writeHead(404).end();
+    }
+  });
+  await new Promise((ok) => server.listen(0, "127.0.0.1", ok));
+  return { url: `http://127.0.0.1:${server.address().port}`, close: () => server.close() };
+}
+
+/** A free loopback port (bound, then released). */
+export async function freePort() {
+  const s = createServer();
+  await new Promise((ok) => s.listen(0, "127.0.0.1", ok));
+  const { port } = s.address();
+  await new Promise((ok) => s.close(ok));
+  return port;
+}
+
+/** Starts `segment-backfill receive` and waits until /stats answers. */
+export async function receiver(cli, out, extraArgs = []) {
+  const port = await freePort();
+  const listen = `127.0.0.1:${port}`;
+  const child = spawn(cli, ["receive", "--listen", listen, "--out", out, ...extraArgs], {
+    stdio: ["ignore", "ignore", "pipe"],
+  });
+  let stderr = "";
+  child.stderr.on("data", (d) => (stderr += d));
+  const url = `http://${listen}`;
+  for (let i = 0; i < 100; i++) {
+    if (child.exitCode !== null) throw new Error(`receiver exited: ${stderr}`);
+    try {
+      const r = await fetch(`${url}/stats`);
+      if (r.ok) break;
+    } catch {
+      await new Promise((ok) => setTimeout(ok, 100));
+    }
+  }
+  return {
+    url,
+    stats: async () => (await fetch(`${url}/stats`)).json(),
+    stop: () => child.kill("SIGINT"),
+  };
+}
