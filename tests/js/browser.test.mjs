@@ -166,3 +166,25 @@ test("importFile from Node 20 (fetch + Blob) delivers every row", async () => {
   assert.ok(report.delivered > 0);
   assert.ok(after.uniqueMessageIds - before.uniqueMessageIds <= report.delivered);
 });
+
+test("www/embed.html: pick a file, see the suggestion, import, read the reconciliation", async () => {
+  const embed = await browser.newPage();
+  await embed.goto(`${site.url}/www/embed.html`);
+  await embed.setInputFiles("#file", {
+    name: "orders.csv",
+    mimeType: "text/csv",
+    buffer: readFileSync(join(root, "tests/fixtures/source/orders.csv")),
+  });
+  await embed.waitForFunction(() => document.querySelector("#mapping").value.includes('"rules"'));
+  assert.match(await embed.textContent("#settings"), /csv/);
+  await embed.fill("#endpoint", `${recv.url}/v1/batch`);
+  await embed.fill("#key", KEY);
+  await embed.click("#start");
+  await embed.waitForFunction(() => document.querySelector("#result").textContent.length > 0, null, {
+    timeout: 60_000,
+  });
+  const result = await embed.textContent("#result");
+  assert.match(result, /rows = \d+ delivered \+ \d+ rejected \+ 0 undelivered ✓/, result);
+  assert.match(await embed.textContent("#progress"), /delivered/);
+  await embed.close();
+});

@@ -1,0 +1,94 @@
+// The embed example: file → inspect → suggested mapping → importFile, with a
+// progress line and the reconciliation. Everything the import decides is the
+// package's; this file only moves values between the form and it.
+import init, { inspect, suggestMapping, importFile } from "../pkg/segment_backfill.js";
+
+const $ = (id) => document.getElementById(id);
+const SAMPLE_BYTES = 64 * 1024;
+let file = null;
+let controller = null;
+
+await init();
+
+$("file").addEventListener("change", async () => {
+  file = $("file").files[0] ?? null;
+  $("start").disabled = true;
+  $("settings").textContent = "";
+  $("preview").replaceChildren();
+  if (!file) return;
+  try {
+    const sample = new Uint8Array(await file.slice(0, SAMPLE_BYTES).arrayBuffer());
+    const found = inspect(sample, { complete: file.size <= SAMPLE_BYTES });
+    const s = found.settings;
+    const delimiter = s.delimiter === 9 ? "tab" : String.fromCharCode(s.delimiter);
+    $("settings").textContent =
+      `${file.name}: ${s.format}, ${s.encoding}` +
+      (s.format === "csv" ? `, delimiter "${delimiter}", ${s.hasHeader ? "with" : "no"} header` : "") +
+      (s.compression === "gzip" ? ", gzip" : "");
+    showPreview(found.headers, found.rows.slice(0, 5));
+    const mapping = s.format === "csv" ? suggestMapping(found.headers, found.rows) : null;
+    $("mapping").value = mapping ? JSON.stringify(mapping, null, 2) : "";
+    $("start").disabled = false;
+  } catch (e) {
+    $("settings").replaceChildren(errorText(e));
+  }
+});
+
+$("start").addEventListener("click", async () => {
+  if (!file) return;
+  controller = new AbortController();
+  $("start").disabled = true;
+  $("cancel").disabled = false;
+  $("result").replaceChildren();
+  $("report").textContent = "";
+  const text = $("mapping").value.trim();
+  try {
+    const report = await importFile(file, text === "" ? null : text, {
+      endpoint: $("endpoint").value,
+      writeKey: $("key").value,
+      auth: $("auth").value,
+      signal: controller.signal,
+      onProgress: (p) => {
+        const pct = p.bytesTotal ? Math.floor((100 * p.bytesRead) / p.bytesTotal) : 100;
+        const d = p.delivery;
+        $("progress").textContent =
+          `read ${pct}% · ${p.rows} rows (${p.rejected} rejected) · ` +
+          `${d.messagesAcknowledged} delivered · ${d.inFlight} in flight · ${d.retries} retries` +
+          (p.note ? ` · ${p.note}` : "");
+      },
+    });
+    $("result").textContent =
+      `${report.rows} rows = ${report.delivered} delivered + ${report.rejected} rejected + ` +
+      `${report.undelivered} undelivered` + (report.balanced ? " ✓" : " (does not balance!)") +
+      (report.undeliveredReason ? ` — ${report.undeliveredReason}` : "");
+    const { summary, checkpoint, ...rest } = report;
+    $("report").textContent = JSON.stringify(rest, null, 2);
+  } catch (e) {
+    $("result").append(errorText(e));
+  } finally {
+    $("start").disabled = false;
+    $("cancel").disabled = true;
+  }
+});
+
+$("cancel").addEventListener("click", () => controller?.abort());
+
+function showPreview(headers, rows) {
+  const tr = (cells, tag) => {
+    const row = document.createElement("tr");
+    for (const c of cells) {
+      const cell = document.createElement(tag);
+      cell.textContent = c; // file content is text, never HTML
+      row.append(cell);
+    }
+    return row;
+  };
+  $("preview").replaceChildren(tr(headers, "th"), ...rows.map((r) => tr(r, "td")));
+}
+
+function errorText(e) {
+  const span = document.createElement("span");
+  span.className = "error";
+  span.textContent = e.code ? `${e.message} (${e.code})` : String(e);
+  return span;
+}
