@@ -61,8 +61,24 @@ $("start").addEventListener("click", async () => {
       `${report.rows} rows = ${report.delivered} delivered + ${report.rejected} rejected + ` +
       `${report.undelivered} undelivered` + (report.balanced ? " ✓" : " (does not balance!)") +
       (report.undeliveredReason ? ` — ${report.undeliveredReason}` : "");
-    const { summary, checkpoint, ...rest } = report;
-    $("report").textContent = JSON.stringify(rest, null, 2);
+    // The reconciliation and the first reasons; the report holds every rejected row.
+    const shown = {
+      rows: report.rows,
+      delivered: report.delivered,
+      rejected: report.rejected,
+      rejectedByServer: report.rejectedByServer,
+      undelivered: report.undelivered,
+      undeliveredRows: report.undeliveredRows,
+      undeliveredReason: report.undeliveredReason,
+      complete: report.complete,
+      requests: report.delivery.requests,
+      retries: report.delivery.retries,
+      firstRejected: report.rejectedRows.slice(0, 5).map(
+        (r) => `row ${r.row}: ${r.issues.map((i) => i.message).join("; ")}`,
+      ),
+      serverRejected: report.serverRejected.slice(0, 5),
+    };
+    $("report").textContent = JSON.stringify(shown, null, 2);
   } catch (e) {
     $("result").append(errorText(e));
   } finally {
