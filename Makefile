@@ -50,6 +50,8 @@ tools-chromium:
 
 # mk/*.mk add their own checks to EXTRA_TESTS (the JS package, the app...).
 EXTRA_TESTS :=
+-include mk/*.mk
+
 test: tools lint test-native test-wasm $(EXTRA_TESTS)
 	@echo "make test: all checks passed"
 
