@@ -24,6 +24,8 @@ pub mod source;
 pub mod time;
 pub mod validate;
 
+#[cfg(all(target_arch = "wasm32", feature = "app"))]
+pub mod app;
 #[cfg(feature = "cli")]
 pub mod cli;
 #[cfg(all(target_arch = "wasm32", feature = "js"))]

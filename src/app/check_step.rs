@@ -1,0 +1,230 @@
+//! Step 3: read the whole file in the worker; show what would be sent,
+//! what would be rejected and why; offer the rejects and the batches.
+
+use web_sys::HtmlInputElement;
+use yew::prelude::*;
+
+use super::protocol::{Progress, Report, Request};
+use super::state::{Action, CheckState, Step};
+use super::widgets::{bytes, count, duration, DayChart, StepNav};
+use super::{download, use_ctx, Ctx};
+
+fn start(ctx: &Ctx) {
+    let s = &ctx.state;
+    let (Some(file), Some(view)) = (&s.file, &s.inspection) else {
+        return;
+    };
+    ctx.worker.send(Request::Check {
+        file: file.blob.clone(),
+        settings: view.settings.clone(),
+        mapping: s.mapping.clone(),
+        keep_batches: s.keep_batches,
+    });
+    ctx.dispatch(Action::CheckStarted);
+}
+
+#[component]
+pub fn CheckStep() -> Html {
+    let ctx = use_ctx();
+    {
+        // Entering the step runs the check once; results stay until the
+        // file or the mapping changes.
+        let ctx = ctx.clone();
+        use_effect_with((), move |_| {
+            if ctx.state.check == CheckState::Idle && ctx.state.mapping.check().is_ok() {
+                start(&ctx);
+            }
+        });
+    }
+    let on_start = {
+        let ctx = ctx.clone();
+        Callback::from(move |_| start(&ctx))
+    };
+    let on_cancel = {
+        let ctx = ctx.clone();
+        Callback::from(move |_| {
+            ctx.worker.send(Request::Cancel);
+            ctx.dispatch(Action::CancelRequested);
+        })
+    };
+    let on_keep = {
+        let ctx = ctx.clone();
+        Callback::from(move |e: Event| {
+            let input: HtmlInputElement = e.target_unchecked_into();
+            ctx.dispatch(Action::SetKeepBatches(input.checked()));
+        })
+    };
+    let state = &ctx.state;
+    let running = matches!(state.check, CheckState::Running(_));
+    let controls = html! {
+        <div class="row">
+            <label class="check">
+                <input type="checkbox" checked={state.keep_batches} onchange={on_keep} disabled={running} />
+                { " Keep the batches for download (dry run; uses memory for big files)" }
+            </label>
+            <span class="spacer"></span>
+            if running {
+                <button type="button" class="secondary" onclick={on_cancel}>{ "Cancel" }</button>
+            } else {
+                <button type="button" class="primary" id="run-check" onclick={on_start}>
+                    { if state.check == CheckState::Idle { "Run the check" } else { "Check again" } }
+                </button>
+            }
+        </div>
+    };
+    let body = match &state.check {
+        CheckState::Idle => {
+            html! { <p class="muted">{ "The check reads every row and sends nothing." }</p> }
+        }
+        CheckState::Running(p) => progress(p),
+        CheckState::Cancelled => {
+            html! { <p class="status" role="status">{ "Cancelled. Nothing was sent." }</p> }
+        }
+        CheckState::Done(done) => {
+            let d = done.clone();
+            let ctx2 = ctx.clone();
+            let on_rejects = Callback::from(move |_| {
+                if let Err(f) = download::blob(&d.0.rejects, "rejected-rows.csv") {
+                    ctx2.dispatch(Action::Fail(f));
+                }
+            });
+            let d = done.clone();
+            let ctx2 = ctx.clone();
+            let on_batches = Callback::from(move |_| {
+                let Some(b) = wasm_bindgen::JsCast::dyn_ref::<web_sys::Blob>(&d.0.batches) else {
+                    return;
+                };
+                if let Err(f) = download::blob(b, "batches.ndjson") {
+                    ctx2.dispatch(Action::Fail(f));
+                }
+            });
+            let has_batches = !done.0.batches.is_undefined();
+            html! {
+                <>
+                    { results(&done.0.report) }
+                    <div class="row downloads">
+                        <button type="button" class="secondary" id="download-rejects" onclick={on_rejects}
+                            disabled={done.0.report.rejected == 0.0}>
+                            { format!("Download rejected rows ({})", count(done.0.report.rejected)) }
+                        </button>
+                        if has_batches {
+                            <button type="button" class="secondary" id="download-batches" onclick={on_batches}>
+                                { format!("Download the {} batches (NDJSON, one request body a line)", count(done.0.report.batches)) }
+                            </button>
+                        }
+                    </div>
+                </>
+            }
+        }
+    };
+    html! {
+        <>
+            <section class="card" aria-labelledby="check-h">
+                <h2 id="check-h">{ "Check the whole file" }</h2>
+                { controls }
+                <div aria-live="polite">{ body }</div>
+            </section>
+            <StepNav back={Some(Step::Map)} next={Some(Step::Send)} />
+        </>
+    }
+}
+
+fn progress(p: &Progress) -> Html {
+    let pct = if p.total > 0.0 {
+        (p.bytes / p.total * 100.0).min(100.0)
+    } else {
+        0.0
+    };
+    let secs = p.elapsed_ms / 1000.0;
+    let rate = if secs > 0.0 { p.rows / secs } else { 0.0 };
+    let eta = if p.bytes > 0.0 && secs > 0.0 {
+        Some((p.total - p.bytes) / (p.bytes / secs))
+    } else {
+        None
+    };
+    html! {
+        <div class="progress">
+            <progress max="100" value={format!("{pct:.1}")} aria-label="Check progress"></progress>
+            <p>
+                { format!("{pct:.0}% · {} rows · {} rows/s · {} of {}", count(p.rows), count(rate), bytes(p.bytes), bytes(p.total)) }
+                if let Some(eta) = eta { { format!(" · about {} left", duration(eta)) } }
+            </p>
+        </div>
+    }
+}
+
+/// `1 row`, `2,345 rows`.
+fn rows(n: f64) -> String {
+    if n == 1.0 {
+        "1 row".into()
+    } else {
+        format!("{} rows", count(n))
+    }
+}
+
+fn tile(label: &str, value: f64, class: &str, id: &str) -> Html {
+    html! {
+        <div class={classes!("tile", class.to_string())}>
+            <span class="value" id={id.to_string()}>{ count(value) }</span>
+            <span class="label">{ label }</span>
+        </div>
+    }
+}
+
+fn results(r: &Report) -> Html {
+    let errors = r.findings.iter().filter(|f| !f.warning);
+    let warnings = r.findings.iter().filter(|f| f.warning);
+    let finding = |f: &super::protocol::Finding| {
+        html! {
+            <details class={classes!("finding", if f.warning { "warn" } else { "error" })} open={!f.warning}>
+                <summary><code>{ &f.code }</code>{ format!(" — {}", rows(f.count)) }</summary>
+                <ul>{ for f.examples.iter().map(|(row, msg)| html! { <li>{ format!("row {}: {msg}", count(*row)) }</li> }) }</ul>
+            </details>
+        }
+    };
+    html! {
+        <>
+            <p class="muted">{ format!("{} read in {}", rows(r.rows), duration(r.elapsed_ms / 1000.0)) }</p>
+            <div class="tiles">
+                { tile("rows", r.rows, "", "count-rows") }
+                { tile("valid, will be sent", r.valid, "ok", "count-valid") }
+                { tile("rejected", r.rejected, if r.rejected > 0.0 { "bad" } else { "" }, "count-rejected") }
+                { tile("valid with warnings", r.with_warnings, if r.with_warnings > 0.0 { "warn" } else { "" }, "count-warnings") }
+            </div>
+            if r.without_timestamp > 0.0 {
+                <div class="banner warn" role="alert"><p>
+                    <strong>{ format!("{} messages have no timestamp.", count(r.without_timestamp)) }</strong>
+                    { " Segment will date them on arrival. Map a timestamp column in step 2." }
+                </p></div>
+            }
+            if r.rejects_truncated {
+                <p class="note">{ "The rejected-rows file holds the first 64 MB of rejects only." }</p>
+            }
+            { for r.notes.iter().map(|n| html! { <p class="note">{ n }</p> }) }
+            if r.findings.iter().any(|f| !f.warning) {
+                <h3>{ "Why rows are rejected" }</h3>
+                { for errors.map(finding) }
+            }
+            if r.findings.iter().any(|f| f.warning) {
+                <h3>{ "Warnings (rows are still sent)" }</h3>
+                { for warnings.map(finding) }
+            }
+            <h3>{ "When" }</h3>
+            <p>
+                { match (&r.first_timestamp, &r.last_timestamp) {
+                    (Some(a), Some(b)) => format!("From {a} to {b}"),
+                    _ => "No timestamps.".to_string(),
+                } }
+            </p>
+            <DayChart days={r.per_day.clone()} />
+            if !r.top_events.is_empty() {
+                <h3>{ "Top events" }</h3>
+                <table class="events">
+                    <thead><tr><th scope="col">{ "Event" }</th><th scope="col">{ "Messages" }</th></tr></thead>
+                    <tbody>{ for r.top_events.iter().map(|(e, n)| html! { <tr><td>{ e }</td><td class="num">{ count(*n) }</td></tr> }) }</tbody>
+                </table>
+            }
+            <p class="muted">{ format!("{} batches, {} of request bodies.", count(r.batches), bytes(r.bytes)) }</p>
+        </>
+    }
+}

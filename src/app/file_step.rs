@@ -1,0 +1,299 @@
+//! Step 1: pick a file; see how it will be read; override any guess.
+
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{Blob, DragEvent, File, HtmlInputElement, HtmlSelectElement};
+use yew::prelude::*;
+
+use super::protocol::{Failure, Request};
+use super::state::{Action, Picked, Step};
+use super::widgets::{bytes, StepNav};
+use super::{use_ctx, Ctx};
+use crate::source::{Compression, Encoding, Format, Settings, SourceOptions};
+
+/// Rows shown in the preview grid.
+const GRID_ROWS: usize = 10;
+/// The sample shipped next to the app.
+const SAMPLE_URL: &str = "./sample.csv";
+
+fn pick(ctx: &Ctx, name: String, blob: Blob) {
+    let size = blob.size();
+    ctx.worker.send(Request::Inspect {
+        file: blob.clone(),
+        options: SourceOptions::default(),
+    });
+    ctx.dispatch(Action::Picked(Picked { name, size, blob }));
+}
+
+fn pick_file(ctx: &Ctx, file: File) {
+    let name = file.name();
+    pick(ctx, name, file.into());
+}
+
+async fn fetch_sample() -> Result<Blob, Failure> {
+    let fail = |e: wasm_bindgen::JsValue| {
+        Failure::new(
+            format!("the sample file could not be loaded: {e:?}"),
+            "Serve the app's folder over HTTP (make serve-app), not from file://.",
+        )
+    };
+    let window = web_sys::window().ok_or_else(|| Failure::new("no window", "Reload the page."))?;
+    let response: web_sys::Response = JsFuture::from(window.fetch_with_str(SAMPLE_URL))
+        .await
+        .map_err(fail)?
+        .dyn_into()
+        .map_err(fail)?;
+    if !response.ok() {
+        return Err(Failure::new(
+            format!("the sample file answered HTTP {}", response.status()),
+            "Check that sample.csv was deployed next to index.html.",
+        ));
+    }
+    JsFuture::from(response.blob().map_err(fail)?)
+        .await
+        .map_err(fail)?
+        .dyn_into()
+        .map_err(fail)
+}
+
+#[component]
+pub fn FileStep() -> Html {
+    let ctx = use_ctx();
+    let dragging = use_state(|| false);
+    let state = &ctx.state;
+
+    let onchange = {
+        let ctx = ctx.clone();
+        Callback::from(move |e: Event| {
+            let input: HtmlInputElement = e.target_unchecked_into();
+            if let Some(file) = input.files().and_then(|l| l.get(0)) {
+                pick_file(&ctx, file);
+            }
+        })
+    };
+    let ondrop = {
+        let ctx = ctx.clone();
+        let dragging = dragging.clone();
+        Callback::from(move |e: DragEvent| {
+            e.prevent_default();
+            dragging.set(false);
+            match e
+                .data_transfer()
+                .and_then(|d| d.files())
+                .and_then(|l| l.get(0))
+            {
+                Some(file) => pick_file(&ctx, file),
+                None => ctx.dispatch(Action::Fail(Failure::new(
+                    "what was dropped is not a file",
+                    "Drag the file itself from your file manager, or use Choose a file.",
+                ))),
+            }
+        })
+    };
+    let ondragover = {
+        let dragging = dragging.clone();
+        Callback::from(move |e: DragEvent| {
+            e.prevent_default();
+            dragging.set(true);
+        })
+    };
+    let ondragleave = {
+        let dragging = dragging.clone();
+        Callback::from(move |_: DragEvent| dragging.set(false))
+    };
+    let sample = {
+        let ctx = ctx.clone();
+        Callback::from(move |_| {
+            let ctx = ctx.clone();
+            wasm_bindgen_futures::spawn_local(async move {
+                match fetch_sample().await {
+                    Ok(blob) => pick(&ctx, "sample.csv".into(), blob),
+                    Err(f) => ctx.dispatch(Action::Fail(f)),
+                }
+            });
+        })
+    };
+
+    let details = match (&state.file, &state.inspection) {
+        (Some(file), _) if state.inspecting => html! {
+            <p class="status" aria-live="polite">{ format!("Reading {} …", file.name) }</p>
+        },
+        (Some(file), Some(view)) => html! {
+            <>
+                <section class="card" aria-labelledby="file-h">
+                    <h2 id="file-h">{ &file.name }</h2>
+                    <p class="muted">{ bytes(file.size) }{ " · " }{ describe(&view.settings) }</p>
+                    <Overrides />
+                </section>
+                <section class="card" aria-labelledby="grid-h">
+                    <h2 id="grid-h">{ "First rows" }</h2>
+                    { grid(&view.headers, &view.rows) }
+                </section>
+            </>
+        },
+        _ => html! {},
+    };
+
+    html! {
+        <>
+            <section class={classes!("drop", (*dragging).then_some("over"))}
+                {ondrop} {ondragover} {ondragleave} aria-labelledby="drop-h">
+                <h2 id="drop-h">{ "Your export file" }</h2>
+                <p>{ "CSV, TSV, TXT, NDJSON or JSON, optionally gzipped (.gz). Any size: it is read in pieces, on this computer." }</p>
+                <label class="button primary" for="file-input">{ "Choose a file…" }</label>
+                <input id="file-input" class="visually-hidden" type="file"
+                    accept=".csv,.tsv,.txt,.ndjson,.jsonl,.json,.gz" {onchange} />
+                <span class="or">{ "or drop it here, or " }</span>
+                <button type="button" class="link" onclick={sample}>{ "try the sample file" }</button>
+            </section>
+            { details }
+            <StepNav back={None::<Step>} next={Some(Step::Map)} />
+        </>
+    }
+}
+
+fn describe(s: &Settings) -> String {
+    let format = match s.format {
+        Format::Csv => format!("delimited text, {}", delimiter_name(s.delimiter)),
+        Format::Ndjson => "NDJSON (one JSON object per line)".into(),
+        Format::Json => "a JSON array".into(),
+    };
+    let gz = if s.compression == Compression::Gzip {
+        ", gzipped"
+    } else {
+        ""
+    };
+    let header = match (s.format, s.has_header) {
+        (Format::Csv, true) => ", first row is the header",
+        (Format::Csv, false) => ", no header row",
+        _ => "",
+    };
+    format!("{format}, {}{header}{gz}", encoding_name(s.encoding))
+}
+
+fn delimiter_name(d: u8) -> String {
+    match d {
+        b',' => "comma".into(),
+        b';' => "semicolon".into(),
+        b'\t' => "tab".into(),
+        b'|' => "pipe".into(),
+        d => format!("“{}”", d as char),
+    }
+}
+
+fn encoding_name(e: Encoding) -> &'static str {
+    match e {
+        Encoding::Utf8 => "UTF-8",
+        Encoding::Utf16le => "UTF-16 LE",
+        Encoding::Utf16be => "UTF-16 BE",
+        Encoding::Windows1252 => "Windows-1252",
+    }
+}
+
+fn grid(headers: &[String], rows: &[Vec<String>]) -> Html {
+    if rows.is_empty() {
+        return html! { <p class="muted">{ "No rows in the first part of the file." }</p> };
+    }
+    html! {
+        <div class="grid-wrap" tabindex="0" role="region" aria-label="Preview of the first rows">
+            <table class="grid">
+                <thead><tr>{ for headers.iter().map(|h| html! { <th scope="col">{ h }</th> }) }</tr></thead>
+                <tbody>
+                    { for rows.iter().take(GRID_ROWS).map(|r| html! {
+                        <tr>{ for r.iter().map(|c| html! { <td>{ c }</td> }) }</tr>
+                    }) }
+                </tbody>
+            </table>
+        </div>
+    }
+}
+
+/// The sniffed settings, each a select whose first option is "as guessed".
+#[component]
+fn Overrides() -> Html {
+    let ctx = use_ctx();
+    let options = ctx.state.options.clone();
+    let change = |apply: fn(&mut SourceOptions, &str)| {
+        let ctx = ctx.clone();
+        let options = options.clone();
+        Callback::from(move |e: Event| {
+            let select: HtmlSelectElement = e.target_unchecked_into();
+            let mut next = options.clone();
+            apply(&mut next, &select.value());
+            if let Some(file) = &ctx.state.file {
+                ctx.worker.send(Request::Inspect {
+                    file: file.blob.clone(),
+                    options: next.clone(),
+                });
+            }
+            ctx.dispatch(Action::SetOptions(next));
+        })
+    };
+    let sel = |cur: &str, v: &str| cur == v;
+    let fmt = match options.format {
+        None => "",
+        Some(Format::Csv) => "csv",
+        Some(Format::Ndjson) => "ndjson",
+        Some(Format::Json) => "json",
+    };
+    let delim = options
+        .delimiter
+        .map(|d| (d as char).to_string())
+        .unwrap_or_default();
+    let enc = match options.encoding {
+        None => "",
+        Some(Encoding::Utf8) => "utf8",
+        Some(Encoding::Utf16le) => "utf16le",
+        Some(Encoding::Utf16be) => "utf16be",
+        Some(Encoding::Windows1252) => "cp1252",
+    };
+    let head = match options.has_header {
+        None => "",
+        Some(true) => "yes",
+        Some(false) => "no",
+    };
+    html! {
+        <fieldset class="overrides">
+            <legend>{ "Read it differently" }</legend>
+            <label>{ "Format" }
+                <select onchange={change(|o, v| o.format = match v {
+                    "csv" => Some(Format::Csv), "ndjson" => Some(Format::Ndjson),
+                    "json" => Some(Format::Json), _ => None })}>
+                    <option value="" selected={sel(fmt, "")}>{ "as guessed" }</option>
+                    <option value="csv" selected={sel(fmt, "csv")}>{ "CSV / TSV" }</option>
+                    <option value="ndjson" selected={sel(fmt, "ndjson")}>{ "NDJSON" }</option>
+                    <option value="json" selected={sel(fmt, "json")}>{ "JSON array" }</option>
+                </select>
+            </label>
+            <label>{ "Delimiter" }
+                <select onchange={change(|o, v| o.delimiter = v.bytes().next())}>
+                    <option value="" selected={sel(&delim, "")}>{ "as guessed" }</option>
+                    <option value="," selected={sel(&delim, ",")}>{ "comma ," }</option>
+                    <option value=";" selected={sel(&delim, ";")}>{ "semicolon ;" }</option>
+                    <option value={"\t"} selected={sel(&delim, "\t")}>{ "tab" }</option>
+                    <option value="|" selected={sel(&delim, "|")}>{ "pipe |" }</option>
+                </select>
+            </label>
+            <label>{ "Encoding" }
+                <select onchange={change(|o, v| o.encoding = match v {
+                    "utf8" => Some(Encoding::Utf8), "utf16le" => Some(Encoding::Utf16le),
+                    "utf16be" => Some(Encoding::Utf16be), "cp1252" => Some(Encoding::Windows1252),
+                    _ => None })}>
+                    <option value="" selected={sel(enc, "")}>{ "as guessed" }</option>
+                    <option value="utf8" selected={sel(enc, "utf8")}>{ "UTF-8" }</option>
+                    <option value="utf16le" selected={sel(enc, "utf16le")}>{ "UTF-16 LE" }</option>
+                    <option value="utf16be" selected={sel(enc, "utf16be")}>{ "UTF-16 BE" }</option>
+                    <option value="cp1252" selected={sel(enc, "cp1252")}>{ "Windows-1252 (Excel)" }</option>
+                </select>
+            </label>
+            <label>{ "Header row" }
+                <select onchange={change(|o, v| o.has_header = match v {
+                    "yes" => Some(true), "no" => Some(false), _ => None })}>
+                    <option value="" selected={sel(head, "")}>{ "as guessed" }</option>
+                    <option value="yes" selected={sel(head, "yes")}>{ "first row is the header" }</option>
+                    <option value="no" selected={sel(head, "no")}>{ "no header row" }</option>
+                </select>
+            </label>
+        </fieldset>
+    }
+}

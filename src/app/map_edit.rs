@@ -1,0 +1,335 @@
+//! Edits the Map step makes to a [`Mapping`], as pure functions.
+//!
+//! The page shows a mapping as "Segment fields" (top-level targets such as
+//! `userId`) and "other columns" (each going to properties, traits or
+//! context, or ignored). A mapping may send unnamed columns to its `rest`;
+//! the first time the user edits a column, [`materialize`] turns the rest
+//! into one explicit rule per column so each can be changed on its own.
+
+use crate::mapping::{CallType, Mapping, Rest, Rule, ValueKind};
+
+/// A Segment field: its path, label, and whether the call type needs it.
+pub struct Field {
+    pub to: &'static str,
+    pub label: &'static str,
+    pub required: bool,
+    pub help: &'static str,
+}
+
+const fn f(to: &'static str, label: &'static str, required: bool, help: &'static str) -> Field {
+    Field {
+        to,
+        label,
+        required,
+        help,
+    }
+}
+
+const USER_ID: Field = f(
+    "userId",
+    "User ID",
+    false,
+    "Your id for the person. userId or anonymousId is required.",
+);
+const ANON_ID: Field = f(
+    "anonymousId",
+    "Anonymous ID",
+    false,
+    "A device or cookie id, when there is no user id.",
+);
+const TIMESTAMP: Field = f(
+    "timestamp",
+    "Timestamp",
+    false,
+    "When it happened. Without it, Segment dates every event on arrival.",
+);
+const MESSAGE_ID: Field = f(
+    "messageId",
+    "Message ID",
+    false,
+    "Leave empty: a stable id is derived from each row, so re-runs never duplicate.",
+);
+
+/// The fields offered for a call type (`None`: the type comes from a column).
+pub fn fields(call: Option<CallType>) -> Vec<Field> {
+    let mut out = vec![USER_ID, ANON_ID];
+    match call {
+        Some(CallType::Track) => out.push(f(
+            "event",
+            "Event name",
+            true,
+            "Required for track: a column, or one name for every row.",
+        )),
+        Some(CallType::Page) => {
+            out.push(f("name", "Page name", false, ""));
+            out.push(f("category", "Category", false, ""));
+        }
+        Some(CallType::Screen) => out.push(f("name", "Screen name", false, "")),
+        Some(CallType::Group) => out.push(f("groupId", "Group ID", true, "Required for group.")),
+        Some(CallType::Alias) => {
+            out[0].required = true;
+            out.push(f(
+                "previousId",
+                "Previous ID",
+                true,
+                "The id the user had before.",
+            ));
+        }
+        Some(CallType::Identify) => {}
+        None => {
+            out.push(f(
+                "type",
+                "Call type",
+                true,
+                "A column holding track, identify, page…",
+            ));
+            out.push(f("event", "Event name", false, ""));
+            out.push(f("groupId", "Group ID", false, ""));
+            out.push(f("previousId", "Previous ID", false, ""));
+            out.push(f("name", "Name", false, ""));
+        }
+    }
+    out.push(TIMESTAMP);
+    out.push(MESSAGE_ID);
+    out
+}
+
+/// A rule writes a Segment field (not inside properties/traits/context).
+pub fn is_field_rule(r: &Rule) -> bool {
+    !r.to.contains('.')
+}
+
+/// Where one "other" column goes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ColumnTarget {
+    pub dest: Rest,
+    pub name: String,
+    pub kind: ValueKind,
+}
+
+/// The columns no field rule uses.
+pub fn other_columns<'a>(m: &Mapping, headers: &'a [String]) -> Vec<&'a String> {
+    headers
+        .iter()
+        .filter(|h| {
+            !m.rules
+                .iter()
+                .any(|r| is_field_rule(r) && r.from.as_deref() == Some(h.as_str()))
+        })
+        .collect()
+}
+
+/// Where a column goes now.
+pub fn column_target(m: &Mapping, column: &str) -> ColumnTarget {
+    let explicit = m
+        .rules
+        .iter()
+        .find(|r| !is_field_rule(r) && r.from.as_deref() == Some(column));
+    match explicit {
+        Some(r) => {
+            let (top, rest) = r.to.split_once('.').unwrap_or((r.to.as_str(), ""));
+            let dest = match top {
+                "traits" => Rest::Traits,
+                "context" => Rest::Context,
+                _ => Rest::Properties,
+            };
+            ColumnTarget {
+                dest,
+                name: rest.to_string(),
+                kind: r.kind(),
+            }
+        }
+        None => ColumnTarget {
+            dest: m.rest,
+            name: column.to_string(),
+            kind: ValueKind::String,
+        },
+    }
+}
+
+/// Turns the rest into explicit rules (see the module docs).
+pub fn materialize(m: &mut Mapping, headers: &[String]) {
+    if let Some(field) = m.rest.field() {
+        for h in headers {
+            if !m
+                .rules
+                .iter()
+                .any(|r| r.from.as_deref() == Some(h.as_str()))
+            {
+                m.rules.push(Rule {
+                    from: Some(h.clone()),
+                    to: format!("{field}.{h}"),
+                    ..Rule::default()
+                });
+            }
+        }
+    }
+    m.rest = Rest::Ignore;
+}
+
+/// Sends `column` to `target` (or ignores it).
+pub fn set_column(m: &mut Mapping, headers: &[String], column: &str, target: &ColumnTarget) {
+    materialize(m, headers);
+    let at = m
+        .rules
+        .iter()
+        .position(|r| !is_field_rule(r) && r.from.as_deref() == Some(column));
+    let name = if target.name.trim().is_empty() {
+        column.to_string()
+    } else {
+        target.name.trim().to_string()
+    };
+    let rule = target.dest.field().map(|field| Rule {
+        from: Some(column.to_string()),
+        to: format!("{field}.{name}"),
+        kind: (target.kind != ValueKind::String).then_some(target.kind),
+        ..Rule::default()
+    });
+    match (at, rule) {
+        (Some(i), Some(rule)) => m.rules[i] = rule,
+        (Some(i), None) => {
+            m.rules.remove(i);
+        }
+        (None, Some(rule)) => m.rules.push(rule),
+        (None, None) => {}
+    }
+}
+
+/// What a field is set from.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Source {
+    None,
+    Column(String),
+    Constant(String),
+}
+
+pub fn field_source(m: &Mapping, to: &str) -> Source {
+    match m.rules.iter().find(|r| r.to == to) {
+        None => Source::None,
+        Some(r) => match (&r.from, &r.value) {
+            (Some(c), _) => Source::Column(c.clone()),
+            (None, Some(serde_json::Value::String(s))) => Source::Constant(s.clone()),
+            (None, Some(v)) => Source::Constant(v.to_string()),
+            (None, None) => Source::None,
+        },
+    }
+}
+
+/// Sets a field from a column, a constant, or nothing. A column taken by a
+/// field stops going to properties/traits.
+pub fn set_field(m: &mut Mapping, to: &str, source: Source) {
+    let old = m.rules.iter().position(|r| r.to == to);
+    let kind = (to == "timestamp").then_some(ValueKind::Timestamp);
+    let keep = old.map(|i| m.rules[i].clone());
+    let rule = match source {
+        Source::None => None,
+        Source::Column(c) => {
+            m.rules
+                .retain(|r| is_field_rule(r) || r.from.as_deref() != Some(c.as_str()));
+            Some(Rule {
+                from: Some(c),
+                to: to.to_string(),
+                kind,
+                // A timestamp keeps its format, zone and date order.
+                format: keep.as_ref().and_then(|r| r.format.clone()),
+                timezone: keep.as_ref().and_then(|r| r.timezone.clone()),
+                date_order: keep.as_ref().and_then(|r| r.date_order),
+                ..Rule::default()
+            })
+        }
+        Source::Constant(v) => Some(Rule {
+            value: Some(serde_json::Value::String(v)),
+            to: to.to_string(),
+            kind,
+            ..Rule::default()
+        }),
+    };
+    let old = m.rules.iter().position(|r| r.to == to);
+    match (old, rule) {
+        (Some(i), Some(r)) => m.rules[i] = r,
+        (Some(i), None) => {
+            m.rules.remove(i);
+        }
+        (None, Some(r)) => m.rules.push(r),
+        (None, None) => {}
+    }
+}
+
+/// Changes the call type: drops fields the new type has no use for and
+/// moves properties to traits (or back) as Segment expects.
+pub fn set_call_type(m: &mut Mapping, call: CallType) {
+    let keep: Vec<&str> = fields(Some(call)).iter().map(|f| f.to).collect();
+    m.rules
+        .retain(|r| !is_field_rule(r) || keep.contains(&r.to.as_str()));
+    let (from, to) = match call.default_rest() {
+        Rest::Traits => ("properties.", "traits."),
+        _ => ("traits.", "properties."),
+    };
+    for r in &mut m.rules {
+        if let Some(tail) = r.to.strip_prefix(from) {
+            r.to = format!("{to}{tail}");
+        }
+    }
+    if m.rest != Rest::Ignore {
+        m.rest = call.default_rest();
+    }
+    m.call_type = Some(call);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn h(names: &[&str]) -> Vec<String> {
+        names.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn editing_a_column_keeps_the_others() {
+        let headers = h(&["user_id", "price", "sku"]);
+        let mut m = Mapping {
+            call_type: Some(CallType::Track),
+            rules: vec![Rule {
+                from: Some("user_id".into()),
+                to: "userId".into(),
+                ..Rule::default()
+            }],
+            rest: Rest::Properties,
+            ..Mapping::default()
+        };
+        let t = ColumnTarget {
+            dest: Rest::Properties,
+            name: "revenue".into(),
+            kind: ValueKind::Number,
+        };
+        set_column(&mut m, &headers, "price", &t);
+        assert_eq!(column_target(&m, "price"), t);
+        assert_eq!(column_target(&m, "sku").name, "sku");
+        assert_eq!(m.rest, Rest::Ignore);
+        let ignore = ColumnTarget {
+            dest: Rest::Ignore,
+            ..t
+        };
+        set_column(&mut m, &headers, "sku", &ignore);
+        assert_eq!(column_target(&m, "sku").dest, Rest::Ignore);
+        assert!(m.check().is_ok());
+    }
+
+    #[test]
+    fn fields_and_call_types() {
+        let mut m = Mapping {
+            call_type: Some(CallType::Track),
+            ..Mapping::default()
+        };
+        set_field(&mut m, "event", Source::Constant("Order Completed".into()));
+        set_field(&mut m, "timestamp", Source::Column("created_at".into()));
+        assert_eq!(
+            field_source(&m, "event"),
+            Source::Constant("Order Completed".into())
+        );
+        assert!(m.maps_timestamp());
+        set_call_type(&mut m, CallType::Identify);
+        assert_eq!(field_source(&m, "event"), Source::None);
+        assert!(m.maps_timestamp());
+    }
+}

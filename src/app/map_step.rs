@@ -1,0 +1,364 @@
+//! Step 2: how each row becomes a Segment message, with a live preview.
+
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{HtmlInputElement, HtmlSelectElement};
+use yew::prelude::*;
+
+use super::map_edit::{self, ColumnTarget, Source};
+use super::protocol::{Failure, Request};
+use super::state::{Action, Step};
+use super::widgets::StepNav;
+use super::{download, storage, use_ctx, Ctx};
+use crate::mapping::{CallType, Mapping, Rest, ValueKind};
+use crate::source::Format;
+
+const KINDS: [(ValueKind, &str); 6] = [
+    (ValueKind::String, "text"),
+    (ValueKind::Number, "number"),
+    (ValueKind::Integer, "integer"),
+    (ValueKind::Boolean, "true/false"),
+    (ValueKind::Json, "JSON"),
+    (ValueKind::Timestamp, "date/time"),
+];
+
+fn edit(ctx: &Ctx, f: impl FnOnce(&mut Mapping)) {
+    let mut m = ctx.state.mapping.clone();
+    f(&mut m);
+    ctx.dispatch(Action::SetMapping(m, None));
+}
+
+#[component]
+pub fn MapStep() -> Html {
+    let ctx = use_ctx();
+    let state = &ctx.state;
+    // Every change: remember it for these columns and rebuild the preview.
+    {
+        let ctx = ctx.clone();
+        let deps = (state.mapping.clone(), state.inspection.clone());
+        use_effect_with(deps, move |(m, view)| {
+            if let (Some(file), Some(view)) = (&ctx.state.file, view) {
+                if m.check().is_ok() {
+                    storage::remember(&view.headers, m);
+                }
+                ctx.worker.send(Request::Preview {
+                    file: file.blob.clone(),
+                    settings: view.settings.clone(),
+                    mapping: m.clone(),
+                });
+            }
+        });
+    }
+    let Some(view) = state.inspection.clone() else {
+        return html! { <StepNav back={Some(Step::File)} next={None::<Step>} /> };
+    };
+
+    let m = &state.mapping;
+    let json = view.settings.format != Format::Csv;
+    let passthrough = json && m.rules.is_empty();
+    let problem = m.check().err().map(|e| e.0);
+
+    let on_type = {
+        let ctx = ctx.clone();
+        Callback::from(move |e: Event| {
+            let s: HtmlSelectElement = e.target_unchecked_into();
+            if let Some(call) = CallType::parse(&s.value()) {
+                edit(&ctx, |m| map_edit::set_call_type(m, call));
+            }
+        })
+    };
+    let on_passthrough = {
+        let ctx = ctx.clone();
+        let suggested = view.suggested.clone();
+        Callback::from(move |e: Event| {
+            let input: HtmlInputElement = e.target_unchecked_into();
+            let next = if input.checked() {
+                Mapping::default()
+            } else {
+                suggested.clone()
+            };
+            ctx.dispatch(Action::SetMapping(next, None));
+        })
+    };
+    let on_save = {
+        let ctx = ctx.clone();
+        Callback::from(move |_| {
+            let text = ctx.state.mapping.to_json_pretty() + "\n";
+            if let Err(f) = download::text(&text, "mapping.json", "application/json") {
+                ctx.dispatch(Action::Fail(f));
+            }
+        })
+    };
+    let on_load = {
+        let ctx = ctx.clone();
+        Callback::from(move |e: Event| {
+            let input: HtmlInputElement = e.target_unchecked_into();
+            let Some(file) = input.files().and_then(|l| l.get(0)) else {
+                return;
+            };
+            input.set_value("");
+            let ctx = ctx.clone();
+            wasm_bindgen_futures::spawn_local(async move {
+                let text = JsFuture::from(file.text())
+                    .await
+                    .ok()
+                    .and_then(|v| v.as_string());
+                let action = match text.map(|t| Mapping::from_json(&t)) {
+                    Some(Ok(m)) => Action::SetMapping(m, Some(format!("Loaded {}.", file.name()))),
+                    Some(Err(e)) => Action::Fail(Failure::new(
+                        format!("{}: {e}", file.name()),
+                        "Fix the file (it is the JSON that Save mapping writes) or map by hand.",
+                    )),
+                    None => Action::Fail(Failure::new(
+                        format!("{} could not be read as text", file.name()),
+                        "Pick the mapping .json file saved from this app or the CLI.",
+                    )),
+                };
+                ctx.dispatch(action);
+            });
+        })
+    };
+    let on_suggest = {
+        let ctx = ctx.clone();
+        let suggested = view.suggested.clone();
+        Callback::from(move |_| {
+            ctx.dispatch(Action::SetMapping(
+                suggested.clone(),
+                Some("Back to the suggestion from the column names.".into()),
+            ))
+        })
+    };
+
+    let type_value = m.call_type.map(CallType::as_str).unwrap_or("");
+    let body = if passthrough {
+        html! { <p class="muted">{ "Each record is sent as it is (after validation). Columns are not mapped." }</p> }
+    } else {
+        html! {
+            <>
+                <label class="inline">{ "Call type " }
+                    <select onchange={on_type} aria-describedby="type-help">
+                        if m.call_type.is_none() { <option value="" selected=true>{ "from a column" }</option> }
+                        { for CallType::ALL.iter().map(|c| html! {
+                            <option value={c.as_str()} selected={type_value == c.as_str()}>{ c.as_str() }</option>
+                        }) }
+                    </select>
+                </label>
+                <p id="type-help" class="muted">{ "track: something a user did · identify: who a user is · page/screen: a view · group: a company · alias: merge two ids" }</p>
+                <FieldTable headers={view.headers.clone()} />
+                <ColumnTable headers={view.headers.clone()} />
+            </>
+        }
+    };
+
+    html! {
+        <>
+            <section class="card" aria-labelledby="map-h">
+                <div class="row">
+                    <h2 id="map-h">{ "Map columns to Segment" }</h2>
+                    <span class="spacer"></span>
+                    <button type="button" class="secondary" onclick={on_suggest}>{ "Use suggestion" }</button>
+                    <button type="button" class="secondary" onclick={on_save}>{ "Save mapping" }</button>
+                    <label class="button secondary" for="mapping-input">{ "Load mapping…" }</label>
+                    <input id="mapping-input" class="visually-hidden" type="file" accept=".json,application/json" onchange={on_load} />
+                </div>
+                if let Some(note) = &state.mapping_note { <p class="note">{ note }</p> }
+                if json {
+                    <label class="check">
+                        <input type="checkbox" checked={passthrough} onchange={on_passthrough} />
+                        { " Each record is already a Segment message (send as it is)" }
+                    </label>
+                }
+                if !passthrough && !m.maps_timestamp() {
+                    <div class="banner warn" role="alert">
+                        <p><strong>{ "No timestamp is mapped." }</strong>{ " Segment will date every event at the moment it arrives, so your history collapses onto today. Map the column that says when each row happened." }</p>
+                    </div>
+                }
+                if let Some(p) = &problem {
+                    <div class="banner error" role="alert"><p><strong>{ "The mapping is not usable: " }</strong>{ p }</p></div>
+                }
+                { body }
+            </section>
+            <Preview />
+            <StepNav back={Some(Step::File)} next={Some(Step::Check)} />
+        </>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct HeadersProps {
+    headers: Vec<String>,
+}
+
+/// The Segment fields of the call type, each from a column or a constant.
+#[component]
+fn FieldTable(props: &HeadersProps) -> Html {
+    let ctx = use_ctx();
+    let m = &ctx.state.mapping;
+    let rows = map_edit::fields(m.call_type).into_iter().map(|field| {
+        let source = map_edit::field_source(m, field.to);
+        let to = field.to;
+        let id = format!("field-{to}");
+        let on_source = {
+            let ctx = ctx.clone();
+            Callback::from(move |e: Event| {
+                let s: HtmlSelectElement = e.target_unchecked_into();
+                let v = s.value();
+                let src = match v.as_str() {
+                    "" => Source::None,
+                    "\u{0}const" => Source::Constant(String::new()),
+                    c => Source::Column(c.to_string()),
+                };
+                edit(&ctx, |m| map_edit::set_field(m, to, src));
+            })
+        };
+        let on_const = {
+            let ctx = ctx.clone();
+            Callback::from(move |e: InputEvent| {
+                let input: HtmlInputElement = e.target_unchecked_into();
+                edit(&ctx, |m| map_edit::set_field(m, to, Source::Constant(input.value())));
+            })
+        };
+        let selected_col = match &source {
+            Source::Column(c) => c.as_str(),
+            _ => "",
+        };
+        let missing = field.required && source == Source::None;
+        html! {
+            <tr class={classes!(missing.then_some("missing"))}>
+                <th scope="row"><label for={id.clone()}>{ field.label }</label>
+                    if field.required { <span class="req" title="required">{ " *" }</span> }
+                    <code class="path">{ to }</code></th>
+                <td>
+                    <select id={id.clone()} onchange={on_source}>
+                        <option value="" selected={source == Source::None}>{ "— not set —" }</option>
+                        { for props.headers.iter().map(|h| html! {
+                            <option value={h.clone()} selected={selected_col == h.as_str()}>{ format!("column: {h}") }</option>
+                        }) }
+                        <option value={"\u{0}const"} selected={matches!(source, Source::Constant(_))}>{ "the same value for every row…" }</option>
+                    </select>
+                    if let Source::Constant(v) = &source {
+                        <input type="text" aria-label={format!("{} for every row", field.label)}
+                            value={v.clone()} oninput={on_const} placeholder="e.g. Order Completed" />
+                    }
+                </td>
+                <td class="muted">{ if missing { "Required: rows without it are rejected." } else { field.help } }</td>
+            </tr>
+        }
+    });
+    html! {
+        <table class="fields">
+            <caption>{ "Segment fields" }</caption>
+            <tbody>{ for rows }</tbody>
+        </table>
+    }
+}
+
+/// Every other column: where it goes, under which name, as which type.
+#[component]
+fn ColumnTable(props: &HeadersProps) -> Html {
+    let ctx = use_ctx();
+    let m = &ctx.state.mapping;
+    let headers = props.headers.clone();
+    let rows = map_edit::other_columns(m, &props.headers).into_iter().map(|col| {
+        let target = map_edit::column_target(m, col);
+        let set = |f: fn(&mut ColumnTarget, String)| {
+            let ctx = ctx.clone();
+            let col = col.clone();
+            let target = target.clone();
+            let headers = headers.clone();
+            move |value: String| {
+                let mut t = target.clone();
+                f(&mut t, value);
+                edit(&ctx, |m| map_edit::set_column(m, &headers, &col, &t));
+            }
+        };
+        let on_dest = {
+            let set = set(|t, v| {
+                t.dest = match v.as_str() {
+                    "properties" => Rest::Properties,
+                    "traits" => Rest::Traits,
+                    "context" => Rest::Context,
+                    _ => Rest::Ignore,
+                }
+            });
+            Callback::from(move |e: Event| set(e.target_unchecked_into::<HtmlSelectElement>().value()))
+        };
+        let on_name = {
+            let set = set(|t, v| t.name = v);
+            Callback::from(move |e: Event| set(e.target_unchecked_into::<HtmlInputElement>().value()))
+        };
+        let on_kind = {
+            let set = set(|t, v| {
+                t.kind = KINDS
+                    .iter()
+                    .find(|(_, n)| *n == v)
+                    .map_or(ValueKind::String, |(k, _)| *k)
+            });
+            Callback::from(move |e: Event| set(e.target_unchecked_into::<HtmlSelectElement>().value()))
+        };
+        let dest = target.dest.field().unwrap_or("ignore");
+        let ignored = target.dest == Rest::Ignore;
+        html! {
+            <tr class={classes!(ignored.then_some("ignored"))}>
+                <th scope="row">{ col }</th>
+                <td>
+                    <select aria-label={format!("{col}: goes to")} onchange={on_dest}>
+                        { for ["properties", "traits", "context", "ignore"].iter().map(|d| html! {
+                            <option value={*d} selected={dest == *d}>{ if *d == "ignore" { "ignored" } else { d } }</option>
+                        }) }
+                    </select>
+                </td>
+                <td>
+                    if !ignored {
+                        <input type="text" aria-label={format!("{col}: name in {dest}")} value={target.name.clone()} onchange={on_name} />
+                    }
+                </td>
+                <td>
+                    if !ignored {
+                        <select aria-label={format!("{col}: type")} onchange={on_kind}>
+                            { for KINDS.iter().map(|(k, n)| html! {
+                                <option value={*n} selected={target.kind == *k}>{ *n }</option>
+                            }) }
+                        </select>
+                    }
+                </td>
+            </tr>
+        }
+    });
+    html! {
+        <table class="columns">
+            <caption>{ "Other columns" }</caption>
+            <thead><tr><th scope="col">{ "Column" }</th><th scope="col">{ "Goes to" }</th><th scope="col">{ "Name" }</th><th scope="col">{ "Type" }</th></tr></thead>
+            <tbody>{ for rows }</tbody>
+        </table>
+    }
+}
+
+/// The first messages exactly as they would be sent.
+#[component]
+fn Preview() -> Html {
+    let ctx = use_ctx();
+    let Some(p) = ctx.state.preview.clone() else {
+        return html! { <section class="card"><h2>{ "Preview" }</h2><p class="muted">{ "Building…" }</p></section> };
+    };
+    html! {
+        <section class="card" aria-labelledby="preview-h">
+            <h2 id="preview-h">{ "Preview: the first messages as they will be sent" }</h2>
+            if let Some(e) = &p.error {
+                <div class="banner error" role="alert"><p>{ e }</p></div>
+            }
+            { for p.notes.iter().map(|n| html! { <p class="note">{ n }</p> }) }
+            if !p.problems.is_empty() {
+                <div class="banner warn">
+                    <p><strong>{ "Rows in the first part of the file that would be rejected:" }</strong></p>
+                    <ul>{ for p.problems.iter().map(|x| html! { <li>{ x }</li> }) }</ul>
+                </div>
+            }
+            <div class="messages">
+                { for p.messages.iter().map(|m| html! { <pre class="json" tabindex="0">{ m }</pre> }) }
+            </div>
+            if p.messages.is_empty() && p.error.is_none() {
+                <p class="muted">{ "No valid message in the first rows yet." }</p>
+            }
+        </section>
+    }
+}

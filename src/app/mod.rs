@@ -1,0 +1,133 @@
+//! The browser app: a Yew single-page importer that runs on the user's machine.
+//!
+//! ```text
+//! page (this module)                       worker (worker/)
+//!   State + Action (state.rs)  ──Request──▶  reads the File in slices,
+//!   one component per step     ◀─Response──  runs the core, streams progress
+//! ```
+//! The page only renders; it never holds the file's bytes.
+
+mod check_step;
+mod download;
+mod file_step;
+mod map_edit;
+mod map_step;
+mod protocol;
+mod send_step;
+mod state;
+mod storage;
+mod widgets;
+pub mod worker;
+
+use std::rc::Rc;
+
+use futures::channel::mpsc::{unbounded, UnboundedSender};
+use futures::{SinkExt, StreamExt};
+use gloo_worker::Spawnable;
+use yew::prelude::*;
+
+use protocol::{Failure, JsCodec, Request};
+use state::{Action, State, Step};
+
+/// Where Trunk puts the worker's loader (relative, so any sub-path works).
+const WORKER_LOADER: &str = "./worker_loader.js";
+
+/// Starts the app (called by `src/bin/app.rs`).
+pub fn start() {
+    yew::Renderer::<App>::new().render();
+}
+
+/// The page's handle on the worker: requests go into a queue that a task
+/// forwards to the worker, so components never wait.
+#[derive(Clone)]
+pub struct WorkerHandle(UnboundedSender<Request>);
+
+impl PartialEq for WorkerHandle {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.same_receiver(&other.0)
+    }
+}
+
+impl WorkerHandle {
+    /// Sends a request; if the worker has gone, the page says so.
+    pub fn send(&self, request: Request) {
+        let _ = self.0.unbounded_send(request);
+    }
+
+    fn spawn(dispatch: UseReducerDispatcher<State>) -> WorkerHandle {
+        let bridge = protocol::ImporterProxy::spawner()
+            .encoding::<JsCodec>()
+            .spawn_with_loader(WORKER_LOADER);
+        let (mut to_worker, mut from_worker) = bridge.split();
+        let (tx, mut rx) = unbounded::<Request>();
+        wasm_bindgen_futures::spawn_local(async move {
+            while let Some(request) = rx.next().await {
+                if to_worker.send(request).await.is_err() {
+                    break;
+                }
+            }
+        });
+        wasm_bindgen_futures::spawn_local(async move {
+            while let Some(response) = from_worker.next().await {
+                dispatch.dispatch(Action::Worker(response));
+            }
+            dispatch.dispatch(Action::Fail(Failure::new(
+                "the background worker stopped",
+                "Reload the page; your mapping is remembered for these columns.",
+            )));
+        });
+        WorkerHandle(tx)
+    }
+}
+
+/// What every step gets from the context.
+#[derive(Clone, PartialEq)]
+pub struct Ctx {
+    pub state: UseReducerHandle<State>,
+    pub worker: WorkerHandle,
+}
+
+impl Ctx {
+    pub fn dispatch(&self, action: Action) {
+        self.state.dispatch(action);
+    }
+}
+
+#[component]
+fn App() -> Html {
+    let state = use_reducer(State::default);
+    let worker = {
+        let dispatch = state.dispatcher();
+        use_memo((), move |_| WorkerHandle::spawn(dispatch))
+    };
+    let ctx = Ctx {
+        state: state.clone(),
+        worker: (*worker).clone(),
+    };
+    let body = match state.step {
+        Step::File => html! { <file_step::FileStep /> },
+        Step::Map => html! { <map_step::MapStep /> },
+        Step::Check => html! { <check_step::CheckStep /> },
+        Step::Send => html! { <send_step::SendStep /> },
+    };
+    html! {
+        <ContextProvider<Rc<Ctx>> context={Rc::new(ctx)}>
+            <header class="top">
+                <h1>{ "Segment backfill" }</h1>
+                <p class="tagline">{ "Import historical CSV or NDJSON into Segment. Your file never leaves this computer until you press Send." }</p>
+                <widgets::Stepper />
+            </header>
+            <main id="main">
+                <widgets::ErrorBanner />
+                { body }
+            </main>
+        </ContextProvider<Rc<Ctx>>>
+    }
+}
+
+/// The shared context (every step is rendered inside the provider).
+#[hook]
+pub fn use_ctx() -> Rc<Ctx> {
+    // OK because App renders every component inside the provider.
+    use_context::<Rc<Ctx>>().expect("rendered inside App")
+}

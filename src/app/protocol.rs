@@ -1,0 +1,181 @@
+//! The messages between the page and the worker, and how they cross.
+//!
+//! The page sends a [`Request`]; the worker answers with one or more
+//! [`Response`]s. The worker is stateless between requests: each request
+//! carries the file handle (a `Blob`, cloned by the browser without copying
+//! its bytes), the settings and the mapping it needs. Only small, whole
+//! results cross back — a summary, a few preview messages, and `Blob`s for
+//! downloads — never one object per row.
+
+use serde::{Deserialize, Serialize};
+use wasm_bindgen::JsValue;
+use web_sys::Blob;
+
+use crate::mapping::Mapping;
+use crate::source::{Settings, SourceOptions};
+
+/// What the page asks the worker to do.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub enum Request {
+    /// Sniff the first bytes and preview the first rows; suggest a mapping.
+    Inspect {
+        #[serde(with = "serde_wasm_bindgen::preserve")]
+        file: Blob,
+        options: SourceOptions,
+    },
+    /// Build the first messages of the file with this mapping.
+    Preview {
+        #[serde(with = "serde_wasm_bindgen::preserve")]
+        file: Blob,
+        settings: Settings,
+        mapping: Mapping,
+    },
+    /// Read the whole file: validate, batch, count; send nothing.
+    Check {
+        #[serde(with = "serde_wasm_bindgen::preserve")]
+        file: Blob,
+        settings: Settings,
+        mapping: Mapping,
+        /// Keep every batch body for a dry-run download.
+        keep_batches: bool,
+    },
+    /// Stop the running check.
+    Cancel,
+}
+
+/// What the worker answers.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub enum Response {
+    Inspected(InspectionView),
+    Previewed(PreviewView),
+    Progress(Progress),
+    Checked(CheckDone),
+    Cancelled,
+    /// A failure that stopped the request, with what to do about it.
+    Failed(Failure),
+}
+
+/// The preview of a file (a copy of [`crate::source::Inspection`] that can
+/// also be read back).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct InspectionView {
+    pub settings: Settings,
+    pub headers: Vec<String>,
+    pub rows: Vec<Vec<String>>,
+    /// The sample is the whole file.
+    pub complete: bool,
+    /// What [`crate::mapping::suggest_mapping`] makes of the headers.
+    pub suggested: Mapping,
+}
+
+/// The first messages exactly as they would be sent, and the first problems.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct PreviewView {
+    /// Pretty-printed message JSON.
+    pub messages: Vec<String>,
+    /// `row N: reason` for the first rejected rows of the sample.
+    pub problems: Vec<String>,
+    /// The mapping cannot be applied to this file (a missing column...).
+    pub error: Option<String>,
+    /// Mapping-level notes (no timestamp mapped, a column shadowed).
+    pub notes: Vec<String>,
+}
+
+/// How far a check has come.
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+pub struct Progress {
+    pub bytes: f64,
+    pub total: f64,
+    pub rows: f64,
+    /// Milliseconds since the check started.
+    pub elapsed_ms: f64,
+}
+
+/// One finding code with its count and examples.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Finding {
+    pub code: String,
+    pub warning: bool,
+    pub count: f64,
+    /// `(row, message)` of the first occurrences.
+    pub examples: Vec<(f64, String)>,
+}
+
+/// The result of a full check. Counts are `f64` because they cross to
+/// JavaScript as numbers (exact up to 2^53 rows).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct Report {
+    pub rows: f64,
+    pub valid: f64,
+    pub rejected: f64,
+    pub with_warnings: f64,
+    pub without_timestamp: f64,
+    pub first_timestamp: Option<String>,
+    pub last_timestamp: Option<String>,
+    pub per_day: Vec<(String, f64)>,
+    pub top_events: Vec<(String, f64)>,
+    pub findings: Vec<Finding>,
+    pub notes: Vec<String>,
+    pub batches: f64,
+    pub bytes: f64,
+    pub elapsed_ms: f64,
+    /// The rejects file was cut short to keep memory bounded.
+    pub rejects_truncated: bool,
+}
+
+/// A finished check: the report and the downloads.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CheckDone {
+    pub report: Report,
+    /// `row,line,code,reason,<columns>` for every rejected row.
+    #[serde(with = "serde_wasm_bindgen::preserve")]
+    pub rejects: Blob,
+    /// One request body per line (dry run); `undefined` when not kept.
+    #[serde(with = "serde_wasm_bindgen::preserve")]
+    pub batches: JsValue,
+}
+
+/// A failure shown in the page: what happened and what to do.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Failure {
+    pub message: String,
+    pub hint: String,
+}
+
+impl Failure {
+    pub fn new(message: impl Into<String>, hint: impl Into<String>) -> Failure {
+        Failure {
+            message: message.into(),
+            hint: hint.into(),
+        }
+    }
+}
+
+/// Messages cross as JavaScript values (serde-wasm-bindgen), so `Blob`s
+/// marked `preserve` travel by structured clone instead of being copied
+/// into bytes, which the default bincode codec would need.
+#[derive(Debug)]
+pub struct JsCodec;
+
+impl gloo_worker::Codec for JsCodec {
+    fn encode<I: Serialize>(input: I) -> JsValue {
+        // Maps as plain objects keep the messages readable in devtools.
+        let ser = serde_wasm_bindgen::Serializer::new().serialize_maps_as_objects(true);
+        // OK because Request/Response hold only strings, numbers, plain
+        // enums and preserved JS values, which always serialize.
+        input.serialize(&ser).unwrap_or(JsValue::UNDEFINED)
+    }
+
+    fn decode<O: for<'de> Deserialize<'de>>(input: JsValue) -> O {
+        // OK because both ends are built from this crate in the same build:
+        // a message that does not read back is a programming error, not input.
+        serde_wasm_bindgen::from_value(input).expect("worker message of this build")
+    }
+}
+
+/// The page's name for the worker's reactor. The page needs only the
+/// message types to talk to it; naming the real reactor
+/// ([`super::worker::Importer`]) would link the whole import pipeline into
+/// the page's wasm. Both sides speak the same [`Request`]/[`Response`].
+#[gloo_worker::reactor::reactor(ImporterProxy)]
+pub async fn importer_proxy(_scope: gloo_worker::reactor::ReactorScope<Request, Response>) {}

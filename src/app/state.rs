@@ -1,0 +1,191 @@
+//! The app's one state and the actions that change it (a Yew reducer).
+//!
+//! Everything the user chose lives here, so moving between steps loses
+//! nothing. Side effects (asking the worker) happen in the components; what
+//! the worker answers comes back as an [`Action`].
+
+use std::rc::Rc;
+
+use web_sys::Blob;
+use yew::Reducible;
+
+use super::protocol::{CheckDone, Failure, InspectionView, PreviewView, Progress, Response};
+use crate::mapping::Mapping;
+use crate::source::SourceOptions;
+
+/// Files smaller than this keep their batches for download by default.
+const KEEP_BATCHES_BELOW: f64 = 200e6;
+
+/// The four screens, in order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Step {
+    #[default]
+    File,
+    Map,
+    Check,
+    Send,
+}
+
+impl Step {
+    pub const ALL: [Step; 4] = [Step::File, Step::Map, Step::Check, Step::Send];
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Step::File => "File",
+            Step::Map => "Map",
+            Step::Check => "Check",
+            Step::Send => "Send",
+        }
+    }
+}
+
+/// The file the user picked (or the bundled sample).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Picked {
+    pub name: String,
+    pub size: f64,
+    pub blob: Blob,
+}
+
+/// Where the full check stands.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub enum CheckState {
+    #[default]
+    Idle,
+    Running(Progress),
+    Done(Rc<CheckDoneView>),
+    Cancelled,
+}
+
+/// A finished check as the page keeps it.
+#[derive(Debug)]
+pub struct CheckDoneView(pub CheckDone);
+
+impl PartialEq for CheckDoneView {
+    fn eq(&self, other: &Self) -> bool {
+        // Each check result is a new value; identity is enough.
+        std::ptr::eq(self, other)
+    }
+}
+
+/// The whole app.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct State {
+    pub step: Step,
+    pub file: Option<Picked>,
+    /// The user's overrides of what was sniffed.
+    pub options: SourceOptions,
+    pub inspecting: bool,
+    pub inspection: Option<Rc<InspectionView>>,
+    pub mapping: Mapping,
+    /// Says where the mapping came from (restored, loaded, suggested).
+    pub mapping_note: Option<String>,
+    pub preview: Option<Rc<PreviewView>>,
+    pub check: CheckState,
+    pub keep_batches: bool,
+    /// The last failure, shown on top of the current step until dismissed.
+    pub error: Option<Failure>,
+}
+
+/// Everything that can happen.
+#[derive(Debug)]
+pub enum Action {
+    GoTo(Step),
+    Picked(Picked),
+    SetOptions(SourceOptions),
+    /// The mapping changed, with an optional note about why.
+    SetMapping(Mapping, Option<String>),
+    SetKeepBatches(bool),
+    CheckStarted,
+    /// The user asked to stop; the worker confirms with `Cancelled`.
+    CancelRequested,
+    /// A message from the worker.
+    Worker(Response),
+    /// A failure in the page itself (a file that cannot be loaded...).
+    Fail(Failure),
+    DismissError,
+}
+
+impl Reducible for State {
+    type Action = Action;
+
+    fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
+        let mut s = (*self).clone();
+        match action {
+            Action::GoTo(step) => s.step = step,
+            Action::Picked(file) => {
+                // Batches of a small file fit in memory; big files opt in.
+                s.keep_batches = file.size < KEEP_BATCHES_BELOW;
+                s.file = Some(file);
+                s.options = SourceOptions::default();
+                s.inspecting = true;
+                s.check = CheckState::Idle;
+                s.preview = None;
+                s.error = None;
+            }
+            Action::SetOptions(options) => {
+                s.options = options;
+                s.inspecting = true;
+                s.check = CheckState::Idle;
+                s.error = None;
+            }
+            Action::SetMapping(mapping, note) => {
+                if mapping == s.mapping && note.is_none() {
+                    return self;
+                }
+                s.mapping = mapping;
+                s.mapping_note = note.or(s.mapping_note);
+                s.check = CheckState::Idle;
+            }
+            Action::SetKeepBatches(keep) => s.keep_batches = keep,
+            Action::CheckStarted => {
+                s.check = CheckState::Running(Progress::default());
+                s.error = None;
+            }
+            Action::CancelRequested => {}
+            Action::Worker(response) => return apply(self, s, response),
+            Action::Fail(f) => {
+                s.inspecting = false;
+                s.error = Some(f);
+            }
+            Action::DismissError => s.error = None,
+        }
+        Rc::new(s)
+    }
+}
+
+/// Applies what the worker answered.
+fn apply(old: Rc<State>, mut s: State, response: Response) -> Rc<State> {
+    match response {
+        Response::Inspected(view) => {
+            s.inspecting = false;
+            let same_columns = s
+                .inspection
+                .as_ref()
+                .is_some_and(|old| old.headers == view.headers);
+            if !same_columns {
+                let (mapping, note) = super::storage::initial_mapping(&view);
+                s.mapping = mapping;
+                s.mapping_note = note;
+                s.preview = None;
+            }
+            s.inspection = Some(Rc::new(view));
+        }
+        Response::Previewed(view) => s.preview = Some(Rc::new(view)),
+        Response::Progress(p) => match s.check {
+            CheckState::Running(_) => s.check = CheckState::Running(p),
+            // A late progress after Cancel or Done changes nothing.
+            _ => return old,
+        },
+        Response::Checked(done) => s.check = CheckState::Done(Rc::new(CheckDoneView(done))),
+        Response::Cancelled => s.check = CheckState::Cancelled,
+        Response::Failed(f) => {
+            s.inspecting = false;
+            if matches!(s.check, CheckState::Running(_)) {
+                s.check = CheckState::Idle;
+            }
+            s.error = Some(f);
+        }
+    }
+    Rc::new(s)
+}

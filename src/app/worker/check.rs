@@ -1,0 +1,221 @@
+//! The full pass: every row read, mapped, validated and batched; nothing sent.
+//!
+//! The loop reads a slice, pushes it, drains batches and rejects, and every
+//! ~50 ms gives the worker's event loop a turn so a Cancel can arrive.
+//! Progress goes out at most ~10 times a second.
+
+use js_sys::{Array, Uint8Array};
+use wasm_bindgen::JsValue;
+use web_sys::{Blob, BlobPropertyBag};
+
+use super::reader::{SliceReader, SLICE_BYTES};
+use crate::app::protocol::{CheckDone, Failure, Finding, Progress, Report};
+use crate::mapping::Mapping;
+use crate::pipeline::{ImportOptions, Importer, Summary};
+use crate::report::RejectsCsv;
+use crate::source::Settings;
+
+/// Rejected rows kept for the download before the file is cut short.
+const MAX_REJECTS_BYTES: usize = 64 * 1024 * 1024;
+/// How often the worker lets messages (Cancel) in.
+const YIELD_EVERY_MS: f64 = 50.0;
+/// How often progress is reported.
+const PROGRESS_EVERY_MS: f64 = 100.0;
+
+/// What the loop asks of its caller between slices.
+pub trait Host {
+    /// Reports progress; returns `false` when the page has gone.
+    fn progress(&mut self, p: Progress) -> bool;
+    /// Gives the event loop a turn; returns `true` when Cancel arrived.
+    #[allow(async_fn_in_trait)] // OK because the trait is private to this worker.
+    async fn cancelled(&mut self) -> bool;
+}
+
+/// How a check ended.
+pub enum Outcome {
+    Done(CheckDone),
+    Cancelled,
+}
+
+/// Runs the check over the whole file.
+pub async fn run(
+    file: Blob,
+    settings: &Settings,
+    mapping: Mapping,
+    keep_batches: bool,
+    host: &mut impl Host,
+) -> Result<Outcome, Failure> {
+    let started = js_sys::Date::now();
+    let options = ImportOptions {
+        now_ms: started as i64,
+        keep_reject_cells: true,
+        ..Default::default()
+    };
+    let mut importer = Importer::new(Some(mapping), settings, options).map_err(|e| {
+        Failure::new(
+            format!("the mapping does not fit this file: {e}"),
+            "Go back to Map and fix the mapping.",
+        )
+    })?;
+    let mut reader = SliceReader::new(file)?;
+    let total = reader.size();
+    let mut sink = Sink::new(keep_batches);
+    let mut last_yield = started;
+    let mut last_progress = 0.0;
+    loop {
+        let chunk = reader.next(SLICE_BYTES)?;
+        let done = chunk.is_empty();
+        let pushed = if done {
+            importer.finish()
+        } else {
+            importer.push(chunk)
+        };
+        pushed.map_err(|e| {
+            Failure::new(
+                format!("reading stopped at byte {}: {e}", reader.position()),
+                "The file is damaged or not in the format chosen in step 1; check the overrides there.",
+            )
+        })?;
+        sink.drain(&mut importer);
+        if done {
+            break;
+        }
+        let now = js_sys::Date::now();
+        if now - last_progress >= PROGRESS_EVERY_MS {
+            last_progress = now;
+            let p = Progress {
+                bytes: reader.position(),
+                total,
+                // summary() clones; ten times a second that is noise next to parsing.
+                rows: importer.summary().rows as f64,
+                elapsed_ms: now - started,
+            };
+            if !host.progress(p) {
+                return Ok(Outcome::Cancelled);
+            }
+        }
+        if now - last_yield >= YIELD_EVERY_MS {
+            if host.cancelled().await {
+                return Ok(Outcome::Cancelled);
+            }
+            last_yield = js_sys::Date::now();
+        }
+    }
+    let summary = importer.summary();
+    let elapsed = js_sys::Date::now() - started;
+    let (rejects, batches, truncated) = sink.into_blobs()?;
+    Ok(Outcome::Done(CheckDone {
+        report: report(&summary, elapsed, truncated),
+        rejects,
+        batches,
+    }))
+}
+
+/// Where batches and rejected rows go while the file is read.
+struct Sink {
+    rejects: Option<RejectsCsv>,
+    rejects_bytes: Vec<u8>,
+    truncated: bool,
+    batches: Option<Array>,
+}
+
+impl Sink {
+    fn new(keep_batches: bool) -> Sink {
+        Sink {
+            rejects: None,
+            rejects_bytes: Vec::new(),
+            truncated: false,
+            batches: keep_batches.then(Array::new),
+        }
+    }
+
+    fn drain(&mut self, importer: &mut Importer) {
+        while let Some(batch) = importer.pop_batch() {
+            if let Some(parts) = &self.batches {
+                // One JS copy per batch (≤ 475 KB), never per row.
+                parts.push(&Uint8Array::from(batch.body()));
+                parts.push(&JsValue::from_str("\n"));
+            }
+        }
+        while let Some(r) = importer.pop_reject() {
+            if self.rejects_bytes.len() >= MAX_REJECTS_BYTES {
+                self.truncated = true;
+                continue;
+            }
+            let csv = self.rejects.get_or_insert_with(|| {
+                let (w, header) = RejectsCsv::new(importer.headers());
+                self.rejects_bytes.extend_from_slice(&header);
+                w
+            });
+            csv.write(&r, &mut self.rejects_bytes);
+        }
+    }
+
+    fn into_blobs(self) -> Result<(Blob, JsValue, bool), Failure> {
+        let mut bytes = self.rejects_bytes;
+        if self.rejects.is_none() {
+            let (_, header) = RejectsCsv::new(&[]);
+            bytes = header;
+        }
+        let parts = Array::new();
+        parts.push(&Uint8Array::from(&bytes[..]));
+        let rejects = blob(&parts, "text/csv")?;
+        let batches = match self.batches {
+            Some(parts) => blob(&parts, "application/x-ndjson")?.into(),
+            None => JsValue::UNDEFINED,
+        };
+        Ok((rejects, batches, self.truncated))
+    }
+}
+
+fn blob(parts: &Array, kind: &str) -> Result<Blob, Failure> {
+    let bag = BlobPropertyBag::new();
+    bag.set_type(kind);
+    Blob::new_with_u8_array_sequence_and_options(parts, &bag).map_err(|e| {
+        Failure::new(
+            format!("the download could not be prepared: {e:?}"),
+            "The browser ran out of memory: untick \"Keep batches\" and check again.",
+        )
+    })
+}
+
+fn report(s: &Summary, elapsed_ms: f64, rejects_truncated: bool) -> Report {
+    Report {
+        rows: s.rows as f64,
+        valid: s.valid as f64,
+        rejected: s.rejected as f64,
+        with_warnings: s.with_warnings as f64,
+        without_timestamp: s.without_timestamp as f64,
+        first_timestamp: s.first_timestamp.clone(),
+        last_timestamp: s.last_timestamp.clone(),
+        per_day: s
+            .events_per_day
+            .iter()
+            .map(|(d, n)| (d.clone(), *n as f64))
+            .collect(),
+        top_events: s
+            .top_events
+            .iter()
+            .map(|(e, n)| (e.clone(), *n as f64))
+            .collect(),
+        findings: s
+            .by_code
+            .iter()
+            .map(|(code, t)| Finding {
+                code: code.as_str().to_string(),
+                warning: t.warning,
+                count: t.count as f64,
+                examples: t
+                    .examples
+                    .iter()
+                    .map(|i| (i.row as f64, i.message.clone()))
+                    .collect(),
+            })
+            .collect(),
+        notes: s.notes.clone(),
+        batches: s.batches as f64,
+        bytes: s.bytes as f64,
+        elapsed_ms,
+        rejects_truncated,
+    }
+}

@@ -1,0 +1,114 @@
+//! Inspect and preview: both read only the first bytes of the file.
+
+use web_sys::Blob;
+
+use super::reader::SliceReader;
+use crate::app::protocol::{Failure, InspectionView, PreviewView};
+use crate::mapping::{suggest_mapping, Mapping};
+use crate::pipeline::{ImportOptions, Importer};
+use crate::source::{inspect, Compression, Gunzip, Settings, SourceOptions};
+
+/// Bytes read to guess the settings (as the CLI's `inspect`).
+const SAMPLE_BYTES: f64 = 256.0 * 1024.0;
+/// Rows shown in the File step's grid and used for suggestions.
+const SAMPLE_ROWS: usize = 20;
+/// Messages shown in the Map step's preview.
+const PREVIEW_MESSAGES: usize = 3;
+/// Rejected sample rows named in the preview.
+const PREVIEW_PROBLEMS: usize = 5;
+
+/// Sniffs the file's first bytes and suggests a mapping.
+pub fn run(file: Blob, options: &SourceOptions) -> Result<InspectionView, Failure> {
+    let mut reader = SliceReader::new(file)?;
+    let sample = reader.next(SAMPLE_BYTES)?.to_vec();
+    if sample.is_empty() {
+        return Err(Failure::new(
+            "the file is empty",
+            "Pick the export file itself, not an empty placeholder.",
+        ));
+    }
+    let complete = reader.position() >= reader.size();
+    let found = inspect(&sample, complete, options, SAMPLE_ROWS).map_err(|e| {
+        Failure::new(
+            format!("the file cannot be read: {e}"),
+            "Check the format, encoding and delimiter overrides below, or pick another file.",
+        )
+    })?;
+    let suggested = suggest_mapping(&found.headers, &found.rows);
+    Ok(InspectionView {
+        settings: found.settings,
+        headers: found.headers,
+        rows: found.rows,
+        complete,
+        suggested,
+    })
+}
+
+/// Builds the first messages with `mapping`, exactly as the check would.
+pub fn preview(file: Blob, settings: &Settings, mapping: Mapping) -> Result<PreviewView, Failure> {
+    let mut reader = SliceReader::new(file)?;
+    let raw = reader.next(64.0 * 1024.0)?.to_vec();
+    let complete = reader.position() >= reader.size();
+    // A gzip sample is unpacked here so it can be cut at a line like any other.
+    let mut settings = settings.clone();
+    let mut sample = raw;
+    if settings.compression == Compression::Gzip {
+        let mut text = Vec::new();
+        let mut gz = Gunzip::new();
+        let unpacked = gz.push(&sample, &mut text);
+        if complete {
+            let _ = unpacked.and_then(|()| gz.finish(&mut text));
+        }
+        settings.compression = Compression::None;
+        sample = text;
+    }
+    // Only whole lines: a record cut at the sample's end is not an error.
+    let usable = if complete {
+        &sample[..]
+    } else {
+        match sample.iter().rposition(|&b| b == b'\n') {
+            Some(end) => &sample[..=end],
+            None => &sample[..],
+        }
+    };
+    let options = ImportOptions {
+        now_ms: js_sys::Date::now() as i64,
+        keep_reject_cells: false,
+        ..Default::default()
+    };
+    let mut out = PreviewView::default();
+    let mut importer = match Importer::new(Some(mapping), &settings, options) {
+        Ok(i) => i,
+        Err(e) => {
+            out.error = Some(e.to_string());
+            return Ok(out);
+        }
+    };
+    if let Err(e) = importer.push(usable).and_then(|()| importer.finish()) {
+        out.error = Some(e.to_string());
+    }
+    while let Some(batch) = importer.pop_batch() {
+        for i in 0..batch.len() {
+            if out.messages.len() >= PREVIEW_MESSAGES {
+                break;
+            }
+            if let Some(bytes) = batch.message(i) {
+                out.messages.push(pretty(bytes));
+            }
+        }
+    }
+    while let Some(r) = importer.pop_reject() {
+        if out.problems.len() < PREVIEW_PROBLEMS {
+            out.problems.push(format!("row {}: {}", r.row, r.reason()));
+        }
+    }
+    out.notes = importer.summary().notes;
+    Ok(out)
+}
+
+fn pretty(bytes: &[u8]) -> String {
+    serde_json::from_slice::<serde_json::Value>(bytes)
+        .ok()
+        .and_then(|v| serde_json::to_string_pretty(&v).ok())
+        .unwrap_or_else(|| String::from_utf8_lossy(bytes).into_owned())
+}

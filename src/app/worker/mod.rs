@@ -1,0 +1,113 @@
+//! The Web Worker: every byte of the file is read and processed here, so the
+//! page only renders. A reactor answers each [`Request`] with one or more
+//! [`Response`]s; a check streams progress and can be cancelled.
+
+mod check;
+mod inspect;
+mod reader;
+
+use futures::{FutureExt, SinkExt, StreamExt};
+use gloo_worker::reactor::{reactor, ReactorScope};
+use gloo_worker::Registrable;
+
+use crate::app::protocol::{JsCodec, Progress, Request, Response};
+
+type Scope = ReactorScope<Request, Response>;
+
+/// Registers the worker (called by `src/bin/worker.rs`).
+pub fn register() {
+    Importer::registrar().encoding::<JsCodec>().register();
+}
+
+/// The worker's reactor: one request at a time, in order.
+#[reactor(Importer)]
+pub async fn importer(mut scope: Scope) {
+    let mut pending: Option<Request> = None;
+    loop {
+        let request = match pending.take() {
+            Some(r) => r,
+            None => match scope.next().await {
+                Some(r) => r,
+                None => break, // the page has gone
+            },
+        };
+        let answer = match request {
+            Request::Inspect { file, options } => match inspect::run(file, &options) {
+                Ok(v) => Response::Inspected(v),
+                Err(f) => Response::Failed(f),
+            },
+            Request::Preview {
+                file,
+                settings,
+                mapping,
+            } => match inspect::preview(file, &settings, mapping) {
+                Ok(v) => Response::Previewed(v),
+                Err(f) => Response::Failed(f),
+            },
+            Request::Check {
+                file,
+                settings,
+                mapping,
+                keep_batches,
+            } => {
+                let mut host = Host {
+                    scope: &mut scope,
+                    pending: &mut pending,
+                    queued: Vec::new(),
+                };
+                let outcome = check::run(file, &settings, mapping, keep_batches, &mut host).await;
+                let queued = std::mem::take(&mut host.queued);
+                for r in queued {
+                    if scope.send(r).await.is_err() {
+                        return;
+                    }
+                }
+                match outcome {
+                    Ok(check::Outcome::Done(done)) => Response::Checked(done),
+                    Ok(check::Outcome::Cancelled) => Response::Cancelled,
+                    Err(f) => Response::Failed(f),
+                }
+            }
+            // A Cancel with nothing running: the check already ended.
+            Request::Cancel => continue,
+        };
+        if scope.send(answer).await.is_err() {
+            break;
+        }
+    }
+}
+
+/// The check's view of the reactor: progress out, Cancel in.
+struct Host<'a> {
+    scope: &'a mut Scope,
+    /// A request other than Cancel that arrived during the check, run next.
+    pending: &'a mut Option<Request>,
+    /// Progress waiting to be flushed at the next yield.
+    queued: Vec<Response>,
+}
+
+impl check::Host for Host<'_> {
+    fn progress(&mut self, p: Progress) -> bool {
+        // Only the newest progress matters.
+        self.queued.clear();
+        self.queued.push(Response::Progress(p));
+        true
+    }
+
+    async fn cancelled(&mut self) -> bool {
+        for r in std::mem::take(&mut self.queued) {
+            if self.scope.send(r).await.is_err() {
+                return true;
+            }
+        }
+        // A zero timeout lets queued postMessage events run.
+        gloo_timers::future::TimeoutFuture::new(0).await;
+        while let Some(next) = self.scope.next().now_or_never() {
+            match next {
+                None | Some(Request::Cancel) => return true,
+                Some(other) => *self.pending = Some(other),
+            }
+        }
+        false
+    }
+}

@@ -1,0 +1,115 @@
+// End-to-end test of the browser app (make test-app): load www/sample.csv,
+// map it, check it, and compare the page's counts with the CLI's
+// `check --json` for the same file and the mapping the page saved.
+//
+// Env: DIST (default dist), CLI (default target/release/segment-backfill),
+//      OUT (default test-output). Screenshots go to $OUT/screenshots/.
+import { chromium } from 'playwright-core';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import assert from 'node:assert/strict';
+import { serve } from './serve.mjs';
+
+const DIST = process.env.DIST ?? 'dist';
+const CLI = process.env.CLI ?? 'target/release/segment-backfill';
+const OUT = process.env.OUT ?? 'test-output';
+const SHOTS = join(OUT, 'screenshots');
+const SAMPLE = 'www/sample.csv';
+mkdirSync(SHOTS, { recursive: true });
+
+const server = await serve(DIST, 0);
+const url = `http://127.0.0.1:${server.address().port}/`;
+const profile = mkdtempSync(join(tmpdir(), 'sb-e2e-'));
+// A fresh profile each run: nothing remembered from an earlier run.
+const context = await chromium.launchPersistentContext(profile, {
+  executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+    '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  viewport: { width: 1280, height: 800 },
+  acceptDownloads: true,
+});
+const problems = [];
+let step = 'start';
+try {
+  const page = context.pages()[0] ?? await context.newPage();
+  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  page.on('console', (m) => { if (m.type() === 'error') problems.push(`console: ${m.text()}`); });
+  const shot = (name, opts = {}) => page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true, ...opts });
+
+  step = 'load';
+  await page.goto(url);
+  await page.getByRole('heading', { name: 'Your export file' }).waitFor();
+  await shot('0-empty');
+
+  step = 'file';
+  await page.setInputFiles('#file-input', SAMPLE);
+  await page.getByRole('heading', { name: 'First rows' }).waitFor();
+  const grid = await page.locator('table.grid thead th').allTextContents();
+  assert.deepEqual(grid.slice(0, 3), ['order_id', 'user_id', 'created_at']);
+  assert.match(await page.locator('#file-h + p').textContent(), /comma, UTF-8, first row is the header/);
+  await shot('1-file');
+
+  step = 'map';
+  await page.getByRole('button', { name: 'Map →' }).click();
+  await page.locator('pre.json').first().waitFor();
+  assert.equal(await page.locator('#field-userId').inputValue(), 'user_id');
+  assert.equal(await page.locator('#field-timestamp').inputValue(), 'created_at');
+  assert.equal(await page.locator('#field-event').inputValue(), 'event');
+  const first = JSON.parse(await page.locator('pre.json').first().textContent());
+  assert.equal(first.type, 'track');
+  assert.equal(first.userId, 'u010');
+  assert.equal(first.timestamp, '2024-03-16T01:42:00.000Z');
+  assert.equal(typeof first.messageId, 'string');
+  await shot('2-map');
+  const saved = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Save mapping' }).click()]);
+  const mappingPath = join(OUT, 'mapping.json');
+  await saved[0].saveAs(mappingPath);
+
+  step = 'check';
+  await page.getByRole('button', { name: 'Check →' }).click();
+  await page.locator('#count-rows').waitFor({ timeout: 60_000 });
+  const num = async (id) => Number((await page.locator(id).textContent()).replaceAll(',', ''));
+  const shown = {
+    rows: await num('#count-rows'), valid: await num('#count-valid'),
+    rejected: await num('#count-rejected'), withWarnings: await num('#count-warnings'),
+  };
+  await shot('3-check');
+
+  step = 'cli';
+  const cli = JSON.parse(execFileSync(CLI, ['check', SAMPLE, '--mapping', mappingPath, '--json'], { encoding: 'utf8' }));
+  assert.deepEqual(shown, { rows: cli.rows, valid: cli.valid, rejected: cli.rejected, withWarnings: cli.withWarnings });
+  assert.equal(shown.rows, 200);
+  assert.equal(shown.rejected, 3);
+
+  step = 'rejects';
+  const dl = await Promise.all([page.waitForEvent('download'), page.locator('#download-rejects').click()]);
+  const rejectsPath = join(OUT, 'rejected-rows.csv');
+  await dl[0].saveAs(rejectsPath);
+  const lines = readFileSync(rejectsPath, 'utf8').trim().split('\n');
+  assert.match(lines[0], /^row,line,code,reason,order_id,user_id,/);
+  assert.equal(lines.length, shown.rejected + 1);
+
+  step = 'looks';
+  await page.getByRole('button', { name: 'Send →' }).click();
+  await page.getByRole('heading', { name: 'Send' }).waitFor();
+  await shot('4-send');
+  await page.getByRole('button', { name: /Check/ }).first().click();
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await shot('3-check-dark');
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.getByRole('button', { name: /Map/ }).first().click();
+  await shot('2-map-narrow-dark');
+
+  assert.deepEqual(problems, [], 'no page errors or console errors');
+  console.log(`test-app: OK (${shown.rows} rows: ${shown.valid} valid, ${shown.rejected} rejected, ${shown.withWarnings} with warnings; same as the CLI)`);
+} catch (e) {
+  console.error(`test-app: failed at step "${step}"`);
+  if (problems.length) console.error(problems.join('\n'));
+  throw e;
+} finally {
+  await context.close();
+  server.close();
+  rmSync(profile, { recursive: true, force: true });
+}
