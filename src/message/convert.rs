@@ -65,7 +65,7 @@ pub fn convert(
         }
         ValueKind::Number => {
             match cell {
-                Cell::Json(Value::Number(n)) => out.extend_from_slice(n.to_string().as_bytes()),
+                Cell::Json(Value::Number(n)) => write_display(out, n),
                 _ => write_number(out, text_of(&cell).trim())
                     .map_err(|m| err(Code::InvalidNumber, m))?,
             }
@@ -73,16 +73,14 @@ pub fn convert(
         }
         ValueKind::Integer => {
             match cell {
-                Cell::Json(Value::Number(n)) if n.is_i64() || n.is_u64() => {
-                    out.extend_from_slice(n.to_string().as_bytes())
-                }
+                Cell::Json(Value::Number(n)) if n.is_i64() || n.is_u64() => write_display(out, n),
                 _ => {
                     let t = text_of(&cell);
                     let t = t.trim();
                     let n: i64 = t.parse().map_err(|_| {
                         err(Code::InvalidInteger, format!("{t:?} is not a whole number"))
                     })?;
-                    out.extend_from_slice(n.to_string().as_bytes());
+                    write_display(out, &n);
                 }
             }
             Ok(Converted::default())
@@ -134,6 +132,13 @@ pub fn convert(
             })
         }
     }
+}
+
+/// Writes a number's text without a temporary `String` (this runs per row).
+fn write_display(out: &mut Vec<u8>, n: &impl std::fmt::Display) {
+    use std::io::Write;
+    // OK because writing into a Vec cannot fail.
+    let _ = write!(out, "{n}");
 }
 
 fn err(code: Code, message: String) -> ConvertError {
