@@ -6,7 +6,7 @@ use yew::prelude::*;
 
 use super::protocol::{Progress, Report, Request};
 use super::state::{Action, CheckState, Step};
-use super::widgets::{bytes, count, duration, DayChart, StepNav};
+use super::widgets::{bytes, count, duration, plural, DayChart, StepNav};
 use super::{download, use_ctx, Ctx};
 
 fn start(ctx: &Ctx) {
@@ -109,7 +109,7 @@ pub fn CheckStep() -> Html {
                         </button>
                         if has_batches {
                             <button type="button" class="secondary" id="download-batches" onclick={on_batches}>
-                                { format!("Download the {} batches (NDJSON, one request body a line)", count(done.0.report.batches)) }
+                                { format!("Download {} (NDJSON, one request body a line)", plural(done.0.report.batches, "batch", "batches")) }
                             </button>
                         }
                     </div>
@@ -155,11 +155,7 @@ fn progress(p: &Progress) -> Html {
 
 /// `1 row`, `2,345 rows`.
 fn rows(n: f64) -> String {
-    if n == 1.0 {
-        "1 row".into()
-    } else {
-        format!("{} rows", count(n))
-    }
+    plural(n, "row", "rows")
 }
 
 fn tile(label: &str, value: f64, class: &str, id: &str) -> Html {
@@ -224,7 +220,7 @@ fn results(r: &Report) -> Html {
                     <tbody>{ for r.top_events.iter().map(|(e, n)| html! { <tr><td>{ e }</td><td class="num">{ count(*n) }</td></tr> }) }</tbody>
                 </table>
             }
-            <p class="muted">{ format!("{} batches, {} of request bodies.", count(r.batches), bytes(r.bytes)) }</p>
+            <p class="muted">{ format!("{}, {} of request bodies.", plural(r.batches, "batch", "batches"), bytes(r.bytes)) }</p>
         </>
     }
 }

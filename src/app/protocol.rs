@@ -39,8 +39,65 @@ pub enum Request {
         /// Keep every batch body for a dry-run download.
         keep_batches: bool,
     },
-    /// Stop the running check.
+    /// Send the whole file to an endpoint (the JS layer's fetch driver).
+    Send {
+        #[serde(with = "serde_wasm_bindgen::preserve")]
+        file: Blob,
+        settings: Settings,
+        mapping: Mapping,
+        target: SendTarget,
+    },
+    /// Stop the running check or send.
     Cancel,
+}
+
+/// Where and how to send. The write key crosses to the worker only.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct SendTarget {
+    pub endpoint: String,
+    pub write_key: String,
+    pub concurrency: u32,
+    /// The batch-level `integrations` object, when given.
+    pub integrations: Option<serde_json::Map<String, serde_json::Value>>,
+}
+
+/// How far a send has come.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct SendProgress {
+    pub bytes: f64,
+    pub total: f64,
+    pub rows: f64,
+    pub rejected: f64,
+    /// Messages the endpoint acknowledged.
+    pub delivered: f64,
+    pub retries: f64,
+    pub in_flight: f64,
+    /// The latest retry or failure, in words.
+    pub note: Option<String>,
+    pub elapsed_ms: f64,
+}
+
+/// Where every row of a send went.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct SendReport {
+    pub rows: f64,
+    pub delivered: f64,
+    pub rejected: f64,
+    pub rejected_by_server: f64,
+    pub undelivered: f64,
+    /// Undelivered rows as inclusive ranges.
+    pub undelivered_rows: Vec<(f64, f64)>,
+    pub undelivered_reason: Option<String>,
+    /// `rows = delivered + rejected + undelivered`.
+    pub balanced: bool,
+    /// The whole file was read.
+    pub complete: bool,
+    pub error: Option<String>,
+    /// `(row, answer)` of the first rows the endpoint refused.
+    pub server_rejected: Vec<(f64, String)>,
+    pub requests: f64,
+    pub retries: f64,
+    pub elapsed_ms: f64,
 }
 
 /// What the worker answers.
@@ -50,6 +107,8 @@ pub enum Response {
     Previewed(PreviewView),
     Progress(Progress),
     Checked(CheckDone),
+    SendProgress(SendProgress),
+    Sent(SendReport),
     Cancelled,
     /// A failure that stopped the request, with what to do about it.
     Failed(Failure),

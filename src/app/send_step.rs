@@ -1,31 +1,330 @@
-//! Step 4: sending. The fetch driver lives in the JS layer (`src/js/`);
-//! until it lands this step says what the check produced and how to send it
-//! with the command-line tool, rather than pretend.
+//! Step 4: send to Segment (or a compatible endpoint), with live progress
+//! and, at the end, where every row went.
 
+use web_sys::{HtmlInputElement, HtmlSelectElement, HtmlTextAreaElement};
 use yew::prelude::*;
 
-use super::state::{CheckState, Step};
-use super::use_ctx;
-use super::widgets::{count, StepNav};
+use super::protocol::{Failure, Request, SendProgress, SendReport, SendTarget};
+use super::state::{Action, CheckState, SendForm, SendState, Step};
+use super::widgets::{bytes, count, duration, plural, StepNav};
+use super::{storage, use_ctx, Ctx};
+
+/// Destination presets: id, label, endpoint.
+const PRESETS: [(&str, &str, &str); 3] = [
+    ("us", "Segment (US)", "https://api.segment.io/v1/batch"),
+    (
+        "eu",
+        "Segment (EU)",
+        "https://events.eu1.segmentapis.com/v1/batch",
+    ),
+    (
+        "local",
+        "Local receiver (make run)",
+        "http://127.0.0.1:8787/v1/batch",
+    ),
+];
+
+/// The page runs from this machine (`make run`): offer the local receiver.
+fn local_run() -> bool {
+    web_sys::window()
+        .and_then(|w| w.location().hostname().ok())
+        .is_some_and(|h| h == "127.0.0.1" || h == "localhost")
+}
+
+fn endpoint(form: &SendForm) -> String {
+    PRESETS.iter().find(|p| p.0 == form.preset).map_or_else(
+        || form.custom_endpoint.trim().to_string(),
+        |p| p.2.to_string(),
+    )
+}
+
+/// The target from the form, or what is wrong with it.
+fn target(form: &SendForm) -> Result<SendTarget, Failure> {
+    let endpoint = endpoint(form);
+    let loopback =
+        endpoint.starts_with("http://127.0.0.1") || endpoint.starts_with("http://localhost");
+    if !(endpoint.starts_with("https://") || loopback) {
+        return Err(Failure::new(
+            format!("the endpoint {endpoint:?} is not an https:// address"),
+            "Use https://… (plain http only for 127.0.0.1 or localhost).",
+        ));
+    }
+    if form.write_key.trim().is_empty() {
+        return Err(Failure::new(
+            "no write key",
+            "Copy the write key from your Segment source's settings (Settings → API Keys).",
+        ));
+    }
+    let integrations = match form.integrations.trim() {
+        "" => None,
+        text => match serde_json::from_str::<serde_json::Value>(text) {
+            Ok(serde_json::Value::Object(m)) => Some(m),
+            _ => return Err(Failure::new(
+                "the integrations are not a JSON object",
+                "Write them like {\"All\": false, \"Amplitude\": true}, or leave the box empty.",
+            )),
+        },
+    };
+    Ok(SendTarget {
+        endpoint,
+        write_key: form.write_key.trim().to_string(),
+        concurrency: form.concurrency,
+        integrations,
+    })
+}
+
+fn start(ctx: &Ctx) {
+    let s = &ctx.state;
+    let (Some(file), Some(view)) = (&s.file, &s.inspection) else {
+        return;
+    };
+    match target(&s.send_form) {
+        Ok(target) => {
+            storage::remember_key(
+                s.send_form
+                    .remember_key
+                    .then_some(target.write_key.as_str()),
+            );
+            ctx.worker.send(Request::Send {
+                file: file.blob.clone(),
+                settings: view.settings.clone(),
+                mapping: s.mapping.clone(),
+                target,
+            });
+            ctx.dispatch(Action::SendStarted);
+        }
+        Err(f) => ctx.dispatch(Action::Fail(f)),
+    }
+}
 
 #[component]
 pub fn SendStep() -> Html {
     let ctx = use_ctx();
-    let valid = match &ctx.state.check {
-        CheckState::Done(d) => d.0.report.valid,
-        _ => 0.0,
+    {
+        // A key the user asked to remember comes back in a new session.
+        let ctx = ctx.clone();
+        use_effect_with((), move |_| {
+            if ctx.state.send_form.write_key.is_empty() {
+                if let Some(key) = storage::remembered_key() {
+                    ctx.dispatch(Action::SetSendForm(SendForm {
+                        write_key: key,
+                        remember_key: true,
+                        ..ctx.state.send_form.clone()
+                    }));
+                }
+            }
+        });
+    }
+    let show_key = use_state(|| false);
+    let state = &ctx.state;
+    let form = state.send_form.clone();
+    let running = matches!(state.send, SendState::Running(_));
+    let set = |f: fn(&mut SendForm, String)| {
+        let ctx = ctx.clone();
+        let form = form.clone();
+        move |v: String| {
+            let mut next = form.clone();
+            f(&mut next, v);
+            ctx.dispatch(Action::SetSendForm(next));
+        }
+    };
+    let on_preset = {
+        let set = set(|f, v| f.preset = v);
+        Callback::from(move |e: Event| set(e.target_unchecked_into::<HtmlSelectElement>().value()))
+    };
+    let on_custom = {
+        let set = set(|f, v| f.custom_endpoint = v);
+        Callback::from(move |e: InputEvent| {
+            set(e.target_unchecked_into::<HtmlInputElement>().value())
+        })
+    };
+    let on_key = {
+        let set = set(|f, v| f.write_key = v);
+        Callback::from(move |e: InputEvent| {
+            set(e.target_unchecked_into::<HtmlInputElement>().value())
+        })
+    };
+    let on_remember = {
+        let ctx = ctx.clone();
+        let form = form.clone();
+        Callback::from(move |e: Event| {
+            let on = e.target_unchecked_into::<HtmlInputElement>().checked();
+            if !on {
+                storage::remember_key(None);
+            }
+            ctx.dispatch(Action::SetSendForm(SendForm {
+                remember_key: on,
+                ..form.clone()
+            }));
+        })
+    };
+    let on_concurrency = {
+        let set = set(|f, v| f.concurrency = v.parse().unwrap_or(4));
+        Callback::from(move |e: Event| set(e.target_unchecked_into::<HtmlSelectElement>().value()))
+    };
+    let on_integrations = {
+        let set = set(|f, v| f.integrations = v);
+        Callback::from(move |e: InputEvent| {
+            set(e.target_unchecked_into::<HtmlTextAreaElement>().value())
+        })
+    };
+    let on_show = {
+        let show_key = show_key.clone();
+        Callback::from(move |_| show_key.set(!*show_key))
+    };
+    let on_start = {
+        let ctx = ctx.clone();
+        Callback::from(move |_| start(&ctx))
+    };
+    let on_cancel = {
+        let ctx = ctx.clone();
+        Callback::from(move |_| ctx.worker.send(Request::Cancel))
+    };
+
+    let (valid, rejected) = match &state.check {
+        CheckState::Done(d) => (d.0.report.valid, d.0.report.rejected),
+        _ => (0.0, 0.0),
+    };
+    let local = local_run();
+    let presets = PRESETS
+        .iter()
+        .filter(|p| p.0 != "local" || local || form.preset == "local");
+    let body = match &state.send {
+        SendState::Idle => html! {},
+        SendState::Running(p) => progress(p),
+        SendState::Done(r) => reconciliation(r),
     };
     html! {
         <>
             <section class="card" aria-labelledby="send-h">
                 <h2 id="send-h">{ "Send" }</h2>
-                <p>{ format!("{} messages are ready.", count(valid)) }</p>
-                <div class="banner info">
-                    <p>{ "Sending from the browser is not available in this version yet. To send now, save the mapping in step 2 and run:" }</p>
-                    <pre class="cmd">{ "segment-backfill send FILE --mapping mapping.json --write-key …" }</pre>
+                <p>
+                    { format!("{} messages will be sent", count(valid)) }
+                    if rejected > 0.0 { { format!("; {} rejected rows will not (see Check).", count(rejected)) } } else { { "." } }
+                </p>
+                <fieldset class="send-form" disabled={running}>
+                    <legend>{ "Destination" }</legend>
+                    <label>{ "Endpoint" }
+                        <select id="send-preset" onchange={on_preset}>
+                            { for presets.map(|p| html! {
+                                <option value={p.0} selected={form.preset == p.0}>{ format!("{} — {}", p.1, p.2) }</option>
+                            }) }
+                            <option value="custom" selected={form.preset == "custom"}>{ "Another endpoint (Segment-compatible)…" }</option>
+                        </select>
+                    </label>
+                    if form.preset == "custom" {
+                        <label>{ "Batch endpoint URL" }
+                            <input id="send-endpoint" type="url" placeholder="https://example.com/v1/batch"
+                                value={form.custom_endpoint.clone()} oninput={on_custom} />
+                        </label>
+                    }
+                    <label>{ "Write key" }
+                        <span class="row">
+                            <input id="send-key" type={if *show_key { "text" } else { "password" }} autocomplete="off"
+                                spellcheck="false" value={form.write_key.clone()} oninput={on_key} />
+                            <button type="button" class="secondary" onclick={on_show} aria-pressed={(*show_key).to_string()}>
+                                { if *show_key { "Hide" } else { "Show" } }
+                            </button>
+                        </span>
+                    </label>
+                    <label class="check">
+                        <input type="checkbox" checked={form.remember_key} onchange={on_remember} />
+                        { " Remember the write key in this browser" }
+                    </label>
+                    <p class="muted">{ "EU workspaces must use the EU endpoint: data sent to the wrong region is dropped. A wrong write key is not refused by Segment: the data is silently discarded, so check it twice." }</p>
+                    <details>
+                        <summary>{ "Advanced" }</summary>
+                        <label>{ "Requests at once" }
+                            <select onchange={on_concurrency}>
+                                { for [1u32, 2, 4, 8, 16].iter().map(|n| html! {
+                                    <option value={n.to_string()} selected={form.concurrency == *n}>{ n }</option>
+                                }) }
+                            </select>
+                        </label>
+                        <label>{ "Integrations (JSON, optional)" }
+                            <textarea rows="3" placeholder={"{\"All\": false, \"Amplitude\": true}"}
+                                value={form.integrations.clone()} oninput={on_integrations} />
+                        </label>
+                    </details>
+                </fieldset>
+                <div class="row">
+                    <span class="spacer"></span>
+                    if running {
+                        <button type="button" class="secondary" onclick={on_cancel}>{ "Cancel" }</button>
+                    } else {
+                        <button type="button" class="primary" id="start-send" onclick={on_start}>
+                            { if matches!(state.send, SendState::Done(_)) { "Send again" } else { "Start sending" } }
+                        </button>
+                    }
                 </div>
+                <div aria-live="polite">{ body }</div>
             </section>
             <StepNav back={Some(Step::Check)} next={None::<Step>} />
         </>
+    }
+}
+
+fn progress(p: &SendProgress) -> Html {
+    let pct = if p.total > 0.0 {
+        (p.bytes / p.total * 100.0).min(100.0)
+    } else {
+        0.0
+    };
+    let secs = p.elapsed_ms / 1000.0;
+    let rate = if secs > 0.0 { p.delivered / secs } else { 0.0 };
+    let eta = (p.bytes > 0.0 && secs > 0.0).then(|| (p.total - p.bytes) / (p.bytes / secs));
+    html! {
+        <div class="progress">
+            <progress max="100" value={format!("{pct:.1}")} aria-label="Send progress"></progress>
+            <p>
+                { format!("{pct:.0}% read · {} delivered · {} messages/s · {} in flight · {} retries · {} of {}",
+                    count(p.delivered), count(rate), count(p.in_flight), count(p.retries), bytes(p.bytes), bytes(p.total)) }
+                if let Some(eta) = eta { { format!(" · about {} left", duration(eta)) } }
+            </p>
+            if let Some(n) = &p.note { <p class="note">{ n }</p> }
+        </div>
+    }
+}
+
+fn reconciliation(r: &SendReport) -> Html {
+    let ranges = r
+        .undelivered_rows
+        .iter()
+        .take(20)
+        .map(|(a, b)| {
+            if a == b {
+                count(*a)
+            } else {
+                format!("{}–{}", count(*a), count(*b))
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(", ");
+    html! {
+        <div class="reconciliation">
+            <h3>{ if r.undelivered == 0.0 && r.complete { "Done: every row is accounted for" } else { "Stopped: some rows were not delivered" } }</h3>
+            <div class="tiles">
+                <div class="tile"><span class="value" id="sent-rows">{ count(r.rows) }</span><span class="label">{ "rows read" }</span></div>
+                <div class="tile ok"><span class="value" id="sent-delivered">{ count(r.delivered) }</span><span class="label">{ "delivered" }</span></div>
+                <div class={classes!("tile", (r.rejected > 0.0).then_some("bad"))}><span class="value" id="sent-rejected">{ count(r.rejected) }</span><span class="label">{ format!("rejected ({} by the endpoint)", count(r.rejected_by_server)) }</span></div>
+                <div class={classes!("tile", (r.undelivered > 0.0).then_some("bad"))}><span class="value" id="sent-undelivered">{ count(r.undelivered) }</span><span class="label">{ "not delivered" }</span></div>
+            </div>
+            <p class="muted">{ format!("rows = delivered + rejected + not delivered: {}. {}, {}, {}.",
+                if r.balanced { "balanced" } else { "NOT balanced — please report this" },
+                plural(r.requests, "request", "requests"), plural(r.retries, "retry", "retries"),
+                duration(r.elapsed_ms / 1000.0)) }</p>
+            if r.undelivered > 0.0 {
+                <div class="banner warn" role="alert">
+                    <p><strong>{ format!("{} rows were not delivered", count(r.undelivered)) }</strong>
+                        { r.undelivered_reason.as_ref().map(|w| format!(": {w}")).unwrap_or_default() }</p>
+                    <p>{ format!("Rows {ranges}. Sending again is safe: each row keeps its messageId, so rows already delivered are dropped as duplicates.") }</p>
+                </div>
+            }
+            if let Some(e) = &r.error { <div class="banner error" role="alert"><p>{ e }</p></div> }
+            if !r.server_rejected.is_empty() {
+                <h3>{ "Refused by the endpoint" }</h3>
+                <ul>{ for r.server_rejected.iter().map(|(row, why)| html! { <li>{ format!("row {}: {why}", count(*row)) }</li> }) }</ul>
+            }
+        </div>
     }
 }

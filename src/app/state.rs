@@ -9,7 +9,9 @@ use std::rc::Rc;
 use web_sys::Blob;
 use yew::Reducible;
 
-use super::protocol::{CheckDone, Failure, InspectionView, PreviewView, Progress, Response};
+use super::protocol::{
+    CheckDone, Failure, InspectionView, PreviewView, Progress, Response, SendProgress, SendReport,
+};
 use crate::mapping::Mapping;
 use crate::source::SourceOptions;
 
@@ -57,6 +59,42 @@ pub enum CheckState {
     Cancelled,
 }
 
+/// Where sending stands.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub enum SendState {
+    #[default]
+    Idle,
+    Running(SendProgress),
+    Done(Rc<SendReport>),
+}
+
+/// The Send step's form, kept while the user moves between steps.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SendForm {
+    /// One of the presets' ids, or `custom`.
+    pub preset: String,
+    pub custom_endpoint: String,
+    pub write_key: String,
+    /// Keep the write key in this browser's storage.
+    pub remember_key: bool,
+    pub concurrency: u32,
+    /// The batch-level integrations as JSON text (empty: none).
+    pub integrations: String,
+}
+
+impl Default for SendForm {
+    fn default() -> Self {
+        SendForm {
+            preset: "us".into(),
+            custom_endpoint: String::new(),
+            write_key: String::new(),
+            remember_key: false,
+            concurrency: 4,
+            integrations: String::new(),
+        }
+    }
+}
+
 /// A finished check as the page keeps it.
 #[derive(Debug)]
 pub struct CheckDoneView(pub CheckDone);
@@ -83,6 +121,8 @@ pub struct State {
     pub preview: Option<Rc<PreviewView>>,
     pub check: CheckState,
     pub keep_batches: bool,
+    pub send_form: SendForm,
+    pub send: SendState,
     /// The last failure, shown on top of the current step until dismissed.
     pub error: Option<Failure>,
 }
@@ -96,6 +136,8 @@ pub enum Action {
     /// The mapping changed, with an optional note about why.
     SetMapping(Mapping, Option<String>),
     SetKeepBatches(bool),
+    SetSendForm(SendForm),
+    SendStarted,
     CheckStarted,
     /// The user asked to stop; the worker confirms with `Cancelled`.
     CancelRequested,
@@ -120,6 +162,7 @@ impl Reducible for State {
                 s.options = SourceOptions::default();
                 s.inspecting = true;
                 s.check = CheckState::Idle;
+                s.send = SendState::Idle;
                 s.preview = None;
                 s.error = None;
             }
@@ -136,8 +179,16 @@ impl Reducible for State {
                 s.mapping = mapping;
                 s.mapping_note = note.or(s.mapping_note);
                 s.check = CheckState::Idle;
+                if !matches!(s.send, SendState::Running(_)) {
+                    s.send = SendState::Idle;
+                }
             }
             Action::SetKeepBatches(keep) => s.keep_batches = keep,
+            Action::SetSendForm(form) => s.send_form = form,
+            Action::SendStarted => {
+                s.send = SendState::Running(SendProgress::default());
+                s.error = None;
+            }
             Action::CheckStarted => {
                 s.check = CheckState::Running(Progress::default());
                 s.error = None;
@@ -179,10 +230,18 @@ fn apply(old: Rc<State>, mut s: State, response: Response) -> Rc<State> {
         },
         Response::Checked(done) => s.check = CheckState::Done(Rc::new(CheckDoneView(done))),
         Response::Cancelled => s.check = CheckState::Cancelled,
+        Response::SendProgress(p) => match s.send {
+            SendState::Running(_) => s.send = SendState::Running(p),
+            _ => return old,
+        },
+        Response::Sent(report) => s.send = SendState::Done(Rc::new(report)),
         Response::Failed(f) => {
             s.inspecting = false;
             if matches!(s.check, CheckState::Running(_)) {
                 s.check = CheckState::Idle;
+            }
+            if matches!(s.send, SendState::Running(_)) {
+                s.send = SendState::Idle;
             }
             s.error = Some(f);
         }

@@ -1,7 +1,6 @@
-//! Remembering the last mapping for a set of columns, in `localStorage`.
-//!
-//! Only the mapping is stored (column names and rules), keyed by a hash of
-//! the headers: never file contents, never a write key.
+//! What the app remembers in `localStorage`: the last mapping for a set of
+//! columns (keyed by a hash of the headers), and the write key only when the
+//! user ticks "remember". Never file contents.
 
 use super::protocol::InspectionView;
 use crate::mapping::Mapping;
@@ -43,5 +42,22 @@ pub fn initial_mapping(view: &InspectionView) -> (Mapping, Option<String>) {
 pub fn remember(headers: &[String], mapping: &Mapping) {
     if let Some(s) = storage() {
         let _ = s.set_item(&key(headers), &mapping.to_json_pretty());
+    }
+}
+
+const WRITE_KEY: &str = "segment-backfill.writeKey";
+
+/// The write key, if the user asked this browser to remember it.
+pub fn remembered_key() -> Option<String> {
+    storage()?.get_item(WRITE_KEY).ok().flatten()
+}
+
+/// Keeps the write key (only when the user ticked "remember"), or forgets it.
+pub fn remember_key(key: Option<&str>) {
+    if let Some(s) = storage() {
+        let _ = match key {
+            Some(k) if !k.is_empty() => s.set_item(WRITE_KEY, k),
+            _ => s.remove_item(WRITE_KEY),
+        };
     }
 }

@@ -154,6 +154,15 @@ pub fn count(n: f64) -> String {
     out
 }
 
+/// `1 batch`, `2,345 batches`.
+pub fn plural(n: f64, one: &str, many: &str) -> String {
+    if n == 1.0 {
+        format!("1 {one}")
+    } else {
+        format!("{} {many}", count(n))
+    }
+}
+
 /// Bytes in KB/MB/GB (decimal, as file managers show).
 pub fn bytes(n: f64) -> String {
     match n {

@@ -5,11 +5,12 @@
 // Env: DIST (default dist), CLI (default target/release/segment-backfill),
 //      OUT (default test-output). Screenshots go to $OUT/screenshots/.
 import { chromium } from 'playwright-core';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import assert from 'node:assert/strict';
+import { createServer } from 'node:net';
 import { serve } from './serve.mjs';
 
 const DIST = process.env.DIST ?? 'dist';
@@ -20,6 +21,19 @@ const SAMPLE = 'www/sample.csv';
 mkdirSync(SHOTS, { recursive: true });
 
 const server = await serve(DIST, 0);
+// The local receiver on a free port (found by binding port 0 first).
+const receiverPort = await new Promise((ok) => {
+  const probe = createServer().listen(0, '127.0.0.1', () => { const p = probe.address().port; probe.close(() => ok(p)); });
+});
+const received = join(OUT, 'received.ndjson');
+rmSync(received, { force: true });
+const receiver = spawn(CLI, ['receive', '--listen', `127.0.0.1:${receiverPort}`, '--out', received], { stdio: 'inherit' });
+for (let i = 0; ; i++) {
+  const up = await fetch(`http://127.0.0.1:${receiverPort}/stats`).then(() => true, () => false);
+  if (up) break;
+  if (i > 100) throw new Error('the receiver did not start');
+  await new Promise((r) => setTimeout(r, 100));
+}
 const url = `http://127.0.0.1:${server.address().port}/`;
 const profile = mkdtempSync(join(tmpdir(), 'sb-e2e-'));
 // A fresh profile each run: nothing remembered from an earlier run.
@@ -91,10 +105,33 @@ try {
   assert.match(lines[0], /^row,line,code,reason,order_id,user_id,/);
   assert.equal(lines.length, shown.rejected + 1);
 
-  step = 'looks';
+  step = 'send';
   await page.getByRole('button', { name: 'Send →' }).click();
   await page.getByRole('heading', { name: 'Send' }).waitFor();
+  await page.selectOption('#send-preset', 'custom');
+  await page.fill('#send-endpoint', `http://127.0.0.1:${receiverPort}/v1/batch`);
+  await page.fill('#send-key', 'e2e-write-key');
   await shot('4-send');
+  await page.locator('#start-send').click();
+  await page.locator('#sent-delivered').waitFor({ timeout: 60_000 });
+  const sent = {
+    rows: await num('#sent-rows'), delivered: await num('#sent-delivered'),
+    rejected: await num('#sent-rejected'), undelivered: await num('#sent-undelivered'),
+  };
+  await shot('5-sent');
+  assert.deepEqual(sent, { rows: shown.rows, delivered: shown.valid, rejected: shown.rejected, undelivered: 0 });
+  const stats = await (await fetch(`http://127.0.0.1:${receiverPort}/stats`)).json();
+  assert.equal(stats.messages, shown.valid, 'the receiver got every valid row');
+  assert.equal(stats.duplicates, 0);
+  assert.equal(stats.dropped, 0);
+  // The receiver writes its out file through a buffer: give it a moment.
+  const receivedLines = () => readFileSync(received, 'utf8').split('\n').filter(Boolean);
+  for (let i = 0; i < 50 && receivedLines().length < shown.valid; i++) await new Promise((r) => setTimeout(r, 100));
+  assert.equal(receivedLines().length, shown.valid);
+  const ids = new Set(receivedLines().map((l) => JSON.parse(l).messageId));
+  assert.equal(ids.size, shown.valid, 'one messageId per row');
+
+  step = 'looks';
   await page.getByRole('button', { name: /Check/ }).first().click();
   await page.emulateMedia({ colorScheme: 'dark' });
   await shot('3-check-dark');
@@ -111,5 +148,6 @@ try {
 } finally {
   await context.close();
   server.close();
+  receiver.kill();
   rmSync(profile, { recursive: true, force: true });
 }

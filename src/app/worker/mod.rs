@@ -5,6 +5,8 @@
 mod check;
 mod inspect;
 mod reader;
+#[cfg(feature = "js")]
+mod send;
 
 use futures::{FutureExt, SinkExt, StreamExt};
 use gloo_worker::reactor::{reactor, ReactorScope};
@@ -68,6 +70,18 @@ pub async fn importer(mut scope: Scope) {
                     Err(f) => Response::Failed(f),
                 }
             }
+            #[cfg(feature = "js")]
+            Request::Send {
+                file,
+                settings,
+                mapping,
+                target,
+            } => send::run(&mut scope, &mut pending, file, &settings, mapping, target).await,
+            #[cfg(not(feature = "js"))]
+            Request::Send { .. } => Response::Failed(crate::app::protocol::Failure::new(
+                "this build of the app cannot send",
+                "Build the worker with the `js` feature (index.html does), or send with the CLI.",
+            )),
             // A Cancel with nothing running: the check already ended.
             Request::Cancel => continue,
         };
