@@ -22,6 +22,8 @@ CLI := target/release/segment-backfill
 help:
 	@echo "make test          install missing tools, then fmt, clippy, native, wasm and browser tests"
 	@echo "make run           build and serve the app on http://127.0.0.1:8080 with a local receiver on :8787"
+	@echo "make dist          the app as static files in dist/ (any host, any sub-path)"
+	@echo "make pkg           the npm package in pkg/"
 	@echo "make cli           build $(CLI)"
 	@echo "make bench-native  parse and pipeline speed on a generated ~100 MB CSV (release build)"
 
@@ -72,9 +74,14 @@ test-wasm:
 cli:
 	cargo build --release --features cli
 
-run: cli
-	@echo "Local receiver on http://127.0.0.1:8787 (Ctrl-C to stop); messages go to received.ndjson"
-	$(CLI) receive --listen 127.0.0.1:8787 --out received.ndjson
+# The app on :8080 and the local receiver on :8787 (the app's "Local
+# receiver" destination); accepted messages go to received.ndjson.
+run: cli dist
+	@echo "App:      http://127.0.0.1:8080  (try www/sample.csv)"
+	@echo "Receiver: http://127.0.0.1:8787/v1/batch, messages in received.ndjson, counts at /stats"
+	@$(CLI) receive --listen 127.0.0.1:8787 --out received.ndjson & recv=$$!; \
+	  trap 'kill $$recv 2>/dev/null' EXIT INT TERM; \
+	  node tests/e2e/serve.mjs dist 8080
 
 bench-native:
 	cargo run --release --example bench_native
