@@ -50,26 +50,17 @@ pub fn run(
         Err(FeedError::Input(e)) | Err(FeedError::Stopped(e)) => return Err(e),
     }
     sink.close()?;
-    let summary = importer.summary();
-    if common.json {
-        let mut v = serde_json::to_value(&summary).map_err(|e| e.to_string())?;
-        v["file"] = name.into();
-        v["out"] = out.display().to_string().into();
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&v).map_err(|e| e.to_string())?
-        );
-    } else {
-        let shown = rejects.map(|p| p.display().to_string());
-        print!(
-            "{}",
-            human::summary(
-                &name,
-                &human::settings(&settings),
-                &summary,
-                shown.as_deref()
-            )
-        );
+    let mut extra = serde_json::Map::new();
+    extra.insert("out".into(), out.display().to_string().into());
+    super::check::print_summary(
+        common.json,
+        &name,
+        &settings,
+        &importer.summary(),
+        rejects,
+        extra,
+    )?;
+    if !common.json {
         println!(
             "Wrote {} request bodies to {}",
             human::count(written),

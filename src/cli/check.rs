@@ -6,8 +6,9 @@ use std::path::Path;
 use super::human;
 use super::input::{self, CommonArgs, FeedError};
 use super::Outcome;
-use crate::pipeline::{ImportOptions, Importer, RejectedRow};
+use crate::pipeline::{ImportOptions, Importer, RejectedRow, Summary};
 use crate::report::RejectsCsv;
+use crate::source::Settings;
 
 pub fn run(file: &Path, common: &CommonArgs, rejects: Option<&Path>) -> Result<Outcome, String> {
     let options = ImportOptions {
@@ -27,11 +28,34 @@ pub fn run(file: &Path, common: &CommonArgs, rejects: Option<&Path>) -> Result<O
         Err(FeedError::Input(e)) | Err(FeedError::Stopped(e)) => return Err(e),
     }
     sink.close()?;
-    let summary = importer.summary();
-    if common.json {
-        let mut v = serde_json::to_value(&summary).map_err(|e| e.to_string())?;
-        v["file"] = name.clone().into();
-        v["settings"] = serde_json::to_value(&settings).map_err(|e| e.to_string())?;
+    print_summary(
+        common.json,
+        &name,
+        &settings,
+        &importer.summary(),
+        rejects,
+        serde_json::Map::new(),
+    )?;
+    Ok(Outcome::Done)
+}
+
+/// Prints what `check` and `batches` found: JSON with `extra` fields added,
+/// or the report for people.
+pub fn print_summary(
+    json: bool,
+    name: &str,
+    settings: &Settings,
+    summary: &Summary,
+    rejects: Option<&Path>,
+    extra: serde_json::Map<String, serde_json::Value>,
+) -> Result<(), String> {
+    if json {
+        let mut v = serde_json::to_value(summary).map_err(|e| e.to_string())?;
+        v["file"] = name.into();
+        v["settings"] = serde_json::to_value(settings).map_err(|e| e.to_string())?;
+        for (k, x) in extra {
+            v[k] = x;
+        }
         println!(
             "{}",
             serde_json::to_string_pretty(&v).map_err(|e| e.to_string())?
@@ -40,15 +64,10 @@ pub fn run(file: &Path, common: &CommonArgs, rejects: Option<&Path>) -> Result<O
         let shown = rejects.map(|p| p.display().to_string());
         print!(
             "{}",
-            human::summary(
-                &name,
-                &human::settings(&settings),
-                &summary,
-                shown.as_deref()
-            )
+            human::summary(name, &human::settings(settings), summary, shown.as_deref())
         );
     }
-    Ok(Outcome::Done)
+    Ok(())
 }
 
 /// Streams rejected rows into a CSV file as they come (or drops them).

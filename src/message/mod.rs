@@ -496,20 +496,7 @@ impl MessageBuilder {
             out.push(b'"');
         }
         out.push(b'}');
-        if out.len() > MAX_MESSAGE_BYTES {
-            issues.push(issue(
-                row,
-                "",
-                Code::MessageTooLarge,
-                format!(
-                    "the message is {} bytes; Segment takes at most {MAX_MESSAGE_BYTES}",
-                    out.len()
-                ),
-            ));
-            out.clear();
-            return None;
-        }
-        Some(Built { call_type, millis })
+        within_size_limit(row, out, issues).then_some(Built { call_type, millis })
     }
 
     /// The text of a converted string leaf (unescaped), if set.
@@ -544,6 +531,25 @@ fn json_string_text(literal: &[u8]) -> Option<std::borrow::Cow<'_, str>> {
     } else {
         std::str::from_utf8(inner).ok().map(Into::into)
     }
+}
+
+/// Segment's 32 KB limit on one message: an oversize message is cleared and
+/// the row rejected.
+pub(crate) fn within_size_limit(row: u64, out: &mut Vec<u8>, issues: &mut Vec<Issue>) -> bool {
+    if out.len() <= MAX_MESSAGE_BYTES {
+        return true;
+    }
+    issues.push(issue(
+        row,
+        "",
+        Code::MessageTooLarge,
+        format!(
+            "the message is {} bytes; Segment takes at most {MAX_MESSAGE_BYTES}",
+            out.len()
+        ),
+    ));
+    out.clear();
+    false
 }
 
 /// Adds the before-1970 and in-the-future warnings for a message timestamp.

@@ -6,8 +6,7 @@
 
 use serde_json::{Map, Value};
 
-use super::{derive_message_id, issue, timestamp_warnings, Built};
-use crate::batch::MAX_MESSAGE_BYTES;
+use super::{derive_message_id, issue, timestamp_warnings, within_size_limit, Built};
 use crate::mapping::CallType;
 use crate::time::{format_iso_millis, parse_timestamp, TimeError, TimeSpec};
 use crate::validate::{required_fields, Code, Issue, Present, MAX_MESSAGE_ID_CHARS};
@@ -182,19 +181,6 @@ impl Passthrough {
             }
         }
         out.push(b'}');
-        if out.len() > MAX_MESSAGE_BYTES {
-            issues.push(issue(
-                row,
-                "",
-                Code::MessageTooLarge,
-                format!(
-                    "the message is {} bytes; Segment takes at most {MAX_MESSAGE_BYTES}",
-                    out.len()
-                ),
-            ));
-            out.clear();
-            return None;
-        }
-        Some(Built { call_type, millis })
+        within_size_limit(row, out, issues).then_some(Built { call_type, millis })
     }
 }
