@@ -25,3 +25,5 @@ serve-app: dist
 
 test-app: dist cli tools-chromium
 	CLI=$(CLI) node tests/e2e/app.test.mjs
+
+EXTRA_TESTS += test-app

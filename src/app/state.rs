@@ -15,8 +15,9 @@ use super::protocol::{
 use crate::mapping::Mapping;
 use crate::source::SourceOptions;
 
-/// Files smaller than this keep their batches for download by default.
-const KEEP_BATCHES_BELOW: f64 = 200e6;
+/// Files smaller than this keep their batches for download by default (the
+/// bodies take about three times the size of a CSV).
+const KEEP_BATCHES_BELOW: f64 = 20e6;
 
 /// The four screens, in order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

@@ -49,7 +49,7 @@ let step = 'start';
 try {
   const page = context.pages()[0] ?? await context.newPage();
   page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-  page.on('console', (m) => { if (m.type() === 'error') problems.push(`console: ${m.text()}`); });
+  page.on('console', (m) => { if (['error', 'warning'].includes(m.type())) problems.push(`console ${m.type()}: ${m.text()}`); });
   const shot = (name, opts = {}) => page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true, ...opts });
 
   step = 'load';
@@ -76,6 +76,18 @@ try {
   assert.equal(first.userId, 'u010');
   assert.equal(first.timestamp, '2024-03-16T01:42:00.000Z');
   assert.equal(typeof first.messageId, 'string');
+  // Edits: no timestamp gives the loud warning; price becomes revenue; coupon is ignored.
+  await page.selectOption('#field-timestamp', '');
+  await page.getByText('No timestamp is mapped.').waitFor();
+  await page.selectOption('#field-timestamp', 'created_at');
+  await page.getByText('No timestamp is mapped.').waitFor({ state: 'detached' });
+  await page.getByLabel('price: name in properties').fill('revenue');
+  await page.getByLabel('price: name in properties').press('Tab');
+  await page.getByLabel('coupon: goes to').selectOption('ignore');
+  await page.waitForFunction(() => {
+    const m = JSON.parse(document.querySelector('pre.json')?.textContent ?? '{}');
+    return m.properties && m.properties.revenue === 29 && !('coupon' in m.properties);
+  });
   await shot('2-map');
   const saved = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Save mapping' }).click()]);
   const mappingPath = join(OUT, 'mapping.json');
