@@ -6,7 +6,7 @@ use web_sys::{Blob, DragEvent, File, HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
 use super::protocol::{Failure, Request};
-use super::state::{Action, Picked, Step};
+use super::state::{Action, CheckState, Picked, Step};
 use super::widgets::{bytes, StepNav};
 use super::{use_ctx, Ctx};
 use crate::source::{Compression, Encoding, Format, Settings, SourceOptions};
@@ -18,6 +18,10 @@ const SAMPLE_URL: &str = "./sample.csv";
 
 fn pick(ctx: &Ctx, name: String, blob: Blob) {
     let size = blob.size();
+    // A check of the previous file would only hold the worker up.
+    if matches!(ctx.state.check, CheckState::Running(_)) {
+        ctx.worker.send(Request::Cancel);
+    }
     ctx.worker.send(Request::Inspect {
         file: blob.clone(),
         options: SourceOptions::default(),
@@ -213,6 +217,12 @@ fn grid(headers: &[String], rows: &[Vec<String>]) -> Html {
 fn Overrides() -> Html {
     let ctx = use_ctx();
     let options = ctx.state.options.clone();
+    // Delimiter and header row mean something for delimited text only.
+    let csv = ctx
+        .state
+        .inspection
+        .as_ref()
+        .is_none_or(|v| v.settings.format == Format::Csv);
     let change = |apply: fn(&mut SourceOptions, &str)| {
         let ctx = ctx.clone();
         let options = options.clone();
@@ -265,6 +275,7 @@ fn Overrides() -> Html {
                     <option value="json" selected={sel(fmt, "json")}>{ "JSON array" }</option>
                 </select>
             </label>
+            if csv {
             <label>{ "Delimiter" }
                 <select onchange={change(|o, v| o.delimiter = v.bytes().next())}>
                     <option value="" selected={sel(&delim, "")}>{ "as guessed" }</option>
@@ -274,6 +285,7 @@ fn Overrides() -> Html {
                     <option value="|" selected={sel(&delim, "|")}>{ "pipe |" }</option>
                 </select>
             </label>
+            }
             <label>{ "Encoding" }
                 <select onchange={change(|o, v| o.encoding = match v {
                     "utf8" => Some(Encoding::Utf8), "utf16le" => Some(Encoding::Utf16le),
@@ -286,6 +298,7 @@ fn Overrides() -> Html {
                     <option value="cp1252" selected={sel(enc, "cp1252")}>{ "Windows-1252 (Excel)" }</option>
                 </select>
             </label>
+            if csv {
             <label>{ "Header row" }
                 <select onchange={change(|o, v| o.has_header = match v {
                     "yes" => Some(true), "no" => Some(false), _ => None })}>
@@ -294,6 +307,7 @@ fn Overrides() -> Html {
                     <option value="no" selected={sel(head, "no")}>{ "no header row" }</option>
                 </select>
             </label>
+            }
         </fieldset>
     }
 }

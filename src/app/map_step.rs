@@ -76,7 +76,8 @@ pub fn MapStep() -> Html {
             } else {
                 suggested.clone()
             };
-            ctx.dispatch(Action::SetMapping(next, None));
+            // An empty note hides the "suggested" one, which no longer applies.
+            ctx.dispatch(Action::SetMapping(next, Some(String::new())));
         })
     };
     let on_save = {
@@ -160,7 +161,7 @@ pub fn MapStep() -> Html {
                     <label class="button secondary" for="mapping-input">{ "Load mapping…" }</label>
                     <input id="mapping-input" class="visually-hidden" type="file" accept=".json,application/json" onchange={on_load} />
                 </div>
-                if let Some(note) = &state.mapping_note { <p class="note">{ note }</p> }
+                if let Some(note) = state.mapping_note.as_ref().filter(|n| !n.is_empty()) { <p class="note">{ note }</p> }
                 if json {
                     <label class="check">
                         <input type="checkbox" checked={passthrough} onchange={on_passthrough} />

@@ -2,11 +2,14 @@
 
 use yew::prelude::*;
 
-use super::state::{Action, CheckState, State, Step};
+use super::state::{Action, CheckState, SendState, State, Step};
 use super::use_ctx;
 
 /// Whether the user may open `step` yet, and if not, why.
 pub fn blocked(state: &State, step: Step) -> Option<&'static str> {
+    if matches!(state.send, SendState::Running(_)) && step != Step::Send {
+        return Some("Sending: cancel it first.");
+    }
     match step {
         Step::File => None,
         Step::Map if state.inspection.is_none() => Some("Pick a file first."),
@@ -82,7 +85,11 @@ pub fn StepNav(props: &NavProps) -> Html {
         Callback::from(move |_| ctx.dispatch(Action::GoTo(step)))
     };
     let back = props.back.map(|s| {
-        html! { <button type="button" class="secondary" onclick={go(s)}>{ "← " }{ s.title() }</button> }
+        let why = blocked(&ctx.state, s);
+        html! {
+            <button type="button" class="secondary" disabled={why.is_some()} title={why.unwrap_or("")}
+                onclick={go(s)}>{ "← " }{ s.title() }</button>
+        }
     });
     let next = props.next.map(|s| {
         let why = blocked(&ctx.state, s);
