@@ -130,6 +130,15 @@ pub fn CheckStep() -> Html {
 }
 
 fn progress(p: &Progress) -> Html {
+    if p.elapsed_ms == 0.0 {
+        // Nothing heard from the worker yet.
+        return html! {
+            <div class="progress">
+                <progress aria-label="Check progress"></progress>
+                <p>{ "Starting…" }</p>
+            </div>
+        };
+    }
     let pct = if p.total > 0.0 {
         (p.bytes / p.total * 100.0).min(100.0)
     } else {

@@ -6,7 +6,8 @@
 //      OUT (default test-output). Screenshots go to $OUT/screenshots/.
 import { chromium } from 'playwright-core';
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import assert from 'node:assert/strict';
@@ -143,8 +144,54 @@ try {
   const ids = new Set(receivedLines().map((l) => JSON.parse(l).messageId));
   assert.equal(ids.size, shown.valid, 'one messageId per row');
 
-  step = 'looks';
+  step = 'other formats';
+  // The same rows gzipped, and an NDJSON file of ready-made messages.
+  const gz = join(OUT, 'sample.csv.gz');
+  writeFileSync(gz, gzipSync(readFileSync(SAMPLE)));
+  await page.getByRole('button', { name: /File/ }).first().click();
+  await page.setInputFiles('#file-input', gz);
+  await page.locator('#file-h + p', { hasText: 'gzipped' }).waitFor();
   await page.getByRole('button', { name: /Check/ }).first().click();
+  await page.locator('#count-rows').waitFor();
+  assert.equal(await num('#count-valid'), shown.valid, 'the gzipped file gives the same counts');
+  const ndjson = join(OUT, 'events.ndjson');
+  writeFileSync(ndjson, Array.from({ length: 30 }, (_, i) => JSON.stringify(
+    { type: 'track', userId: `u${i}`, event: 'Signed Up', timestamp: '2024-05-01T10:00:00Z' })).join('\n') + '\n{"type":"track","event":"no user"}\n');
+  await page.getByRole('button', { name: /File/ }).first().click();
+  await page.setInputFiles('#file-input', ndjson);
+  await page.locator('#file-h + p', { hasText: 'NDJSON' }).waitFor();
+  await page.getByRole('button', { name: 'Map →' }).click();
+  await page.getByLabel(/already a Segment message/).check();
+  await page.getByRole('button', { name: 'Check →' }).click();
+  await page.locator('#count-rows').waitFor();
+  assert.deepEqual([await num('#count-valid'), await num('#count-rejected')], [30, 1]);
+
+  step = 'cancel';
+  // Big enough (~40 MB) that the check is still running when Cancel is pressed.
+  const big = join(OUT, 'big.csv');
+  const body = readFileSync(SAMPLE, 'utf8').split('\n').slice(1).join('\n');
+  writeFileSync(big, readFileSync(SAMPLE, 'utf8').split('\n')[0] + '\n' + body.repeat(2700));
+  await page.getByRole('button', { name: /File/ }).first().click();
+  await page.setInputFiles('#file-input', big);
+  await page.getByRole('heading', { name: 'First rows' }).waitFor();
+  await page.getByRole('button', { name: 'Map →' }).click();
+  await page.locator('pre.json').first().waitFor();
+  await page.getByRole('button', { name: 'Check →' }).click();
+  await page.locator('progress').waitFor();
+  await page.waitForFunction(() => /[1-9][0-9,]* rows ·/.test(document.querySelector('.progress p')?.textContent ?? ''));
+  await shot('3-check-running');
+  await page.getByRole('button', { name: 'Cancel' }).click();
+  await page.getByText('Cancelled. Nothing was sent.').waitFor();
+  rmSync(big);
+
+  step = 'looks';
+  await page.getByRole('button', { name: /File/ }).first().click();
+  await page.setInputFiles('#file-input', SAMPLE);
+  await page.getByRole('heading', { name: 'First rows' }).waitFor();
+  await page.getByRole('button', { name: 'Map →' }).click();
+  await page.locator('pre.json').first().waitFor();
+  await page.getByRole('button', { name: 'Check →' }).click();
+  await page.locator('#count-rows').waitFor();
   await page.emulateMedia({ colorScheme: 'dark' });
   await shot('3-check-dark');
   await page.setViewportSize({ width: 390, height: 844 });
