@@ -9,6 +9,7 @@
 //! edited mapping must give the CLI's counts.)
 
 use crate::mapping::{CallType, Mapping, Rest, Rule, ValueKind};
+use crate::time::DateOrder;
 
 /// A Segment field: its path, label, and whether the call type needs it.
 pub struct Field {
@@ -275,4 +276,35 @@ pub fn set_call_type(m: &mut Mapping, call: CallType) {
         m.rest = call.default_rest();
     }
     m.call_type = Some(call);
+}
+
+/// How the timestamp column is read: day/month order, zone, strftime format.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct TimeOptions {
+    pub date_order: Option<DateOrder>,
+    pub timezone: Option<String>,
+    pub format: Option<String>,
+}
+
+/// The timestamp rule's reading options, when the timestamp is a column.
+pub fn time_options(m: &Mapping) -> Option<TimeOptions> {
+    let r = m
+        .rules
+        .iter()
+        .find(|r| r.to == "timestamp" && r.from.is_some())?;
+    Some(TimeOptions {
+        date_order: r.date_order,
+        timezone: r.timezone.clone(),
+        format: r.format.clone(),
+    })
+}
+
+/// Sets the timestamp rule's reading options (empty text means "not set").
+pub fn set_time_options(m: &mut Mapping, o: TimeOptions) {
+    let blank = |s: Option<String>| s.map(|t| t.trim().to_string()).filter(|t| !t.is_empty());
+    if let Some(r) = m.rules.iter_mut().find(|r| r.to == "timestamp") {
+        r.date_order = o.date_order;
+        r.timezone = blank(o.timezone);
+        r.format = blank(o.format);
+    }
 }

@@ -4,13 +4,14 @@ use wasm_bindgen_futures::JsFuture;
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
-use super::map_edit::{self, ColumnTarget, Source};
+use super::map_edit::{self, ColumnTarget, Source, TimeOptions};
 use super::protocol::{Failure, Request};
 use super::state::{Action, Step};
 use super::widgets::StepNav;
 use super::{download, storage, use_ctx, Ctx};
 use crate::mapping::{CallType, Mapping, Rest, ValueKind};
 use crate::source::Format;
+use crate::time::DateOrder;
 
 const KINDS: [(ValueKind, &str); 6] = [
     (ValueKind::String, "text"),
@@ -246,10 +247,74 @@ fn FieldTable(props: &HeadersProps) -> Html {
         }
     });
     html! {
-        <table class="fields">
-            <caption>{ "Segment fields" }</caption>
-            <tbody>{ for rows }</tbody>
-        </table>
+        <>
+            <table class="fields">
+                <caption>{ "Segment fields" }</caption>
+                <tbody>{ for rows }</tbody>
+            </table>
+            <TimeOptionsForm />
+        </>
+    }
+}
+
+/// How the timestamp column is read (shown when a column is the timestamp).
+#[component]
+fn TimeOptionsForm() -> Html {
+    let ctx = use_ctx();
+    let Some(opts) = map_edit::time_options(&ctx.state.mapping) else {
+        return html! {};
+    };
+    let set = |f: fn(&mut TimeOptions, String)| {
+        let ctx = ctx.clone();
+        let opts = opts.clone();
+        move |v: String| {
+            let mut next = opts.clone();
+            f(&mut next, v);
+            edit(&ctx, |m| map_edit::set_time_options(m, next));
+        }
+    };
+    let on_order = {
+        let set = set(|o, v| {
+            o.date_order = match v.as_str() {
+                "dmy" => Some(DateOrder::DayFirst),
+                "mdy" => Some(DateOrder::MonthFirst),
+                _ => None,
+            }
+        });
+        Callback::from(move |e: Event| set(e.target_unchecked_into::<HtmlSelectElement>().value()))
+    };
+    let on_zone = {
+        let set = set(|o, v| o.timezone = Some(v));
+        Callback::from(move |e: Event| set(e.target_unchecked_into::<HtmlInputElement>().value()))
+    };
+    let on_format = {
+        let set = set(|o, v| o.format = Some(v));
+        Callback::from(move |e: Event| set(e.target_unchecked_into::<HtmlInputElement>().value()))
+    };
+    let order = match opts.date_order {
+        None => "",
+        Some(DateOrder::DayFirst) => "dmy",
+        Some(DateOrder::MonthFirst) => "mdy",
+    };
+    html! {
+        <fieldset class="overrides">
+            <legend>{ "Reading the timestamp" }</legend>
+            <label>{ "Dates like 03/04/2024" }
+                <select id="ts-order" onchange={on_order}>
+                    <option value="" selected={order.is_empty()}>{ "reject if ambiguous" }</option>
+                    <option value="dmy" selected={order == "dmy"}>{ "day first (3 April)" }</option>
+                    <option value="mdy" selected={order == "mdy"}>{ "month first (4 March)" }</option>
+                </select>
+            </label>
+            <label>{ "Time zone of times without an offset" }
+                <input id="ts-zone" type="text" placeholder="UTC, or e.g. Europe/Berlin"
+                    value={opts.timezone.clone().unwrap_or_default()} onchange={on_zone} />
+            </label>
+            <label>{ "Exact format (optional)" }
+                <input id="ts-format" type="text" placeholder="e.g. %d.%m.%Y %H:%M"
+                    value={opts.format.clone().unwrap_or_default()} onchange={on_format} />
+            </label>
+        </fieldset>
     }
 }
 
@@ -345,7 +410,10 @@ fn Preview() -> Html {
         <section class="card" aria-labelledby="preview-h">
             <h2 id="preview-h">{ "Preview: the first messages as they will be sent" }</h2>
             if let Some(e) = &p.error {
-                <div class="banner error" role="alert"><p>{ e }</p></div>
+                <div class="banner error" role="alert">
+                    <p><strong>{ "This mapping cannot be applied to the file: " }</strong>{ e }</p>
+                    <p>{ "What to do: change the field named above, then the preview updates." }</p>
+                </div>
             }
             { for p.notes.iter().map(|n| html! { <p class="note">{ n }</p> }) }
             if !p.problems.is_empty() {

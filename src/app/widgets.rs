@@ -18,6 +18,9 @@ pub fn blocked(state: &State, step: Step) -> Option<&'static str> {
         Step::Check | Step::Send if state.mapping.check().is_err() => {
             Some("Fix the mapping first.")
         }
+        Step::Check | Step::Send if state.preview.as_ref().is_some_and(|p| p.error.is_some()) => {
+            Some("Fix the mapping first (see the preview).")
+        }
         Step::Send if !matches!(state.check, CheckState::Done(_)) => Some("Run the check first."),
         _ => None,
     }

@@ -82,6 +82,15 @@ try {
   await page.getByText('No timestamp is mapped.').waitFor();
   await page.selectOption('#field-timestamp', 'created_at');
   await page.getByText('No timestamp is mapped.').waitFor({ state: 'detached' });
+  // A time zone that does not exist is named in the page, and clearing it recovers.
+  await page.fill('#ts-zone', 'Mars/Olympus');
+  await page.press('#ts-zone', 'Tab');
+  await page.locator('.banner.error', { hasText: 'Mars/Olympus' }).waitFor();
+  assert.equal(await page.getByRole('button', { name: 'Check →' }).isDisabled(), true);
+  await shot('2-map-bad-zone');
+  await page.fill('#ts-zone', '');
+  await page.press('#ts-zone', 'Tab');
+  await page.locator('.banner.error').waitFor({ state: 'detached' });
   await page.getByLabel('price: name in properties').fill('revenue');
   await page.getByLabel('price: name in properties').press('Tab');
   await page.getByLabel('coupon: goes to').selectOption('ignore');
@@ -186,7 +195,7 @@ try {
 
   step = 'looks';
   await page.getByRole('button', { name: /File/ }).first().click();
-  await page.setInputFiles('#file-input', SAMPLE);
+  await page.getByRole('button', { name: 'try the sample file' }).click();
   await page.getByRole('heading', { name: 'First rows' }).waitFor();
   await page.getByRole('button', { name: 'Map →' }).click();
   await page.locator('pre.json').first().waitFor();
