@@ -57,6 +57,9 @@ pub struct SendTarget {
     pub endpoint: String,
     pub write_key: String,
     pub concurrency: u32,
+    /// Send the key in an `Authorization: Basic` header (RudderStack needs
+    /// it) instead of in the body (no CORS preflight; Segment's browser way).
+    pub basic_auth: bool,
     /// The batch-level `integrations` object, when given.
     pub integrations: Option<serde_json::Map<String, serde_json::Value>>,
 }

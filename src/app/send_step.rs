@@ -69,6 +69,7 @@ fn target(form: &SendForm) -> Result<SendTarget, Failure> {
         endpoint,
         write_key: form.write_key.trim().to_string(),
         concurrency: form.concurrency,
+        basic_auth: form.basic_auth,
         integrations,
     })
 }
@@ -162,6 +163,10 @@ pub fn SendStep() -> Html {
         let set = set(|f, v| f.concurrency = v.parse().unwrap_or(4));
         Callback::from(move |e: Event| set(e.target_unchecked_into::<HtmlSelectElement>().value()))
     };
+    let on_auth = {
+        let set = set(|f, v| f.basic_auth = v == "basic");
+        Callback::from(move |e: Event| set(e.target_unchecked_into::<HtmlSelectElement>().value()))
+    };
     let on_integrations = {
         let set = set(|f, v| f.integrations = v);
         Callback::from(move |e: InputEvent| {
@@ -239,6 +244,12 @@ pub fn SendStep() -> Html {
                                 { for [1u32, 2, 4, 8, 16].iter().map(|n| html! {
                                     <option value={n.to_string()} selected={form.concurrency == *n}>{ n }</option>
                                 }) }
+                            </select>
+                        </label>
+                        <label>{ "The write key travels" }
+                            <select onchange={on_auth}>
+                                <option value="body" selected={!form.basic_auth}>{ "in the request body (as Segment's browser library; no CORS preflight)" }</option>
+                                <option value="basic" selected={form.basic_auth}>{ "in an Authorization: Basic header (RudderStack and other receivers)" }</option>
                             </select>
                         </label>
                         <label>{ "Integrations (JSON, optional)" }

@@ -79,6 +79,8 @@ pub struct SendForm {
     /// Keep the write key in this browser's storage.
     pub remember_key: bool,
     pub concurrency: u32,
+    /// The key goes in an `Authorization: Basic` header, not the body.
+    pub basic_auth: bool,
     /// The batch-level integrations as JSON text (empty: none).
     pub integrations: String,
 }
@@ -91,6 +93,7 @@ impl Default for SendForm {
             write_key: String::new(),
             remember_key: false,
             concurrency: 4,
+            basic_auth: false,
             integrations: String::new(),
         }
     }

@@ -28,7 +28,8 @@ const receiverPort = await new Promise((ok) => {
 });
 const received = join(OUT, 'received.ndjson');
 rmSync(received, { force: true });
-const receiver = spawn(CLI, ['receive', '--listen', `127.0.0.1:${receiverPort}`, '--out', received], { stdio: 'inherit' });
+// It requires the key, so the test shows the key really travels with the batches.
+const receiver = spawn(CLI, ['receive', '--listen', `127.0.0.1:${receiverPort}`, '--out', received, '--write-key', 'e2e-write-key'], { stdio: 'inherit' });
 for (let i = 0; ; i++) {
   const up = await fetch(`http://127.0.0.1:${receiverPort}/stats`).then(() => true, () => false);
   if (up) break;
@@ -152,6 +153,21 @@ try {
   assert.equal(receivedLines().length, shown.valid);
   const ids = new Set(receivedLines().map((l) => JSON.parse(l).messageId));
   assert.equal(ids.size, shown.valid, 'one messageId per row');
+
+  step = 'send again';
+  // Again, with the key in a Basic header: same rows, same messageIds, so the
+  // receiver sees every message a second time as a duplicate.
+  await page.getByText('Advanced').click();
+  await page.getByLabel('The write key travels').selectOption('basic');
+  await page.getByRole('button', { name: 'Send again' }).click();
+  await page.waitForFunction(async (port) => {
+    const s = await (await fetch(`http://127.0.0.1:${port}/stats`)).json();
+    return s.duplicates > 0 && s.messages >= 2 * 197;
+  }, receiverPort, { timeout: 30_000 }).catch(() => {});
+  await page.locator('#sent-delivered').waitFor();
+  const again = await (await fetch(`http://127.0.0.1:${receiverPort}/stats`)).json();
+  assert.equal(again.duplicates, shown.valid, 'a re-run duplicates nothing new');
+  assert.equal(again.uniqueMessageIds, shown.valid);
 
   step = 'other formats';
   // The same rows gzipped, and an NDJSON file of ready-made messages.

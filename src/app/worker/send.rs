@@ -9,7 +9,7 @@ use web_sys::{AbortController, Blob};
 use super::Scope;
 use crate::app::protocol::{Failure, Request, Response, SendProgress, SendReport, SendTarget};
 use crate::js::driver::{self, send_file, SendOptions};
-use crate::js::options::SendSettings;
+use crate::js::options::{Auth, SendSettings};
 use crate::mapping::Mapping;
 use crate::source::Settings;
 
@@ -100,6 +100,11 @@ fn send_settings(s: &Settings, target: SendTarget) -> SendSettings {
         endpoint: target.endpoint,
         write_key: target.write_key,
         concurrency: Some(target.concurrency.clamp(1, 32)),
+        auth: Some(if target.basic_auth {
+            Auth::Basic
+        } else {
+            Auth::Body
+        }),
         integrations: target.integrations,
         // Read the file exactly as the File step showed it.
         delimiter: Some((s.delimiter as char).to_string()),
