@@ -146,8 +146,9 @@ fn progress(p: &Progress) -> Html {
     };
     let secs = p.elapsed_ms / 1000.0;
     let rate = if secs > 0.0 { p.rows / secs } else { 0.0 };
+    // Only an ETA worth saying: a second or more.
     let eta = if p.bytes > 0.0 && secs > 0.0 {
-        Some((p.total - p.bytes) / (p.bytes / secs))
+        Some((p.total - p.bytes) / (p.bytes / secs)).filter(|s| *s >= 1.0)
     } else {
         None
     };

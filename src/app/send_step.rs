@@ -292,7 +292,14 @@ fn progress(p: &SendProgress) -> Html {
     };
     let secs = p.elapsed_ms / 1000.0;
     let rate = if secs > 0.0 { p.delivered / secs } else { 0.0 };
-    let eta = (p.bytes > 0.0 && secs > 0.0).then(|| (p.total - p.bytes) / (p.bytes / secs));
+    // Reading runs ahead of sending, so the ETA counts delivered rows against
+    // rows read, and is shown only once it is a second or more.
+    let eta = (p.delivered > 0.0 && p.rows > 0.0 && p.bytes > 0.0)
+        .then(|| {
+            let rows_total = p.rows * (p.total / p.bytes);
+            (rows_total - p.delivered - p.rejected) / rate.max(1e-9)
+        })
+        .filter(|s| s.is_finite() && *s >= 1.0);
     html! {
         <div class="progress">
             <progress max="100" value={format!("{pct:.1}")} aria-label="Send progress"></progress>
