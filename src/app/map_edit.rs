@@ -70,6 +70,7 @@ pub fn fields(call: Option<CallType>) -> Vec<Field> {
         Some(CallType::Screen) => out.push(f("name", "Screen name", false, "")),
         Some(CallType::Group) => out.push(f("groupId", "Group ID", true, "Required for group.")),
         Some(CallType::Alias) => {
+            // OK because out[0] is USER_ID, pushed first above.
             out[0].required = true;
             out.push(f(
                 "previousId",

@@ -209,12 +209,20 @@ try {
   await page.getByText('Cancelled. Nothing was sent.').waitFor();
   rmSync(big);
 
-  step = 'looks';
-  await page.getByRole('button', { name: /File/ }).first().click();
+  step = 'remembered mapping';
+  // After a reload, the same columns bring back the edited mapping (only the
+  // mapping is stored, never data or keys).
+  await page.reload();
   await page.getByRole('button', { name: 'try the sample file' }).click();
   await page.getByRole('heading', { name: 'First rows' }).waitFor();
   await page.getByRole('button', { name: 'Map →' }).click();
   await page.locator('pre.json').first().waitFor();
+  await page.getByText('Restored the mapping you last used with these columns.').waitFor();
+  assert.equal(await page.getByLabel('price: name in properties').inputValue(), 'revenue');
+  const stored = await page.evaluate(() => Object.keys(localStorage));
+  assert.ok(stored.every((k) => k.startsWith('segment-backfill.mapping.')), `only mappings stored: ${stored}`);
+
+  step = 'looks';
   await page.getByRole('button', { name: 'Check →' }).click();
   await page.locator('#count-rows').waitFor();
   await page.emulateMedia({ colorScheme: 'dark' });
