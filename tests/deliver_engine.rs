@@ -12,7 +12,7 @@ use std::collections::{BTreeMap, HashMap, VecDeque};
 
 use segment_backfill::batch::{Batch, BatchOptions, Batcher};
 use segment_backfill::deliver::{
-    Engine, EngineConfig, Event, Outcome, RequestId, Transmit, WATCHDOG_GRACE_MS,
+    Engine, EngineConfig, Event, Outcome, RequestId, SplitMix64, Transmit, WATCHDOG_GRACE_MS,
 };
 use serde_json::Value;
 
@@ -94,16 +94,16 @@ fn honest(r: &Req) -> Reply {
     }
 }
 
-/// A tiny seeded PRNG for fault models (splitmix64).
-struct Rng(u64);
+/// The fault models' dice: the crate's own seeded splitmix64.
+struct Rng(SplitMix64);
 
 impl Rng {
+    fn new(seed: u64) -> Rng {
+        Rng(SplitMix64::new(seed))
+    }
+
     fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
+        self.0.next()
     }
 
     fn below(&mut self, n: u64) -> u64 {
@@ -625,7 +625,7 @@ fn due_retries_go_before_new_batches() {
 #[test]
 fn max_in_flight_is_never_exceeded_with_answers_out_of_order() {
     for max_in_flight in [1, 2, 4, 9] {
-        let mut rng = Rng(max_in_flight as u64);
+        let mut rng = Rng::new(max_in_flight as u64);
         let server = Box::new(move |r: &Req| {
             let mut rep = honest(r);
             rep.latency_ms = 1 + rng.below(500);
@@ -909,7 +909,7 @@ fn a_fatal_answer_stops_sending_and_settles_everything() {
 
 #[test]
 fn abort_sends_nothing_new_and_settles_everything() {
-    let mut rng = Rng(99);
+    let mut rng = Rng::new(99);
     let server = Box::new(move |r: &Req| {
         let mut rep = if rng.below(3) == 0 {
             reply(Outcome::status(500, "flaky"), 0)
@@ -1094,7 +1094,7 @@ fn misuse_does_not_panic() {
 /// A seeded fault model: 30% of requests fail in one of many ways, answers
 /// arrive in random order, a few messages are poisoned.
 fn chaos(seed: u64, fault_percent: u64) -> Server {
-    let mut rng = Rng(seed);
+    let mut rng = Rng::new(seed);
     Box::new(move |r: &Req| {
         let latency = 1 + rng.below(2_000);
         if rng.below(100) < fault_percent {
@@ -1119,7 +1119,7 @@ fn chaos(seed: u64, fault_percent: u64) -> Server {
 #[test]
 fn soak_with_random_faults_loses_nothing() {
     for seed in 1..=6u64 {
-        let mut pick = Rng(seed * 1_000);
+        let mut pick = Rng::new(seed * 1_000);
         let poisoned: Vec<u64> = (0..12).map(|_| pick.below(6_000)).collect();
         let cfg = EngineConfig {
             seed,
@@ -1159,7 +1159,7 @@ fn soak_with_give_ups_and_aborts_still_accounts_for_every_row() {
             max_attempts: Some(4),
             ..config()
         };
-        let mut pick = Rng(seed);
+        let mut pick = Rng::new(seed);
         let poisoned: Vec<u64> = (0..20).map(|_| pick.below(3_000)).collect();
         let mut sim = Sim::new(cfg, batches(0, 3_000, 25, &poisoned), chaos(seed, 60));
         if seed % 2 == 0 {

@@ -60,4 +60,5 @@ mod types;
 pub use checkpoint::{Checkpoint, CheckpointError, CHECKPOINT_VERSION};
 pub use config::{EngineConfig, DEFAULT_GIVE_UP_AFTER_MS};
 pub use engine::{Engine, WATCHDOG_GRACE_MS};
+pub use policy::SplitMix64;
 pub use types::{DeliveryStats, Event, Outcome, RequestId, Transmit};

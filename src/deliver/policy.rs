@@ -107,17 +107,19 @@ pub(crate) fn backoff_ms(failed: u32, base: u64, max: u64, rng: &mut SplitMix64)
     half + rng.next() % (ceiling - half + 1)
 }
 
-/// A tiny deterministic PRNG (Vigna's splitmix64) for jitter: seeded from the
-/// config so a test run repeats exactly.
+/// A tiny deterministic PRNG (Vigna's splitmix64), for the engine's jitter,
+/// the receiver's injected faults and the tests' fault models: seeded, so a
+/// run repeats exactly. Not for anything secret.
 #[derive(Debug, Clone)]
-pub(crate) struct SplitMix64(u64);
+pub struct SplitMix64(u64);
 
 impl SplitMix64 {
-    pub(crate) fn new(seed: u64) -> SplitMix64 {
+    pub fn new(seed: u64) -> SplitMix64 {
         SplitMix64(seed)
     }
 
-    pub(crate) fn next(&mut self) -> u64 {
+    #[allow(clippy::should_implement_trait)] // not an Iterator: it never ends
+    pub fn next(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
         let mut z = self.0;
         z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);

@@ -1,6 +1,7 @@
 //! Seeded fault injection, so retry logic can be tested reproducibly without
 //! a `rand` dependency.
 
+use crate::deliver::SplitMix64;
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -21,19 +22,6 @@ pub(super) enum Fault {
     Slow(Duration),
 }
 
-/// splitmix64: tiny, fast, good enough statistically for fault rolls.
-struct SplitMix64(u64);
-
-impl SplitMix64 {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-}
-
 /// Decides per request whether to inject a fault.
 pub(super) struct Faults {
     rate: f64,
@@ -50,7 +38,7 @@ impl Faults {
         };
         Faults {
             rate,
-            rng: Mutex::new(SplitMix64(seed)),
+            rng: Mutex::new(SplitMix64::new(seed)),
         }
     }
 
