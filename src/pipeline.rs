@@ -152,6 +152,14 @@ pub struct Summary {
     pub notes: Vec<String>,
 }
 
+/// Rows read so far and where they went (see [`Importer::counts`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Counts {
+    pub rows: u64,
+    pub valid: u64,
+    pub rejected: u64,
+}
+
 /// The streaming importer.
 pub struct Importer {
     reader: RecordReader,
@@ -320,6 +328,17 @@ impl Importer {
         events.truncate(20);
         s.top_events = events;
         s
+    }
+
+    /// The running counts, cheap enough for every progress tick
+    /// ([`Importer::summary`] clones and formats everything).
+    pub fn counts(&self) -> Counts {
+        let s = &self.stage.summary;
+        Counts {
+            rows: s.rows,
+            valid: s.valid,
+            rejected: s.rejected,
+        }
     }
 
     /// Raw bytes pushed so far.

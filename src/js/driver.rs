@@ -395,13 +395,13 @@ impl Run {
             return;
         }
         self.last_progress = now;
-        let summary = self.importer.summary();
+        let counts = self.importer.counts();
         on_progress(&Progress {
             bytes_read: self.reader.offset() as u64,
             bytes_total: self.reader.size() as u64,
-            rows: summary.rows,
-            valid: summary.valid,
-            rejected: summary.rejected,
+            rows: counts.rows,
+            valid: counts.valid,
+            rejected: counts.rejected,
             delivery: self.engine.stats().clone(),
             note: self.note.clone(),
         });

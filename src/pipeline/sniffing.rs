@@ -9,7 +9,7 @@
 
 use crate::batch::Batch;
 use crate::mapping::Mapping;
-use crate::pipeline::{ImportError, ImportOptions, Importer, RejectedRow, Summary};
+use crate::pipeline::{Counts, ImportError, ImportOptions, Importer, RejectedRow, Summary};
 use crate::source::{sniff, Settings, SourceError, SourceOptions};
 
 /// How much is buffered for sniffing by default: enough lines for the
@@ -157,6 +157,11 @@ impl SniffingImporter {
     /// counted as read until they are parsed).
     pub fn summary(&self) -> Summary {
         self.importer().map(Importer::summary).unwrap_or_default()
+    }
+
+    /// The running counts (zero while sampling), for progress ticks.
+    pub fn counts(&self) -> Counts {
+        self.importer().map(Importer::counts).unwrap_or_default()
     }
 }
 

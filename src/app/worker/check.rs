@@ -86,8 +86,7 @@ pub async fn run(
             let p = Progress {
                 bytes: reader.position(),
                 total,
-                // summary() clones; ten times a second that is noise next to parsing.
-                rows: importer.summary().rows as f64,
+                rows: importer.counts().rows as f64,
                 elapsed_ms: now - started,
             };
             if !host.progress(p) {
