@@ -229,6 +229,14 @@ fn resume_skips_done_rows_but_counts_them() {
         (6, 3, 3, 2)
     );
     assert_eq!(
+        imp.counts(),
+        Counts {
+            rows: 6,
+            valid: 3,
+            rejected: 3
+        }
+    );
+    assert_eq!(
         batches
             .iter()
             .flat_map(|b| b.rows().collect::<Vec<_>>())
