@@ -456,7 +456,13 @@ impl MessageBuilder {
             return None;
         }
         if let Some(ms) = millis {
-            timestamp_warnings(row, ms, self.now_ms, &self.label_for("timestamp"), issues);
+            // `millis` is set only by the timestamp leaf; borrow its label (no
+            // per-row allocation: this runs for every row).
+            let label = self
+                .special
+                .timestamp
+                .map_or("timestamp", |i| self.leaves[i].label.as_str());
+            timestamp_warnings(row, ms, self.now_ms, label, issues);
         }
         if let Some(i) = self.special.event {
             if let Some((s, e)) = self.spans[i] {
