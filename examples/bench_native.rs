@@ -92,7 +92,22 @@ fn median(mut v: Vec<f64>) -> f64 {
 }
 
 fn main() {
-    let data = generate();
+    // BENCH_FILE and BENCH_MAPPING measure another file (e.g. the browser
+    // benchmark's bench/data/*.csv with bench/mapping.json) instead.
+    let data = match std::env::var("BENCH_FILE") {
+        Ok(path) => match std::fs::read(&path) {
+            Ok(d) => d,
+            Err(e) => return eprintln!("{path}: {e}"),
+        },
+        Err(_) => generate(),
+    };
+    let mapping_text = match std::env::var("BENCH_MAPPING") {
+        Ok(path) => match std::fs::read_to_string(&path) {
+            Ok(t) => t,
+            Err(e) => return eprintln!("{path}: {e}"),
+        },
+        Err(_) => MAPPING.to_string(),
+    };
     let mb = data.len() as f64 / 1e6;
     let settings = match sniff(
         &data[..CHUNK.min(data.len())],
@@ -102,12 +117,12 @@ fn main() {
         Ok(s) => s,
         Err(e) => return eprintln!("sniff failed: {e}"),
     };
-    let mapping = match Mapping::from_json(MAPPING) {
+    let mapping = match Mapping::from_json(&mapping_text) {
         Ok(m) => m,
         Err(e) => return eprintln!("mapping: {e}"),
     };
     println!(
-        "input: {mb:.1} MB, {ROWS} rows, chunks of {} KiB, median of {PASSES} passes",
+        "input: {mb:.1} MB, chunks of {} KiB, median of {PASSES} passes",
         CHUNK / 1024
     );
 

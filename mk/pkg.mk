@@ -13,14 +13,16 @@ PKG_DIR        := pkg
 PKG_NAME       := segment_backfill
 PKG_CARGO_DIR  := $(or $(CARGO_TARGET_DIR),target)
 PKG_RAW_WASM   := $(PKG_CARGO_DIR)/wasm32-unknown-unknown/release/$(PKG_NAME).wasm
-PKG_WASM_OPT_FLAGS := -Oz --enable-bulk-memory --enable-nontrapping-float-to-int \
+PKG_OPT_LEVEL  ?= "z"
+PKG_WASM_OPT_LEVEL ?= -Oz
+PKG_WASM_OPT_FLAGS := $(PKG_WASM_OPT_LEVEL) --enable-bulk-memory --enable-nontrapping-float-to-int \
   --enable-sign-ext --enable-mutable-globals --enable-reference-types --enable-multivalue
 
 .PHONY: pkg test-pkg test-pkg-node test-pkg-browser
 
 pkg: tools-npm
 	cargo rustc --lib --release --target $(WASM_TARGET) --features js --crate-type cdylib \
-	  --config 'profile.release.opt-level="z"'
+	  --config 'profile.release.opt-level=$(PKG_OPT_LEVEL)'
 	rm -rf $(PKG_DIR)
 	wasm-bindgen --target web --out-dir $(PKG_DIR) --out-name $(PKG_NAME) $(PKG_RAW_WASM)
 	wasm-opt $(PKG_WASM_OPT_FLAGS) $(PKG_DIR)/$(PKG_NAME)_bg.wasm -o $(PKG_DIR)/$(PKG_NAME)_bg.wasm

@@ -42,6 +42,7 @@
 
 pub mod api;
 pub mod blob;
+pub mod counter;
 pub mod driver;
 pub mod endpoint;
 pub mod error;

@@ -13,7 +13,7 @@ import { pathToFileURL } from "node:url";
 import { root, loadPkg } from "./helpers.mjs";
 
 const pkg = await loadPkg();
-const { inspect, suggestMapping, Importer, importFile, version } = pkg;
+const { inspect, suggestMapping, Importer, RowCounter, importFile, version } = pkg;
 const CLI = process.env.SEGMENT_BACKFILL_CLI ?? join(root, "target/release/segment-backfill");
 const SENT_AT = "2026-01-01T00:00:00.000Z";
 const fixture = (name) => readFileSync(join(root, "tests/fixtures/source", name));
@@ -159,6 +159,40 @@ test("a big file makes several batches, each within Segment's limits", () => {
   assert.ok(rejects.every((r) => r.issues.length > 0 && r.cells.length === 5));
 });
 
+test("takeBatchBytes gives the same bodies as takeBatches, as UTF-8", () => {
+  const big = bigCsv(6_000);
+  const { headers, rows } = inspect(big.subarray(0, 65536), { complete: false });
+  const mapping = suggestMapping(headers, rows);
+  const asText = runImporter(big, mapping, {}, 1 << 16).batches;
+  const importer = new Importer(mapping, { sentAt: SENT_AT });
+  importer.push(big);
+  importer.finish();
+  const asBytes = importer.takeBatchBytes();
+  assert.ok(asBytes.length > 1);
+  assert.ok(asBytes.every((b) => b instanceof Uint8Array));
+  assert.deepEqual(asBytes.map((b) => new TextDecoder().decode(b)), asText);
+  assert.deepEqual(importer.takeBatchBytes(), [], "each body is taken once");
+});
+
+test("RowCounter counts the rows the Importer reads, at any chunk size", () => {
+  for (const name of ["orders.csv", "utf16le.csv", "semicolon-excel.csv", "events.ndjson"]) {
+    const bytes = fixture(name);
+    const { settings, headers } = inspect(bytes);
+    // Any mapping: rows counts valid and rejected rows alike.
+    const mapping = settings.format === "csv"
+      ? { type: "track", rules: [{ from: headers[0], to: "userId" }, { value: "E", to: "event" }] }
+      : null;
+    const { summary } = runImporter(bytes, mapping);
+    assert.ok(summary.rows > 0);
+    for (const chunk of [1, 5, 1 << 20]) {
+      const counter = new RowCounter(settings);
+      for (let i = 0; i < bytes.length; i += chunk) counter.push(bytes.subarray(i, i + chunk));
+      assert.equal(counter.finish(), summary.rows, `${name} in ${chunk}-byte chunks`);
+    }
+  }
+  assert.throws(() => new RowCounter({ format: "csv" }), (e) => e.code === "invalid_options");
+});
+
 test("sentAt defaults to now; writeKey and integrations go in the body", () => {
   const before = Date.now();
   const ndjson = new TextEncoder().encode('{"type":"track","userId":"u","event":"E"}\n');
@@ -215,6 +249,11 @@ test("errors are Error objects with a stable code", async () => {
   assert.equal(await rejectsWith({ endpoint: "http://10.0.0.1:8787/v1/batch" }), "insecure_endpoint");
   assert.equal(await rejectsWith({ endpoint: "ftp://example.com/" }), "invalid_endpoint");
   assert.equal(await rejectsWith({ endpoint: "https://" }), "invalid_endpoint");
+  // A checkpoint is checked before any request (nothing listens on port 9).
+  const local = "http://127.0.0.1:9/v1/batch";
+  assert.equal(await rejectsWith({ endpoint: local, resumeFrom: "{not json" }), "invalid_checkpoint");
+  const foreign = JSON.stringify({ version: 1, fingerprint: "another import", watermark: 5, doneAbove: [], serverRejected: [] });
+  assert.equal(await rejectsWith({ endpoint: local, resumeFrom: foreign }), "checkpoint_mismatch");
 });
 
 test("the package manifest", () => {
