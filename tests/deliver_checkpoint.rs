@@ -201,3 +201,18 @@ fn engine_events_feed_it() {
     assert_eq!(ranges(&c), vec![(6, 26)]);
     assert_eq!(c.server_rejected, vec![(23, "HTTP 400: bad".to_string())]);
 }
+
+#[test]
+fn rows_done_counts_the_watermark_and_the_ranges_above() {
+    let mut c = Checkpoint::new(2);
+    assert_eq!(c.rows_done(2), 0);
+    c.mark_done_range(2, 12); // watermark 12: rows 2..=11
+    c.mark_done_range(20, 25);
+    c.mark_done(30);
+    assert_eq!(c.rows_done(2), 10 + 5 + 1);
+    // Asked from a later first row, rows before it do not count.
+    assert_eq!(c.rows_done(22), 3 + 1);
+    // The JSON round trip keeps the count.
+    let back = Checkpoint::from_json(&c.to_json()).expect("reads back");
+    assert_eq!(back.rows_done(2), 16);
+}

@@ -122,6 +122,17 @@ impl Checkpoint {
         self.watermark
     }
 
+    /// How many rows from `first_row` on are done (`first_row` is the first
+    /// row of the input, as given to [`new`](Self::new)).
+    pub fn rows_done(&self, first_row: u64) -> u64 {
+        let above: u64 = self
+            .done_above
+            .iter()
+            .map(|(&s, &e)| e - s.max(first_row).min(e))
+            .sum();
+        self.watermark.saturating_sub(first_row) + above
+    }
+
     /// The done ranges above the watermark, `(start, end)` half-open, in order.
     pub fn done_above(&self) -> impl Iterator<Item = (u64, u64)> + '_ {
         self.done_above.iter().map(|(&s, &e)| (s, e))

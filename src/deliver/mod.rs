@@ -15,7 +15,8 @@
 //! The invariant everything else serves: **every row pushed ends in exactly
 //! one of [`Event::Acknowledged`], [`Event::Rejected`] or
 //! [`Event::Undelivered`], exactly once.** [`Checkpoint`] turns those events
-//! into a compact record a re-run can resume from.
+//! into a compact record a re-run can resume from; [`resume_checkpoint`] and
+//! [`RunTally`] are how a resumed run uses it.
 //!
 //! # What each answer does
 //!
@@ -55,10 +56,14 @@ mod config;
 mod engine;
 mod policy;
 mod rate;
+mod resume;
 mod types;
 
 pub use checkpoint::{Checkpoint, CheckpointError, CHECKPOINT_VERSION};
 pub use config::{EngineConfig, DEFAULT_GIVE_UP_AFTER_MS};
 pub use engine::{Engine, WATCHDOG_GRACE_MS};
 pub use policy::SplitMix64;
+pub use resume::{
+    merge_ranges, resume_checkpoint, ImportIdentity, ResumeError, RunTally, IDENTITY_HEAD_BYTES,
+};
 pub use types::{DeliveryStats, Event, Outcome, RequestId, Transmit};

@@ -71,3 +71,11 @@ impl BlobReader {
         Ok(Some(bytes))
     }
 }
+
+/// The first `n` bytes of `blob` (all of it if shorter), read on their own.
+pub async fn read_head(blob: &Blob, n: usize) -> JsResult<Vec<u8>> {
+    BlobReader::new(blob.clone(), n.max(1))
+        .next()
+        .await
+        .map(Option::unwrap_or_default)
+}

@@ -10,8 +10,17 @@
 //! cancel. When the run stops early (cancel, or the endpoint refuses
 //! everything), reading stops and every valid row already read is handed to
 //! the engine, which declares it undelivered: rows are never dropped.
+//!
+//! **Resuming.** With `resume_from` (a checkpoint an earlier run of the same
+//! file, mapping and endpoint handed out in its progress or report), rows the
+//! checkpoint has done are read and checked but not sent, and the report
+//! counts them as delivered earlier ([`crate::deliver::RunTally`]). A
+//! checkpoint of anything else is refused before a request is made. The
+//! checkpoint is offered in [`Progress::checkpoint`] about once a second, so
+//! a caller that keeps it (the app keeps it in `localStorage`) can resume
+//! after the tab closes.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 use std::rc::Rc;
 
@@ -20,22 +29,28 @@ use tsify::{Ts, Tsify};
 use wasm_bindgen::prelude::*;
 use web_sys::{AbortSignal, Blob};
 
-use super::blob::BlobReader;
+use super::blob::{read_head, BlobReader};
 use super::error::{JsApiError, JsResult};
 use super::fetch::Transport;
 use super::options::{from_js, mapping_from_js, source_options, Auth, SendSettings};
 use super::time::{now_ms, Wake};
 use crate::batch::BatchOptions;
-use crate::deliver::{Checkpoint, DeliveryStats, Engine, EngineConfig, Event, Outcome, RequestId};
+use crate::deliver::{
+    Checkpoint, DeliveryStats, Engine, EngineConfig, Event, ImportIdentity, Outcome, RequestId,
+    ResumeError, RunTally, IDENTITY_HEAD_BYTES,
+};
 use crate::mapping::Mapping;
 use crate::pipeline::{ImportOptions, RejectedRow, SniffingImporter, Summary};
 use crate::report::{row_ranges, Reconciliation};
+use crate::source::Format;
 use crate::source::Settings;
 
 /// Rejected rows kept in the report unless told otherwise.
 const DEFAULT_MAX_REJECTED_ROWS: usize = 10_000;
 /// The least time between two progress calls.
 const PROGRESS_EVERY_MS: f64 = 100.0;
+/// The least time between two checkpoints handed out in the progress.
+const CHECKPOINT_EVERY_MS: f64 = 1000.0;
 
 #[wasm_bindgen(typescript_custom_section)]
 const TS_IMPORT_FILE_OPTIONS: &'static str = r#"
@@ -76,6 +91,16 @@ pub struct Progress {
     /// The latest retry or failure, in words (`undefined` when all is well).
     #[tsify(optional)]
     pub note: Option<String>,
+    /// Rows finished for good: delivered (in this run or an earlier one),
+    /// rejected, or refused by the endpoint.
+    pub rows_done: u64,
+    /// Valid rows skipped because the checkpoint resumed from had them done.
+    pub skipped: u64,
+    /// The checkpoint document, about once a second when it changed and in
+    /// the last call: keep it, and pass it as `resumeFrom` to continue this
+    /// import if it stops (a closed tab, a crash) instead of starting over.
+    #[tsify(optional)]
+    pub checkpoint: Option<String>,
 }
 
 /// How a run ended: where every row went, and why.
@@ -143,7 +168,28 @@ pub async fn send_file(
         keep_reject_cells: true,
     };
     let sample = s.sample_bytes.unwrap_or(0) as usize;
-    let importer = SniffingImporter::new(mapping, source, import, sample)?;
+    // Read before anything else, so a bad checkpoint fails first.
+    let resume = s
+        .resume_from
+        .as_deref()
+        .map(Checkpoint::from_json)
+        .transpose()
+        .map_err(ResumeError::Unreadable)?;
+    let mapping_json = mapping
+        .as_ref()
+        .map(Mapping::to_json_pretty)
+        .unwrap_or_default();
+    let mut importer = SniffingImporter::new(mapping, source, import, sample)?;
+    let skipped = Rc::new(Cell::new(0u64));
+    if let Some(done) = resume.clone() {
+        let skipped = Rc::clone(&skipped);
+        importer.skip_rows(Box::new(move |row| {
+            let skip = done.is_done(row);
+            skipped.set(skipped.get() + u64::from(skip));
+            skip
+        }));
+    }
+    let head = read_head(&file, IDENTITY_HEAD_BYTES).await?;
     let mut engine_config = EngineConfig {
         max_in_flight: s.concurrency.unwrap_or(4) as usize,
         max_requests_per_sec: s.rate_per_second,
@@ -160,7 +206,12 @@ pub async fn send_file(
         transport: Rc::new(transport),
         answers: Rc::new(RefCell::new(VecDeque::new())),
         wake: Wake::default(),
-        checkpoint: None,
+        checkpoint: Checkpoint::new(1),
+        first_row: 1,
+        skipped,
+        rejected_by_server_earlier: 0,
+        last_checkpoint: f64::NEG_INFINITY,
+        checkpoint_rows_done: None,
         report: Report::default(),
         max_rejected: s
             .max_rejected_rows
@@ -175,6 +226,16 @@ pub async fn send_file(
     // Read the first slices now, so a file that cannot be read (empty,
     // unreadable sample) fails before the progress starts.
     run.prime().await?;
+    let settings = format!("{:?}", run.importer.settings());
+    let fingerprint = ImportIdentity {
+        size: run.reader.size() as u64,
+        head: &head,
+        mapping_json: &mapping_json,
+        settings: &settings,
+        endpoint: s.endpoint.trim(),
+    }
+    .fingerprint();
+    run.start_checkpoint(resume, fingerprint)?;
     let _listener = options
         .signal
         .as_ref()
@@ -219,8 +280,17 @@ struct Run {
     /// Answers of finished requests, waiting for the loop.
     answers: Rc<RefCell<VecDeque<(RequestId, Outcome)>>>,
     wake: Wake,
-    /// Made once the settings (hence the first row number) are known.
-    checkpoint: Option<Checkpoint>,
+    /// Replaced once the settings (hence the first row number) are known.
+    checkpoint: Checkpoint,
+    /// The first row of the file (2 after a CSV header).
+    first_row: u64,
+    /// Valid rows skipped as done by an earlier run (counted by the importer).
+    skipped: Rc<Cell<u64>>,
+    /// Rows the endpoint refused in earlier runs (in `report.server_rejected`).
+    rejected_by_server_earlier: u64,
+    /// When the checkpoint was last handed out, and its rows done then.
+    last_checkpoint: f64,
+    checkpoint_rows_done: Option<u64>,
     report: Report,
     max_rejected: usize,
     /// Undelivered rows as ranges (merged at the end) and the first reason.
@@ -246,11 +316,33 @@ impl Run {
                 }
             }
         }
-        let first_row = match self.importer.settings() {
-            Some(s) if s.format == crate::source::Format::Csv && s.has_header => 2,
+        self.first_row = match self.importer.settings() {
+            Some(s) if s.format == Format::Csv && s.has_header => 2,
             _ => 1,
         };
-        self.checkpoint = Some(Checkpoint::new(first_row));
+        Ok(())
+    }
+
+    /// A fresh checkpoint for this import, or the one resumed from if it
+    /// belongs to this import (else nothing is sent).
+    fn start_checkpoint(
+        &mut self,
+        resume: Option<Checkpoint>,
+        fingerprint: String,
+    ) -> Result<(), ResumeError> {
+        self.checkpoint = match resume {
+            Some(c) if !c.matches(&fingerprint) => return Err(ResumeError::OtherImport),
+            Some(c) => {
+                self.rejected_by_server_earlier = c.server_rejected.len() as u64;
+                self.report.server_rejected = c.server_rejected.clone();
+                c
+            }
+            None => {
+                let mut c = Checkpoint::new(self.first_row);
+                c.set_fingerprint(fingerprint);
+                c
+            }
+        };
         Ok(())
     }
 
@@ -350,6 +442,8 @@ impl Run {
 
     fn take_rejects(&mut self) {
         while let Some(r) = self.importer.pop_reject() {
+            // Done as far as the checkpoint goes: a resumed run rejects it again.
+            self.checkpoint.mark_done(r.row);
             if self.report.rejected_rows.len() < self.max_rejected {
                 self.report.rejected_rows.push(r);
             } else {
@@ -360,9 +454,7 @@ impl Run {
 
     fn drain_events(&mut self) {
         while let Some(event) = self.engine.poll_event() {
-            if let Some(c) = self.checkpoint.as_mut() {
-                c.record(&event);
-            }
+            self.checkpoint.record(&event);
             match event {
                 Event::Acknowledged { rows, .. } => self.delivered += rows.len() as u64,
                 Event::Rejected { row, reason } => self.report.server_rejected.push((row, reason)),
@@ -396,6 +488,14 @@ impl Run {
         }
         self.last_progress = now;
         let counts = self.importer.counts();
+        let rows_done = self.checkpoint.rows_done(self.first_row);
+        let changed = self.checkpoint_rows_done != Some(rows_done);
+        let due = last || (changed && now - self.last_checkpoint >= CHECKPOINT_EVERY_MS);
+        let checkpoint = due.then(|| {
+            self.last_checkpoint = now;
+            self.checkpoint_rows_done = Some(rows_done);
+            self.checkpoint.to_json()
+        });
         on_progress(&Progress {
             bytes_read: self.reader.offset() as u64,
             bytes_total: self.reader.size() as u64,
@@ -404,6 +504,9 @@ impl Run {
             rejected: counts.rejected,
             delivery: self.engine.stats().clone(),
             note: self.note.clone(),
+            rows_done,
+            skipped: self.skipped.get(),
+            checkpoint,
         });
     }
 
@@ -412,32 +515,22 @@ impl Run {
         self.take_rejects();
         self.progress(on_progress, true);
         let summary = self.importer.summary();
-        let mut ranges = std::mem::take(&mut self.undelivered);
-        ranges.sort_unstable();
-        let mut merged: Vec<(u64, u64)> = Vec::with_capacity(ranges.len());
-        for (a, b) in ranges {
-            match merged.last_mut() {
-                Some((_, end)) if *end + 1 >= a => *end = (*end).max(b),
-                _ => merged.push((a, b)),
-            }
-        }
-        let by_server = self.report.server_rejected.len() as u64;
-        let r = &mut self.report.reconciliation;
-        r.rows = summary.rows;
-        r.delivered = self.delivered;
-        r.rejected = summary.rejected + by_server;
-        r.rejected_by_server = by_server;
-        r.undelivered = merged.iter().map(|(a, b)| b - a + 1).sum();
-        r.undelivered_rows = merged;
-        self.report.balanced = r.balanced();
+        let tally = RunTally {
+            rows: summary.rows,
+            rejected_before_sending: summary.rejected,
+            skipped_as_done: summary.previously_delivered,
+            acknowledged: self.delivered,
+            rejected_by_server: self.report.server_rejected.len() as u64,
+            rejected_by_server_earlier: self.rejected_by_server_earlier,
+            undelivered: std::mem::take(&mut self.undelivered),
+            undelivered_reason: self.report.reconciliation.undelivered_reason.take(),
+        };
+        self.report.reconciliation = tally.reconcile();
+        self.report.balanced = self.report.reconciliation.balanced();
         self.report.complete = !self.stopped && self.report.error.is_none();
         self.report.settings = self.importer.settings().cloned();
         self.report.delivery = self.engine.stats().clone();
-        self.report.checkpoint = self
-            .checkpoint
-            .as_ref()
-            .map(Checkpoint::to_json)
-            .unwrap_or_default();
+        self.report.checkpoint = self.checkpoint.to_json();
         self.report.summary = summary;
         self.report
     }

@@ -7,6 +7,7 @@
 
 use wasm_bindgen::prelude::*;
 
+use crate::deliver::ResumeError;
 use crate::pipeline::ImportError;
 
 /// The stable `code` values (also the `ErrorCode` type in the `.d.ts`).
@@ -25,6 +26,10 @@ pub mod codes {
     pub const INVALID_ENDPOINT: &str = "invalid_endpoint";
     /// The Blob could not be read.
     pub const READ_ERROR: &str = "read_error";
+    /// `resumeFrom` is not a checkpoint document (or of another version).
+    pub const INVALID_CHECKPOINT: &str = "invalid_checkpoint";
+    /// `resumeFrom` is the checkpoint of another file, mapping or endpoint.
+    pub const CHECKPOINT_MISMATCH: &str = "checkpoint_mismatch";
     /// A value could not cross the JS boundary (a bug if it ever shows).
     pub const INTERNAL: &str = "internal";
 }
@@ -40,6 +45,8 @@ export type ErrorCode =
   | "insecure_endpoint"
   | "invalid_endpoint"
   | "read_error"
+  | "invalid_checkpoint"
+  | "checkpoint_mismatch"
   | "internal";
 
 /** What this package throws: a plain Error with a stable `code`. */
@@ -92,6 +99,16 @@ impl From<ImportError> for JsApiError {
             ImportError::Source(_) => codes::SOURCE_ERROR,
             ImportError::Mapping(_) => codes::INVALID_MAPPING,
             ImportError::Finished => codes::FINISHED,
+        };
+        JsApiError::new(code, e.to_string())
+    }
+}
+
+impl From<ResumeError> for JsApiError {
+    fn from(e: ResumeError) -> JsApiError {
+        let code = match e {
+            ResumeError::Unreadable(_) => codes::INVALID_CHECKPOINT,
+            ResumeError::OtherImport => codes::CHECKPOINT_MISMATCH,
         };
         JsApiError::new(code, e.to_string())
     }

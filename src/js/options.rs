@@ -123,6 +123,12 @@ pub struct SendSettings {
     /// Bytes buffered to guess the settings (default 65536).
     #[tsify(optional)]
     pub sample_bytes: Option<u32>,
+    /// A checkpoint of an earlier run of this same file, mapping and endpoint
+    /// (`report.checkpoint`, or `progress.checkpoint` saved on the way):
+    /// rows it has done are skipped and counted as delivered. A checkpoint
+    /// of anything else is refused (`checkpoint_mismatch`).
+    #[tsify(optional)]
+    pub resume_from: Option<String>,
     /// The CSV delimiter: one ASCII character, or `"tab"`. Default: guessed.
     #[tsify(optional)]
     pub delimiter: Option<String>,

@@ -21,6 +21,17 @@ pub const DEFAULT_SAMPLE_BYTES: usize = 64 * 1024;
 pub struct SniffingImporter {
     state: State,
     sample_bytes: usize,
+    /// Given before the importer exists; handed to it before the sample.
+    skip: Option<SkipRows>,
+}
+
+/// The rows a resumed run skips ([`Importer::skip_rows`]).
+struct SkipRows(Box<dyn Fn(u64) -> bool>);
+
+impl std::fmt::Debug for SkipRows {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SkipRows")
+    }
 }
 
 #[derive(Debug)]
@@ -63,7 +74,17 @@ impl SniffingImporter {
                 options,
             },
             sample_bytes,
+            skip: None,
         })
+    }
+
+    /// Rows for which `done(row)` is true are read and checked but not
+    /// batched (see [`Importer::skip_rows`]); works before and after sniffing.
+    pub fn skip_rows(&mut self, done: Box<dyn Fn(u64) -> bool>) {
+        match &mut self.state {
+            State::Running(importer, _) => importer.skip_rows(done),
+            _ => self.skip = Some(SkipRows(done)),
+        }
     }
 
     /// Feeds the next bytes of the file (any size).
@@ -108,7 +129,10 @@ impl SniffingImporter {
         };
         let made = make(&sample, complete, mapping, &source, options);
         match made {
-            Ok((importer, settings)) => {
+            Ok((mut importer, settings)) => {
+                if let Some(skip) = self.skip.take() {
+                    importer.skip_rows(skip.0);
+                }
                 self.state = State::Running(Box::new(importer), settings);
                 self.push(&sample)
             }
@@ -239,6 +263,30 @@ mod tests {
             assert_eq!(imp.settings().map(|s| s.delimiter), Some(b';'));
             assert_eq!(imp.summary().rows, 300);
         }
+    }
+
+    #[test]
+    fn rows_skipped_before_sniffing_are_not_batched() {
+        let mut csv = String::from("user;what\n");
+        for i in 0..10 {
+            csv.push_str(&format!("u{i};Event {i}\n"));
+        }
+        let mut imp = SniffingImporter::new(
+            Some(mapping()),
+            SourceOptions::default(),
+            ImportOptions::default(),
+            1 << 20,
+        )
+        .expect("importer");
+        // Rows 2..=6 (the header is row 1) were delivered by an earlier run.
+        imp.skip_rows(Box::new(|row| row <= 6));
+        imp.push(csv.as_bytes()).expect("push");
+        imp.finish().expect("finish");
+        let batches: Vec<Batch> = std::iter::from_fn(|| imp.pop_batch()).collect();
+        let sent: Vec<u64> = batches.iter().flat_map(|b| b.rows()).collect();
+        assert_eq!(sent, vec![7, 8, 9, 10, 11]);
+        let s = imp.summary();
+        assert_eq!((s.rows, s.valid, s.previously_delivered), (10, 10, 5));
     }
 
     #[test]

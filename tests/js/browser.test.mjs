@@ -19,12 +19,12 @@ const BAD_ROWS = 20; // every 1000th row has no user id
 const POISON = "POISON-ROW";
 
 /** A CSV with ROWS rows: BAD_ROWS invalid, one the receiver refuses. */
-function csvText() {
+function csvText(event = "Order Completed") {
   const lines = ["user_id,event,created_at,plan"];
   for (let i = 1; i <= ROWS; i++) {
     const user = i % 1000 === 0 ? "" : `u${i}`;
     const plan = i === 777 ? POISON : "pro";
-    lines.push(`${user},Order Completed,2024-03-01T10:00:00Z,${plan}`);
+    lines.push(`${user},${event},2024-03-01T10:00:00Z,${plan}`);
   }
   return lines.join("\n") + "\n";
 }
@@ -187,4 +187,73 @@ test("www/embed.html: pick a file, see the suggestion, import, read the reconcil
   assert.match(result, /rows = \d+ delivered \+ \d+ rejected \+ 0 undelivered ✓/, result);
   assert.match(await embed.textContent("#progress"), /delivered/);
   await embed.close();
+});
+
+test("stopped mid-run, resumed from the last checkpoint: every row once over both runs", async (t) => {
+  const before = await recv.stats();
+  const endpoint = `${recv.url}/v1/batch`;
+  // Rows of their own (another event name, so other messageIds than the
+  // tests above), sent slowly so the run is stopped half way: the abort
+  // comes with the first checkpoint that has rows delivered, the way a
+  // closed tab leaves the last checkpoint the page kept.
+  const runs = await page.evaluate(async ({ text, endpoint, key }) => {
+    const file = new File([text], "resume.csv", { type: "text/csv" });
+    const sample = new Uint8Array(await file.slice(0, 65536).arrayBuffer());
+    const found = window.sb.inspect(sample, { complete: false });
+    const mapping = window.sb.suggestMapping(found.headers, found.rows);
+    const options = { endpoint, writeKey: key, concurrency: 1, ratePerSecond: 3 };
+    const controller = new AbortController();
+    let saved = null;
+    const first = await window.sb.importFile(file, mapping, {
+      ...options,
+      signal: controller.signal,
+      onProgress: (p) => {
+        if (!saved && p.checkpoint && p.delivery.messagesAcknowledged > 0) {
+          saved = { checkpoint: p.checkpoint, rowsDone: p.rowsDone };
+          controller.abort();
+        }
+      },
+    });
+    const progress = [];
+    const second = await window.sb.importFile(file, mapping, {
+      ...options, ratePerSecond: undefined, concurrency: 4, resumeFrom: saved.checkpoint,
+      onProgress: (p) => progress.push({ rowsDone: p.rowsDone, skipped: p.skipped }),
+    });
+    const codeOf = (run) => run.then(() => "no error", (e) => e.code);
+    const otherMapping = { ...mapping, integrations: { All: false, Vero: true } };
+    const mismatch = {
+      mapping: await codeOf(window.sb.importFile(file, otherMapping, { ...options, resumeFrom: saved.checkpoint })),
+      endpoint: await codeOf(window.sb.importFile(file, mapping, { ...options, endpoint: endpoint.replace("/v1/batch", "/v1/import"), resumeFrom: saved.checkpoint })),
+      file: await codeOf(window.sb.importFile(new File([text + "u1,x,2024-03-01T10:00:00Z,pro\n"], "resume.csv"), mapping, { ...options, resumeFrom: saved.checkpoint })),
+    };
+    return { first, second, saved, progress, mismatch };
+  }, { text: csvText("Resumed Order"), endpoint, key: KEY });
+  const { first, second, saved, progress, mismatch } = runs;
+  const valid = ROWS - BAD_ROWS - 1;
+
+  assert.equal(first.complete, false);
+  assert.ok(first.undelivered > 0, "the first run was stopped half way");
+  assert.ok(saved.rowsDone > 0 && saved.rowsDone < ROWS, `rows done at the stop: ${saved.rowsDone}`);
+
+  assert.equal(second.balanced, true, JSON.stringify(second).slice(0, 1500));
+  assert.equal(second.complete, true);
+  assert.equal(second.rows, ROWS, "the reconciliation covers the whole file");
+  assert.equal(second.undelivered, 0);
+  assert.equal(second.delivered, valid);
+  assert.equal(second.rejected, BAD_ROWS + 1);
+  assert.equal(second.rejectedByServer, 1);
+  assert.ok(second.previouslyDelivered > 0 && second.previouslyDelivered < valid);
+  assert.equal(second.summary.previouslyDelivered, progress.at(-1).skipped);
+  assert.equal(progress.at(-1).rowsDone, ROWS);
+
+  // Every row arrived; only what was in flight after the saved checkpoint
+  // arrived twice.
+  const after = await recv.stats();
+  assert.equal(after.uniqueMessageIds - before.uniqueMessageIds, valid);
+  const resent = after.messages - before.messages - valid;
+  assert.ok(resent <= first.delivered - second.previouslyDelivered + 2500, `re-sent ${resent}`);
+  t.diagnostic(`stopped at ${saved.rowsDone} rows done; resumed: ${second.previouslyDelivered} delivered earlier, ${resent} messages arrived twice`);
+
+  // A checkpoint of another mapping, endpoint or file is refused, not applied.
+  assert.deepEqual(mismatch, { mapping: "checkpoint_mismatch", endpoint: "checkpoint_mismatch", file: "checkpoint_mismatch" });
 });
