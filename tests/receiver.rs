@@ -580,3 +580,29 @@ async fn fifty_concurrent_clients_all_succeed() -> TestResult {
     receiver.shutdown().await;
     Ok(())
 }
+
+#[tokio::test]
+async fn a_delay_slows_every_ingest_answer_but_not_stats() -> TestResult {
+    let receiver = start(ReceiverConfig {
+        delay: Duration::from_millis(300),
+        ..ReceiverConfig::default()
+    })
+    .await?;
+    let client = client()?;
+    let started = std::time::Instant::now();
+    let (status, _) = post(
+        &client,
+        &url(&receiver, "/v1/batch"),
+        batch(vec![track("d1", "u")]),
+    )
+    .await?;
+    assert_eq!(status, 200);
+    assert!(started.elapsed() >= Duration::from_millis(300));
+    let started = std::time::Instant::now();
+    let stats = client.get(url(&receiver, "/stats")).send().await?;
+    assert_eq!(stats.status().as_u16(), 200);
+    assert!(started.elapsed() < Duration::from_millis(300));
+    assert_eq!(receiver.stats().messages, 1);
+    receiver.shutdown().await;
+    Ok(())
+}

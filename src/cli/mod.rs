@@ -93,6 +93,9 @@ mod receive_args {
         /// Answer 400 to any batch containing a message with this text (to try rejection handling).
         #[arg(long, value_name = "TEXT")]
         pub poison: Option<String>,
+        /// Answer every ingest request this many milliseconds late (a slow API: to watch progress, or stop and resume mid-import).
+        #[arg(long, default_value_t = 0, value_name = "MS")]
+        pub delay_ms: u64,
     }
 }
 
@@ -129,6 +132,7 @@ pub fn main() -> ExitCode {
                     fail_rate: a.fail_rate,
                     seed: a.seed,
                     poison_marker: a.poison,
+                    delay: std::time::Duration::from_millis(a.delay_ms),
                     ..receive::ReceiverConfig::default()
                 };
                 receive::run(a.listen, config).map(|()| Outcome::Done)

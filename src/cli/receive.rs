@@ -63,6 +63,9 @@ pub struct ReceiverConfig {
     /// answered 400 as a whole and nothing of it is recorded, like Segment
     /// rejecting a batch because of one bad message.
     pub poison_marker: Option<String>,
+    /// Every ingest request is answered this much later (zero: at once), as
+    /// a slow API would; injected faults come on top.
+    pub delay: Duration,
 }
 
 impl Default for ReceiverConfig {
@@ -75,6 +78,7 @@ impl Default for ReceiverConfig {
             max_body_bytes: crate::batch::SEGMENT_MAX_BODY_BYTES,
             max_message_bytes: crate::batch::MAX_MESSAGE_BYTES,
             poison_marker: None,
+            delay: Duration::ZERO,
         }
     }
 }
@@ -212,6 +216,9 @@ fn describe(config: &ReceiverConfig) -> String {
     }
     if config.poison_marker.is_some() {
         parts.push("poison marker set".to_string());
+    }
+    if !config.delay.is_zero() {
+        parts.push(format!("answers {} ms late", config.delay.as_millis()));
     }
     parts.join(", ")
 }

@@ -97,6 +97,9 @@ async fn ingest(req: Request<Incoming>, shape: Shape, shared: &Shared, abort: &N
     shared.store.count_request();
     // Roll first, so the fault sequence follows request arrival only.
     let fault = shared.faults.draw();
+    if !shared.config.delay.is_zero() {
+        tokio::time::sleep(shared.config.delay).await;
+    }
     let (parts, incoming) = req.into_parts();
     let limit = shared.config.max_body_bytes;
     // Read (or drain) the body even for faults, so a fault answer reaches the
