@@ -38,12 +38,25 @@ fn endpoint(form: &SendForm) -> String {
     )
 }
 
+/// Plain `http://` to 127.0.0.1, localhost or [::1], any port: the host
+/// itself, not a prefix (`http://localhost.example.com` is another machine),
+/// as the worker's fetch driver requires (src/js/endpoint.rs).
+fn loopback_http(url: &str) -> bool {
+    let Some(rest) = url.strip_prefix("http://") else {
+        return false;
+    };
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let host = match authority.rsplit_once(':') {
+        Some((host, port)) if port.bytes().all(|b| b.is_ascii_digit()) => host,
+        _ => authority,
+    };
+    matches!(host, "127.0.0.1" | "localhost" | "[::1]")
+}
+
 /// The target from the form, or what is wrong with it.
 fn target(form: &SendForm) -> Result<SendTarget, Failure> {
     let endpoint = endpoint(form);
-    let loopback =
-        endpoint.starts_with("http://127.0.0.1") || endpoint.starts_with("http://localhost");
-    if !(endpoint.starts_with("https://") || loopback) {
+    if !(endpoint.starts_with("https://") || loopback_http(&endpoint)) {
         return Err(Failure::new(
             format!("the endpoint {endpoint:?} is not an https:// address"),
             "Use https://… (plain http only for 127.0.0.1 or localhost).",
