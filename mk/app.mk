@@ -4,6 +4,9 @@
 #   make serve-app  serve dist/ on http://127.0.0.1:8080 (APP_PORT=...)
 #   make test-app   build dist/ and the CLI, then the Playwright end-to-end test
 #                   (screenshots in test-output/screenshots/)
+#   make test-app-components
+#                   the steps' component tests (src/app/component_tests/) in
+#                   headless Chromium with wasm-bindgen-test-runner
 #
 # Trunk with --offline uses only the wasm-bindgen and wasm-opt on PATH that
 # match Trunk.toml's [tools]; the top Makefile puts node_modules/.bin (npm
@@ -12,7 +15,7 @@
 
 APP_PORT ?= 8080
 
-.PHONY: dist serve-app test-app
+.PHONY: dist serve-app test-app test-app-components lint-app
 
 dist: tools-npm
 	cargo fetch
@@ -26,4 +29,20 @@ serve-app: dist
 test-app: dist cli tools-chromium
 	CLI=$(CLI) node tests/e2e/app.test.mjs
 
-EXTRA_TESTS += test-app
+# The runner starts chromedriver and Chromium headless with --no-sandbox
+# itself (so it runs as root without a webdriver.json). --lib: the
+# integration tests in tests/ are native.
+CHROMEDRIVER ?= /usr/bin/chromedriver
+
+test-app-components: tools-rust tools-chromium
+	CHROMEDRIVER=$(CHROMEDRIVER) CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
+	  cargo test --lib --target $(WASM_TARGET) --features app
+
+# clippy over the app and its component tests (the test profile checks with
+# cfg(test)); part of `make lint`.
+lint-app:
+	cargo clippy --lib --profile test --target $(WASM_TARGET) --features app -- -D warnings
+
+lint: lint-app
+
+EXTRA_TESTS += test-app test-app-components

@@ -1190,7 +1190,8 @@ fn real_date(year: i64, month: i64, day: i64) -> bool {
         && (1..=days_in_month(year, month)).contains(&day)
 }
 
-#[cfg(test)]
+// Native only: proptest does not build for wasm32-unknown-unknown.
+#[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests {
     use super::*;
     use jiff::tz;

@@ -19,6 +19,9 @@ mod storage;
 mod widgets;
 pub mod worker;
 
+#[cfg(all(test, target_arch = "wasm32"))]
+mod component_tests;
+
 use std::rc::Rc;
 
 use futures::channel::mpsc::{unbounded, UnboundedSender};
@@ -100,11 +103,16 @@ fn App() -> Html {
         let dispatch = state.dispatcher();
         use_memo((), move |_| WorkerHandle::spawn(dispatch))
     };
-    let ctx = Ctx {
-        state: state.clone(),
+    page(Ctx {
+        state,
         worker: (*worker).clone(),
-    };
-    let body = match state.step {
+    })
+}
+
+/// The page for a state and a worker (the component tests render it with a
+/// stand-in worker).
+fn page(ctx: Ctx) -> Html {
+    let body = match ctx.state.step {
         Step::File => html! { <file_step::FileStep /> },
         Step::Map => html! { <map_step::MapStep /> },
         Step::Check => html! { <check_step::CheckStep /> },

@@ -28,7 +28,17 @@ pub fn run(file: Blob, options: &SourceOptions) -> Result<InspectionView, Failur
         ));
     }
     let complete = reader.position() >= reader.size();
-    let found = inspect(&sample, complete, options, SAMPLE_ROWS).map_err(|e| {
+    view(&sample, complete, options)
+}
+
+/// What [`run`] makes of the file's first bytes (`complete`: they are the
+/// whole file).
+pub fn view(
+    sample: &[u8],
+    complete: bool,
+    options: &SourceOptions,
+) -> Result<InspectionView, Failure> {
+    let found = inspect(sample, complete, options, SAMPLE_ROWS).map_err(|e| {
         Failure::new(
             format!("the file cannot be read: {e}"),
             "Check the format, encoding and delimiter overrides below, or pick another file.",
@@ -49,6 +59,17 @@ pub fn preview(file: Blob, settings: &Settings, mapping: Mapping) -> Result<Prev
     let mut reader = SliceReader::new(file)?;
     let raw = reader.next(64.0 * 1024.0)?.to_vec();
     let complete = reader.position() >= reader.size();
+    Ok(preview_sample(raw, complete, settings, mapping))
+}
+
+/// What [`preview`] makes of the file's first bytes (`complete`: they are the
+/// whole file).
+pub fn preview_sample(
+    raw: Vec<u8>,
+    complete: bool,
+    settings: &Settings,
+    mapping: Mapping,
+) -> PreviewView {
     // A gzip sample is unpacked here so it can be cut at a line like any other.
     let mut settings = settings.clone();
     let mut sample = raw;
@@ -81,7 +102,7 @@ pub fn preview(file: Blob, settings: &Settings, mapping: Mapping) -> Result<Prev
         Ok(i) => i,
         Err(e) => {
             out.error = Some(e.to_string());
-            return Ok(out);
+            return out;
         }
     };
     if let Err(e) = importer.push(usable).and_then(|()| importer.finish()) {
@@ -103,7 +124,7 @@ pub fn preview(file: Blob, settings: &Settings, mapping: Mapping) -> Result<Prev
         }
     }
     out.notes = importer.summary().notes;
-    Ok(out)
+    out
 }
 
 fn pretty(bytes: &[u8]) -> String {

@@ -3,7 +3,8 @@
 //! [`Response`]s; a check streams progress and can be cancelled.
 
 mod check;
-mod inspect;
+// The component tests (app::component_tests) build previews with it.
+pub(super) mod inspect;
 mod reader;
 #[cfg(feature = "js")]
 mod send;

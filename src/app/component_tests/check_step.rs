@@ -1,0 +1,275 @@
+//! Step 3: the full check runs on entry, shows progress, can be cancelled,
+//! and ends in a report with the downloads.
+
+use wasm_bindgen::JsValue;
+use wasm_bindgen_test::wasm_bindgen_test;
+
+use super::{blob, disabled, picked, Downloads, Page, ORDERS};
+use crate::app::protocol::{CheckDone, Finding, Progress, Report, Request, Response};
+use crate::app::state::{CheckState, Step};
+
+const REJECTS: &str = "row,line,code,reason,user_id,event\n\
+    998,998,missing_identity,\"user_id: neither userId nor anonymousId is set\",,Order Completed\n";
+const BATCHES: &str = "{\"batch\":[]}\n";
+
+/// A report as the worker sends it for a 20,000-row file.
+pub fn report() -> Report {
+    Report {
+        rows: 20_000.0,
+        valid: 19_967.0,
+        rejected: 33.0,
+        with_warnings: 2.0,
+        without_timestamp: 0.0,
+        first_timestamp: Some("2024-01-01T00:00:00.000Z".into()),
+        last_timestamp: Some("2024-01-03T23:00:00.000Z".into()),
+        per_day: vec![
+            ("2024-01-01".into(), 5_000.0),
+            ("2024-01-02".into(), 10_000.0),
+            ("2024-01-03".into(), 4_967.0),
+        ],
+        top_events: vec![
+            ("Order Completed".into(), 19_000.0),
+            ("Order Refunded".into(), 967.0),
+        ],
+        findings: vec![
+            Finding {
+                code: "missing_identity".into(),
+                warning: false,
+                count: 20.0,
+                examples: vec![(
+                    998.0,
+                    "user_id: neither userId nor anonymousId is set".into(),
+                )],
+            },
+            Finding {
+                code: "invalid_number".into(),
+                warning: false,
+                count: 13.0,
+                examples: vec![(1_500.0, "price: \"n/a\" is not a number".into())],
+            },
+            Finding {
+                code: "future_timestamp".into(),
+                warning: true,
+                count: 2.0,
+                examples: vec![(7.0, "created_at: in the future".into())],
+            },
+        ],
+        notes: vec![],
+        batches: 10.0,
+        bytes: 4_600_000.0,
+        elapsed_ms: 2_500.0,
+        rejects_truncated: false,
+    }
+}
+
+pub fn done(report: Report, batches: Option<&str>) -> CheckDone {
+    CheckDone {
+        report,
+        rejects: blob(REJECTS.as_bytes()),
+        batches: batches.map_or(JsValue::UNDEFINED, |b| blob(b.as_bytes()).into()),
+    }
+}
+
+/// The Check step as it opens: the check starts at once.
+async fn check_page() -> Page {
+    let mut page = Page::open(picked("orders.csv", ORDERS.as_bytes(), Step::Check)).await;
+    let state = page.state();
+    match page.sent().as_slice() {
+        [Request::Check {
+            settings,
+            mapping,
+            keep_batches,
+            ..
+        }] => {
+            assert_eq!(
+                Some(settings),
+                state.inspection.as_ref().map(|v| &v.settings)
+            );
+            assert_eq!(mapping, &state.mapping, "checks the mapping of step 2");
+            assert!(keep_batches, "a small file keeps its batches");
+        }
+        other => panic!("expected one Check request, got {other:?}"),
+    }
+    page
+}
+
+#[wasm_bindgen_test]
+async fn the_check_runs_on_entry_shows_progress_and_cancels() {
+    let mut page = check_page().await;
+    assert!(page.text().contains("Starting…"));
+    assert!(matches!(page.state().check, CheckState::Running(_)));
+    let keep = page.labelled("Keep the batches", "input");
+    assert!(disabled(&keep), "no change while running");
+    assert!(!page.has_button("Run the check"));
+    let send = page.button("4Send");
+    assert!(disabled(&send) && send.title() == "Run the check first.");
+
+    page.answer(Response::Progress(Progress {
+        bytes: 250_000.0,
+        total: 1_000_000.0,
+        rows: 5_000.0,
+        elapsed_ms: 2_000.0,
+    }))
+    .await;
+    assert!(
+        page.text()
+            .contains("25% · 5,000 rows · 2,500 rows/s · 250 KB of 1.0 MB · about 6 s left"),
+        "{}",
+        page.text()
+    );
+    assert_eq!(
+        page.find("progress").get_attribute("value").as_deref(),
+        Some("25.0")
+    );
+
+    page.click(&page.button("Cancel")).await;
+    assert!(matches!(page.sent().as_slice(), [Request::Cancel]));
+    page.answer(Response::Cancelled).await;
+    assert!(page.text().contains("Cancelled. Nothing was sent."));
+    assert!(!disabled(&keep));
+
+    // Without the batches this time, then again.
+    page.click(&keep).await;
+    assert!(!page.state().keep_batches);
+    page.click(&page.button("Check again")).await;
+    match page.sent().as_slice() {
+        [Request::Check { keep_batches, .. }] => assert!(!keep_batches),
+        other => panic!("expected a Check request, got {other:?}"),
+    }
+}
+
+#[wasm_bindgen_test]
+async fn the_report_shows_counts_reasons_dates_and_events() {
+    let page = check_page().await;
+    page.answer(Response::Checked(done(report(), Some(BATCHES))))
+        .await;
+
+    let tile = |id: &str| page.find(id).text_content().unwrap();
+    assert_eq!(tile("#count-rows"), "20,000");
+    assert_eq!(tile("#count-valid"), "19,967");
+    assert_eq!(tile("#count-rejected"), "33");
+    assert_eq!(tile("#count-warnings"), "2");
+    assert!(
+        page.text().contains("20,000 rows read in 3 s"),
+        "{}",
+        page.text()
+    );
+
+    // Errors grouped by reason, open, with an example row; warnings apart.
+    assert_eq!(
+        page.texts("details.finding.error[open] summary"),
+        ["missing_identity — 20 rows", "invalid_number — 13 rows"]
+    );
+    assert_eq!(
+        page.texts("details.finding.error li"),
+        [
+            "row 998: user_id: neither userId nor anonymousId is set",
+            "row 1,500: price: \"n/a\" is not a number"
+        ]
+    );
+    assert_eq!(
+        page.texts("details.finding.warn:not([open]) summary"),
+        ["future_timestamp — 2 rows"]
+    );
+    assert_eq!(
+        page.texts("h3"),
+        [
+            "Why rows are rejected",
+            "Warnings (rows are still sent)",
+            "When",
+            "Top events"
+        ]
+    );
+
+    // The time range and one bar per day, as high as its count.
+    assert!(page
+        .text()
+        .contains("From 2024-01-01T00:00:00.000Z to 2024-01-03T23:00:00.000Z"));
+    let svg = page.find("figure.chart svg");
+    assert_eq!(
+        svg.get_attribute("aria-label").as_deref(),
+        Some("Events per day from 2024-01-01 to 2024-01-03, busiest day 10,000")
+    );
+    let bars = page.all("rect.bar");
+    let heights: Vec<f64> = bars
+        .iter()
+        .map(|b| b.get_attribute("height").unwrap().parse().unwrap())
+        .collect();
+    assert_eq!(heights.len(), 3);
+    assert_eq!(
+        heights,
+        [78.0, 156.0, 77.49],
+        "the busiest day fills the chart"
+    );
+    assert_eq!(
+        page.texts("rect.bar title"),
+        [
+            "2024-01-01: 5,000",
+            "2024-01-02: 10,000",
+            "2024-01-03: 4,967"
+        ]
+    );
+    assert_eq!(
+        page.texts("table.events td"),
+        ["Order Completed", "19,000", "Order Refunded", "967"]
+    );
+    assert!(page
+        .text()
+        .contains("10 batches, 4.6 MB of request bodies."));
+    assert!(!disabled(&page.button("Send →")), "on to sending");
+}
+
+#[wasm_bindgen_test]
+async fn the_rejected_rows_and_the_batches_download() {
+    let page = check_page().await;
+    page.answer(Response::Checked(done(report(), Some(BATCHES))))
+        .await;
+    let downloads = Downloads::capture();
+
+    let rejects = page.button("Download rejected rows (33)");
+    assert!(!disabled(&rejects));
+    page.click(&rejects).await;
+    page.click(&page.button("Download 10 batches (NDJSON, one request body a line)"))
+        .await;
+    let got = downloads.list();
+    assert_eq!(
+        got.iter().map(|d| d.0.as_str()).collect::<Vec<_>>(),
+        ["rejected-rows.csv", "batches.ndjson"]
+    );
+    assert_eq!(downloads.text(&got[0].1).await, REJECTS);
+    assert_eq!(downloads.text(&got[1].1).await, BATCHES);
+}
+
+#[wasm_bindgen_test]
+async fn a_clean_file_without_timestamps() {
+    let page = check_page().await;
+    let clean = Report {
+        rejected: 0.0,
+        valid: 20_000.0,
+        with_warnings: 0.0,
+        without_timestamp: 20_000.0,
+        first_timestamp: None,
+        last_timestamp: None,
+        per_day: vec![],
+        findings: vec![],
+        ..report()
+    };
+    page.answer(Response::Checked(done(clean, None))).await;
+    assert!(disabled(&page.button("Download rejected rows (0)")));
+    assert!(!page.has_button("Download 10 batches"), "batches not kept");
+    let alerts = page.texts("[role=alert]");
+    assert!(
+        alerts.iter().any(|a| a
+            .starts_with("20,000 messages have no timestamp. Segment will date them on arrival.")),
+        "{alerts:?}"
+    );
+    assert!(page.text().contains("No timestamps."));
+    assert!(page.text().contains("No timestamps: nothing to chart."));
+    assert!(!page.has("figure.chart"));
+    assert!(!page.text().contains("Why rows are rejected"));
+    assert!(page
+        .find("#count-rejected")
+        .closest(".tile.bad")
+        .unwrap()
+        .is_none());
+}
