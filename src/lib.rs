@@ -21,6 +21,7 @@ pub mod message;
 pub mod pipeline;
 pub mod report;
 pub mod source;
+pub mod text;
 pub mod time;
 pub mod validate;
 

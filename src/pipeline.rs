@@ -11,8 +11,9 @@
 //! file size. Every row read ends as exactly one message or one rejected row:
 //! `rows == valid + rejected`, always.
 
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{BTreeMap, VecDeque};
 
+use rustc_hash::FxHashMap;
 use serde::Serialize;
 use serde_json::Value;
 
@@ -230,7 +231,7 @@ impl Importer {
                     notes,
                     ..Summary::default()
                 },
-                events: HashMap::new(),
+                events: FxHashMap::default(),
                 days: BTreeMap::new(),
                 types: [0; 6],
                 min_ms: None,
@@ -366,7 +367,9 @@ struct Stage {
     now_ms: i64,
     keep_cells: bool,
     summary: Summary,
-    events: HashMap<String, u64>,
+    /// Messages per event name (FxHash: this runs for every row, and the
+    /// names come from the user's own file).
+    events: FxHashMap<String, u64>,
     days: BTreeMap<i64, u64>,
     /// Messages per call type, indexed by `CallType as usize`.
     types: [u64; 6],
@@ -466,7 +469,7 @@ impl Stage {
 }
 
 /// Counts an event name without allocating for names seen before.
-fn count_event(events: &mut HashMap<String, u64>, event: Option<&str>) {
+fn count_event(events: &mut FxHashMap<String, u64>, event: Option<&str>) {
     let Some(e) = event else { return };
     if let Some(n) = events.get_mut(e) {
         *n += 1;

@@ -296,7 +296,7 @@ impl std::error::Error for TimeError {}
 /// between 0000-01-01T00:00:00Z (the first that ISO-8601 writes without an
 /// extended year) and 9999-12-30T22:00:00Z (jiff's last).
 pub fn parse_timestamp(text: &str, spec: &TimeSpec) -> Result<ParsedTime, TimeError> {
-    let t = text.trim();
+    let t = crate::text::trim(text);
     if t.is_empty() {
         return Err(TimeError::Invalid(
             "an empty value is not a timestamp".to_owned(),
@@ -386,22 +386,33 @@ pub fn format_iso_millis(ms: i64) -> [u8; 24] {
         in_day % 1000,
     );
     let mut out = *b"0000-00-00T00:00:00.000Z";
-    let put = |out: &mut [u8; 24], at: usize, v: i64, width: usize| {
-        let mut v = v;
-        for i in (0..width).rev() {
-            out[at + i] = b'0' + (v % 10) as u8;
-            v /= 10;
-        }
+    // Two digits at a time from a table: this runs for every timestamp cell.
+    // Every value is in 0..100 here (the year in two halves).
+    let put2 = |out: &mut [u8; 24], at: usize, v: i64| {
+        out[at..at + 2].copy_from_slice(&DIGIT_PAIRS[v.rem_euclid(100) as usize]);
     };
-    put(&mut out, 0, y, 4);
-    put(&mut out, 5, m, 2);
-    put(&mut out, 8, d, 2);
-    put(&mut out, 11, h, 2);
-    put(&mut out, 14, min, 2);
-    put(&mut out, 17, s, 2);
-    put(&mut out, 20, milli, 3);
+    put2(&mut out, 0, y / 100);
+    put2(&mut out, 2, y % 100);
+    put2(&mut out, 5, m);
+    put2(&mut out, 8, d);
+    put2(&mut out, 11, h);
+    put2(&mut out, 14, min);
+    put2(&mut out, 17, s);
+    out[20] = b'0' + (milli / 100) as u8;
+    put2(&mut out, 21, milli % 100);
     out
 }
+
+/// "00", "01", … "99".
+const DIGIT_PAIRS: [[u8; 2]; 100] = {
+    let mut t = [[0u8; 2]; 100];
+    let mut i = 0;
+    while i < 100 {
+        t[i] = [b'0' + (i / 10) as u8, b'0' + (i % 10) as u8];
+        i += 1;
+    }
+    t
+};
 
 /// Howard Hinnant's days-to-civil algorithm (proleptic Gregorian).
 fn civil_from_days(z: i64) -> (i64, i64, i64) {

@@ -3,6 +3,7 @@
 use serde_json::Value;
 
 use crate::mapping::ValueKind;
+use crate::text::trim;
 use crate::time::{parse_timestamp, TimeError, TimeSpec, TimeWarning};
 use crate::validate::Code;
 
@@ -22,7 +23,7 @@ impl Cell<'_> {
     /// kinds, white space only too).
     pub fn is_empty(&self, kind: ValueKind) -> bool {
         match self {
-            Cell::Text(t) => t.is_empty() || (kind != ValueKind::String && t.trim().is_empty()),
+            Cell::Text(t) => t.is_empty() || (kind != ValueKind::String && trim(t).is_empty()),
             Cell::Json(Value::Null) | Cell::Missing => true,
             Cell::Json(Value::String(s)) => {
                 s.is_empty() || (kind != ValueKind::String && s.trim().is_empty())
@@ -66,7 +67,7 @@ pub fn convert(
         ValueKind::Number => {
             match cell {
                 Cell::Json(Value::Number(n)) => write_display(out, n),
-                _ => write_number(out, text_of(&cell).trim())
+                _ => write_number(out, trim(&text_of(&cell)))
                     .map_err(|m| err(Code::InvalidNumber, m))?,
             }
             Ok(Converted::default())
@@ -76,11 +77,20 @@ pub fn convert(
                 Cell::Json(Value::Number(n)) if n.is_i64() || n.is_u64() => write_display(out, n),
                 _ => {
                     let t = text_of(&cell);
-                    let t = t.trim();
+                    let t = trim(&t);
                     let n: i64 = t.parse().map_err(|_| {
                         err(Code::InvalidInteger, format!("{t:?} is not a whole number"))
                     })?;
-                    write_display(out, &n);
+                    // The text itself when it is how the number prints (the
+                    // usual case: no `+`, no leading zeros, not `-0`).
+                    let digits = t.strip_prefix('-').unwrap_or(t);
+                    if digits.starts_with(|c: char| c.is_ascii_digit())
+                        && (!digits.starts_with('0') || t == "0")
+                    {
+                        out.extend_from_slice(t.as_bytes());
+                    } else {
+                        write_display(out, &n);
+                    }
                 }
             }
             Ok(Converted::default())
@@ -158,7 +168,7 @@ fn text_of<'a>(cell: &Cell<'a>) -> std::borrow::Cow<'a, str> {
 pub fn write_str(out: &mut Vec<u8>, s: &str) {
     // Most cells need no escaping: copy them in one go, and leave the rest
     // (quotes, backslashes, control characters) to serde_json.
-    if !s.bytes().any(|b| b < 0x20 || b == b'"' || b == b'\\') {
+    if !needs_escape(s.as_bytes()) {
         out.reserve(s.len() + 2);
         out.push(b'"');
         out.extend_from_slice(s.as_bytes());
@@ -169,9 +179,46 @@ pub fn write_str(out: &mut Vec<u8>, s: &str) {
     serde_json::to_writer(out, s).unwrap_or_default();
 }
 
+/// Whether a JSON string needs escapes: any byte below 0x20, `"` or `\\`.
+/// Eight bytes at a time (this runs for most cells of every row): with
+/// `LO = 0x0101…01` and `HI = 0x8080…80`, `(w - n·LO) & !w & HI` is non-zero
+/// exactly when some byte of `w` is below `n` (for `n ≤ 0x80`), and a byte
+/// equal to `c` is a zero byte of `w ^ c·LO`.
+fn needs_escape(bytes: &[u8]) -> bool {
+    const LO: u64 = u64::from_ne_bytes([1; 8]);
+    const HI: u64 = LO << 7;
+    let below = |w: u64, n: u8| w.wrapping_sub(LO * n as u64) & !w & HI;
+    let special = |w: u64| {
+        below(w, 0x20) | below(w ^ (LO * b'"' as u64), 1) | below(w ^ (LO * b'\\' as u64), 1) != 0
+    };
+    let words = bytes.chunks_exact(8);
+    let tail = words.remainder();
+    for word in words {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(word);
+        if special(u64::from_ne_bytes(w)) {
+            return true;
+        }
+    }
+    // The last 1..7 bytes as one more word: overlapping the previous one
+    // when there is one, padded with a harmless byte when not.
+    let mut last = [b'a'; 8];
+    match bytes.last_chunk::<8>() {
+        Some(end) if !tail.is_empty() => last = *end,
+        _ => last[..tail.len()].copy_from_slice(tail),
+    }
+    special(u64::from_ne_bytes(last))
+}
+
 /// Writes a number: the text itself when it already is a JSON number (so
 /// `12.50` stays `12.50`), otherwise the parsed value (`+5` → `5`, `.5` → `0.5`).
 fn write_number(out: &mut Vec<u8>, t: &str) -> Result<(), String> {
+    // A JSON number without an exponent is finite below 309 digits: no need
+    // to parse it (this runs for every number cell).
+    if t.len() < 300 && !t.contains(['e', 'E']) && is_json_number(t) {
+        out.extend_from_slice(t.as_bytes());
+        return Ok(());
+    }
     let n: f64 = t.parse().map_err(|_| format!("{t:?} is not a number"))?;
     if !n.is_finite() {
         return Err(format!("{t:?} is not a finite number"));
@@ -265,6 +312,28 @@ mod tests {
     }
 
     #[test]
+    fn escapes_are_found_at_every_position_of_a_word() {
+        for len in 0..20 {
+            let plain = "a".repeat(len);
+            assert!(!needs_escape(plain.as_bytes()), "{len}");
+            assert!(!needs_escape("é✓~\u{7f} !#[]".as_bytes()));
+            for at in 0..len {
+                for bad in [b'"', b'\\', b'\n', 0, 0x1f] {
+                    let mut b = plain.clone().into_bytes();
+                    b[at] = bad;
+                    assert!(needs_escape(&b), "{bad:#x} at {at} of {len}");
+                }
+                // Neighbours of the special bytes are not special.
+                for fine in [b' ', b'!', b'#', b'[', b']', 0x80, 0xff] {
+                    let mut b = plain.clone().into_bytes();
+                    b[at] = fine;
+                    assert!(!needs_escape(&b), "{fine:#x} at {at} of {len}");
+                }
+            }
+        }
+    }
+
+    #[test]
     fn strings_are_kept_exactly() {
         assert_eq!(
             conv("007", ValueKind::String).ok().as_deref(),
@@ -300,6 +369,29 @@ mod tests {
             );
         }
         assert_eq!(conv("42", ValueKind::Integer).ok().as_deref(), Some("42"));
+        for (t, want) in [
+            ("0", "0"),
+            ("-0", "0"),
+            ("+7", "7"),
+            ("007", "7"),
+            ("-12", "-12"),
+        ] {
+            assert_eq!(
+                conv(t, ValueKind::Integer).ok().as_deref(),
+                Some(want),
+                "{t}"
+            );
+        }
+        assert_eq!(
+            conv("99999999999999999999", ValueKind::Integer).map_err(|e| e.code),
+            Err(Code::InvalidInteger)
+        );
+        let long = format!("1{}.5", "0".repeat(400));
+        assert_eq!(
+            conv(&long, ValueKind::Number).map_err(|e| e.code),
+            Err(Code::InvalidNumber),
+            "not finite as a double"
+        );
         assert_eq!(
             conv("4.2", ValueKind::Integer).map_err(|e| e.code),
             Err(Code::InvalidInteger)

@@ -381,6 +381,13 @@ impl MessageBuilder {
                         if Some(i) == self.special.timestamp {
                             millis = done.millis;
                         }
+                        if Some(i) == self.special.event {
+                            // The name as is, when the cell is text written
+                            // as text (else read back from the JSON below).
+                            if let (Cell::Text(t), ValueKind::String) = (cell, leaf.kind) {
+                                self.event.push_str(t);
+                            }
+                        }
                         if let Some(w) = done.warning {
                             issues.push(issue(row, &leaf.label, Code::AmbiguousLocalTime, w));
                         }
@@ -464,7 +471,7 @@ impl MessageBuilder {
                 .map_or("timestamp", |i| self.leaves[i].label.as_str());
             timestamp_warnings(row, ms, self.now_ms, label, issues);
         }
-        if let Some(i) = self.special.event {
+        if let (Some(i), true) = (self.special.event, self.event.is_empty()) {
             if let Some((s, e)) = self.spans[i] {
                 if let Some(text) = json_string_text(&self.scratch[s..e]) {
                     self.event.push_str(&text);
@@ -787,19 +794,26 @@ pub fn derive_message_id(row: u64, message_so_far: &[u8]) -> [u8; 36] {
         xxhash_rust::xxh3::xxh3_128_with_seed(message_so_far, row ^ ID_SCHEME_V1).to_be_bytes();
     bytes[6] = (bytes[6] & 0x0f) | 0x80; // version 8: custom
     bytes[8] = (bytes[8] & 0x3f) | 0x80; // RFC 4122 variant
-    const HEX: &[u8; 16] = b"0123456789abcdef";
+                                         // Where each byte's two hex digits go in 8-4-4-4-12.
+    const AT: [usize; 16] = [0, 2, 4, 6, 9, 11, 14, 16, 19, 21, 24, 26, 28, 30, 32, 34];
     let mut out = [b'-'; 36];
-    let mut o = 0;
-    for (i, b) in bytes.iter().enumerate() {
-        if matches!(i, 4 | 6 | 8 | 10) {
-            o += 1;
-        }
-        out[o] = HEX[(b >> 4) as usize];
-        out[o + 1] = HEX[(b & 0xf) as usize];
-        o += 2;
+    for (&at, &b) in AT.iter().zip(&bytes) {
+        out[at..at + 2].copy_from_slice(&HEX_PAIRS[b as usize]);
     }
     out
 }
+
+/// The two lowercase hex digits of every byte.
+const HEX_PAIRS: [[u8; 2]; 256] = {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut t = [[0u8; 2]; 256];
+    let mut i = 0;
+    while i < 256 {
+        t[i] = [HEX[i >> 4], HEX[i & 0xf]];
+        i += 1;
+    }
+    t
+};
 
 #[cfg(test)]
 mod tests;

@@ -90,9 +90,29 @@ fn message_ids_are_deterministic_and_row_sensitive() {
     };
     assert_eq!(id(5), id(5));
     assert_ne!(id(5), id(6));
-    // Pinned: a change here changes every id users already sent.
-    assert_eq!(derive_message_id(1, b"{}").len(), 36);
-    assert_eq!(&derive_message_id(1, b"{}"), &derive_message_id(1, b"{}"));
+    // Pinned: a change here changes every id users already sent. The id is
+    // the seeded xxh3-128 as 8-4-4-4-12 hex with the version and variant
+    // bits set, as the README documents.
+    for (row, message) in [
+        (1, &b"{}"[..]),
+        (0, b""),
+        (u64::MAX, b"{\"type\":\"track\"}"),
+    ] {
+        let h = xxhash_rust::xxh3::xxh3_128_with_seed(message, row ^ 0x5bf1_1100_0000_0001);
+        let h = (h & !(0xf << 76) | (0x8 << 76)) & !(0x3 << 62) | (0x2 << 62);
+        let hex = format!("{h:032x}");
+        let documented = format!(
+            "{}-{}-{}-{}-{}",
+            &hex[..8],
+            &hex[8..12],
+            &hex[12..16],
+            &hex[16..20],
+            &hex[20..]
+        );
+        let id = derive_message_id(row, message);
+        assert_eq!(std::str::from_utf8(&id).ok(), Some(documented.as_str()));
+        assert_eq!(&documented[14..15], "8", "version 8");
+    }
 }
 
 #[test]
