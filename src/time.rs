@@ -207,6 +207,9 @@ pub struct ParsedTime {
     pub millis: i64,
     /// Set when the value parsed but a reading had to be chosen.
     pub warning: Option<TimeWarning>,
+    /// The text is already what [`format_iso_millis`] writes for `millis`
+    /// (`YYYY-MM-DDTHH:MM:SS.mmmZ`), so it can be copied as is.
+    pub canonical: bool,
 }
 
 /// Something the caller should tell the person, although the value parsed.
@@ -306,9 +309,13 @@ pub fn parse_timestamp(text: &str, spec: &TimeSpec) -> Result<ParsedTime, TimeEr
         return parse_with_format(t, f, spec);
     }
     if let Some(millis) = fast_path(t.as_bytes(), spec.fixed) {
+        // The fast path checked every digit and range; only the shape is left.
+        let b = t.as_bytes();
+        let canonical = b.len() == 24 && b[10] == b'T' && b[19] == b'.' && b[23] == b'Z';
         return Ok(ParsedTime {
             millis,
             warning: None,
+            canonical,
         });
     }
     parse_general(t, spec)
@@ -1027,7 +1034,11 @@ fn finish(t: &str, ts: Timestamp, warning: Option<TimeWarning>) -> Result<Parsed
             "it is before year 0000 or after 9999 in UTC",
         ));
     }
-    Ok(ParsedTime { millis, warning })
+    Ok(ParsedTime {
+        millis,
+        warning,
+        canonical: false,
+    })
 }
 
 /// Why jiff cannot convert a valid civil datetime: only at the very end of
@@ -1113,6 +1124,7 @@ fn parse_number(t: &str, spec: &TimeSpec) -> Result<ParsedTime, TimeError> {
         Ok(ms) if (MIN_MS..=MAX_MS).contains(&ms) => Ok(ParsedTime {
             millis: ms,
             warning: None,
+            canonical: false,
         }),
         _ => Err(out_of_range(
             t,
@@ -1275,6 +1287,28 @@ mod tests {
         // Clamped, documented: never more than 4 year digits.
         assert_eq!(&iso(253_402_300_800_000)[..4], "9999");
         assert_eq!(&iso(MIN_MS - 1)[..4], "0000");
+    }
+
+    #[test]
+    fn only_the_exact_output_form_is_canonical() {
+        let canonical = |t: &str| parse_timestamp(t, &TimeSpec::default()).map(|p| p.canonical);
+        assert_eq!(canonical("2024-02-29T12:34:56.789Z"), Ok(true));
+        assert_eq!(canonical(" 2024-02-29T12:34:56.789Z "), Ok(true), "trimmed");
+        for t in [
+            "2024-02-29T12:34:56Z",
+            "2024-02-29T12:34:56.78Z",
+            "2024-02-29T12:34:56.7891Z",
+            "2024-02-29t12:34:56.789Z",
+            "2024-02-29 12:34:56.789Z",
+            "2024-02-29T12:34:56.789z",
+            "2024-02-29T12:34:56.789+00:00",
+            "1709210096789",
+        ] {
+            assert_eq!(canonical(t), Ok(false), "{t}");
+        }
+        // Out of range in the canonical shape: not copied, not accepted.
+        assert!(canonical("2023-02-29T12:34:56.789Z").is_err());
+        assert!(canonical("2024-02-29T12:34:60.000Z").map_or(true, |c| !c));
     }
 
     #[test]
@@ -1943,7 +1977,9 @@ mod tests {
         fn format_iso_millis_matches_jiff(ms in MIN_MS..=MAX_MS) {
             let want = Timestamp::from_millisecond(ms).unwrap().strftime("%Y-%m-%dT%H:%M:%S%.3fZ").to_string();
             prop_assert_eq!(iso(ms), want);
-            prop_assert_eq!(parse_timestamp(&iso(ms), &TimeSpec::default()).unwrap().millis, ms);
+            let parsed = parse_timestamp(&iso(ms), &TimeSpec::default()).unwrap();
+            prop_assert_eq!(parsed.millis, ms);
+            prop_assert!(parsed.canonical, "copied as is: {}", iso(ms));
         }
 
         /// Format a random instant with jiff in several shapes, parse with ours.
@@ -1970,6 +2006,9 @@ mod tests {
             ] {
                 let got = parse_timestamp(&text, &TimeSpec::default());
                 prop_assert_eq!(got.as_ref().map(|p| p.millis), Ok(want), "{}", text);
+                if got.as_ref().is_ok_and(|p| p.canonical) {
+                    prop_assert_eq!(iso(want), text.clone(), "canonical text is copied as is");
+                }
                 // The general path agrees with whatever the fast path did.
                 prop_assert_eq!(parse_general(&text, &TimeSpec::default()).map(|p| p.millis), Ok(want), "{}", text);
                 if digits <= 9 {

@@ -134,7 +134,11 @@ pub fn convert(
                     TimeError::Ambiguous(m) => err(Code::AmbiguousDate, m),
                 })?;
             out.push(b'"');
-            out.extend_from_slice(&crate::time::format_iso_millis(parsed.millis));
+            if parsed.canonical {
+                out.extend_from_slice(trim(&text).as_bytes());
+            } else {
+                out.extend_from_slice(&crate::time::format_iso_millis(parsed.millis));
+            }
             out.push(b'"');
             Ok(Converted {
                 millis: Some(parsed.millis),
@@ -194,10 +198,10 @@ fn needs_escape(bytes: &[u8]) -> bool {
     let words = bytes.chunks_exact(8);
     let tail = words.remainder();
     for word in words {
-        let mut w = [0u8; 8];
-        w.copy_from_slice(word);
-        if special(u64::from_ne_bytes(w)) {
-            return true;
+        // Always 8 bytes (`chunks_exact`): one load, no copy.
+        match <[u8; 8]>::try_from(word) {
+            Ok(w) if special(u64::from_ne_bytes(w)) => return true,
+            _ => {}
         }
     }
     // The last 1..7 bytes as one more word: overlapping the previous one

@@ -167,15 +167,7 @@ impl CsvParser {
         let Some(&last) = bytes.last() else {
             return;
         };
-        let lf = bytes.iter().filter(|&&b| b == b'\n').count() as u64;
-        let cr = bytes.iter().filter(|&&b| b == b'\r').count() as u64;
-        let mut crlf = 0;
-        if cr > 0 || self.prev_cr {
-            crlf = bytes.windows(2).filter(|w| w == b"\r\n").count() as u64;
-            // `bytes` is not empty: it has a last byte.
-            crlf += u64::from(self.prev_cr && bytes[0] == b'\n');
-        }
-        self.line += lf + cr - crlf;
+        self.line += super::lines::line_breaks(bytes, self.prev_cr);
         self.prev_cr = last == b'\r';
         self.offset += bytes.len() as u64;
     }

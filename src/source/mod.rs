@@ -16,6 +16,7 @@ pub mod decode;
 pub mod gzip;
 mod inspect;
 pub mod json;
+mod lines;
 mod owned;
 mod reader;
 mod sniff;
