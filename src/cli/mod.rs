@@ -93,7 +93,7 @@ mod receive_args {
         /// Answer 400 to any batch containing a message with this text (to try rejection handling).
         #[arg(long, value_name = "TEXT")]
         pub poison: Option<String>,
-        /// Answer every ingest request this many milliseconds late (a slow API: to watch progress, or stop and resume mid-import).
+        /// Answer every ingest request this many milliseconds late, after processing it (a slow API: to watch progress, or stop and resume mid-import).
         #[arg(long, default_value_t = 0, value_name = "MS")]
         pub delay_ms: u64,
     }

@@ -63,8 +63,9 @@ pub struct ReceiverConfig {
     /// answered 400 as a whole and nothing of it is recorded, like Segment
     /// rejecting a batch because of one bad message.
     pub poison_marker: Option<String>,
-    /// Every ingest request is answered this much later (zero: at once), as
-    /// a slow API would; injected faults come on top.
+    /// Every ingest request is processed at once but answered this much
+    /// later (zero: at once), as a slow API would; injected faults come on
+    /// top.
     pub delay: Duration,
 }
 

@@ -97,9 +97,6 @@ async fn ingest(req: Request<Incoming>, shape: Shape, shared: &Shared, abort: &N
     shared.store.count_request();
     // Roll first, so the fault sequence follows request arrival only.
     let fault = shared.faults.draw();
-    if !shared.config.delay.is_zero() {
-        tokio::time::sleep(shared.config.delay).await;
-    }
     let (parts, incoming) = req.into_parts();
     let limit = shared.config.max_body_bytes;
     // Read (or drain) the body even for faults, so a fault answer reaches the
@@ -146,6 +143,11 @@ async fn ingest(req: Request<Incoming>, shape: Shape, shared: &Shared, abort: &N
     }
     let reply = accept(&parts.headers, raw, shape, shared);
     shared.store.count_status(reply.status().as_u16());
+    // Processed at once, answered late: a client that goes away meanwhile
+    // has delivered the batch without knowing it, as with a slow API.
+    if !shared.config.delay.is_zero() {
+        tokio::time::sleep(shared.config.delay).await;
+    }
     reply
 }
 
