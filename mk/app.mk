@@ -2,8 +2,9 @@
 #
 #   make dist       build dist/ with Trunk, offline (relative URLs: serve it from any path)
 #   make serve-app  serve dist/ on http://127.0.0.1:8080 (APP_PORT=...)
-#   make test-app   build dist/ and the CLI, then the Playwright end-to-end test
-#                   (screenshots in test-output/screenshots/)
+#   make test-app   build dist/ and the CLI, then the Playwright end-to-end tests:
+#                   the whole flow, then a reload mid-send resumed and a send
+#                   through injected faults (screenshots in test-output/screenshots/)
 #   make test-app-components
 #                   the steps' component tests (src/app/component_tests/) in
 #                   headless Chromium with wasm-bindgen-test-runner
@@ -28,6 +29,7 @@ serve-app: dist
 
 test-app: dist cli tools-chromium
 	CLI=$(CLI) node tests/e2e/app.test.mjs
+	CLI=$(CLI) node tests/e2e/resume.test.mjs
 
 # The runner starts chromedriver and Chromium headless with --no-sandbox
 # itself (so it runs as root without a webdriver.json). --lib: the

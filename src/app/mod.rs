@@ -13,6 +13,8 @@ mod file_step;
 mod map_edit;
 mod map_step;
 mod protocol;
+mod resume;
+mod resume_offer;
 mod send_step;
 mod state;
 mod storage;
@@ -127,6 +129,7 @@ fn page(ctx: Ctx) -> Html {
             </header>
             <main id="main">
                 <widgets::ErrorBanner />
+                <resume_offer::ResumeOffer />
                 { body }
             </main>
         </ContextProvider<Rc<Ctx>>>

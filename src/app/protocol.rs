@@ -46,6 +46,9 @@ pub enum Request {
         settings: Settings,
         mapping: Mapping,
         target: SendTarget,
+        /// The checkpoint of a stopped send of this same import, to continue
+        /// it: rows it has done are not sent again.
+        resume: Option<String>,
     },
     /// Stop the running check or send.
     Cancel,
@@ -80,6 +83,18 @@ pub struct SendProgress {
     pub elapsed_ms: f64,
 }
 
+/// What the page keeps of a running send so it can be resumed after the
+/// tab closes (about once a second, and once more before [`SendReport`]).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct SendCheckpoint {
+    /// The driver's checkpoint document: row numbers, no data.
+    pub checkpoint: String,
+    /// Rows finished for good, earlier runs included.
+    pub rows_done: f64,
+    /// Rows delivered by the earlier run(s) this one resumed.
+    pub delivered_earlier: f64,
+}
+
 /// Where every row of a send went.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct SendReport {
@@ -111,6 +126,7 @@ pub enum Response {
     Progress(Progress),
     Checked(CheckDone),
     SendProgress(SendProgress),
+    SendCheckpoint(SendCheckpoint),
     Sent(SendReport),
     Cancelled,
     /// A failure that stopped the request, with what to do about it.

@@ -5,7 +5,9 @@ use web_sys::{HtmlInputElement, HtmlSelectElement, HtmlTextAreaElement};
 use yew::prelude::*;
 
 use super::protocol::{Failure, Request, SendProgress, SendReport, SendTarget};
-use super::state::{Action, CheckState, SendForm, SendState, Step};
+use super::resume::SavedRun;
+use super::resume_offer::ResumeNote;
+use super::state::{current_import, Action, CheckState, Resume, SendForm, SendState, Step};
 use super::widgets::{bytes, count, duration, plural, StepNav};
 use super::{storage, use_ctx, Ctx};
 
@@ -31,11 +33,26 @@ fn local_run() -> bool {
         .is_some_and(|h| h == "127.0.0.1" || h == "localhost")
 }
 
-fn endpoint(form: &SendForm) -> String {
+pub(super) fn endpoint(form: &SendForm) -> String {
     PRESETS.iter().find(|p| p.0 == form.preset).map_or_else(
         || form.custom_endpoint.trim().to_string(),
         |p| p.2.to_string(),
     )
+}
+
+/// `form` sending to `url`: its preset if it has one, else a custom endpoint.
+pub(super) fn with_endpoint(form: &SendForm, url: &str) -> SendForm {
+    match PRESETS.iter().find(|p| p.2 == url) {
+        Some(p) => SendForm {
+            preset: p.0.into(),
+            ..form.clone()
+        },
+        None => SendForm {
+            preset: "custom".into(),
+            custom_endpoint: url.into(),
+            ..form.clone()
+        },
+    }
 }
 
 /// Plain `http://` to 127.0.0.1, localhost or [::1], any port: the host
@@ -99,11 +116,25 @@ fn start(ctx: &Ctx) {
                     .remember_key
                     .then_some(target.write_key.as_str()),
             );
+            // Continue the stopped send the user chose, if it went here.
+            let resumed = match &s.resume {
+                Resume::Chosen(run) if run.endpoint == target.endpoint => Some(run),
+                _ => None,
+            };
+            let rows_total = match &s.check {
+                CheckState::Done(d) => d.0.report.rows,
+                _ => resumed.map_or(0.0, |r| r.rows_total),
+            };
+            if let Some(import) = current_import(s) {
+                let run = SavedRun::new(import, target.endpoint.clone(), rows_total);
+                ctx.dispatch(Action::TrackSend(run));
+            }
             ctx.worker.send(Request::Send {
                 file: file.blob.clone(),
                 settings: view.settings.clone(),
                 mapping: s.mapping.clone(),
                 target,
+                resume: resumed.map(|r| r.checkpoint.clone()),
             });
             ctx.dispatch(Action::SendStarted);
         }
@@ -207,19 +238,24 @@ pub fn SendStep() -> Html {
     let presets = PRESETS
         .iter()
         .filter(|p| p.0 != "local" || local || form.preset == "local");
+    let resuming = matches!(state.resume, Resume::Chosen(_));
+    let earlier = state.tracking.as_ref().map_or(0.0, |t| t.delivered_earlier);
     let body = match &state.send {
         SendState::Idle => html! {},
-        SendState::Running(p) => progress(p),
-        SendState::Done(r) => reconciliation(r),
+        SendState::Running(p) => progress(p, earlier),
+        SendState::Done(r) => reconciliation(r, earlier),
     };
     html! {
         <>
             <section class="card" aria-labelledby="send-h">
                 <h2 id="send-h">{ "Send" }</h2>
-                <p>
-                    { format!("{} messages will be sent", count(valid)) }
-                    if rejected > 0.0 { { format!("; {} rejected rows will not (see Check).", count(rejected)) } } else { { "." } }
-                </p>
+                if valid + rejected > 0.0 {
+                    <p>
+                        { format!("{} messages will be sent", count(valid)) }
+                        if rejected > 0.0 { { format!("; {} rejected rows will not (see Check).", count(rejected)) } } else { { "." } }
+                    </p>
+                }
+                <ResumeNote />
                 <fieldset class="send-form" disabled={running}>
                     <legend>{ "Destination" }</legend>
                     <label>{ "Endpoint" }
@@ -277,7 +313,7 @@ pub fn SendStep() -> Html {
                         <button type="button" class="secondary" onclick={on_cancel}>{ "Cancel" }</button>
                     } else {
                         <button type="button" class="primary" id="start-send" onclick={on_start}>
-                            { if matches!(state.send, SendState::Done(_)) { "Send again" } else { "Start sending" } }
+                            { if resuming { "Resume sending" } else if matches!(state.send, SendState::Done(_)) { "Send again" } else { "Start sending" } }
                         </button>
                     }
                 </div>
@@ -288,7 +324,8 @@ pub fn SendStep() -> Html {
     }
 }
 
-fn progress(p: &SendProgress) -> Html {
+/// `earlier`: rows delivered by the stopped send this one resumes.
+fn progress(p: &SendProgress, earlier: f64) -> Html {
     if p.elapsed_ms == 0.0 {
         // Nothing heard from the worker yet.
         return html! {
@@ -310,7 +347,7 @@ fn progress(p: &SendProgress) -> Html {
     let eta = (p.delivered > 0.0 && p.rows > 0.0 && p.bytes > 0.0)
         .then(|| {
             let rows_total = p.rows * (p.total / p.bytes);
-            (rows_total - p.delivered - p.rejected) / rate.max(1e-9)
+            (rows_total - p.delivered - earlier - p.rejected) / rate.max(1e-9)
         })
         .filter(|s| s.is_finite() && *s >= 1.0);
     html! {
@@ -320,13 +357,15 @@ fn progress(p: &SendProgress) -> Html {
                 { format!("{pct:.0}% read · {} delivered · {} messages/s · {} in flight · {} retries · {} of {}",
                     count(p.delivered), count(rate), count(p.in_flight), count(p.retries), bytes(p.bytes), bytes(p.total)) }
                 if let Some(eta) = eta { { format!(" · about {} left", duration(eta)) } }
+                if earlier > 0.0 { { format!(" · {} delivered before it stopped, skipped", count(earlier)) } }
             </p>
             if let Some(n) = &p.note { <p class="note">{ n }</p> }
         </div>
     }
 }
 
-fn reconciliation(r: &SendReport) -> Html {
+/// `earlier`: of `r.delivered`, the rows the stopped send had delivered.
+fn reconciliation(r: &SendReport, earlier: f64) -> Html {
     let ranges = r
         .undelivered_rows
         .iter()
@@ -345,7 +384,9 @@ fn reconciliation(r: &SendReport) -> Html {
             <h3>{ if r.undelivered == 0.0 && r.complete { "Done: every row is accounted for" } else { "Stopped: some rows were not delivered" } }</h3>
             <div class="tiles">
                 <div class="tile"><span class="value" id="sent-rows">{ count(r.rows) }</span><span class="label">{ "rows read" }</span></div>
-                <div class="tile ok"><span class="value" id="sent-delivered">{ count(r.delivered) }</span><span class="label">{ "delivered" }</span></div>
+                <div class="tile ok"><span class="value" id="sent-delivered">{ count(r.delivered) }</span><span class="label">
+                    { if earlier > 0.0 { format!("delivered ({} before it stopped)", count(earlier)) } else { "delivered".to_string() } }
+                </span></div>
                 <div class={classes!("tile", (r.rejected > 0.0).then_some("bad"))}><span class="value" id="sent-rejected">{ count(r.rejected) }</span><span class="label">{ format!("rejected ({} by the endpoint)", count(r.rejected_by_server)) }</span></div>
                 <div class={classes!("tile", (r.undelivered > 0.0).then_some("bad"))}><span class="value" id="sent-undelivered">{ count(r.undelivered) }</span><span class="label">{ "not delivered" }</span></div>
             </div>

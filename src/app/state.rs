@@ -12,6 +12,7 @@ use yew::Reducible;
 use super::protocol::{
     CheckDone, Failure, InspectionView, PreviewView, Progress, Response, SendProgress, SendReport,
 };
+use super::resume::{self, SavedRun};
 use crate::mapping::Mapping;
 use crate::source::SourceOptions;
 
@@ -67,6 +68,26 @@ pub enum SendState {
     Idle,
     Running(SendProgress),
     Done(Rc<SendReport>),
+}
+
+/// A stopped send of the open file and mapping (see [`super::resume`]).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub enum Resume {
+    #[default]
+    None,
+    /// Kept in this browser from an earlier send: the page offers it.
+    Offered(Rc<SavedRun>),
+    /// The user chose to continue it: the Send step resumes it.
+    Chosen(Rc<SavedRun>),
+}
+
+impl Resume {
+    pub fn run(&self) -> Option<&Rc<SavedRun>> {
+        match self {
+            Resume::None => None,
+            Resume::Offered(r) | Resume::Chosen(r) => Some(r),
+        }
+    }
 }
 
 /// The Send step's form, kept while the user moves between steps.
@@ -127,6 +148,10 @@ pub struct State {
     pub keep_batches: bool,
     pub send_form: SendForm,
     pub send: SendState,
+    /// A stopped send of this file and mapping that can be resumed.
+    pub resume: Resume,
+    /// The running (or last) send, kept in `localStorage` as it goes.
+    pub tracking: Option<Rc<SavedRun>>,
     /// The last failure, shown on top of the current step until dismissed.
     pub error: Option<Failure>,
 }
@@ -141,7 +166,13 @@ pub enum Action {
     SetMapping(Mapping, Option<String>),
     SetKeepBatches(bool),
     SetSendForm(SendForm),
+    /// The send about to start, to keep as it goes (before `SendStarted`).
+    TrackSend(SavedRun),
     SendStarted,
+    /// Continue the stopped send on offer.
+    ResumeChosen,
+    /// Forget the stopped send: the next send starts from the first row.
+    StartOver,
     CheckStarted,
     /// The user asked to stop; the worker confirms with `Cancelled`.
     CancelRequested,
@@ -169,6 +200,8 @@ impl Reducible for State {
                 s.send = SendState::Idle;
                 s.preview = None;
                 s.error = None;
+                s.resume = Resume::None;
+                s.tracking = None;
             }
             Action::SetOptions(options) => {
                 s.options = options;
@@ -186,9 +219,22 @@ impl Reducible for State {
                 if !matches!(s.send, SendState::Running(_)) {
                     s.send = SendState::Idle;
                 }
+                refresh_resume(&mut s);
             }
             Action::SetKeepBatches(keep) => s.keep_batches = keep,
             Action::SetSendForm(form) => s.send_form = form,
+            Action::TrackSend(run) => s.tracking = Some(Rc::new(run)),
+            Action::ResumeChosen => {
+                if let Resume::Offered(run) = &s.resume {
+                    s.resume = Resume::Chosen(Rc::clone(run));
+                }
+            }
+            Action::StartOver => {
+                if let Some(run) = s.resume.run() {
+                    resume::forget(&run.import);
+                }
+                s.resume = Resume::None;
+            }
             Action::SendStarted => {
                 s.send = SendState::Running(SendProgress::default());
                 s.error = None;
@@ -225,6 +271,7 @@ fn apply(old: Rc<State>, mut s: State, response: Response) -> Rc<State> {
                 s.preview = None;
             }
             s.inspection = Some(Rc::new(view));
+            refresh_resume(&mut s);
         }
         Response::Previewed(view) => s.preview = Some(Rc::new(view)),
         Response::Progress(p) => match s.check {
@@ -238,7 +285,24 @@ fn apply(old: Rc<State>, mut s: State, response: Response) -> Rc<State> {
             SendState::Running(_) => s.send = SendState::Running(p),
             _ => return old,
         },
-        Response::Sent(report) => s.send = SendState::Done(Rc::new(report)),
+        Response::SendCheckpoint(cp) => {
+            let Some(run) = &s.tracking else { return old };
+            let run = run.with(cp);
+            resume::save(&run);
+            s.tracking = Some(Rc::new(run));
+        }
+        Response::Sent(report) => {
+            if let Some(run) = &s.tracking {
+                if report.complete && report.undelivered == 0.0 {
+                    // Every row is accounted for: nothing left to resume.
+                    resume::forget(&run.import);
+                    s.resume = Resume::None;
+                } else if !run.checkpoint.is_empty() {
+                    s.resume = Resume::Chosen(Rc::clone(run));
+                }
+            }
+            s.send = SendState::Done(Rc::new(report));
+        }
         Response::Failed(f) => {
             s.inspecting = false;
             if matches!(s.check, CheckState::Running(_)) {
@@ -251,4 +315,27 @@ fn apply(old: Rc<State>, mut s: State, response: Response) -> Rc<State> {
         }
     }
     Rc::new(s)
+}
+
+/// The import open now (file, reading settings, mapping), as
+/// [`resume::import_id`] names it.
+pub fn current_import(s: &State) -> Option<String> {
+    let (file, view) = (s.file.as_ref()?, s.inspection.as_ref()?);
+    Some(resume::import_id(file, &view.settings, &s.mapping))
+}
+
+/// Offers the stopped send of the file and mapping open now, if this
+/// browser kept one (a choice already made for the same import stays).
+fn refresh_resume(s: &mut State) {
+    if matches!(s.send, SendState::Running(_)) {
+        return;
+    }
+    let Some(import) = current_import(s) else {
+        s.resume = Resume::None;
+        return;
+    };
+    if matches!(&s.resume, Resume::Chosen(run) if run.import == import) {
+        return;
+    }
+    s.resume = resume::find(&import).map_or(Resume::None, |run| Resume::Offered(Rc::new(run)));
 }

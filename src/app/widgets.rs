@@ -2,7 +2,7 @@
 
 use yew::prelude::*;
 
-use super::state::{Action, CheckState, SendState, State, Step};
+use super::state::{Action, CheckState, Resume, SendState, State, Step};
 use super::use_ctx;
 
 /// Whether the user may open `step` yet, and if not, why.
@@ -21,7 +21,14 @@ pub fn blocked(state: &State, step: Step) -> Option<&'static str> {
         Step::Check | Step::Send if state.preview.as_ref().is_some_and(|p| p.error.is_some()) => {
             Some("Fix the mapping first (see the preview).")
         }
-        Step::Send if !matches!(state.check, CheckState::Done(_)) => Some("Run the check first."),
+        // A send being resumed (or that was) was checked when it started.
+        Step::Send
+            if !matches!(state.check, CheckState::Done(_))
+                && !matches!(state.resume, Resume::Chosen(_))
+                && !matches!(state.send, SendState::Done(_)) =>
+        {
+            Some("Run the check first.")
+        }
         _ => None,
     }
 }

@@ -13,6 +13,7 @@
 mod check_step;
 mod file_step;
 mod map_step;
+mod resume;
 mod send_step;
 
 use std::cell::RefCell;

@@ -77,7 +77,17 @@ pub async fn importer(mut scope: Scope) {
                 settings,
                 mapping,
                 target,
-            } => send::run(&mut scope, &mut pending, file, &settings, mapping, target).await,
+                resume,
+            } => {
+                let job = send::Job {
+                    file,
+                    settings,
+                    mapping,
+                    target,
+                    resume,
+                };
+                send::run(&mut scope, &mut pending, job).await
+            }
             #[cfg(not(feature = "js"))]
             Request::Send { .. } => Response::Failed(crate::app::protocol::Failure::new(
                 "this build of the app cannot send",

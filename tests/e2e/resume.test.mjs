@@ -1,0 +1,214 @@
+// End-to-end test of the browser app (make test-app), after app.test.mjs:
+//  (a) a send to a slow receiver is cut by reloading the page; opening the
+//      same file again offers to resume; resuming delivers every valid row
+//      (unique messageIds at the receiver = valid rows, only the
+//      unacknowledged tail arrives twice) and the reconciliation covers the
+//      whole file;
+//  (b) a send through a receiver that injects faults (429, 500, 503,
+//      dropped connections, slow answers) delivers every row.
+//
+// Env: DIST (default dist), CLI (default target/release/segment-backfill),
+//      OUT (default test-output). Screenshots go to $OUT/screenshots/.
+import { chromium } from 'playwright-core';
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import assert from 'node:assert/strict';
+import { createServer } from 'node:net';
+import { serve } from './serve.mjs';
+
+const DIST = process.env.DIST ?? 'dist';
+const CLI = process.env.CLI ?? 'target/release/segment-backfill';
+const OUT = process.env.OUT ?? 'test-output';
+const SHOTS = join(OUT, 'screenshots');
+const KEY = 'e2e-resume-key';
+const ROWS = 30_000;
+const BAD = ROWS / 1000; // every 1000th row has no user id
+const VALID = ROWS - BAD;
+mkdirSync(SHOTS, { recursive: true });
+
+// Orders of their own (messageIds no other test sends), with a long note so
+// that batches are cut by size (~40 requests): more requests, more faults.
+const FILE = join(OUT, 'resume-orders.csv');
+const NOTE = 'Please leave the parcel with the neighbour if nobody is home. '.repeat(5);
+const lines = ['order_id,user_id,created_at,event,price,note'];
+for (let i = 1; i <= ROWS; i++) {
+  const day = String(1 + (i % 28)).padStart(2, '0');
+  lines.push(`R${i},${i % 1000 === 0 ? '' : `u${i % 997}`},2024-02-${day}T10:00:00Z,Order Completed,${(i % 90) + 9.5},${NOTE}${i}`);
+}
+writeFileSync(FILE, lines.join('\n') + '\n');
+
+const freePort = () => new Promise((ok) => {
+  const probe = createServer().listen(0, '127.0.0.1', () => { const p = probe.address().port; probe.close(() => ok(p)); });
+});
+
+/** A local receiver (`segment-backfill receive`) with extra flags. */
+async function receiver(name, flags) {
+  const port = await freePort();
+  const child = spawn(CLI, ['receive', '--listen', `127.0.0.1:${port}`, '--out', join(OUT, `${name}.ndjson`),
+    '--write-key', KEY, ...flags], { stdio: 'inherit' });
+  const url = `http://127.0.0.1:${port}`;
+  for (let i = 0; !(await fetch(`${url}/stats`).then(() => true, () => false)); i++) {
+    if (i > 100) throw new Error(`the ${name} receiver did not start`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return { endpoint: `${url}/v1/batch`, stats: async () => (await fetch(`${url}/stats`)).json(), stop: () => child.kill() };
+}
+
+const server = await serve(DIST, 0);
+// Every answer 400 ms late (each batch is kept at once): the send takes long
+// enough to be cut half way, and the batch on its way at the cut arrives
+// without the page ever hearing of it.
+const slow = await receiver('received-slow', ['--delay-ms', '400']);
+const faulty = await receiver('received-faults', ['--fail-rate', '0.3', '--seed', '7']);
+const profile = mkdtempSync(join(tmpdir(), 'sb-e2e-resume-'));
+const context = await chromium.launchPersistentContext(profile, {
+  executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+    '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  viewport: { width: 1280, height: 800 },
+});
+const problems = [];
+let step = 'start';
+try {
+  const page = context.pages()[0] ?? await context.newPage();
+  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  page.on('console', (m) => { if (['error', 'warning'].includes(m.type())) problems.push(`console ${m.type()}: ${m.text()}`); });
+  const shot = (name) => page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+  const num = async (id) => Number((await page.locator(id).textContent()).replaceAll(',', ''));
+  const tiles = async () => ({
+    rows: await num('#sent-rows'), delivered: await num('#sent-delivered'),
+    rejected: await num('#sent-rejected'), undelivered: await num('#sent-undelivered'),
+  });
+  const kept = () => page.evaluate(() => Object.keys(localStorage)
+    .filter((k) => k.startsWith('segment-backfill.resume.'))
+    .map((k) => JSON.parse(localStorage.getItem(k))));
+  const openFile = async () => {
+    await page.setInputFiles('#file-input', FILE);
+    await page.getByRole('heading', { name: 'First rows' }).waitFor();
+  };
+  const sendForm = async (endpoint, concurrency) => {
+    await page.selectOption('#send-preset', 'custom');
+    await page.fill('#send-endpoint', endpoint);
+    await page.fill('#send-key', KEY);
+    if (!(await page.getByLabel('Requests at once').isVisible())) await page.getByText('Advanced').click();
+    await page.getByLabel('Requests at once').selectOption(String(concurrency));
+  };
+
+  step = 'send, then reload mid-import';
+  await page.goto(`http://127.0.0.1:${server.address().port}/`);
+  await openFile();
+  assert.equal(await page.locator('#resume-h').count(), 0, 'nothing to resume in a fresh browser');
+  await page.getByRole('button', { name: 'Map →' }).click();
+  await page.locator('pre.json').first().waitFor();
+  await page.getByRole('button', { name: 'Check →' }).click();
+  await page.locator('#count-rows').waitFor({ timeout: 60_000 });
+  assert.deepEqual([await num('#count-rows'), await num('#count-valid'), await num('#count-rejected')], [ROWS, VALID, BAD]);
+  await page.getByRole('button', { name: 'Send →' }).click();
+  await sendForm(slow.endpoint, 1);
+  await page.locator('#start-send').click();
+  // The page keeps the worker's checkpoint (about once a second): wait for
+  // one with a good part of the file done, then reload a moment later, with
+  // a batch on its way and maybe one acknowledged since.
+  await page.waitForFunction(() => Object.keys(localStorage).some((k) => k.startsWith('segment-backfill.resume.')
+    && JSON.parse(localStorage.getItem(k)).rowsDone >= 6000), null, { timeout: 60_000 });
+  await page.waitForTimeout(700);
+  const [atReload] = await kept();
+  assert.equal(atReload.endpoint, slow.endpoint);
+  assert.equal(atReload.rowsTotal, ROWS);
+  assert.ok(!JSON.stringify(atReload).includes(KEY), 'the write key is not kept');
+  assert.ok(!JSON.stringify(atReload).includes('resume-orders'), 'nor the file name');
+  await page.reload();
+  const cut = await slow.stats();
+  assert.ok(cut.uniqueMessageIds > 0 && cut.uniqueMessageIds < VALID, `cut half way: ${cut.uniqueMessageIds}`);
+
+  step = 'reopen the same file: the offer';
+  await page.getByRole('heading', { name: 'Your export file' }).waitFor();
+  await openFile();
+  const offer = page.locator('section.resume');
+  await offer.waitFor();
+  const [saved] = await kept();
+  const text = await offer.textContent();
+  assert.match(text, new RegExp(`stopped at ${saved.rowsDone.toLocaleString('en-US')} of 30,000 rows on \\w{3} \\d{1,2} \\w{3} \\d{4} at \\d\\d:\\d\\d`), text);
+  assert.ok(saved.rowsDone >= atReload.rowsDone);
+  assert.equal(await page.getByRole('region', { name: 'Resume the stopped import?' }).count(), 1);
+  await shot('6-resume-offer');
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await shot('6-resume-offer-dark');
+  await page.setViewportSize({ width: 390, height: 844 });
+  await shot('6-resume-offer-narrow-dark');
+  await page.setViewportSize({ width: 1280, height: 800 });
+  await page.emulateMedia({ colorScheme: 'light' });
+
+  step = 'resume, with the keyboard';
+  await page.locator('#resume-import').focus();
+  await page.keyboard.press('Enter');
+  await page.getByRole('heading', { name: 'Send' }).waitFor();
+  assert.match(await page.locator('#resume-note').textContent(), /Resuming: [\d,]+ of 30,000 rows were done/);
+  assert.equal(await page.locator('#send-endpoint').inputValue(), slow.endpoint, 'the endpoint comes back');
+  assert.equal(await page.locator('#send-key').inputValue(), '', 'the key does not (not ticked)');
+  assert.equal(await page.evaluate(() => document.activeElement?.id), 'send-key', 'the keyboard goes on at the key');
+  await page.keyboard.type(KEY);
+  await shot('6-resume-send');
+  await page.getByRole('button', { name: 'Resume sending' }).click();
+  await page.locator('#sent-delivered').waitFor({ timeout: 120_000 });
+  await shot('6-resumed');
+  assert.deepEqual(await tiles(), { rows: ROWS, delivered: VALID, rejected: BAD, undelivered: 0 });
+  assert.match(await page.locator('.reconciliation').textContent(), /Done: every row is accounted for.*delivered \([\d,]+ before it stopped\).*balanced/s);
+  const earlier = Number((await page.locator('#sent-delivered + .label').textContent()).match(/\(([\d,]+) before/)[1].replaceAll(',', ''));
+  const done = await slow.stats();
+  assert.equal(done.uniqueMessageIds, VALID, 'every valid row arrived');
+  assert.equal(done.dropped, 0);
+  // What arrived twice is exactly what the receiver had at the reload but
+  // the checkpoint did not: the tail acknowledged after the page kept it, or
+  // on its way. Each row once in the page's count; a few batches twice at
+  // the receiver (Segment drops them by messageId).
+  assert.equal(done.duplicates, cut.uniqueMessageIds - earlier, 'only the unacknowledged tail is sent again');
+  assert.ok(done.duplicates <= 3 * 2500, `${done.duplicates} duplicates`);
+  assert.deepEqual(await kept(), [], 'a finished import forgets its checkpoint');
+  console.log(`test-app resume: reloaded at ${atReload.rowsDone} rows done (receiver: ${cut.uniqueMessageIds}); `
+    + `resumed from ${saved.rowsDone} (${earlier} delivered); ${done.uniqueMessageIds} unique, ${done.duplicates} duplicates in ${done.requests} requests`);
+
+  step = 'start over';
+  // Cut again, then decline the offer: the next send starts from row one.
+  await page.getByRole('button', { name: 'Send again' }).click();
+  await page.waitForFunction(() => Object.keys(localStorage).some((k) => k.startsWith('segment-backfill.resume.')
+    && JSON.parse(localStorage.getItem(k)).rowsDone >= 2000), null, { timeout: 60_000 });
+  await page.reload();
+  await openFile();
+  await page.locator('section.resume').waitFor();
+  await page.locator('#start-over').focus();
+  await page.keyboard.press('Enter');
+  await page.locator('section.resume').waitFor({ state: 'detached' });
+  assert.deepEqual(await kept(), []);
+
+  step = 'send through faults';
+  await page.getByRole('button', { name: 'Map →' }).click();
+  await page.getByRole('button', { name: 'Check →' }).click();
+  await page.locator('#count-rows').waitFor({ timeout: 60_000 });
+  await page.getByRole('button', { name: 'Send →' }).click();
+  await sendForm(faulty.endpoint, 4);
+  await page.locator('#start-send').click();
+  await page.locator('#sent-delivered').waitFor({ timeout: 180_000 });
+  await shot('7-sent-through-faults');
+  assert.deepEqual(await tiles(), { rows: ROWS, delivered: VALID, rejected: BAD, undelivered: 0 });
+  const retries = Number((await page.locator('.reconciliation').textContent()).match(/([\d,]+) retr/)[1].replaceAll(',', ''));
+  const f = await faulty.stats();
+  assert.equal(f.uniqueMessageIds, VALID, 'every valid row arrived through the faults');
+  assert.ok(f.faultsInjected > 0 && retries > 0, `faults ${f.faultsInjected}, retries ${retries}`);
+  console.log(`test-app faults: ${f.faultsInjected} faults in ${f.requests} requests, ${retries} retries; ${f.uniqueMessageIds} unique, ${f.duplicates} duplicates`);
+
+  assert.deepEqual(problems, [], 'no page errors or console errors');
+  console.log('test-app resume: OK');
+} catch (e) {
+  console.error(`test-app resume: failed at step "${step}"`);
+  if (problems.length) console.error(problems.join('\n'));
+  throw e;
+} finally {
+  await context.close();
+  server.close();
+  slow.stop();
+  faulty.stop();
+  rmSync(profile, { recursive: true, force: true });
+}
