@@ -124,6 +124,7 @@ pub struct MessageBuilder {
     scratch: Vec<u8>,
     spans: Vec<Option<(usize, usize)>>,
     event: String,
+    issue_leaves: Vec<usize>,
 }
 
 impl MessageBuilder {
@@ -318,6 +319,7 @@ impl MessageBuilder {
             scratch: Vec::with_capacity(1024),
             spans: vec![None; n],
             event: String::new(),
+            issue_leaves: Vec::new(),
         })
     }
 
@@ -345,6 +347,9 @@ impl MessageBuilder {
     /// Builds the message for one row into `out` (cleared first). Findings go
     /// to `issues` (warnings included); `None` means the row is rejected and
     /// `issues` holds at least one error.
+    ///
+    /// Every leaf is converted straight into `out`, in the order of the
+    /// message (no second copy); findings are put back in rule order after.
     pub fn build(
         &mut self,
         row: u64,
@@ -355,62 +360,59 @@ impl MessageBuilder {
         out.clear();
         self.scratch.clear();
         self.event.clear();
-        let mut ok = true;
-        let mut millis = None;
-        for i in 0..self.leaves.len() {
-            self.spans[i] = None;
-            let leaf = &self.leaves[i];
-            let cell = match cell_of(&leaf.source, input) {
-                Ok(c) => c,
-                Err(message) => {
-                    issues.push(issue(row, &leaf.label, Code::InvalidText, message));
-                    ok = false;
-                    continue;
-                }
-            };
+        self.spans.fill(None);
+        self.issue_leaves.clear();
+        let first_issue = issues.len();
+
+        // A per-row call type is converted on its own: it comes first in the
+        // message, and only its text matters.
+        let mut writer = LeafWriter {
+            leaves: &self.leaves,
+            special: self.special,
+            spans: &mut self.spans,
+            event: &mut self.event,
+            issue_leaves: &mut self.issue_leaves,
+            rest: &self.rest,
+            input,
+            row,
+            issues,
+            ok: true,
+            millis: None,
+            bad_rest: None,
+        };
+        let type_span = self.type_leaf.and_then(|i| {
             let start = self.scratch.len();
-            if cell.is_empty(leaf.kind) {
-                match leaf.empty {
-                    EmptyPolicy::Skip => continue,
-                    EmptyPolicy::Null => self.scratch.extend_from_slice(b"null"),
-                    EmptyPolicy::String => self.scratch.extend_from_slice(b"\"\""),
-                }
-            } else {
-                match convert(cell, leaf.kind, leaf.time.as_ref(), &mut self.scratch) {
-                    Ok(done) => {
-                        if Some(i) == self.special.timestamp {
-                            millis = done.millis;
-                        }
-                        if Some(i) == self.special.event {
-                            // The name as is, when the cell is text written
-                            // as text (else read back from the JSON below).
-                            if let (Cell::Text(t), ValueKind::String) = (cell, leaf.kind) {
-                                self.event.push_str(t);
-                            }
-                        }
-                        if let Some(w) = done.warning {
-                            issues.push(issue(row, &leaf.label, Code::AmbiguousLocalTime, w));
-                        }
-                    }
-                    Err(e) => {
-                        self.scratch.truncate(start);
-                        issues.push(issue(
-                            row,
-                            &leaf.label,
-                            e.code,
-                            format!("{} (for {})", e.message, leaf.to),
-                        ));
-                        ok = false;
-                        continue;
-                    }
-                }
-            }
-            self.spans[i] = Some((start, self.scratch.len()));
+            let written = writer.convert_leaf(i, &mut self.scratch);
+            written.then_some((start, self.scratch.len()))
+        });
+        if self.type_leaf.is_none() {
+            let call_type = self.fixed_type.unwrap_or(CallType::Track);
+            write_type(out, call_type);
+        }
+        let mut first = false; // after "type"
+        writer.write_nodes(&self.root, out, &mut first);
+        let LeafWriter {
+            ok,
+            millis,
+            bad_rest,
+            ..
+        } = writer;
+        let mut ok = ok;
+        if self.issue_leaves.len() > 1 {
+            // Findings in rule order, as the mapping lists them.
+            let mut found: Vec<(usize, Issue)> = self
+                .issue_leaves
+                .iter()
+                .copied()
+                .zip(issues.drain(first_issue..))
+                .collect();
+            found.sort_by_key(|(leaf, _)| *leaf);
+            issues.extend(found.into_iter().map(|(_, issue)| issue));
         }
 
         let call_type = match self.type_leaf {
             Some(i) => {
-                let text = self.span_text(i);
+                let text = type_span.and_then(|(s, e)| json_string_text(&self.scratch[s..e]));
                 match text.as_deref().and_then(CallType::parse) {
                     Some(t) => t,
                     None => {
@@ -424,6 +426,7 @@ impl MessageBuilder {
                                 text.as_deref().unwrap_or_default()
                             ),
                         ));
+                        out.clear();
                         return None;
                     }
                 }
@@ -432,11 +435,11 @@ impl MessageBuilder {
         };
 
         let present = Present {
-            user_id: self.has_text(self.special.user_id),
-            anonymous_id: self.has_text(self.special.anonymous_id),
-            event: self.has_text(self.special.event),
-            group_id: self.has_text(self.special.group_id),
-            previous_id: self.has_text(self.special.previous_id),
+            user_id: self.has_text(out, self.special.user_id),
+            anonymous_id: self.has_text(out, self.special.anonymous_id),
+            event: self.has_text(out, self.special.event),
+            group_id: self.has_text(out, self.special.group_id),
+            previous_id: self.has_text(out, self.special.previous_id),
         };
         for (code, field, message) in required_fields(call_type, present) {
             let label = self.label_for(field);
@@ -444,22 +447,32 @@ impl MessageBuilder {
             ok = false;
         }
         if let Some(i) = self.special.message_id {
-            if let Some(id) = self.span_text(i) {
-                if id.chars().count() > MAX_MESSAGE_ID_CHARS {
+            if let Some(id) = self.span_text(out, i) {
+                let chars = id.chars().count();
+                if chars > MAX_MESSAGE_ID_CHARS {
                     issues.push(issue(
                         row,
                         &self.leaves[i].label,
                         Code::MessageIdTooLong,
-                        format!(
-                            "messageId is {} characters; Segment takes at most 100",
-                            id.chars().count()
-                        ),
+                        format!("messageId is {chars} characters; Segment takes at most 100"),
                     ));
                     ok = false;
                 }
             }
         }
         if !ok {
+            out.clear();
+            return None;
+        }
+        if let Some(column) = bad_rest {
+            issues.push(issue(
+                row,
+                &column,
+                Code::InvalidText,
+                "the cell is not valid UTF-8 text; is the file's encoding right? (try --encoding windows-1252)"
+                    .to_string(),
+            ));
+            out.clear();
             return None;
         }
         if let Some(ms) = millis {
@@ -473,37 +486,18 @@ impl MessageBuilder {
         }
         if let (Some(i), true) = (self.special.event, self.event.is_empty()) {
             if let Some((s, e)) = self.spans[i] {
-                if let Some(text) = json_string_text(&self.scratch[s..e]) {
+                if let Some(text) = json_string_text(&out[s..e]) {
                     self.event.push_str(&text);
                 }
             }
         }
-
-        out.extend_from_slice(b"{\"type\":\"");
-        out.extend_from_slice(call_type.as_str().as_bytes());
-        out.push(b'"');
-        let mut first = false;
-        let written = write_nodes(
-            &self.root,
-            &self.spans,
-            &self.scratch,
-            &self.rest,
-            input,
-            out,
-            &mut first,
-        );
-        if let Err(column) = written {
-            issues.push(issue(
-                row,
-                &column,
-                Code::InvalidText,
-                "the cell is not valid UTF-8 text; is the file's encoding right? (try --encoding windows-1252)"
-                    .to_string(),
-            ));
-            out.clear();
-            return None;
+        if self.type_leaf.is_some() {
+            // The type was known only now: put it in front.
+            let mut head = Vec::with_capacity(24);
+            write_type(&mut head, call_type);
+            out.splice(0..0, head);
         }
-        if !self.has_text(self.special.message_id) {
+        if !self.has_text(out, self.special.message_id) {
             out.extend_from_slice(b",\"messageId\":\"");
             out.extend_from_slice(&derive_message_id(row, out));
             out.push(b'"');
@@ -513,15 +507,15 @@ impl MessageBuilder {
     }
 
     /// The text of a converted string leaf (unescaped), if set.
-    fn span_text(&self, i: usize) -> Option<std::borrow::Cow<'_, str>> {
+    fn span_text<'o>(&self, out: &'o [u8], i: usize) -> Option<std::borrow::Cow<'o, str>> {
         let (s, e) = self.spans.get(i).copied().flatten()?;
-        json_string_text(&self.scratch[s..e])
+        json_string_text(&out[s..e])
     }
 
     /// Whether a leaf holds a non-empty string.
-    fn has_text(&self, leaf: Option<usize>) -> bool {
+    fn has_text(&self, out: &[u8], leaf: Option<usize>) -> bool {
         leaf.and_then(|i| self.spans[i])
-            .is_some_and(|(s, e)| e - s > 2 && self.scratch[s] == b'"')
+            .is_some_and(|(s, e)| e - s > 2 && out[s] == b'"')
     }
 
     fn label_for(&self, field: &str) -> String {
@@ -623,52 +617,131 @@ fn cell_of<'a>(source: &'a CellSource, input: Row<'a>) -> Result<Cell<'a>, Strin
     }
 }
 
-fn write_nodes(
-    nodes: &[Node],
-    spans: &[Option<(usize, usize)>],
-    scratch: &[u8],
-    rest: &RestPlan,
-    input: Row<'_>,
-    out: &mut Vec<u8>,
-    first: &mut bool,
-) -> Result<(), String> {
-    for node in nodes {
-        match &node.kind {
-            NodeKind::Leaf(i) => {
-                if let Some((s, e)) = spans[*i] {
-                    if !std::mem::take(first) {
-                        out.push(b',');
-                    }
-                    out.extend_from_slice(&node.key);
-                    out.extend_from_slice(&scratch[s..e]);
-                }
+/// `{"type":"…"`: how every message starts.
+fn write_type(out: &mut Vec<u8>, call_type: CallType) {
+    out.extend_from_slice(b"{\"type\":\"");
+    out.extend_from_slice(call_type.as_str().as_bytes());
+    out.push(b'"');
+}
+
+/// What converting one row's leaves needs, and what it finds.
+struct LeafWriter<'b, 'r> {
+    leaves: &'b [Leaf],
+    special: Special,
+    /// Where each leaf's value was written in the output.
+    spans: &'b mut [Option<(usize, usize)>],
+    event: &'b mut String,
+    /// The leaf of each issue pushed, to put them back in rule order.
+    issue_leaves: &'b mut Vec<usize>,
+    rest: &'b RestPlan,
+    input: Row<'r>,
+    row: u64,
+    issues: &'b mut Vec<Issue>,
+    ok: bool,
+    millis: Option<i64>,
+    /// The first `rest` column whose cell is not text.
+    bad_rest: Option<String>,
+}
+
+impl LeafWriter<'_, '_> {
+    /// Writes `nodes` (an object's members) onto `out`: `first` says whether
+    /// nothing has been written in this object yet.
+    fn write_nodes(&mut self, nodes: &[Node], out: &mut Vec<u8>, first: &mut bool) {
+        for node in nodes {
+            let mark = out.len();
+            if !*first {
+                out.push(b',');
             }
-            NodeKind::Object {
-                children,
-                rest: is_rest,
-            } => {
-                let mark = out.len();
-                if !*first {
-                    out.push(b',');
+            out.extend_from_slice(&node.key);
+            match &node.kind {
+                NodeKind::Leaf(i) => {
+                    let start = out.len();
+                    if self.convert_leaf(*i, out) {
+                        self.spans[*i] = Some((start, out.len()));
+                        *first = false;
+                    } else {
+                        out.truncate(mark); // empty, or refused
+                    }
                 }
-                out.extend_from_slice(&node.key);
-                out.push(b'{');
-                let body = out.len();
-                let mut inner_first = true;
-                write_nodes(children, spans, scratch, rest, input, out, &mut inner_first)?;
-                if *is_rest {
-                    write_rest(rest, input, out, &mut inner_first)?;
-                }
-                if out.len() == body {
-                    out.truncate(mark); // nothing inside: leave the object out
-                } else {
-                    out.push(b'}');
-                    *first = false;
+                NodeKind::Object {
+                    children,
+                    rest: is_rest,
+                } => {
+                    out.push(b'{');
+                    let body = out.len();
+                    let mut inner_first = true;
+                    self.write_nodes(children, out, &mut inner_first);
+                    if *is_rest {
+                        if let Err(column) =
+                            write_rest(self.rest, self.input, out, &mut inner_first)
+                        {
+                            self.bad_rest.get_or_insert(column);
+                        }
+                    }
+                    if out.len() == body {
+                        out.truncate(mark); // nothing inside: leave the object out
+                    } else {
+                        out.push(b'}');
+                        *first = false;
+                    }
                 }
             }
         }
     }
-    Ok(())
+
+    /// Converts leaf `i` of this row onto `out`. False when it writes
+    /// nothing: an empty cell that sets nothing, or a cell that cannot be
+    /// converted (then with an issue, and the row is rejected).
+    fn convert_leaf(&mut self, i: usize, out: &mut Vec<u8>) -> bool {
+        let leaf = &self.leaves[i];
+        let cell = match cell_of(&leaf.source, self.input) {
+            Ok(c) => c,
+            Err(message) => {
+                self.refuse(i, Code::InvalidText, message);
+                return false;
+            }
+        };
+        if cell.is_empty(leaf.kind) {
+            match leaf.empty {
+                EmptyPolicy::Skip => return false,
+                EmptyPolicy::Null => out.extend_from_slice(b"null"),
+                EmptyPolicy::String => out.extend_from_slice(b"\"\""),
+            }
+            return true;
+        }
+        match convert(cell, leaf.kind, leaf.time.as_ref(), out) {
+            Ok(done) => {
+                if Some(i) == self.special.timestamp {
+                    self.millis = done.millis;
+                }
+                if Some(i) == self.special.event {
+                    // The name as is, when the cell is text written as text
+                    // (else read back from the JSON once the row is done).
+                    if let (Cell::Text(t), ValueKind::String) = (cell, leaf.kind) {
+                        self.event.push_str(t);
+                    }
+                }
+                if let Some(w) = done.warning {
+                    self.issue_leaves.push(i);
+                    self.issues
+                        .push(issue(self.row, &leaf.label, Code::AmbiguousLocalTime, w));
+                }
+                true
+            }
+            Err(e) => {
+                let message = format!("{} (for {})", e.message, leaf.to);
+                self.refuse(i, e.code, message);
+                false
+            }
+        }
+    }
+
+    fn refuse(&mut self, i: usize, code: Code, message: String) {
+        self.issue_leaves.push(i);
+        self.issues
+            .push(issue(self.row, &self.leaves[i].label, code, message));
+        self.ok = false;
+    }
 }
 
 /// Writes the columns no rule names; `Err(column)` for a cell that is not

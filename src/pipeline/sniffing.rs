@@ -127,7 +127,11 @@ impl SniffingImporter {
         else {
             return Ok(());
         };
-        let made = make(&sample, complete, mapping, &source, options);
+        // Sniff the first `sample_bytes` only: a first push of megabytes would
+        // otherwise be sniffed whole (for each candidate delimiter).
+        let sniffed = &sample[..sample.len().min(self.sample_bytes)];
+        let complete = complete && sniffed.len() == sample.len();
+        let made = make(sniffed, complete, mapping, &source, options);
         match made {
             Ok((mut importer, settings)) => {
                 if let Some(skip) = self.skip.take() {
