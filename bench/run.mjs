@@ -169,21 +169,32 @@ function sampler(cdp, worker) {
 
 // --- measurements ---------------------------------------------------------------
 
-const KINDS = {
+const ALL_KINDS = {
   pipeline: { worker: "ours", job: () => ({ job: "pipeline", mapping: MAPPING, chunkBytes: CHUNK }) },
   pipelineStrings: { worker: "ours", job: () => ({ job: "pipeline", mapping: MAPPING, chunkBytes: CHUNK, strings: true }) },
   papa: { worker: "papa", job: () => ({ job: "papa" }) },
   bareParse: { worker: "ours", job: () => ({ job: "bareParse", chunkBytes: CHUNK }) },
 };
 
-async function measure(page, cdp, seen, kind, job) {
+// BENCH_KINDS=pipeline,bareParse runs only those (for quick experiments).
+const KINDS = Object.fromEntries(
+  Object.entries(ALL_KINDS).filter(([k]) => !process.env.BENCH_KINDS || process.env.BENCH_KINDS.split(",").includes(k)),
+);
+
+async function measure(page, cdp, seen, kind, job, { profile = false } = {}) {
   await page.evaluate((k) => window.start(k), kind);
   const worker = await attachWorker(cdp, seen);
   await worker.call("Runtime.enable");
+  if (profile) {
+    await worker.call("Profiler.enable");
+    await worker.call("Profiler.setSamplingInterval", { interval: 250 });
+    await worker.call("Profiler.start");
+  }
   const rssBefore = await rendererRss(cdp);
   const stop = sampler(cdp, worker);
   const result = await page.evaluate((j) => window.go(j), job);
   const peak = await stop();
+  if (profile) result.profile = (await worker.call("Profiler.stop"))?.profile;
   await worker.detach();
   await page.evaluate(() => window.stop());
   if (!result.ok) throw new Error(`${kind}: ${result.error}`);
@@ -245,6 +256,40 @@ async function benchDelivery(page, cdp, seen, file) {
   return out;
 }
 
+// --- profile ------------------------------------------------------------------------
+
+/**
+ * Where the worker's time went in one pipeline run (V8's sampling profiler):
+ * the share of samples by function, self and with callees. Wasm functions
+ * have their Rust names when pkg/ was built with them (make bench does).
+ */
+function summarizeProfile(profile) {
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const total = profile.nodes.reduce((a, n) => a + (n.hitCount ?? 0), 0) || 1;
+  const self = new Map();
+  const inclusive = new Map();
+  const visit = (node, onStack) => {
+    const name = shortName(node.callFrame);
+    self.set(name, (self.get(name) ?? 0) + (node.hitCount ?? 0));
+    let sum = node.hitCount ?? 0;
+    const stack = new Set(onStack).add(name);
+    for (const child of node.children ?? []) sum += visit(byId.get(child), stack);
+    if (!onStack.has(name)) inclusive.set(name, (inclusive.get(name) ?? 0) + sum);
+    return sum;
+  };
+  visit(profile.nodes[0], new Set());
+  const top = (m) => [...m].sort((a, b) => b[1] - a[1]).map(([name, n]) => ({ name, share: n / total }));
+  return { self: top(self), inclusive: top(inclusive) };
+}
+
+function shortName({ functionName, url }) {
+  const name = (functionName || "(anonymous)")
+    .replace(/::h[0-9a-f]{16}$/, "")
+    .replace(/^<?segment_backfill::/, "")
+    .replace(/^_*ZN.*$/, (m) => m);
+  return /\.m?js$/.test(url ?? "") ? `${name} (JS)` : name;
+}
+
 // --- report -----------------------------------------------------------------------
 
 const mb = (b) => (b / 1e6).toFixed(1);
@@ -279,7 +324,7 @@ function fileTable(file, s, runs) {
   return lines.join("\n");
 }
 
-function report({ browserVersion, files, delivery }) {
+function report({ browserVersion, files, delivery, profile }) {
   const cpu = cpus()[0]?.model ?? "unknown CPU";
   const lines = [
     "# Benchmark results",
@@ -296,6 +341,24 @@ function report({ browserVersion, files, delivery }) {
     "",
   ];
   for (const { file, summary, runs } of files) lines.push(fileTable(file, summary, runs));
+  if (profile) {
+    const pct = (x) => `${(x * 100).toFixed(1)}%`;
+    const row = (p) => `| \`${p.name.replace(/\|/g, "\\|")}\` | ${pct(p.share)} |`;
+    lines.push(
+      "## Where the pipeline's time goes",
+      "",
+      `One more pipeline run on the ${mb(main.bytes)} MB file under V8's sampling profiler (250 µs), in the worker. Share of samples:`,
+      "",
+      "| with callees | |",
+      "|---|---:|",
+      ...profile.inclusive.filter((p) => p.share >= 0.03).slice(0, 25).map(row),
+      "",
+      "| self | |",
+      "|---|---:|",
+      ...profile.self.slice(0, 20).map(row),
+      "",
+    );
+  }
   if (delivery) {
     lines.push(
       "## Delivery from the browser to the local receiver",
@@ -338,9 +401,17 @@ try {
   const cdp = await browser.newBrowserCDPSession();
   const seen = new Set();
   const files = [{ file: main, summary: await benchFile(page, cdp, seen, main, RUNS), runs: RUNS }];
+  if (process.env.BENCH_KINDS) {
+    log("BENCH_KINDS is set: no report");
+    process.exit(0);
+  }
+  // One more pipeline run on the main file under the profiler (not timed).
+  await page.setInputFiles("#file", main.path);
+  const profiled = await measure(page, cdp, seen, "ours", ALL_KINDS.pipeline.job(), { profile: true });
+  const profile = profiled.profile ? summarizeProfile(profiled.profile) : null;
   if (big) files.push({ file: big, summary: await benchFile(page, cdp, seen, big, BIG_RUNS), runs: BIG_RUNS });
   const delivery = deliveryFile ? { file: deliveryFile, runs: await benchDelivery(page, cdp, seen, deliveryFile) } : null;
-  const text = report({ browserVersion: browser.version(), files, delivery });
+  const text = report({ browserVersion: browser.version(), files, delivery, profile });
   mkdirSync(dirname(join(root, OUT)), { recursive: true });
   writeFileSync(join(root, OUT), text);
   console.log(text);

@@ -13,6 +13,8 @@ BENCH_SMALL := BENCH_ROWS=20000 BENCH_RUNS=1 BENCH_BIG_ROWS=0 BENCH_DELIVERY_ROW
 
 .PHONY: bench test-bench
 
+# Function names in the wasm, for the profile section of the results.
+bench: PKG_DEBUG_NAMES = -g
 bench: pkg cli tools-chromium
 	CLI=$(CLI) node bench/run.mjs
 

@@ -15,7 +15,10 @@ PKG_CARGO_DIR  := $(or $(CARGO_TARGET_DIR),target)
 PKG_RAW_WASM   := $(PKG_CARGO_DIR)/wasm32-unknown-unknown/release/$(PKG_NAME).wasm
 PKG_OPT_LEVEL  ?= "z"
 PKG_WASM_OPT_LEVEL ?= -Oz
-PKG_WASM_OPT_FLAGS := $(PKG_WASM_OPT_LEVEL) --enable-bulk-memory --enable-nontrapping-float-to-int \
+# PKG_DEBUG_NAMES=-g keeps function names for profiles (make bench sets it;
+# it adds a name section, no code).
+PKG_DEBUG_NAMES ?=
+PKG_WASM_OPT_FLAGS = $(PKG_WASM_OPT_LEVEL) $(PKG_DEBUG_NAMES) --enable-bulk-memory --enable-nontrapping-float-to-int \
   --enable-sign-ext --enable-mutable-globals --enable-reference-types --enable-multivalue
 
 .PHONY: pkg test-pkg test-pkg-node test-pkg-browser
