@@ -89,13 +89,19 @@ pub fn import_id(file: &Picked, settings: &Settings, mapping: &Mapping) -> Strin
         .blob
         .dyn_ref::<web_sys::File>()
         .map_or(0.0, web_sys::File::last_modified);
+    let s = settings;
     let text = format!(
-        "{}\u{1f}{}\u{1f}{modified}\u{1f}{settings:?}\u{1f}{}",
+        "{}\u{1f}{}\u{1f}{modified}\u{1f}{}.{}.{}.{}.{}\u{1f}{}",
         file.name,
         file.size,
+        s.format as u8,
+        s.encoding as u8,
+        s.compression as u8,
+        s.delimiter,
+        u8::from(s.has_header),
         mapping.to_json_pretty()
     );
-    format!("{:032x}", xxhash_rust::xxh3::xxh3_128(text.as_bytes()))
+    format!("{:016x}", xxhash_rust::xxh3::xxh3_64(text.as_bytes()))
 }
 
 fn storage() -> Option<web_sys::Storage> {
