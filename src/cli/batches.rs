@@ -61,7 +61,7 @@ pub fn run(
         extra,
     )?;
     if !common.json {
-        println!(
+        outln!(
             "Wrote {} request bodies to {}",
             human::count(written),
             out.display()

@@ -56,13 +56,13 @@ pub fn print_summary(
         for (k, x) in extra {
             v[k] = x;
         }
-        println!(
+        outln!(
             "{}",
             serde_json::to_string_pretty(&v).map_err(|e| e.to_string())?
         );
     } else {
         let shown = rejects.map(|p| p.display().to_string());
-        print!(
+        out!(
             "{}",
             human::summary(name, &human::settings(settings), summary, shown.as_deref())
         );

@@ -52,7 +52,7 @@ pub fn run(
             sample_rows: &found.rows,
             suggested_mapping: &mapping,
         };
-        println!(
+        outln!(
             "{}",
             serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?
         );
@@ -62,8 +62,8 @@ pub fn run(
         .size
         .map(|s| format!(", {}", human::bytes(s)))
         .unwrap_or_default();
-    println!("{}: {}{size}", input.name, human::settings(&found.settings));
-    println!("\nColumns ({}):", found.headers.len());
+    outln!("{}: {}{size}", input.name, human::settings(&found.settings));
+    outln!("\nColumns ({}):", found.headers.len());
     for (i, h) in found.headers.iter().enumerate() {
         let examples: Vec<String> = found
             .rows
@@ -73,18 +73,18 @@ pub fn run(
             .take(3)
             .map(|v| shorten(v, 24))
             .collect();
-        println!("  {:<24} {}", shorten(h, 24), examples.join(" | "));
+        outln!("  {:<24} {}", shorten(h, 24), examples.join(" | "));
     }
-    println!("\nSuggested mapping:\n{}", mapping.to_json_pretty());
+    outln!("\nSuggested mapping:\n{}", mapping.to_json_pretty());
     match write_mapping {
-        Some(p) => println!("\nWritten to {}. Edit it, then: segment-backfill check {} --mapping {}", p.display(), input.name, p.display()),
-        None => println!(
+        Some(p) => outln!("\nWritten to {}. Edit it, then: segment-backfill check {} --mapping {}", p.display(), input.name, p.display()),
+        None => outln!(
             "\nSave it with --write-mapping mapping.json, edit it, then: segment-backfill check {} --mapping mapping.json",
             input.name
         ),
     }
     if !mapping.maps_timestamp() && !found.headers.is_empty() {
-        println!("Warning: no column looks like the event time; without one every event is dated when Segment receives it.");
+        outln!("Warning: no column looks like the event time; without one every event is dated when Segment receives it.");
     }
     Ok(Outcome::Done)
 }

@@ -2,6 +2,17 @@
 //! `receive`. Each command is a thin loop around the core; what it prints for
 //! people lives in [`human`].
 
+/// `print!`/`println!` for the commands' output: when stdout is closed early
+/// (`segment-backfill check … | head`) the program ends quietly with the
+/// shell's SIGPIPE status instead of panicking.
+macro_rules! out {
+    ($($arg:tt)*) => { $crate::cli::write_stdout(format_args!($($arg)*)) };
+}
+macro_rules! outln {
+    () => { $crate::cli::write_stdout(format_args!("\n")) };
+    ($($arg:tt)*) => { $crate::cli::write_stdout(format_args!("{}\n", format_args!($($arg)*))) };
+}
+
 mod batches;
 mod check;
 mod human;
@@ -163,5 +174,17 @@ impl From<Outcome> for ExitCode {
             Outcome::Done => ExitCode::SUCCESS,
             Outcome::Incomplete => ExitCode::from(3),
         }
+    }
+}
+
+/// See [`out!`].
+fn write_stdout(args: std::fmt::Arguments<'_>) {
+    use std::io::Write;
+    if let Err(e) = std::io::stdout().lock().write_fmt(args) {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(141); // 128 + SIGPIPE, as a shell reports it
+        }
+        eprintln!("segment-backfill: cannot write the output: {e}");
+        std::process::exit(1);
     }
 }

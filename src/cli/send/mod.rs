@@ -203,30 +203,28 @@ pub fn run(args: &SendArgs) -> Result<Outcome, String> {
             delivery: &run.stats,
             seconds: progress.elapsed_secs(),
         };
-        println!(
+        outln!(
             "{}",
             serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?
         );
     } else {
         let secs = progress.elapsed_secs();
-        println!(
+        outln!(
             "{name} → {endpoint}: {} messages acknowledged in {secs:.1} s ({:.0}/s), {} requests, {} retries",
             human::count(run.acknowledged),
             run.acknowledged as f64 / secs.max(0.001),
             human::count(run.stats.requests),
             human::count(run.stats.retries)
         );
-        print!("{}", human::reconciliation(&reconciliation));
+        out!("{}", human::reconciliation(&reconciliation));
         if !run.complete {
-            println!(
-                "  the file was not read to the end: run again with --resume to send the rest"
-            );
+            outln!("  the file was not read to the end: run again with --resume to send the rest");
         }
         if let Some(fatal) = &run.fatal {
-            println!("  stopped: {fatal}");
+            outln!("  stopped: {fatal}");
         }
         if summary.rejected > 0 && args.rejects.is_none() {
-            println!("  (--rejects FILE writes the rejected rows out with their reasons)");
+            outln!("  (--rejects FILE writes the rejected rows out with their reasons)");
         }
     }
     Ok(if done_ok {
