@@ -150,6 +150,13 @@ pub fn find(import: &str) -> Option<SavedRun> {
         .max_by(|a, b| a.saved_at.total_cmp(&b.saved_at))
 }
 
+/// Forgets this send (to its endpoint only).
+pub fn forget_run(run: &SavedRun) {
+    if let Some(s) = storage() {
+        let _ = s.remove_item(&run.key());
+    }
+}
+
 /// Forgets every stopped send of this import.
 pub fn forget(import: &str) {
     let Some(s) = storage() else { return };

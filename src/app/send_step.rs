@@ -238,7 +238,8 @@ pub fn SendStep() -> Html {
     let presets = PRESETS
         .iter()
         .filter(|p| p.0 != "local" || local || form.preset == "local");
-    let resuming = matches!(state.resume, Resume::Chosen(_));
+    // Resuming continues the stopped send only where it was going.
+    let resuming = matches!(&state.resume, Resume::Chosen(run) if run.endpoint == endpoint(&form));
     let earlier = state.tracking.as_ref().map_or(0.0, |t| t.delivered_earlier);
     let body = match &state.send {
         SendState::Idle => html! {},

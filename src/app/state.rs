@@ -294,9 +294,11 @@ fn apply(old: Rc<State>, mut s: State, response: Response) -> Rc<State> {
         Response::Sent(report) => {
             if let Some(run) = &s.tracking {
                 if report.complete && report.undelivered == 0.0 {
-                    // Every row is accounted for: nothing left to resume.
-                    resume::forget(&run.import);
-                    s.resume = Resume::None;
+                    // Every row is accounted for: nothing left to resume
+                    // there (a send to another endpoint may still be).
+                    resume::forget_run(run);
+                    s.resume = resume::find(&run.import)
+                        .map_or(Resume::None, |r| Resume::Offered(Rc::new(r)));
                 } else if !run.checkpoint.is_empty() {
                     s.resume = Resume::Chosen(Rc::clone(run));
                 }

@@ -194,3 +194,43 @@ async fn a_send_that_stops_can_be_resumed_at_once() {
         [Request::Send { resume: Some(cp), .. }] if cp == "{\"cut\":1}"
     ));
 }
+
+#[wasm_bindgen_test]
+async fn another_endpoint_starts_from_the_first_row_and_keeps_the_stopped_send() {
+    let mut page = Page::open(reopened(Step::File)).await;
+    page.click(&page.button("Resume")).await;
+    page.choose(&page.find("#send-preset"), "eu").await;
+    assert!(
+        page.text()
+            .contains("another endpoint starts from the first row"),
+        "{}",
+        page.text()
+    );
+    page.type_text(&page.find("#send-key"), "wk_secret").await;
+    page.click(&page.button("Start sending")).await;
+    match page.sent().as_slice() {
+        [Request::Send { target, resume, .. }] => {
+            assert_eq!(
+                target.endpoint,
+                "https://events.eu1.segmentapis.com/v1/batch"
+            );
+            assert_eq!(resume, &None);
+        }
+        other => panic!("expected one Send request, got {other:?}"),
+    }
+    page.answer(Response::Sent(SendReport {
+        rows: 2.0,
+        delivered: 2.0,
+        balanced: true,
+        complete: true,
+        ..SendReport::default()
+    }))
+    .await;
+    let left: Vec<String> = kept().into_iter().map(|r| r.endpoint).collect();
+    assert_eq!(
+        left,
+        [LOCAL],
+        "the stopped send to the other endpoint is kept"
+    );
+    assert!(matches!(page.state().resume, Resume::Offered(_)));
+}
