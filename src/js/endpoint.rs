@@ -41,12 +41,21 @@ pub fn check_endpoint(endpoint: &str) -> JsResult<String> {
     Ok(url.to_string())
 }
 
-/// Whether `host[:port]` names this machine.
+/// Whether `host[:port]` names this machine: exactly 127.0.0.1, localhost or
+/// [::1], with at most a port after it (not `[::1].example.com`).
 fn is_loopback(authority: &str) -> bool {
-    let host = if authority.starts_with('[') {
-        authority.split(']').next().map(|h| format!("{h}]"))
+    let split = if authority.starts_with('[') {
+        authority.find(']').map(|end| authority.split_at(end + 1))
     } else {
-        authority.split(':').next().map(str::to_string)
+        Some(authority.split_at(authority.find(':').unwrap_or(authority.len())))
     };
-    matches!(host.as_deref(), Some("127.0.0.1" | "localhost" | "[::1]"))
+    let Some((host, port)) = split else {
+        return false;
+    };
+    let port_ok = port.is_empty()
+        || port
+            .strip_prefix(':')
+            .is_some_and(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()));
+    port_ok
+        && (host == "127.0.0.1" || host == "[::1]" || host.eq_ignore_ascii_case("localhost"))
 }

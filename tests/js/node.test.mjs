@@ -247,6 +247,10 @@ test("errors are Error objects with a stable code", async () => {
   };
   assert.equal(await rejectsWith({ endpoint: "http://api.segment.io/v1/batch" }), "insecure_endpoint");
   assert.equal(await rejectsWith({ endpoint: "http://10.0.0.1:8787/v1/batch" }), "insecure_endpoint");
+  for (const lookalike of ["http://[::1].example.com/v1/batch", "http://localhost.example.com/v1/batch",
+    "http://127.0.0.1.example.com:8787/v1/batch", "http://[::1]x:80/v1/batch"]) {
+    assert.equal(await rejectsWith({ endpoint: lookalike }), "insecure_endpoint", lookalike);
+  }
   assert.equal(await rejectsWith({ endpoint: "ftp://example.com/" }), "invalid_endpoint");
   assert.equal(await rejectsWith({ endpoint: "https://" }), "invalid_endpoint");
   // A checkpoint is checked before any request (nothing listens on port 9).
