@@ -6,13 +6,14 @@ import init, { Importer, RowCounter, importFile, inspect } from "../pkg/segment_
 const wasm = await init();
 postMessage({ ready: true });
 
-/** Yields the file's slices, reading the next one while the caller works on this one. */
-async function* slices(file, size) {
-  let next = file.slice(0, size).arrayBuffer();
+/**
+ * The file's slices, read synchronously (FileReaderSync, as the app's worker
+ * does): no trip through the event loop between slices.
+ */
+function* slices(file, size) {
+  const reader = new FileReaderSync();
   for (let at = 0; at < file.size; at += size) {
-    const bytes = new Uint8Array(await next);
-    if (at + size < file.size) next = file.slice(at + size, at + 2 * size).arrayBuffer();
-    yield bytes;
+    yield new Uint8Array(reader.readAsArrayBuffer(file.slice(at, at + size)));
   }
 }
 
@@ -26,7 +27,7 @@ async function pipeline({ file, mapping, chunkBytes, strings }) {
     }
     rejects += importer.takeRejects().length;
   };
-  for await (const bytes of slices(file, chunkBytes)) {
+  for (const bytes of slices(file, chunkBytes)) {
     importer.push(bytes);
     drain();
   }
@@ -41,7 +42,7 @@ async function bareParse({ file, chunkBytes }) {
   const sample = new Uint8Array(await file.slice(0, 65536).arrayBuffer());
   const { settings } = inspect(sample, { complete: file.size <= 65536 });
   const counter = new RowCounter(settings);
-  for await (const bytes of slices(file, chunkBytes)) counter.push(bytes);
+  for (const bytes of slices(file, chunkBytes)) counter.push(bytes);
   const rows = counter.finish();
   counter.free();
   return { rows };

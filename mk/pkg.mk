@@ -1,10 +1,10 @@
 # The npm package `segment-backfill` (pkg/) and its tests.
 #
-#   make pkg        build pkg/: wasm-bindgen --target web, wasm-opt -Oz, package.json
+#   make pkg        build pkg/: wasm-bindgen --target web, wasm-opt -O3, package.json
 #   make test-pkg   build pkg/ and the CLI, then the Node test and the browser test
 #
 # The lib is built as a cdylib with `cargo rustc --crate-type cdylib`, so
-# Cargo.toml's crate-type stays as it is, at opt-level "z" (set on the command
+# Cargo.toml's crate-type stays as it is, at PKG_OPT_LEVEL (set on the command
 # line: [profile.release] is the CLI's). wasm-opt is npm binaryen 132 from
 # node_modules/.bin (on PATH via the top Makefile): Debian's cannot read
 # current rustc output.
@@ -13,8 +13,11 @@ PKG_DIR        := pkg
 PKG_NAME       := segment_backfill
 PKG_CARGO_DIR  := $(or $(CARGO_TARGET_DIR),target)
 PKG_RAW_WASM   := $(PKG_CARGO_DIR)/wasm32-unknown-unknown/release/$(PKG_NAME).wasm
-PKG_OPT_LEVEL  ?= "z"
-PKG_WASM_OPT_LEVEL ?= -Oz
+# Speed over size: the package does the heavy work. Measured in Chromium
+# (make bench, 132 MB CSV): opt-level 3 runs the pipeline at ~90 MB/s against
+# ~62 MB/s at "z", for 462 KB gzip against 376 KB ("s": 77 MB/s, 395 KB).
+PKG_OPT_LEVEL  ?= 3
+PKG_WASM_OPT_LEVEL ?= -O3
 # PKG_DEBUG_NAMES=-g keeps function names for profiles (make bench sets it;
 # it adds a name section, no code).
 PKG_DEBUG_NAMES ?=

@@ -219,7 +219,7 @@ fn needs_escape(bytes: &[u8]) -> bool {
 fn write_number(out: &mut Vec<u8>, t: &str) -> Result<(), String> {
     // A JSON number without an exponent is finite below 309 digits: no need
     // to parse it (this runs for every number cell).
-    if t.len() < 300 && !t.contains(['e', 'E']) && is_json_number(t) {
+    if t.len() < 300 && !t.bytes().any(|b| b | 0x20 == b'e') && is_json_number(t) {
         out.extend_from_slice(t.as_bytes());
         return Ok(());
     }
