@@ -7,13 +7,17 @@ const wasm = await init();
 postMessage({ ready: true });
 
 /**
- * The file's slices, read synchronously (FileReaderSync, as the app's worker
- * does): no trip through the event loop between slices.
+ * The file's slices, the next one always being read while the caller works on
+ * this one (as the package's importFile and the app's worker read). A
+ * synchronous FileReaderSync read instead was a quarter of the pipeline's
+ * time in the profile.
  */
-function* slices(file, size) {
-  const reader = new FileReaderSync();
+async function* slices(file, size) {
+  let next = file.slice(0, size).arrayBuffer();
   for (let at = 0; at < file.size; at += size) {
-    yield new Uint8Array(reader.readAsArrayBuffer(file.slice(at, at + size)));
+    const bytes = new Uint8Array(await next);
+    if (at + size < file.size) next = file.slice(at + size, at + 2 * size).arrayBuffer();
+    yield bytes;
   }
 }
 
@@ -27,7 +31,7 @@ async function pipeline({ file, mapping, chunkBytes, strings }) {
     }
     rejects += importer.takeRejects().length;
   };
-  for (const bytes of slices(file, chunkBytes)) {
+  for await (const bytes of slices(file, chunkBytes)) {
     importer.push(bytes);
     drain();
   }
@@ -42,7 +46,7 @@ async function bareParse({ file, chunkBytes }) {
   const sample = new Uint8Array(await file.slice(0, 65536).arrayBuffer());
   const { settings } = inspect(sample, { complete: file.size <= 65536 });
   const counter = new RowCounter(settings);
-  for (const bytes of slices(file, chunkBytes)) counter.push(bytes);
+  for await (const bytes of slices(file, chunkBytes)) counter.push(bytes);
   const rows = counter.finish();
   counter.free();
   return { rows };

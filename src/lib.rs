@@ -27,6 +27,8 @@ pub mod validate;
 
 #[cfg(all(target_arch = "wasm32", feature = "app"))]
 pub mod app;
+#[cfg(all(target_arch = "wasm32", any(feature = "app", feature = "js")))]
+pub mod blob_slices;
 #[cfg(feature = "cli")]
 pub mod cli;
 #[cfg(all(target_arch = "wasm32", feature = "js"))]

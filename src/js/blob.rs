@@ -5,19 +5,17 @@ use js_sys::Uint8Array;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::Blob;
 
+use crate::blob_slices::BlobSlices;
+
 use super::error::{codes, describe, JsApiError, JsResult};
 
 /// Bytes read per slice by default.
 pub const DEFAULT_CHUNK_BYTES: usize = 1024 * 1024;
 
-/// Reads a Blob front to back, one slice at a time.
+/// Reads a Blob front to back, one slice at a time (one slice ahead: see
+/// [`BlobSlices`]).
 #[derive(Debug)]
-pub struct BlobReader {
-    blob: Blob,
-    offset: f64,
-    size: f64,
-    chunk: f64,
-}
+pub struct BlobReader(BlobSlices);
 
 impl BlobReader {
     /// A reader of `blob` in slices of `chunk_bytes` (0: the default).
@@ -27,55 +25,41 @@ impl BlobReader {
         } else {
             chunk_bytes
         };
-        BlobReader {
-            size: blob.size(),
-            blob,
-            offset: 0.0,
-            chunk: chunk as f64,
-        }
+        BlobReader(BlobSlices::new(blob, chunk as f64))
     }
 
     /// The Blob's size in bytes.
     pub fn size(&self) -> f64 {
-        self.size
+        self.0.size()
     }
 
     /// Bytes read so far.
     pub fn offset(&self) -> f64 {
-        self.offset
+        self.0.offset()
     }
 
     /// The next slice, or `None` at the end.
     pub async fn next(&mut self) -> JsResult<Option<Vec<u8>>> {
-        if self.offset >= self.size {
-            return Ok(None);
-        }
-        let end = (self.offset + self.chunk).min(self.size);
-        let fail = |e: wasm_bindgen::JsValue| {
+        let at = self.0.offset();
+        self.0.next().await.map_err(|e| {
             JsApiError::new(
                 codes::READ_ERROR,
-                format!(
-                    "cannot read the file at byte {}: {}",
-                    self.offset,
-                    describe(&e)
-                ),
+                format!("cannot read the file at byte {at}: {}", describe(&e)),
             )
-        };
-        let slice = self
-            .blob
-            .slice_with_f64_and_f64(self.offset, end)
-            .map_err(fail)?;
-        let buffer = JsFuture::from(slice.array_buffer()).await.map_err(fail)?;
-        let bytes = Uint8Array::new(&buffer).to_vec();
-        self.offset = end;
-        Ok(Some(bytes))
+        })
     }
 }
 
 /// The first `n` bytes of `blob` (all of it if shorter), read on their own.
 pub async fn read_head(blob: &Blob, n: usize) -> JsResult<Vec<u8>> {
-    BlobReader::new(blob.clone(), n.max(1))
-        .next()
-        .await
-        .map(Option::unwrap_or_default)
+    let end = blob.size().min(n as f64);
+    let fail = |e: wasm_bindgen::JsValue| {
+        JsApiError::new(
+            codes::READ_ERROR,
+            format!("cannot read the start of the file: {}", describe(&e)),
+        )
+    };
+    let slice = blob.slice_with_f64_and_f64(0.0, end).map_err(fail)?;
+    let buffer = JsFuture::from(slice.array_buffer()).await.map_err(fail)?;
+    Ok(Uint8Array::new(&buffer).to_vec())
 }

@@ -8,8 +8,9 @@ use js_sys::{Array, Uint8Array};
 use wasm_bindgen::JsValue;
 use web_sys::{Blob, BlobPropertyBag};
 
-use super::reader::{SliceReader, SLICE_BYTES};
+use super::reader::{unreadable, SLICE_BYTES};
 use crate::app::protocol::{CheckDone, Failure, Finding, Progress, Report};
+use crate::blob_slices::BlobSlices;
 use crate::mapping::Mapping;
 use crate::pipeline::{ImportOptions, Importer, Summary};
 use crate::report::RejectsCsv;
@@ -57,22 +58,21 @@ pub async fn run(
             "Go back to Map and fix the mapping.",
         )
     })?;
-    let mut reader = SliceReader::new(file)?;
+    let mut reader = BlobSlices::new(file, SLICE_BYTES);
     let total = reader.size();
     let mut sink = Sink::new(keep_batches);
     let mut last_yield = started;
     let mut last_progress = 0.0;
     loop {
-        let chunk = reader.next(SLICE_BYTES)?;
-        let done = chunk.is_empty();
-        let pushed = if done {
-            importer.finish()
-        } else {
-            importer.push(chunk)
+        let chunk = reader.next().await.map_err(|e| unreadable(&e))?;
+        let pushed = match &chunk {
+            Some(bytes) => importer.push(bytes),
+            None => importer.finish(),
         };
+        let done = chunk.is_none();
         pushed.map_err(|e| {
             Failure::new(
-                format!("reading stopped at byte {}: {e}", reader.position()),
+                format!("reading stopped at byte {}: {e}", reader.offset()),
                 "The file is damaged or not in the format chosen in step 1; check the overrides there.",
             )
         })?;
@@ -84,7 +84,7 @@ pub async fn run(
         if now - last_progress >= PROGRESS_EVERY_MS {
             last_progress = now;
             let p = Progress {
-                bytes: reader.position(),
+                bytes: reader.offset(),
                 total,
                 rows: importer.counts().rows as f64,
                 elapsed_ms: now - started,

@@ -1,5 +1,6 @@
-//! Reading a `Blob` in slices with `FileReaderSync` (worker-only API): memory
-//! stays flat whatever the file size, and nothing is read twice.
+//! Reading a `Blob` in slices with `FileReaderSync` (worker-only API), for the
+//! short reads of the File step; the full pass of the Check step reads ahead
+//! with [`crate::blob_slices::BlobSlices`].
 
 use js_sys::Uint8Array;
 use web_sys::{Blob, FileReaderSync};
@@ -68,7 +69,7 @@ impl SliceReader {
     }
 }
 
-fn unreadable(e: &wasm_bindgen::JsValue) -> Failure {
+pub fn unreadable(e: &wasm_bindgen::JsValue) -> Failure {
     Failure::new(
         format!("the file could not be read: {e:?}"),
         "The file may have been moved, changed or deleted since you picked it: pick it again.",
