@@ -1181,3 +1181,58 @@ fn soak_with_give_ups_and_aborts_still_accounts_for_every_row() {
         }
     }
 }
+
+#[test]
+fn a_pause_does_not_count_towards_the_give_up_time() {
+    let down = || Outcome::status(500, "down");
+    let undelivered = |engine: &mut Engine| {
+        std::iter::from_fn(|| engine.poll_event())
+            .filter_map(|e| match e {
+                Event::Undelivered { reason, .. } => Some(reason),
+                _ => None,
+            })
+            .collect::<Vec<_>>()
+    };
+    for told in [false, true] {
+        let cfg = EngineConfig {
+            give_up_after_ms: 60_000,
+            backoff_max_ms: 1_000,
+            ..config()
+        };
+        let mut engine = Engine::new(cfg);
+        batches(0, 10, 10, &[])
+            .into_iter()
+            .for_each(|b| engine.push_batch(b));
+        engine.finish_input();
+        // Failing for 30 s, then paused for an hour with a request in
+        // flight, which fails a second into the pause.
+        let t = engine.poll_transmit(T0).expect("first attempt");
+        engine.handle_response(t.id, down(), T0);
+        let paused_at = T0 + 30_000;
+        let t = engine.poll_transmit(paused_at).expect("second attempt");
+        engine.handle_response(t.id, down(), paused_at + 1_000);
+        let resumed_at = paused_at + 3_600_000;
+        if told {
+            engine.paused_between(paused_at, resumed_at);
+        }
+        let t = engine.poll_transmit(resumed_at).expect("third attempt");
+        engine.handle_response(t.id, down(), resumed_at + 100);
+        if !told {
+            // The driver did not say: an hour of pause looks like an hour of failing.
+            let reasons = undelivered(&mut engine);
+            assert_eq!(reasons.len(), 1, "{reasons:?}");
+            assert!(reasons[0].starts_with("gave up after 3 attempts over 3630 s"));
+            continue;
+        }
+        assert_eq!(undelivered(&mut engine), Vec::<String>::new());
+        // The time failing outside the pause still counts: 30 s before it,
+        // 30 s after it.
+        let t = engine.poll_transmit(resumed_at + 30_000).expect("fourth");
+        engine.handle_response(t.id, down(), resumed_at + 30_000);
+        assert_eq!(
+            undelivered(&mut engine),
+            ["gave up after 4 attempts over 60 s; last error: HTTP 500: down"]
+        );
+        assert!(engine.is_done());
+    }
+}

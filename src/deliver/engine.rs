@@ -348,6 +348,27 @@ impl Engine {
         self.drain_queue();
     }
 
+    /// Tells the engine that the driver held every request back from
+    /// `from_ms` to `to_ms` because the user paused the run. That time does
+    /// not count towards `give_up_after_ms`: the failing time of each batch
+    /// waiting or in flight loses the part of the pause after its first
+    /// failure, so a long pause does not make the next failure a give-up.
+    /// Call it when the run resumes. (Retry timers that ran out during the
+    /// pause are simply due; nothing else in the engine depends on it.)
+    pub fn paused_between(&mut self, from_ms: u64, to_ms: u64) {
+        let pendings = self
+            .queue
+            .values_mut()
+            .chain(self.in_flight.values_mut().map(|f| &mut f.pending));
+        for pending in pendings {
+            if let Some(first) = pending.first_failure_ms.as_mut() {
+                if *first < to_ms {
+                    *first = first.saturating_add(to_ms - (*first).max(from_ms));
+                }
+            }
+        }
+    }
+
     /// True once the input is finished (or the run stopped) and no batch is
     /// waiting or in flight. Events may remain to be drained.
     pub fn is_done(&self) -> bool {
