@@ -52,6 +52,12 @@ pub enum Request {
     },
     /// Stop the running check or send.
     Cancel,
+    /// Pause the running send: no new request, no more reading; requests
+    /// already out finish. (Not to be confused with `Send { resume }`, which
+    /// continues a send stopped by a closed tab.)
+    Pause,
+    /// Let the paused send go on where it stopped.
+    Unpause,
 }
 
 /// Where and how to send. The write key crosses to the worker only.
@@ -81,6 +87,10 @@ pub struct SendProgress {
     /// The latest retry or failure, in words.
     pub note: Option<String>,
     pub elapsed_ms: f64,
+    /// The send is paused (`in_flight` requests may still be finishing).
+    pub paused: bool,
+    /// Of `elapsed_ms`, the time spent paused.
+    pub paused_ms: f64,
 }
 
 /// What the page keeps of a running send so it can be resumed after the
@@ -100,6 +110,8 @@ pub struct SendCheckpoint {
 pub struct SendReport {
     pub rows: f64,
     pub delivered: f64,
+    /// Of `delivered`, rows the stopped send this one resumed had delivered.
+    pub previously_delivered: f64,
     pub rejected: f64,
     pub rejected_by_server: f64,
     pub undelivered: f64,
@@ -111,11 +123,25 @@ pub struct SendReport {
     /// The whole file was read.
     pub complete: bool,
     pub error: Option<String>,
-    /// `(row, answer)` of the first rows the endpoint refused.
+    /// `(row, answer)` of the rows the endpoint refused (the first 10,000).
     pub server_rejected: Vec<(f64, String)>,
     pub requests: f64,
     pub retries: f64,
     pub elapsed_ms: f64,
+    /// Of `elapsed_ms`, the time spent paused.
+    pub paused_ms: f64,
+    /// When the send started and ended (ms since the epoch).
+    pub started_ms: f64,
+    pub finished_ms: f64,
+    /// The endpoint's host (and port): where the rows went.
+    pub endpoint_host: String,
+    /// `row,line,code,reason,<columns>` of every row rejected before
+    /// sending and every row the endpoint refused, in row order (a `Blob`;
+    /// `undefined` if it could not be made).
+    #[serde(with = "serde_wasm_bindgen::preserve")]
+    pub rejects: JsValue,
+    /// The rejects file holds only the first rows rejected before sending.
+    pub rejects_truncated: bool,
 }
 
 /// What the worker answers.

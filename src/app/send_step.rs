@@ -1,15 +1,22 @@
 //! Step 4: send to Segment (or a compatible endpoint), with live progress
 //! and, at the end, where every row went.
 
+use std::rc::Rc;
+
+use serde::Serialize;
+use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{HtmlInputElement, HtmlSelectElement, HtmlTextAreaElement};
 use yew::prelude::*;
 
 use super::protocol::{Failure, Request, SendProgress, SendReport, SendTarget};
 use super::resume::SavedRun;
 use super::resume_offer::ResumeNote;
-use super::state::{current_import, Action, CheckState, Resume, SendForm, SendState, Step};
+use super::state::{current_import, Action, CheckState, Picked, Resume, SendForm, SendState, Step};
 use super::widgets::{bytes, count, duration, plural, StepNav};
-use super::{storage, use_ctx, Ctx};
+use super::{download, storage, use_ctx, Ctx};
+
+/// Rows the endpoint refused that the page lists (the JSON has them all).
+const REFUSED_SHOWN: usize = 20;
 
 /// Destination presets: id, label, endpoint.
 const PRESETS: [(&str, &str, &str); 3] = [
@@ -229,6 +236,18 @@ pub fn SendStep() -> Html {
         let ctx = ctx.clone();
         Callback::from(move |_| ctx.worker.send(Request::Cancel))
     };
+    let paused = state.send_paused;
+    let on_pause = {
+        let ctx = ctx.clone();
+        Callback::from(move |_| {
+            ctx.worker.send(if paused {
+                Request::Unpause
+            } else {
+                Request::Pause
+            });
+            ctx.dispatch(Action::SetSendPaused(!paused));
+        })
+    };
 
     let (valid, rejected) = match &state.check {
         CheckState::Done(d) => (d.0.report.valid, d.0.report.rejected),
@@ -243,8 +262,8 @@ pub fn SendStep() -> Html {
     let earlier = state.tracking.as_ref().map_or(0.0, |t| t.delivered_earlier);
     let body = match &state.send {
         SendState::Idle => html! {},
-        SendState::Running(p) => progress(p, earlier),
-        SendState::Done(r) => reconciliation(r, earlier),
+        SendState::Running(p) => progress(p, earlier, paused),
+        SendState::Done(r) => reconciliation(&ctx, r, earlier),
     };
     html! {
         <>
@@ -311,6 +330,10 @@ pub fn SendStep() -> Html {
                 <div class="row">
                     <span class="spacer"></span>
                     if running {
+                        // One button that changes its word, so the keyboard focus stays on it.
+                        <button type="button" id="pause-send" class={if paused { "primary" } else { "secondary" }} onclick={on_pause}>
+                            { if paused { "Resume" } else { "Pause" } }
+                        </button>
                         <button type="button" class="secondary" onclick={on_cancel}>{ "Cancel" }</button>
                     } else {
                         <button type="button" class="primary" id="start-send" onclick={on_start}>
@@ -325,9 +348,10 @@ pub fn SendStep() -> Html {
     }
 }
 
-/// `earlier`: rows delivered by the stopped send this one resumes.
-fn progress(p: &SendProgress, earlier: f64) -> Html {
-    if p.elapsed_ms == 0.0 {
+/// `earlier`: rows delivered by the stopped send this one resumes;
+/// `pausing`: the user paused (the worker confirms with `p.paused`).
+fn progress(p: &SendProgress, earlier: f64, pausing: bool) -> Html {
+    if p.elapsed_ms == 0.0 && !pausing {
         // Nothing heard from the worker yet.
         return html! {
             <div class="progress">
@@ -341,7 +365,40 @@ fn progress(p: &SendProgress, earlier: f64) -> Html {
     } else {
         0.0
     };
-    let secs = p.elapsed_ms / 1000.0;
+    let read = format!("{pct:.0}% read · {} delivered", count(p.delivered));
+    let tail = format!(
+        "{} in flight · {} retries · {} of {}",
+        count(p.in_flight),
+        count(p.retries),
+        bytes(p.bytes),
+        bytes(p.total)
+    );
+    let status = match (pausing, p.paused) {
+        (true, true) if p.in_flight == 0.0 => Some(
+            "Paused. Nothing is sent and the file is not read until you resume; Cancel ends the send here.".to_string(),
+        ),
+        (true, true) => Some(format!(
+            "Pausing: waiting for the answers to {} in flight…",
+            plural(p.in_flight, "request", "requests")
+        )),
+        (true, false) => Some("Pausing…".to_string()),
+        (false, true) => Some("Resuming…".to_string()),
+        (false, false) => None,
+    };
+    if let Some(status) = status {
+        return html! {
+            <div class="progress paused">
+                <progress max="100" value={format!("{pct:.1}")} aria-label="Send progress"></progress>
+                <p class="status" role="status">{ status }</p>
+                <p>{ format!("{read} · {tail}") }
+                    if earlier > 0.0 { { format!(" · {} delivered before it stopped, skipped", count(earlier)) } }
+                </p>
+                if let Some(n) = &p.note { <p class="note">{ n }</p> }
+            </div>
+        };
+    }
+    // Rates over the time spent sending, not paused.
+    let secs = (p.elapsed_ms - p.paused_ms) / 1000.0;
     let rate = if secs > 0.0 { p.delivered / secs } else { 0.0 };
     // Reading runs ahead of sending, so the ETA counts delivered rows against
     // rows read, and is shown only once it is a second or more.
@@ -355,8 +412,7 @@ fn progress(p: &SendProgress, earlier: f64) -> Html {
         <div class="progress">
             <progress max="100" value={format!("{pct:.1}")} aria-label="Send progress"></progress>
             <p>
-                { format!("{pct:.0}% read · {} delivered · {} messages/s · {} in flight · {} retries · {} of {}",
-                    count(p.delivered), count(rate), count(p.in_flight), count(p.retries), bytes(p.bytes), bytes(p.total)) }
+                { format!("{read} · {} messages/s · {tail}", count(rate)) }
                 if let Some(eta) = eta { { format!(" · about {} left", duration(eta)) } }
                 if earlier > 0.0 { { format!(" · {} delivered before it stopped, skipped", count(earlier)) } }
             </p>
@@ -366,7 +422,7 @@ fn progress(p: &SendProgress, earlier: f64) -> Html {
 }
 
 /// `earlier`: of `r.delivered`, the rows the stopped send had delivered.
-fn reconciliation(r: &SendReport, earlier: f64) -> Html {
+fn reconciliation(ctx: &Rc<Ctx>, r: &Rc<SendReport>, earlier: f64) -> Html {
     let ranges = r
         .undelivered_rows
         .iter()
@@ -380,6 +436,28 @@ fn reconciliation(r: &SendReport, earlier: f64) -> Html {
         })
         .collect::<Vec<_>>()
         .join(", ");
+    let on_json = {
+        let ctx = ctx.clone();
+        let r = r.clone();
+        Callback::from(move |_| {
+            let text = reconciliation_json(&r, ctx.state.file.as_ref());
+            if let Err(f) = download::text(&text, "reconciliation.json", "application/json") {
+                ctx.dispatch(Action::Fail(f));
+            }
+        })
+    };
+    let rejects = r.rejects.dyn_ref::<web_sys::Blob>().cloned();
+    let on_rejects = {
+        let ctx = ctx.clone();
+        let rejects = rejects.clone();
+        Callback::from(move |_| {
+            let Some(b) = &rejects else { return };
+            if let Err(f) = download::blob(b, "rejected-rows.csv") {
+                ctx.dispatch(Action::Fail(f));
+            }
+        })
+    };
+    let refused_more = r.rejected_by_server - REFUSED_SHOWN.min(r.server_rejected.len()) as f64;
     html! {
         <div class="reconciliation">
             <h3>{ if r.undelivered == 0.0 && r.complete { "Done: every row is accounted for" } else { "Stopped: some rows were not delivered" } }</h3>
@@ -391,10 +469,23 @@ fn reconciliation(r: &SendReport, earlier: f64) -> Html {
                 <div class={classes!("tile", (r.rejected > 0.0).then_some("bad"))}><span class="value" id="sent-rejected">{ count(r.rejected) }</span><span class="label">{ format!("rejected ({} by the endpoint)", count(r.rejected_by_server)) }</span></div>
                 <div class={classes!("tile", (r.undelivered > 0.0).then_some("bad"))}><span class="value" id="sent-undelivered">{ count(r.undelivered) }</span><span class="label">{ "not delivered" }</span></div>
             </div>
-            <p class="muted">{ format!("rows = delivered + rejected + not delivered: {}. {}, {}, {}.",
+            <p class="muted">{ format!("rows = delivered + rejected + not delivered: {}. {}, {}, {}{}.",
                 if r.balanced { "balanced" } else { "NOT balanced — please report this" },
                 plural(r.requests, "request", "requests"), plural(r.retries, "retry", "retries"),
-                duration(r.elapsed_ms / 1000.0)) }</p>
+                duration(r.elapsed_ms / 1000.0),
+                if r.paused_ms >= 1000.0 { format!(" ({} of it paused)", duration(r.paused_ms / 1000.0)) } else { String::new() }) }</p>
+            <div class="row downloads">
+                <button type="button" class="secondary" id="download-reconciliation" onclick={on_json}>
+                    { "Download reconciliation (JSON)" }
+                </button>
+                <button type="button" class="secondary" id="download-send-rejects" onclick={on_rejects}
+                    disabled={r.rejected == 0.0 || rejects.is_none()}>
+                    { format!("Download rejected rows ({}, CSV)", count(r.rejected)) }
+                </button>
+            </div>
+            if r.rejects_truncated {
+                <p class="note">{ "The rejected-rows file holds the first 10,000 rows rejected before sending, and every row the endpoint refused; the counts are complete." }</p>
+            }
             if r.undelivered > 0.0 {
                 <div class="banner warn" role="alert">
                     <p><strong>{ format!("{} rows were not delivered", count(r.undelivered)) }</strong>
@@ -405,8 +496,113 @@ fn reconciliation(r: &SendReport, earlier: f64) -> Html {
             if let Some(e) = &r.error { <div class="banner error" role="alert"><p>{ e }</p></div> }
             if !r.server_rejected.is_empty() {
                 <h3>{ "Refused by the endpoint" }</h3>
-                <ul>{ for r.server_rejected.iter().map(|(row, why)| html! { <li>{ format!("row {}: {why}", count(*row)) }</li> }) }</ul>
+                <ul>{ for r.server_rejected.iter().take(REFUSED_SHOWN).map(|(row, why)| html! { <li>{ format!("row {}: {why}", count(*row)) }</li> }) }</ul>
+                if refused_more > 0.0 {
+                    <p class="muted">{ format!("and {} more: see the reconciliation and the rejected rows.", count(refused_more)) }</p>
+                }
             }
         </div>
     }
+}
+
+/// The reconciliation file the user downloads, fields in reading order.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ReconciliationFile<'a> {
+    generated_by: &'static str,
+    file: Option<FileInfo<'a>>,
+    endpoint_host: &'a str,
+    started_at: Option<String>,
+    finished_at: Option<String>,
+    seconds: f64,
+    paused_seconds: f64,
+    complete: bool,
+    balanced: bool,
+    /// `rows = delivered + rejected + undelivered`, in figures.
+    equation: String,
+    rows: u64,
+    delivered: u64,
+    previously_delivered: u64,
+    rejected: u64,
+    rejected_before_sending: u64,
+    rejected_by_server: u64,
+    undelivered: u64,
+    undelivered_rows: Vec<[u64; 2]>,
+    undelivered_reason: Option<&'a str>,
+    error: Option<&'a str>,
+    server_rejected: Vec<Refused<'a>>,
+    requests: u64,
+    retries: u64,
+}
+
+#[derive(Serialize)]
+struct FileInfo<'a> {
+    name: &'a str,
+    bytes: u64,
+}
+
+#[derive(Serialize)]
+struct Refused<'a> {
+    row: u64,
+    reason: &'a str,
+}
+
+/// The reconciliation as the JSON file the user downloads: where every row
+/// went, when, and to which host. Never the write key (the report has none).
+pub(super) fn reconciliation_json(r: &SendReport, file: Option<&Picked>) -> String {
+    // Counts cross from the worker as f64; they are whole numbers.
+    let n = |x: f64| x as u64;
+    let iso = |ms: f64| {
+        (ms > 0.0)
+            .then(|| js_sys::Date::new(&JsValue::from_f64(ms)).to_iso_string())
+            .and_then(|s| s.as_string())
+    };
+    let secs = |ms: f64| (ms / 100.0).round() / 10.0;
+    let report = ReconciliationFile {
+        generated_by: concat!("segment-backfill ", env!("CARGO_PKG_VERSION")),
+        file: file.map(|f| FileInfo {
+            name: &f.name,
+            bytes: n(f.size),
+        }),
+        endpoint_host: &r.endpoint_host,
+        started_at: iso(r.started_ms),
+        finished_at: iso(r.finished_ms),
+        seconds: secs(r.elapsed_ms),
+        paused_seconds: secs(r.paused_ms),
+        complete: r.complete,
+        balanced: r.balanced,
+        equation: format!(
+            "{} = {} + {} + {}",
+            n(r.rows),
+            n(r.delivered),
+            n(r.rejected),
+            n(r.undelivered)
+        ),
+        rows: n(r.rows),
+        delivered: n(r.delivered),
+        previously_delivered: n(r.previously_delivered),
+        rejected: n(r.rejected),
+        rejected_before_sending: n(r.rejected - r.rejected_by_server),
+        rejected_by_server: n(r.rejected_by_server),
+        undelivered: n(r.undelivered),
+        undelivered_rows: r
+            .undelivered_rows
+            .iter()
+            .map(|(a, b)| [n(*a), n(*b)])
+            .collect(),
+        undelivered_reason: r.undelivered_reason.as_deref(),
+        error: r.error.as_deref(),
+        server_rejected: r
+            .server_rejected
+            .iter()
+            .map(|(row, reason)| Refused {
+                row: n(*row),
+                reason,
+            })
+            .collect(),
+        requests: n(r.requests),
+        retries: n(r.retries),
+    };
+    // Strings and numbers only: it always serializes.
+    serde_json::to_string_pretty(&report).unwrap_or_default()
 }

@@ -148,6 +148,9 @@ pub struct State {
     pub keep_batches: bool,
     pub send_form: SendForm,
     pub send: SendState,
+    /// The user paused the running send (the worker confirms it in the
+    /// progress, once the requests in flight are answered).
+    pub send_paused: bool,
     /// A stopped send of this file and mapping that can be resumed.
     pub resume: Resume,
     /// The running (or last) send, kept in `localStorage` as it goes.
@@ -169,6 +172,8 @@ pub enum Action {
     /// The send about to start, to keep as it goes (before `SendStarted`).
     TrackSend(SavedRun),
     SendStarted,
+    /// The user paused (`true`) or resumed (`false`) the running send.
+    SetSendPaused(bool),
     /// Continue the stopped send on offer.
     ResumeChosen,
     /// Forget the stopped send: the next send starts from the first row.
@@ -237,7 +242,14 @@ impl Reducible for State {
             }
             Action::SendStarted => {
                 s.send = SendState::Running(SendProgress::default());
+                s.send_paused = false;
                 s.error = None;
+            }
+            Action::SetSendPaused(paused) => {
+                if !matches!(s.send, SendState::Running(_)) {
+                    return self;
+                }
+                s.send_paused = paused;
             }
             Action::CheckStarted => {
                 s.check = CheckState::Running(Progress::default());
@@ -304,6 +316,7 @@ fn apply(old: Rc<State>, mut s: State, response: Response) -> Rc<State> {
                 }
             }
             s.send = SendState::Done(Rc::new(report));
+            s.send_paused = false;
         }
         Response::Failed(f) => {
             s.inspecting = false;
@@ -312,6 +325,7 @@ fn apply(old: Rc<State>, mut s: State, response: Response) -> Rc<State> {
             }
             if matches!(s.send, SendState::Running(_)) {
                 s.send = SendState::Idle;
+                s.send_paused = false;
             }
             s.error = Some(f);
         }

@@ -19,6 +19,12 @@
 //! checkpoint is offered in [`Progress::checkpoint`] about once a second, so
 //! a caller that keeps it (the app keeps it in `localStorage`) can resume
 //! after the tab closes.
+//!
+//! **Pausing.** With a [`PauseControl`] (or `paused` in JS), a paused run
+//! starts no request and reads no more of the file; requests already out
+//! finish and count, so memory stays flat and nothing is lost or counted
+//! twice. Resuming goes on from the same row. The time paused does not
+//! count towards the engine's give-up time ([`Engine::paused_between`]).
 
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
@@ -51,6 +57,9 @@ const DEFAULT_MAX_REJECTED_ROWS: usize = 10_000;
 const PROGRESS_EVERY_MS: f64 = 100.0;
 /// The least time between two checkpoints handed out in the progress.
 const CHECKPOINT_EVERY_MS: f64 = 1000.0;
+/// How often a paused run looks at the clock (the engine's watchdog) and at
+/// a JS `paused` function. A [`PauseControl`] wakes it at once.
+const PAUSED_TICK_MS: f64 = 250.0;
 
 #[wasm_bindgen(typescript_custom_section)]
 const TS_IMPORT_FILE_OPTIONS: &'static str = r#"
@@ -60,6 +69,12 @@ export interface ImportFileOptions extends SendSettings {
   onProgress?: (progress: Progress) => void;
   /** Abort it to cancel: nothing new is sent, the report names every row not delivered. */
   signal?: AbortSignal;
+  /**
+   * Pauses the import while it returns true (asked before each request and
+   * about 4 times a second while paused): no new request, no more reading;
+   * requests already out finish. `signal` still cancels while paused.
+   */
+  paused?: () => boolean;
 }
 "#;
 
@@ -70,6 +85,85 @@ pub struct SendOptions {
     pub settings: SendSettings,
     /// Cancels the run when aborted.
     pub signal: Option<AbortSignal>,
+    /// Pauses and resumes the run.
+    pub pause: Option<PauseControl>,
+}
+
+/// Pauses and resumes a running [`send_file`]; clones share the state.
+///
+/// While paused, no request starts and the file is not read further;
+/// requests already out finish and are counted. Resuming goes on where the
+/// run stopped. A cancel (the abort signal) works while paused.
+#[derive(Clone, Default)]
+pub struct PauseControl {
+    inner: Rc<PauseInner>,
+}
+
+#[derive(Default)]
+struct PauseInner {
+    paused: Cell<bool>,
+    /// JS's `paused` option, asked instead of `paused` when set.
+    ask: Option<js_sys::Function>,
+    /// The running driver's loop, woken when the state changes.
+    wake: RefCell<Option<Wake>>,
+}
+
+impl std::fmt::Debug for PauseControl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PauseControl")
+            .field("paused", &self.is_paused())
+            .finish()
+    }
+}
+
+impl PauseControl {
+    /// A control that is not paused.
+    pub fn new() -> PauseControl {
+        PauseControl::default()
+    }
+
+    /// A control that asks `paused()` (JS's option); a call that throws or
+    /// returns anything but `true` means not paused.
+    fn asking(paused: js_sys::Function) -> PauseControl {
+        PauseControl {
+            inner: Rc::new(PauseInner {
+                ask: Some(paused),
+                ..PauseInner::default()
+            }),
+        }
+    }
+
+    /// Holds back every new request from now on.
+    pub fn pause(&self) {
+        self.set(true);
+    }
+
+    /// Lets the run go on.
+    pub fn resume(&self) {
+        self.set(false);
+    }
+
+    /// Whether new requests are held back now.
+    pub fn is_paused(&self) -> bool {
+        match &self.inner.ask {
+            Some(f) => f
+                .call0(&JsValue::UNDEFINED)
+                .is_ok_and(|v| v.as_bool() == Some(true)),
+            None => self.inner.paused.get(),
+        }
+    }
+
+    fn set(&self, paused: bool) {
+        if self.inner.paused.replace(paused) != paused {
+            if let Some(wake) = self.inner.wake.borrow().as_ref() {
+                wake.wake();
+            }
+        }
+    }
+
+    fn attach(&self, wake: Option<Wake>) {
+        *self.inner.wake.borrow_mut() = wake;
+    }
 }
 
 /// Where a run stands (handed to the progress callback).
@@ -101,6 +195,10 @@ pub struct Progress {
     /// import if it stops (a closed tab, a crash) instead of starting over.
     #[tsify(optional)]
     pub checkpoint: Option<String>,
+    /// The run is paused (`delivery.inFlight` requests may still be finishing).
+    pub paused: bool,
+    /// Milliseconds spent paused so far.
+    pub paused_ms: u64,
 }
 
 /// How a run ended: where every row went, and why.
@@ -134,6 +232,8 @@ pub struct Report {
     pub server_rejected: Vec<(u64, String)>,
     /// The delivered rows as a checkpoint document (for a resumed run).
     pub checkpoint: String,
+    /// Milliseconds the run spent paused.
+    pub paused_ms: u64,
 }
 
 /// Imports `file` and sends it: the whole job. JS: `importFile`.
@@ -222,6 +322,9 @@ pub async fn send_file(
         input_done: false,
         stopped: false,
         last_progress: f64::NEG_INFINITY,
+        pause: options.pause.clone(),
+        paused_since: None,
+        paused_ms: 0.0,
     };
     // Read the first slices now, so a file that cannot be read (empty,
     // unreadable sample) fails before the progress starts.
@@ -240,7 +343,13 @@ pub async fn send_file(
         .signal
         .as_ref()
         .map(|signal| AbortListener::new(signal, run.wake.clone()));
+    if let Some(pause) = &options.pause {
+        pause.attach(Some(run.wake.clone()));
+    }
     run.drive(options.signal.as_ref(), &mut on_progress).await;
+    if let Some(pause) = &options.pause {
+        pause.attach(None);
+    }
     Ok(run.finish(&mut on_progress))
 }
 
@@ -255,11 +364,18 @@ pub async fn import_file(
     let get = |name: &str| js_sys::Reflect::get(&options, &name.into()).ok();
     let callback = get("onProgress").and_then(|f| f.dyn_into::<js_sys::Function>().ok());
     let signal = get("signal").and_then(|s| s.dyn_into::<AbortSignal>().ok());
+    let pause = get("paused")
+        .and_then(|f| f.dyn_into::<js_sys::Function>().ok())
+        .map(PauseControl::asking);
     let settings: SendSettings = from_js(options, "importFile options")?;
     let report = send_file(
         file,
         mapping,
-        SendOptions { settings, signal },
+        SendOptions {
+            settings,
+            signal,
+            pause,
+        },
         |progress| {
             if let (Some(f), Ok(p)) = (&callback, progress.into_ts()) {
                 // A throwing callback must not stop the import.
@@ -302,6 +418,11 @@ struct Run {
     /// The run was cancelled or refused: nothing more is read.
     stopped: bool,
     last_progress: f64,
+    pause: Option<PauseControl>,
+    /// When the current pause began.
+    paused_since: Option<f64>,
+    /// Time spent in pauses that ended.
+    paused_ms: f64,
 }
 
 impl Run {
@@ -357,20 +478,40 @@ impl Run {
                     .abort("aborted: the import was cancelled".to_string());
                 self.stop_input(None);
             }
-            self.feed().await;
-            while let Some(t) = self.engine.poll_transmit(now_ms() as u64) {
-                self.start_request(t.id, t.body, t.timeout_ms);
+            let toggled = self.update_pause();
+            let paused = self.paused_since.is_some();
+            if !paused {
+                self.feed().await;
+                while let Some(t) = self.engine.poll_transmit(now_ms() as u64) {
+                    self.start_request(t.id, t.body, t.timeout_ms);
+                }
             }
             let answers: Vec<_> = self.answers.borrow_mut().drain(..).collect();
+            let answered = !answers.is_empty();
             for (id, outcome) in answers {
                 self.engine.handle_response(id, outcome, now_ms() as u64);
             }
             self.drain_events();
-            self.progress(on_progress, false);
+            if !paused {
+                self.progress(on_progress, false);
+            } else if toggled || answered || self.checkpoint_changed() {
+                // Paused, little happens: say so at once when it does.
+                if toggled || answered {
+                    self.last_progress = f64::NEG_INFINITY;
+                }
+                self.progress(on_progress, false);
+            }
             if self.engine.is_done() {
                 break;
             }
             if !self.answers.borrow().is_empty() {
+                continue;
+            }
+            if paused {
+                // Only answers, a resume or a cancel move a paused run; the
+                // tick keeps the engine's watchdog and JS's function heard.
+                self.wake.wait(Some(PAUSED_TICK_MS)).await;
+                self.engine.handle_timeout(now_ms() as u64);
                 continue;
             }
             if self.engine.wants_batches() && !self.input_done {
@@ -380,6 +521,39 @@ impl Run {
             self.wake.wait(timeout).await;
             self.engine.handle_timeout(now_ms() as u64);
         }
+        self.update_pause();
+    }
+
+    /// Follows the pause control; returns whether the state changed. A
+    /// stopped run is never paused (it only waits for answers). Resuming
+    /// tells the engine, so the pause does not count towards giving up.
+    fn update_pause(&mut self) -> bool {
+        let wanted = !self.stopped && self.pause.as_ref().is_some_and(PauseControl::is_paused);
+        match (self.paused_since, wanted) {
+            (None, true) => {
+                self.paused_since = Some(now_ms());
+                true
+            }
+            (Some(since), false) => {
+                let now = now_ms();
+                self.engine.paused_between(since as u64, now as u64);
+                self.paused_ms += (now - since).max(0.0);
+                self.paused_since = None;
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Milliseconds paused so far, the current pause included.
+    fn paused_total_ms(&self) -> u64 {
+        let current = self.paused_since.map_or(0.0, |since| now_ms() - since);
+        (self.paused_ms + current.max(0.0)) as u64
+    }
+
+    /// Whether rows got done since the last checkpoint handed out.
+    fn checkpoint_changed(&self) -> bool {
+        self.checkpoint_rows_done != Some(self.checkpoint.rows_done(self.first_row))
     }
 
     /// Hands batches to the engine while it wants them, reading more of the
@@ -507,6 +681,8 @@ impl Run {
             rows_done,
             skipped: self.skipped.get(),
             checkpoint,
+            paused: self.paused_since.is_some(),
+            paused_ms: self.paused_total_ms(),
         });
     }
 
@@ -531,6 +707,7 @@ impl Run {
         self.report.settings = self.importer.settings().cloned();
         self.report.delivery = self.engine.stats().clone();
         self.report.checkpoint = self.checkpoint.to_json();
+        self.report.paused_ms = self.paused_total_ms();
         self.report.summary = summary;
         self.report
     }

@@ -17,9 +17,10 @@
 //! The Send step calls the same driver as `importFile`:
 //!
 //! ```ignore
-//! use segment_backfill::js::driver::{send_file, SendOptions};
+//! use segment_backfill::js::driver::{send_file, PauseControl, SendOptions};
 //! use segment_backfill::js::options::SendSettings;
 //!
+//! let pause = PauseControl::new();
 //! let options = SendOptions {
 //!     settings: SendSettings {
 //!         endpoint: "https://api.segment.io/v1/batch".into(),
@@ -27,6 +28,7 @@
 //!         ..Default::default()
 //!     },
 //!     signal: Some(abort_controller.signal()), // cancel: controller.abort()
+//!     pause: Some(pause.clone()),              // pause.pause(), pause.resume()
 //! };
 //! let report = send_file(file, Some(mapping), options, |p| post_progress(p)).await?;
 //! assert!(report.balanced);

@@ -5,13 +5,17 @@
 //      unacknowledged tail arrives twice) and the reconciliation covers the
 //      whole file;
 //  (b) a send through a receiver that injects faults (429, 500, 503,
-//      dropped connections, slow answers) delivers every row.
+//      dropped connections, slow answers) delivers every row;
+//  (c) a send to a slow receiver is paused: the requests in flight finish,
+//      then nothing more arrives and the file is not read further; resumed,
+//      every row arrives once, and the reconciliation downloaded as JSON
+//      (and the rejected rows as CSV) balances.
 //
 // Env: DIST (default dist), CLI (default target/release/segment-backfill),
 //      OUT (default test-output). Screenshots go to $OUT/screenshots/.
 import { chromium } from 'playwright-core';
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import assert from 'node:assert/strict';
@@ -62,12 +66,14 @@ const server = await serve(DIST, 0);
 // without the page ever hearing of it.
 const slow = await receiver('received-slow', ['--delay-ms', '400']);
 const faulty = await receiver('received-faults', ['--fail-rate', '0.3', '--seed', '7']);
+const pausing = await receiver('received-pause', ['--delay-ms', '300']);
 const profile = mkdtempSync(join(tmpdir(), 'sb-e2e-resume-'));
 const context = await chromium.launchPersistentContext(profile, {
   executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
   args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
     '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   viewport: { width: 1280, height: 800 },
+  acceptDownloads: true,
 });
 const problems = [];
 let step = 'start';
@@ -199,6 +205,77 @@ try {
   assert.ok(f.faultsInjected > 0 && retries > 0, `faults ${f.faultsInjected}, retries ${retries}`);
   console.log(`test-app faults: ${f.faultsInjected} faults in ${f.requests} requests, ${retries} retries; ${f.uniqueMessageIds} unique, ${f.duplicates} duplicates`);
 
+  step = 'pause and resume';
+  // Same file, a receiver answering 300 ms late, two requests at once.
+  await sendForm(pausing.endpoint, 2);
+  await page.getByRole('button', { name: 'Send again' }).click();
+  for (let i = 0; (await pausing.stats()).requests < 4; i++) {
+    assert.ok(i < 600, 'the send did not get going');
+    await page.waitForTimeout(50);
+  }
+  await page.locator('#pause-send').click();
+  assert.equal(await page.locator('#pause-send').textContent(), 'Resume');
+  // Paused once the requests in flight are answered.
+  const status = page.locator('.progress [role=status]');
+  await status.filter({ hasText: /^Paused\./ }).waitFor({ timeout: 10_000 });
+  const progressLine = () => page.locator('.progress p:not([role=status])').first().textContent();
+  const atPause = await pausing.stats();
+  const lineAtPause = await progressLine();
+  await shot('8-paused');
+  await page.waitForTimeout(2500);
+  const later = await pausing.stats();
+  assert.equal(later.requests, atPause.requests, 'no request while paused');
+  assert.equal(await progressLine(), lineAtPause, 'no reading, no delivery while paused');
+  const shownDelivered = Number(lineAtPause.match(/read · ([\d,]+) delivered/)[1].replaceAll(',', ''));
+  assert.equal(shownDelivered, later.uniqueMessageIds, 'what arrived before the pause is acknowledged');
+  assert.ok(later.uniqueMessageIds > 0 && later.uniqueMessageIds < VALID, `paused part way: ${later.uniqueMessageIds}`);
+  assert.match(lineAtPause, /^\d+% read · [\d,]+ delivered · 0 in flight · /);
+  assert.equal(await page.getByRole('button', { name: 'Cancel' }).isEnabled(), true, 'Cancel works while paused');
+  await page.locator('#pause-send').click();
+  await page.locator('#sent-delivered').waitFor({ timeout: 120_000 });
+  await shot('8-paused-then-sent');
+  assert.deepEqual(await tiles(), { rows: ROWS, delivered: VALID, rejected: BAD, undelivered: 0 });
+  const p = await pausing.stats();
+  assert.equal(p.uniqueMessageIds, VALID, 'every valid row arrived');
+  assert.equal(p.duplicates, 0, 'none twice: pausing loses nothing and repeats nothing');
+  assert.match(await page.locator('.reconciliation').textContent(), /balanced\. [\d,]+ requests, 0 retries, .* \((\d+ s|\d+ min \d+ s) of it paused\)/);
+
+  step = 'the reconciliation and the rejected rows, downloaded';
+  const [json] = await Promise.all([page.waitForEvent('download'), page.locator('#download-reconciliation').click()]);
+  assert.equal(json.suggestedFilename(), 'reconciliation.json');
+  const jsonPath = join(OUT, 'reconciliation.json');
+  await json.saveAs(jsonPath);
+  const jsonText = readFileSync(jsonPath, 'utf8');
+  assert.ok(!jsonText.includes(KEY), 'never the write key');
+  const rec = JSON.parse(jsonText);
+  assert.deepEqual(
+    [rec.rows, rec.delivered, rec.rejected, rec.rejectedBeforeSending, rec.rejectedByServer, rec.undelivered, rec.previouslyDelivered],
+    [ROWS, VALID, BAD, BAD, 0, 0, 0]);
+  assert.equal(rec.rows, rec.delivered + rec.rejected + rec.undelivered);
+  assert.equal(rec.balanced, true);
+  assert.equal(rec.complete, true);
+  assert.equal(rec.equation, `${ROWS} = ${VALID} + ${BAD} + 0`);
+  assert.deepEqual(rec.undeliveredRows, []);
+  assert.equal(rec.undeliveredReason, null);
+  assert.deepEqual(rec.serverRejected, []);
+  assert.equal(rec.endpointHost, new URL(pausing.endpoint).host);
+  assert.deepEqual(rec.file, { name: 'resume-orders.csv', bytes: readFileSync(FILE).length });
+  assert.ok(rec.pausedSeconds >= 2.5 && rec.pausedSeconds < rec.seconds, `paused ${rec.pausedSeconds} of ${rec.seconds} s`);
+  const [started, finished] = [Date.parse(rec.startedAt), Date.parse(rec.finishedAt)];
+  assert.ok(Date.now() - started < 10 * 60_000 && finished > started, `${rec.startedAt} … ${rec.finishedAt}`);
+  assert.ok(Math.abs((finished - started) / 1000 - rec.seconds) < 0.2);
+  assert.equal(rec.requests, p.requests);
+  const [csv] = await Promise.all([page.waitForEvent('download'), page.locator('#download-send-rejects').click()]);
+  assert.equal(csv.suggestedFilename(), 'rejected-rows.csv');
+  const csvPath = join(OUT, 'send-rejected-rows.csv');
+  await csv.saveAs(csvPath);
+  const rejects = readFileSync(csvPath, 'utf8').trim().split('\n');
+  assert.equal(rejects[0], 'row,line,code,reason,order_id,user_id,created_at,event,price,note');
+  assert.equal(rejects.length, BAD + 1);
+  assert.match(rejects[1], /^1001,1001,missing_identity,/);
+  console.log(`test-app pause: paused with ${later.uniqueMessageIds} delivered in ${later.requests} requests (none more in 2.5 s); `
+    + `resumed: ${p.uniqueMessageIds} unique, ${p.duplicates} duplicates in ${p.requests} requests; paused ${rec.pausedSeconds} of ${rec.seconds} s`);
+
   assert.deepEqual(problems, [], 'no page errors or console errors');
   console.log('test-app resume: OK');
 } catch (e) {
@@ -210,5 +287,6 @@ try {
   server.close();
   slow.stop();
   faulty.stop();
+  pausing.stop();
   rmSync(profile, { recursive: true, force: true });
 }

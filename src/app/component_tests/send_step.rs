@@ -5,7 +5,7 @@ use serde_json::json;
 use wasm_bindgen_test::wasm_bindgen_test;
 
 use super::check_step::{done, report};
-use super::{after, disabled, picked, value, Page, ORDERS};
+use super::{after, blob, disabled, picked, value, Downloads, Page, ORDERS};
 use crate::app::protocol::{Request, Response, SendProgress, SendReport, SendTarget};
 use crate::app::state::{Action, SendState, State, Step};
 
@@ -180,15 +180,17 @@ async fn buttons_progress_and_the_reconciliation_at_each_stage() {
     page.choose(&page.find("#send-preset"), "eu").await;
     assert!(!disabled(&page.button("Start sending")));
     assert!(!page.has_button("Cancel"), "nothing to cancel yet");
+    assert!(!page.has_button("Pause"), "nothing to pause yet");
     page.click(&page.button("Start sending")).await;
     assert_eq!(
         sent_target(&page.sent()).endpoint,
         "https://events.eu1.segmentapis.com/v1/batch"
     );
 
-    // Sending: Cancel only; the form and the other steps are locked.
+    // Sending: Pause and Cancel; the form and the other steps are locked.
     assert!(page.text().contains("Starting…"));
     assert!(!page.has_button("Start sending"));
+    assert!(!disabled(&page.button("Pause")));
     assert!(!disabled(&page.button("Cancel")));
     assert!(disabled(&page.find("#send-key")));
     assert!(disabled(&page.find("#send-preset")));
@@ -209,6 +211,7 @@ async fn buttons_progress_and_the_reconciliation_at_each_stage() {
         in_flight: 3.0,
         note: Some("retrying a batch after HTTP 503".into()),
         elapsed_ms: 4_000.0,
+        ..SendProgress::default()
     }))
     .await;
     assert!(
@@ -238,6 +241,7 @@ async fn buttons_progress_and_the_reconciliation_at_each_stage() {
         requests: 10.0,
         retries: 2.0,
         elapsed_ms: 12_000.0,
+        ..SendReport::default()
     }))
     .await;
     assert_eq!(
@@ -267,6 +271,8 @@ async fn buttons_progress_and_the_reconciliation_at_each_stage() {
     );
 
     // Done: the form and the steps are open again; another run is offered.
+    assert!(!page.has_button("Pause"));
+    assert!(!page.has_button("Cancel"));
     assert!(!disabled(&page.find("#send-key")));
     assert!(!disabled(&page.button("1File")));
     page.click(&page.button("Send again")).await;
@@ -346,4 +352,282 @@ async fn the_key_is_remembered_only_when_ticked() {
     page.click(&remember).await;
     assert_eq!(stored_key(), None);
     assert!(!page.state().send_form.remember_key);
+}
+
+/// The progress lines of the Send step.
+fn progress_text(page: &Page) -> String {
+    page.texts(".progress p").join(" | ")
+}
+
+fn focused_id() -> Option<String> {
+    web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.active_element())
+        .map(|e| e.id())
+}
+
+#[wasm_bindgen_test]
+async fn pause_resume_and_cancel_while_paused() {
+    let mut page = Page::open(checked()).await;
+    page.type_text(&page.find("#send-key"), "wk_secret").await;
+    page.click(&page.button("Start sending")).await;
+    sent_target(&page.sent());
+    let running = SendProgress {
+        bytes: 500_000.0,
+        total: 1_000_000.0,
+        rows: 10_000.0,
+        delivered: 8_000.0,
+        in_flight: 2.0,
+        elapsed_ms: 4_000.0,
+        ..SendProgress::default()
+    };
+    page.answer(Response::SendProgress(running.clone())).await;
+
+    // Pause: the worker is told; the same button (keeping the keyboard's
+    // focus) now resumes; Cancel stays.
+    let toggle = page.button("Pause");
+    toggle.focus().unwrap();
+    page.click(&toggle).await;
+    assert!(matches!(page.sent().as_slice(), [Request::Pause]));
+    assert!(page.state().send_paused);
+    assert_eq!(page.button("Resume").id(), "pause-send");
+    assert_eq!(focused_id().as_deref(), Some("pause-send"));
+    assert!(!disabled(&page.button("Cancel")));
+    assert!(!page.has_button("Pause"));
+    assert!(
+        progress_text(&page).starts_with("Pausing…"),
+        "{}",
+        progress_text(&page)
+    );
+
+    // The worker confirms; the requests in flight finish, then it is paused.
+    let paused = SendProgress {
+        paused: true,
+        elapsed_ms: 4_500.0,
+        ..running.clone()
+    };
+    page.answer(Response::SendProgress(paused.clone())).await;
+    assert_eq!(
+        progress_text(&page),
+        "Pausing: waiting for the answers to 2 requests in flight… | \
+         50% read · 8,000 delivered · 2 in flight · 0 retries · 500 KB of 1.0 MB"
+    );
+    page.answer(Response::SendProgress(SendProgress {
+        delivered: 9_000.0,
+        in_flight: 0.0,
+        elapsed_ms: 60_000.0,
+        paused_ms: 55_000.0,
+        ..paused.clone()
+    }))
+    .await;
+    assert_eq!(
+        progress_text(&page),
+        "Paused. Nothing is sent and the file is not read until you resume; \
+         Cancel ends the send here. | \
+         50% read · 9,000 delivered · 0 in flight · 0 retries · 500 KB of 1.0 MB"
+    );
+    assert_eq!(
+        page.find(".progress [role=status]").text_content().as_deref(),
+        Some("Paused. Nothing is sent and the file is not read until you resume; Cancel ends the send here.")
+    );
+
+    // Resume: the worker is told; until it confirms, the page says so.
+    page.click(&page.button("Resume")).await;
+    assert!(matches!(page.sent().as_slice(), [Request::Unpause]));
+    assert!(!page.state().send_paused);
+    assert_eq!(page.button("Pause").id(), "pause-send");
+    assert_eq!(focused_id().as_deref(), Some("pause-send"));
+    assert!(progress_text(&page).starts_with("Resuming…"));
+    // Going again: messages/s over the time spent sending (5 s of 60), not paused.
+    page.answer(Response::SendProgress(SendProgress {
+        delivered: 15_000.0,
+        in_flight: 2.0,
+        elapsed_ms: 60_000.0,
+        paused_ms: 55_000.0,
+        ..running.clone()
+    }))
+    .await;
+    assert!(
+        progress_text(&page)
+            .starts_with("50% read · 15,000 delivered · 3,000 messages/s · 2 in flight"),
+        "{}",
+        progress_text(&page)
+    );
+
+    // Paused again, then cancelled while paused.
+    page.click(&page.button("Pause")).await;
+    page.answer(Response::SendProgress(SendProgress {
+        in_flight: 0.0,
+        paused: true,
+        ..running.clone()
+    }))
+    .await;
+    page.click(&page.button("Cancel")).await;
+    assert!(matches!(
+        page.sent().as_slice(),
+        [Request::Pause, Request::Cancel]
+    ));
+    page.answer(Response::Sent(SendReport {
+        rows: 20_000.0,
+        delivered: 9_000.0,
+        rejected: 33.0,
+        undelivered: 10_967.0,
+        undelivered_rows: vec![(9_002.0, 20_001.0)],
+        undelivered_reason: Some("aborted: the import was cancelled".into()),
+        balanced: true,
+        complete: false,
+        paused_ms: 55_000.0,
+        elapsed_ms: 61_000.0,
+        requests: 4.0,
+        ..SendReport::default()
+    }))
+    .await;
+    assert!(!page.state().send_paused, "a new send starts unpaused");
+    assert!(!page.has_button("Pause") && !page.has_button("Cancel"));
+    assert!(page.text().contains(
+        "rows = delivered + rejected + not delivered: balanced. 4 requests, 0 retries, 1 min 01 s (55 s of it paused)."
+    ), "{}", page.text());
+    // Pause or resume with nothing running changes nothing.
+    page.dispatch(Action::SetSendPaused(true)).await;
+    assert!(!page.state().send_paused);
+}
+
+/// A send that ended with rows of every kind, as the worker reports it.
+fn ended() -> SendReport {
+    SendReport {
+        rows: 20_000.0,
+        delivered: 19_960.0,
+        previously_delivered: 5_000.0,
+        rejected: 35.0,
+        rejected_by_server: 2.0,
+        undelivered: 5.0,
+        undelivered_rows: vec![(5.0, 8.0), (12.0, 12.0)],
+        undelivered_reason: Some(
+            "gave up after 9 attempts over 21600 s; last error: HTTP 500".into(),
+        ),
+        balanced: true,
+        complete: true,
+        error: None,
+        server_rejected: vec![
+            (42.0, "HTTP 400: message is too large".into()),
+            (77.0, "HTTP 400: bad event".into()),
+        ],
+        requests: 12.0,
+        retries: 3.0,
+        elapsed_ms: 70_000.0,
+        paused_ms: 60_000.0,
+        started_ms: 1_767_225_600_000.0,
+        finished_ms: 1_767_225_670_000.0,
+        endpoint_host: "127.0.0.1:8787".into(),
+        rejects: blob(
+            b"row,line,code,reason,user_id\n42,0,rejected_by_api,HTTP 400: message is too large,\n",
+        )
+        .into(),
+        rejects_truncated: false,
+    }
+}
+
+#[wasm_bindgen_test]
+async fn the_reconciliation_and_the_rejected_rows_download() {
+    let mut page = Page::open(checked()).await;
+    page.type_text(&page.find("#send-key"), "wk_secret").await;
+    page.click(&page.button("Start sending")).await;
+    page.sent();
+    page.answer(Response::Sent(ended())).await;
+    let downloads = Downloads::capture();
+
+    page.click(&page.button("Download reconciliation (JSON)"))
+        .await;
+    let rejects = page.button("Download rejected rows (35, CSV)");
+    assert!(!disabled(&rejects));
+    page.click(&rejects).await;
+    let got = downloads.list();
+    assert_eq!(
+        got.iter().map(|d| d.0.as_str()).collect::<Vec<_>>(),
+        ["reconciliation.json", "rejected-rows.csv"]
+    );
+    let text = downloads.text(&got[0].1).await;
+    assert!(!text.contains("wk_secret"), "never the write key");
+    let json: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(
+        json,
+        json!({
+            "generatedBy": concat!("segment-backfill ", env!("CARGO_PKG_VERSION")),
+            "file": {"name": "orders.csv", "bytes": ORDERS.len()},
+            "endpointHost": "127.0.0.1:8787",
+            "startedAt": "2026-01-01T00:00:00.000Z",
+            "finishedAt": "2026-01-01T00:01:10.000Z",
+            "seconds": 70.0,
+            "pausedSeconds": 60.0,
+            "rows": 20_000,
+            "delivered": 19_960,
+            "previouslyDelivered": 5_000,
+            "rejected": 35,
+            "rejectedBeforeSending": 33,
+            "rejectedByServer": 2,
+            "undelivered": 5,
+            "balanced": true,
+            "equation": "20000 = 19960 + 35 + 5",
+            "complete": true,
+            "error": null,
+            "undeliveredRows": [[5, 8], [12, 12]],
+            "undeliveredReason": "gave up after 9 attempts over 21600 s; last error: HTTP 500",
+            "serverRejected": [
+                {"row": 42, "reason": "HTTP 400: message is too large"},
+                {"row": 77, "reason": "HTTP 400: bad event"},
+            ],
+            "requests": 12,
+            "retries": 3,
+        })
+    );
+    assert_eq!(
+        downloads.text(&got[1].1).await,
+        "row,line,code,reason,user_id\n42,0,rejected_by_api,HTTP 400: message is too large,\n"
+    );
+    assert!(
+        page.text().contains("1 min 10 s (1 min 00 s of it paused)"),
+        "{}",
+        page.text()
+    );
+    assert!(!page
+        .text()
+        .contains("The rejected-rows file holds the first"));
+}
+
+#[wasm_bindgen_test]
+async fn long_lists_stay_short_on_the_page() {
+    let page = Page::open(checked()).await;
+    page.dispatch(Action::SendStarted).await;
+    let refused: Vec<(f64, String)> = (1..=25)
+        .map(|r| (r as f64, "HTTP 400: bad".into()))
+        .collect();
+    page.answer(Response::Sent(SendReport {
+        rejected: 25.0,
+        rejected_by_server: 25.0,
+        server_rejected: refused,
+        rejects: wasm_bindgen::JsValue::UNDEFINED,
+        rejects_truncated: true,
+        ..ended()
+    }))
+    .await;
+    assert_eq!(page.texts(".reconciliation li").len(), 20);
+    assert!(page
+        .text()
+        .contains("and 5 more: see the reconciliation and the rejected rows."));
+    assert!(page
+        .text()
+        .contains("The rejected-rows file holds the first 10,000 rows rejected before sending"));
+    // No file could be made: nothing to download.
+    assert!(disabled(&page.button("Download rejected rows (25, CSV)")));
+    // With nothing rejected there is nothing to download either.
+    page.dispatch(Action::SendStarted).await;
+    page.answer(Response::Sent(SendReport {
+        rejected: 0.0,
+        rejected_by_server: 0.0,
+        server_rejected: vec![],
+        ..ended()
+    }))
+    .await;
+    assert!(disabled(&page.button("Download rejected rows (0, CSV)")));
+    assert!(!disabled(&page.button("Download reconciliation (JSON)")));
 }

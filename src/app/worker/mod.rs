@@ -93,8 +93,9 @@ pub async fn importer(mut scope: Scope) {
                 "this build of the app cannot send",
                 "Build the worker with the `js` feature (index.html does), or send with the CLI.",
             )),
-            // A Cancel with nothing running: the check already ended.
-            Request::Cancel => continue,
+            // A Cancel, Pause or Unpause with nothing running: the check or
+            // the send already ended.
+            Request::Cancel | Request::Pause | Request::Unpause => continue,
         };
         if scope.send(answer).await.is_err() {
             break;

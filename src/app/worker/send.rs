@@ -1,22 +1,30 @@
 //! Sending: the JS layer's driver ([`crate::js::driver::send_file`]) does
 //! the reading, batching, fetches, retries, resuming and reconciliation;
 //! this file only forwards its progress and checkpoints to the page (which
-//! keeps them: the worker has no `localStorage`) and turns Cancel into an
-//! abort.
+//! keeps them: the worker has no `localStorage`), turns Cancel into an
+//! abort and Pause/Unpause into the driver's [`PauseControl`], and writes
+//! the rejected rows of the report as CSV for the page's download.
 
 use futures::channel::mpsc::unbounded;
 use futures::{select, FutureExt, SinkExt, StreamExt};
-use web_sys::{AbortController, Blob};
+use wasm_bindgen::JsValue;
+use web_sys::{AbortController, Blob, BlobPropertyBag};
 
 use super::Scope;
 use crate::app::protocol::{
     Failure, Request, Response, SendCheckpoint, SendProgress, SendReport, SendTarget,
 };
-use crate::js::driver::{self, send_file, SendOptions};
+use crate::js::driver::{self, send_file, PauseControl, SendOptions};
 use crate::js::error::codes;
 use crate::js::options::{Auth, SendSettings};
 use crate::mapping::Mapping;
+use crate::pipeline::RejectedRow;
+use crate::report::RejectsCsv;
 use crate::source::Settings;
+use crate::validate::{Code, Issue};
+
+/// Rows the endpoint refused that the report lists (all of them are counted).
+const MAX_SERVER_REJECTED: usize = 10_000;
 
 /// What happened while waiting.
 enum Event {
@@ -48,7 +56,8 @@ struct NotStarted {
 }
 
 /// Runs a send to the end (or until cancelled); returns the answer for the
-/// page. A request other than Cancel that arrives meanwhile goes to `pending`.
+/// page. Cancel, Pause and Unpause act on it; another request that arrives
+/// meanwhile goes to `pending`.
 pub async fn run(scope: &mut Scope, pending: &mut Option<Request>, job: Job) -> Response {
     let Job {
         file,
@@ -64,11 +73,14 @@ pub async fn run(scope: &mut Scope, pending: &mut Option<Request>, job: Job) -> 
             "Use a current Chrome, Edge, Firefox or Safari.",
         ));
     };
+    let host = endpoint_host(&target.endpoint);
     let mut settings = send_settings(&settings, target);
     settings.resume_from = resume;
+    let pause = PauseControl::new();
     let options = SendOptions {
         settings,
         signal: Some(controller.signal()),
+        pause: Some(pause.clone()),
     };
     let (tx, mut progress) = unbounded::<Tick>();
     let on_progress = move |p: &driver::Progress| {
@@ -88,6 +100,8 @@ pub async fn run(scope: &mut Scope, pending: &mut Option<Request>, job: Job) -> 
             in_flight: p.delivery.in_flight as f64,
             note: p.note.clone(),
             elapsed_ms: js_sys::Date::now() - started,
+            paused: p.paused,
+            paused_ms: p.paused_ms as f64,
         };
         let _ = tx.unbounded_send(Tick {
             progress,
@@ -105,6 +119,7 @@ pub async fn run(scope: &mut Scope, pending: &mut Option<Request>, job: Job) -> 
         .fuse();
     futures::pin_mut!(sending);
     let mut last_sent = 0.0;
+    let mut last_paused = false;
     loop {
         let event = select! {
             r = sending => Event::Finished(Box::new(r)),
@@ -119,7 +134,7 @@ pub async fn run(scope: &mut Scope, pending: &mut Option<Request>, job: Job) -> 
                     let _ = scope
                         .send(Response::SendCheckpoint(final_checkpoint(&report)))
                         .await;
-                    return Response::Sent(summarize(&report, js_sys::Date::now() - started));
+                    return Response::Sent(summarize(&report, started, host));
                 }
                 Err(e) if e.checkpoint => {
                     return Response::Failed(Failure::new(
@@ -141,10 +156,14 @@ pub async fn run(scope: &mut Scope, pending: &mut Option<Request>, job: Job) -> 
                         controller.abort();
                     }
                 }
-                // The driver already paces itself; this keeps the page at ~10/s.
+                // The driver already paces itself; this keeps the page at
+                // ~10/s. While paused ticks are few and each tells something
+                // (the pause itself, a request in flight ending): all go.
                 let now = js_sys::Date::now();
-                if now - last_sent >= 100.0 {
+                let paused = tick.progress.paused;
+                if now - last_sent >= 100.0 || paused || paused != last_paused {
                     last_sent = now;
+                    last_paused = paused;
                     if scope
                         .send(Response::SendProgress(tick.progress))
                         .await
@@ -156,6 +175,8 @@ pub async fn run(scope: &mut Scope, pending: &mut Option<Request>, job: Job) -> 
             }
             Event::Progress(None) => {}
             Event::Request(None | Some(Request::Cancel)) => controller.abort(),
+            Event::Request(Some(Request::Pause)) => pause.pause(),
+            Event::Request(Some(Request::Unpause)) => pause.resume(),
             Event::Request(Some(other)) => *pending = Some(other),
         }
     }
@@ -193,11 +214,13 @@ fn final_checkpoint(r: &driver::Report) -> SendCheckpoint {
     }
 }
 
-fn summarize(r: &driver::Report, elapsed_ms: f64) -> SendReport {
+fn summarize(r: &driver::Report, started: f64, endpoint_host: String) -> SendReport {
     let rec = &r.reconciliation;
+    let finished = js_sys::Date::now();
     SendReport {
         rows: rec.rows as f64,
         delivered: rec.delivered as f64,
+        previously_delivered: rec.previously_delivered as f64,
         rejected: rec.rejected as f64,
         rejected_by_server: rec.rejected_by_server as f64,
         undelivered: rec.undelivered as f64,
@@ -213,11 +236,57 @@ fn summarize(r: &driver::Report, elapsed_ms: f64) -> SendReport {
         server_rejected: r
             .server_rejected
             .iter()
-            .take(20)
+            .take(MAX_SERVER_REJECTED)
             .map(|(row, why)| (*row as f64, why.clone()))
             .collect(),
         requests: r.delivery.requests as f64,
         retries: r.delivery.retries as f64,
-        elapsed_ms,
+        elapsed_ms: finished - started,
+        paused_ms: r.paused_ms as f64,
+        started_ms: started,
+        finished_ms: finished,
+        endpoint_host,
+        rejects: rejects_csv(r),
+        rejects_truncated: r.rejected_rows_omitted > 0,
     }
+}
+
+/// `host[:port]` of the endpoint (never its path, query or credentials).
+fn endpoint_host(endpoint: &str) -> String {
+    web_sys::Url::new(endpoint.trim())
+        .map(|u| u.host())
+        .unwrap_or_default()
+}
+
+/// The rejected rows as the CLI's `--rejects` file: those rejected before
+/// sending, with their cells, and those the endpoint refused
+/// (`rejected_by_api`, its answer as the reason), in row order.
+fn rejects_csv(r: &driver::Report) -> JsValue {
+    let refused: Vec<RejectedRow> = r
+        .server_rejected
+        .iter()
+        .map(|(row, reason)| RejectedRow {
+            row: *row,
+            line: 0,
+            issues: vec![Issue {
+                row: *row,
+                column: None,
+                code: Code::RejectedByApi,
+                message: reason.clone(),
+            }],
+            cells: Vec::new(),
+        })
+        .collect();
+    let mut rows: Vec<&RejectedRow> = r.rejected_rows.iter().chain(&refused).collect();
+    rows.sort_by_key(|row| row.row);
+    let (mut writer, mut bytes) = RejectsCsv::new(&r.summary.headers);
+    for row in rows {
+        writer.write(row, &mut bytes);
+    }
+    let parts = js_sys::Array::of1(&js_sys::Uint8Array::from(&bytes[..]));
+    let bag = BlobPropertyBag::new();
+    bag.set_type("text/csv");
+    Blob::new_with_u8_array_sequence_and_options(&parts, &bag)
+        .map(JsValue::from)
+        .unwrap_or(JsValue::UNDEFINED)
 }
