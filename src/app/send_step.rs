@@ -14,6 +14,7 @@ use super::resume_offer::ResumeNote;
 use super::state::{current_import, Action, CheckState, Picked, Resume, SendForm, SendState, Step};
 use super::widgets::{bytes, count, duration, plural, StepNav};
 use super::{download, storage, use_ctx, Ctx};
+use crate::deliver::endpoint::is_loopback_authority;
 
 /// Rows the endpoint refused that the page lists (the JSON has them all).
 const REFUSED_SHOWN: usize = 20;
@@ -62,19 +63,14 @@ pub(super) fn with_endpoint(form: &SendForm, url: &str) -> SendForm {
     }
 }
 
-/// Plain `http://` to 127.0.0.1, localhost or [::1], any port: the host
-/// itself, not a prefix (`http://localhost.example.com` is another machine),
-/// as the worker's fetch driver requires (src/js/endpoint.rs).
+/// Plain `http://` to 127.0.0.1, localhost or [::1] with at most a port: the
+/// host itself, not a prefix (`http://localhost.example.com` is another
+/// machine), by the same rule as the worker's fetch driver.
 fn loopback_http(url: &str) -> bool {
     let Some(rest) = url.strip_prefix("http://") else {
         return false;
     };
-    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
-    let host = match authority.rsplit_once(':') {
-        Some((host, port)) if port.bytes().all(|b| b.is_ascii_digit()) => host,
-        _ => authority,
-    };
-    matches!(host, "127.0.0.1" | "localhost" | "[::1]")
+    is_loopback_authority(rest.split(['/', '?', '#']).next().unwrap_or(""))
 }
 
 /// The target from the form, or what is wrong with it.

@@ -53,6 +53,7 @@
 
 mod checkpoint;
 mod config;
+pub mod endpoint;
 mod engine;
 mod policy;
 mod rate;

@@ -5,6 +5,7 @@
 //! (the local receiver, a proxy under test).
 
 use super::error::{codes, JsApiError, JsResult};
+use crate::deliver::endpoint::is_loopback_authority;
 
 /// Checks `endpoint` and returns it trimmed. Throws `invalid_endpoint` for
 /// anything but an http(s) URL with a host, `insecure_endpoint` for plain
@@ -29,7 +30,7 @@ pub fn check_endpoint(endpoint: &str) -> JsResult<String> {
             format!("the endpoint {url:?} has no host (or carries credentials in the URL)"),
         ));
     }
-    if !secure && !is_loopback(authority) {
+    if !secure && !is_loopback_authority(authority) {
         return Err(JsApiError::new(
             codes::INSECURE_ENDPOINT,
             format!(
@@ -39,22 +40,4 @@ pub fn check_endpoint(endpoint: &str) -> JsResult<String> {
         ));
     }
     Ok(url.to_string())
-}
-
-/// Whether `host[:port]` names this machine: exactly 127.0.0.1, localhost or
-/// [::1], with at most a port after it (not `[::1].example.com`).
-fn is_loopback(authority: &str) -> bool {
-    let split = if authority.starts_with('[') {
-        authority.find(']').map(|end| authority.split_at(end + 1))
-    } else {
-        Some(authority.split_at(authority.find(':').unwrap_or(authority.len())))
-    };
-    let Some((host, port)) = split else {
-        return false;
-    };
-    let port_ok = port.is_empty()
-        || port
-            .strip_prefix(':')
-            .is_some_and(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()));
-    port_ok && (host == "127.0.0.1" || host == "[::1]" || host.eq_ignore_ascii_case("localhost"))
 }
