@@ -6,7 +6,9 @@ use yew::prelude::*;
 
 use super::protocol::{Progress, Report, Request};
 use super::state::{Action, CheckState, Step};
-use super::widgets::{bytes, count, duration, plural, DayChart, StepNav};
+use super::widgets::{
+    bytes, count, duration, percent, plural, progress_starting, tile, DayChart, StepNav,
+};
 use super::{download, use_ctx, Ctx};
 
 fn start(ctx: &Ctx) {
@@ -132,18 +134,9 @@ pub fn CheckStep() -> Html {
 fn progress(p: &Progress) -> Html {
     if p.elapsed_ms == 0.0 {
         // Nothing heard from the worker yet.
-        return html! {
-            <div class="progress">
-                <progress aria-label="Check progress"></progress>
-                <p>{ "Starting…" }</p>
-            </div>
-        };
+        return progress_starting("Check progress");
     }
-    let pct = if p.total > 0.0 {
-        (p.bytes / p.total * 100.0).min(100.0)
-    } else {
-        0.0
-    };
+    let pct = percent(p.bytes, p.total);
     let secs = p.elapsed_ms / 1000.0;
     let rate = if secs > 0.0 { p.rows / secs } else { 0.0 };
     // Only an ETA worth saying: a second or more.
@@ -166,15 +159,6 @@ fn progress(p: &Progress) -> Html {
 /// `1 row`, `2,345 rows`.
 fn rows(n: f64) -> String {
     plural(n, "row", "rows")
-}
-
-fn tile(label: &str, value: f64, class: &str, id: &str) -> Html {
-    html! {
-        <div class={classes!("tile", class.to_string())}>
-            <span class="value" id={id.to_string()}>{ count(value) }</span>
-            <span class="label">{ label }</span>
-        </div>
-    }
 }
 
 fn results(r: &Report) -> Html {

@@ -12,7 +12,7 @@ use super::protocol::{Failure, Request, SendProgress, SendReport, SendTarget};
 use super::resume::SavedRun;
 use super::resume_offer::ResumeNote;
 use super::state::{current_import, Action, CheckState, Picked, Resume, SendForm, SendState, Step};
-use super::widgets::{bytes, count, duration, plural, StepNav};
+use super::widgets::{bytes, count, duration, percent, plural, progress_starting, tile, StepNav};
 use super::{download, storage, use_ctx, Ctx};
 use crate::deliver::endpoint::is_loopback_authority;
 
@@ -349,18 +349,9 @@ pub fn SendStep() -> Html {
 fn progress(p: &SendProgress, earlier: f64, pausing: bool) -> Html {
     if p.elapsed_ms == 0.0 && !pausing {
         // Nothing heard from the worker yet.
-        return html! {
-            <div class="progress">
-                <progress aria-label="Send progress"></progress>
-                <p>{ "Starting…" }</p>
-            </div>
-        };
+        return progress_starting("Send progress");
     }
-    let pct = if p.total > 0.0 {
-        (p.bytes / p.total * 100.0).min(100.0)
-    } else {
-        0.0
-    };
+    let pct = percent(p.bytes, p.total);
     let read = format!("{pct:.0}% read · {} delivered", count(p.delivered));
     let tail = format!(
         "{} in flight · {} retries · {} of {}",
@@ -454,16 +445,21 @@ fn reconciliation(ctx: &Rc<Ctx>, r: &Rc<SendReport>, earlier: f64) -> Html {
         })
     };
     let refused_more = r.rejected_by_server - REFUSED_SHOWN.min(r.server_rejected.len()) as f64;
+    let delivered = if earlier > 0.0 {
+        format!("delivered ({} before it stopped)", count(earlier))
+    } else {
+        "delivered".to_string()
+    };
+    let rejected = format!("rejected ({} by the endpoint)", count(r.rejected_by_server));
+    let bad = |n: f64| if n > 0.0 { "bad" } else { "" };
     html! {
         <div class="reconciliation">
             <h3>{ if r.undelivered == 0.0 && r.complete { "Done: every row is accounted for" } else { "Stopped: some rows were not delivered" } }</h3>
             <div class="tiles">
-                <div class="tile"><span class="value" id="sent-rows">{ count(r.rows) }</span><span class="label">{ "rows read" }</span></div>
-                <div class="tile ok"><span class="value" id="sent-delivered">{ count(r.delivered) }</span><span class="label">
-                    { if earlier > 0.0 { format!("delivered ({} before it stopped)", count(earlier)) } else { "delivered".to_string() } }
-                </span></div>
-                <div class={classes!("tile", (r.rejected > 0.0).then_some("bad"))}><span class="value" id="sent-rejected">{ count(r.rejected) }</span><span class="label">{ format!("rejected ({} by the endpoint)", count(r.rejected_by_server)) }</span></div>
-                <div class={classes!("tile", (r.undelivered > 0.0).then_some("bad"))}><span class="value" id="sent-undelivered">{ count(r.undelivered) }</span><span class="label">{ "not delivered" }</span></div>
+                { tile("rows read", r.rows, "", "sent-rows") }
+                { tile(&delivered, r.delivered, "ok", "sent-delivered") }
+                { tile(&rejected, r.rejected, bad(r.rejected), "sent-rejected") }
+                { tile("not delivered", r.undelivered, bad(r.undelivered), "sent-undelivered") }
             </div>
             <p class="muted">{ format!("rows = delivered + rejected + not delivered: {}. {}, {}, {}{}.",
                 if r.balanced { "balanced" } else { "NOT balanced — please report this" },

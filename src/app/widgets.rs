@@ -154,6 +154,36 @@ pub fn DayChart(props: &DayChartProps) -> Html {
     }
 }
 
+/// A count in a box: `class` is "", "ok", "bad" or "warn"; `id` lets tests
+/// and screen readers find it.
+pub fn tile(label: &str, value: f64, class: &str, id: &str) -> Html {
+    html! {
+        <div class={classes!("tile", class.to_string())}>
+            <span class="value" id={id.to_string()}>{ count(value) }</span>
+            <span class="label">{ label }</span>
+        </div>
+    }
+}
+
+/// A progress block before the worker's first report.
+pub fn progress_starting(label: &'static str) -> Html {
+    html! {
+        <div class="progress">
+            <progress aria-label={label}></progress>
+            <p>{ "Starting…" }</p>
+        </div>
+    }
+}
+
+/// `done` of `total` as a percentage, at most 100 (0 when `total` is unknown).
+pub fn percent(done: f64, total: f64) -> f64 {
+    if total > 0.0 {
+        (done / total * 100.0).min(100.0)
+    } else {
+        0.0
+    }
+}
+
 fn fmt_f(x: f64) -> String {
     format!("{x:.2}")
 }
