@@ -8,7 +8,7 @@ use wasm_bindgen::prelude::*;
 use super::error::{codes, JsApiError, JsResult};
 use super::options::{from_js, mapping_from_js, source_options, ImporterOptions};
 use super::time::now_ms;
-use crate::batch::BatchOptions;
+use crate::batch::{Batch, BatchOptions};
 use crate::pipeline::{ImportOptions, RejectedRow, SniffingImporter, Summary};
 use crate::source::Settings;
 use crate::time::{parse_timestamp, TimeError, TimeSpec};
@@ -71,26 +71,14 @@ impl JsImporter {
     /// set, oldest first. Each is returned once.
     #[wasm_bindgen(js_name = takeBatches)]
     pub fn take_batches(&mut self) -> Vec<String> {
-        let sent_at = self.sent_at_ms.unwrap_or_else(|| now_ms() as i64);
-        std::iter::from_fn(|| self.inner.pop_batch())
-            .map(|mut batch| {
-                batch.set_sent_at(sent_at);
-                batch.body_str().to_string()
-            })
-            .collect()
+        self.take_bodies(|batch| batch.body_str().to_string())
     }
 
     /// The same as `takeBatches`, as UTF-8 bytes: what `fetch` sends, without
     /// decoding every body into a JS string first (faster for large files).
     #[wasm_bindgen(js_name = takeBatchBytes)]
     pub fn take_batch_bytes(&mut self) -> Vec<js_sys::Uint8Array> {
-        let sent_at = self.sent_at_ms.unwrap_or_else(|| now_ms() as i64);
-        std::iter::from_fn(|| self.inner.pop_batch())
-            .map(|mut batch| {
-                batch.set_sent_at(sent_at);
-                js_sys::Uint8Array::from(batch.body())
-            })
-            .collect()
+        self.take_bodies(|batch| js_sys::Uint8Array::from(batch.body()))
     }
 
     /// The rows rejected so far, with every reason. Each is returned once.
@@ -110,6 +98,19 @@ impl JsImporter {
     /// The settings the file is read with, once sniffed (`undefined` before).
     pub fn settings(&self) -> JsResult<Option<Ts<Settings>>> {
         self.inner.settings().map(|s| Ok(s.into_ts()?)).transpose()
+    }
+}
+
+impl JsImporter {
+    /// Every finished batch with `sentAt` set (the fixed one, or now), as `T`.
+    fn take_bodies<T>(&mut self, convert: impl Fn(&Batch) -> T) -> Vec<T> {
+        let sent_at = self.sent_at_ms.unwrap_or_else(|| now_ms() as i64);
+        std::iter::from_fn(|| self.inner.pop_batch())
+            .map(|mut batch| {
+                batch.set_sent_at(sent_at);
+                convert(&batch)
+            })
+            .collect()
     }
 }
 
