@@ -18,15 +18,14 @@
 // used size, over the DevTools protocol), the wasm linear memory (exact: it
 // only grows, so its size at the end is its peak), and the resident memory
 // of the renderer process over its size before the job (/proc, Linux).
-import { createServer } from "node:http";
-import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync, statSync } from "node:fs";
-import { readFile } from "node:fs/promises";
-import { join, dirname, extname, normalize } from "node:path";
+import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { cpus } from "node:os";
 import { chromium } from "playwright-core";
 import { generate } from "./generate.mjs";
+import { CHROMIUM } from "../tests/js/helpers.mjs";
+import { receiver as startReceiver, staticServer } from "../tests/js/serve.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const env = (name, fallback) => (process.env[name] === undefined ? fallback : Number(process.env[name]));
@@ -55,45 +54,6 @@ async function dataFile(rows) {
     await generate(rows, path);
   }
   return { path, rows, bytes: statSync(path).size };
-}
-
-// --- servers ----------------------------------------------------------------
-
-const TYPES = { ".html": "text/html; charset=utf-8", ".js": "text/javascript", ".wasm": "application/wasm" };
-const SERVED = ["bench/", "pkg/", "node_modules/papaparse/"];
-
-async function staticServer() {
-  const server = createServer(async (req, res) => {
-    const path = normalize(decodeURIComponent(new URL(req.url, "http://x").pathname)).replace(/^\/+/, "");
-    if (!SERVED.some((p) => path.startsWith(p)) || path.startsWith("bench/data")) return res.writeHead(404).end();
-    try {
-      const body = await readFile(join(root, path));
-      res.writeHead(200, { "content-type": TYPES[extname(path)] ?? "application/octet-stream" }).end(body);
-    } catch {
-      res.writeHead(404).end();
-    }
-  });
-  await new Promise((ok) => server.listen(0, "127.0.0.1", ok));
-  return { url: `http://127.0.0.1:${server.address().port}`, close: () => server.close() };
-}
-
-async function startReceiver() {
-  const port = await new Promise((ok) => {
-    const s = createServer().listen(0, "127.0.0.1", () => {
-      const { port } = s.address();
-      s.close(() => ok(port));
-    });
-  });
-  const url = `http://127.0.0.1:${port}`;
-  const child = spawn(join(root, CLI), ["receive", "--listen", `127.0.0.1:${port}`], { stdio: "ignore" });
-  for (let i = 0; i < 100; i++) {
-    try {
-      if ((await fetch(`${url}/stats`)).ok) break;
-    } catch {
-      await new Promise((ok) => setTimeout(ok, 100));
-    }
-  }
-  return { url, stats: async () => (await fetch(`${url}/stats`)).json(), stop: () => child.kill("SIGINT") };
 }
 
 // --- memory sampling ----------------------------------------------------------
@@ -242,12 +202,12 @@ async function benchDelivery(page, cdp, seen, file) {
   await page.setInputFiles("#file", file.path);
   const out = [];
   for (const concurrency of [1, 4, 8]) {
-    const receiver = await startReceiver();
+    const receiver = await startReceiver(join(root, CLI), null);
     try {
       const r = await measure(page, cdp, seen, "ours", {
         job: "deliver",
         mapping: MAPPING,
-        endpoint: `${receiver.url}/v1/batch`,
+        endpoint: receiver.endpoint,
         concurrency,
       });
       const stats = await receiver.stats();
@@ -290,8 +250,7 @@ function summarizeProfile(profile) {
 function shortName({ functionName, url }) {
   const name = (functionName || "(anonymous)")
     .replace(/::h[0-9a-f]{16}$/, "")
-    .replace(/^<?segment_backfill::/, "")
-    .replace(/^_*ZN.*$/, (m) => m);
+    .replace(/^<?segment_backfill::/, "");
   return /\.m?js$/.test(url ?? "") ? `${name} (JS)` : name;
 }
 
@@ -416,12 +375,8 @@ const main = await dataFile(ROWS);
 const big = BIG_ROWS > 0 ? await dataFile(BIG_ROWS) : null;
 const deliveryFile = DELIVERY_ROWS > 0 ? await dataFile(DELIVERY_ROWS) : null;
 
-const server = await staticServer();
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
-  args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-});
+const server = await staticServer(["bench/", "pkg/", "node_modules/papaparse/"]);
+const browser = await chromium.launch(CHROMIUM);
 try {
   const page = await browser.newPage();
   page.on("pageerror", (e) => log("page error:", e.message));

@@ -5,14 +5,15 @@
 // Env: DIST (default dist), CLI (default target/release/segment-backfill),
 //      OUT (default test-output). Screenshots go to $OUT/screenshots/.
 import { chromium } from 'playwright-core';
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import assert from 'node:assert/strict';
-import { createServer } from 'node:net';
 import { serve } from './serve.mjs';
+import { CHROMIUM } from '../js/helpers.mjs';
+import { receiver as startReceiver } from '../js/serve.mjs';
 
 const DIST = process.env.DIST ?? 'dist';
 const CLI = process.env.CLI ?? 'target/release/segment-backfill';
@@ -22,27 +23,15 @@ const SAMPLE = 'www/sample.csv';
 mkdirSync(SHOTS, { recursive: true });
 
 const server = await serve(DIST, 0);
-// The local receiver on a free port (found by binding port 0 first).
-const receiverPort = await new Promise((ok) => {
-  const probe = createServer().listen(0, '127.0.0.1', () => { const p = probe.address().port; probe.close(() => ok(p)); });
-});
 const received = join(OUT, 'received.ndjson');
 rmSync(received, { force: true });
 // It requires the key, so the test shows the key really travels with the batches.
-const receiver = spawn(CLI, ['receive', '--listen', `127.0.0.1:${receiverPort}`, '--out', received, '--write-key', 'e2e-write-key'], { stdio: 'inherit' });
-for (let i = 0; ; i++) {
-  const up = await fetch(`http://127.0.0.1:${receiverPort}/stats`).then(() => true, () => false);
-  if (up) break;
-  if (i > 100) throw new Error('the receiver did not start');
-  await new Promise((r) => setTimeout(r, 100));
-}
+const receiver = await startReceiver(CLI, received, ['--write-key', 'e2e-write-key'], { logs: true });
 const url = `http://127.0.0.1:${server.address().port}/`;
 const profile = mkdtempSync(join(tmpdir(), 'sb-e2e-'));
 // A fresh profile each run: nothing remembered from an earlier run.
 const context = await chromium.launchPersistentContext(profile, {
-  executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-    '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  ...CHROMIUM,
   viewport: { width: 1280, height: 800 },
   acceptDownloads: true,
 });
@@ -132,7 +121,7 @@ try {
   await page.getByRole('button', { name: 'Send →' }).click();
   await page.getByRole('heading', { name: 'Send' }).waitFor();
   await page.selectOption('#send-preset', 'custom');
-  await page.fill('#send-endpoint', `http://127.0.0.1:${receiverPort}/v1/batch`);
+  await page.fill('#send-endpoint', receiver.endpoint);
   await page.fill('#send-key', 'e2e-write-key');
   await shot('4-send');
   await page.locator('#start-send').click();
@@ -143,7 +132,7 @@ try {
   };
   await shot('5-sent');
   assert.deepEqual(sent, { rows: shown.rows, delivered: shown.valid, rejected: shown.rejected, undelivered: 0 });
-  const stats = await (await fetch(`http://127.0.0.1:${receiverPort}/stats`)).json();
+  const stats = await receiver.stats();
   assert.equal(stats.messages, shown.valid, 'the receiver got every valid row');
   assert.equal(stats.duplicates, 0);
   assert.equal(stats.dropped, 0);
@@ -160,12 +149,12 @@ try {
   await page.getByText('Advanced').click();
   await page.getByLabel('The write key travels').selectOption('basic');
   await page.getByRole('button', { name: 'Send again' }).click();
-  await page.waitForFunction(async (port) => {
-    const s = await (await fetch(`http://127.0.0.1:${port}/stats`)).json();
+  await page.waitForFunction(async (url) => {
+    const s = await (await fetch(`${url}/stats`)).json();
     return s.duplicates > 0 && s.messages >= 2 * 197;
-  }, receiverPort, { timeout: 30_000 }).catch(() => {});
+  }, receiver.url, { timeout: 30_000 }).catch(() => {});
   await page.locator('#sent-delivered').waitFor();
-  const again = await (await fetch(`http://127.0.0.1:${receiverPort}/stats`)).json();
+  const again = await receiver.stats();
   assert.equal(again.duplicates, shown.valid, 'a re-run duplicates nothing new');
   assert.equal(again.uniqueMessageIds, shown.valid);
 
@@ -240,6 +229,6 @@ try {
 } finally {
   await context.close();
   server.close();
-  receiver.kill();
+  receiver.stop();
   rmSync(profile, { recursive: true, force: true });
 }

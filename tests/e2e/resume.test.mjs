@@ -14,13 +14,13 @@
 // Env: DIST (default dist), CLI (default target/release/segment-backfill),
 //      OUT (default test-output). Screenshots go to $OUT/screenshots/.
 import { chromium } from 'playwright-core';
-import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import assert from 'node:assert/strict';
-import { createServer } from 'node:net';
 import { serve } from './serve.mjs';
+import { CHROMIUM } from '../js/helpers.mjs';
+import { receiver as startReceiver } from '../js/serve.mjs';
 
 const DIST = process.env.DIST ?? 'dist';
 const CLI = process.env.CLI ?? 'target/release/segment-backfill';
@@ -43,22 +43,9 @@ for (let i = 1; i <= ROWS; i++) {
 }
 writeFileSync(FILE, lines.join('\n') + '\n');
 
-const freePort = () => new Promise((ok) => {
-  const probe = createServer().listen(0, '127.0.0.1', () => { const p = probe.address().port; probe.close(() => ok(p)); });
-});
-
 /** A local receiver (`segment-backfill receive`) with extra flags. */
-async function receiver(name, flags) {
-  const port = await freePort();
-  const child = spawn(CLI, ['receive', '--listen', `127.0.0.1:${port}`, '--out', join(OUT, `${name}.ndjson`),
-    '--write-key', KEY, ...flags], { stdio: 'inherit' });
-  const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; !(await fetch(`${url}/stats`).then(() => true, () => false)); i++) {
-    if (i > 100) throw new Error(`the ${name} receiver did not start`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return { endpoint: `${url}/v1/batch`, stats: async () => (await fetch(`${url}/stats`)).json(), stop: () => child.kill() };
-}
+const receiver = (name, flags) =>
+  startReceiver(CLI, join(OUT, `${name}.ndjson`), ['--write-key', KEY, ...flags], { logs: true });
 
 const server = await serve(DIST, 0);
 // Every answer 400 ms late (each batch is kept at once): the send takes long
@@ -69,9 +56,7 @@ const faulty = await receiver('received-faults', ['--fail-rate', '0.3', '--seed'
 const pausing = await receiver('received-pause', ['--delay-ms', '300']);
 const profile = mkdtempSync(join(tmpdir(), 'sb-e2e-resume-'));
 const context = await chromium.launchPersistentContext(profile, {
-  executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-    '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  ...CHROMIUM,
   viewport: { width: 1280, height: 800 },
   acceptDownloads: true,
 });

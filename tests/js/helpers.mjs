@@ -11,3 +11,16 @@ export async function loadPkg() {
   pkg.initSync({ module: readFileSync(join(root, "pkg/segment_backfill_bg.wasm")) });
   return pkg;
 }
+
+/**
+ * How the tests and the benchmark start Debian's Chromium (CHROMIUM overrides
+ * the path): headless as root, and without background networking, which this
+ * machine's closed network refuses.
+ */
+export const CHROMIUM = {
+  executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
+  args: [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+  ],
+};

@@ -17,11 +17,14 @@ const TYPES = {
 };
 const SERVED = ["pkg/", "www/", "tests/js/"];
 
-/** Serves pkg/, www/ and tests/js/ from the repo on 127.0.0.1 (any free port). */
-export async function staticServer() {
+/**
+ * Serves the repo's files under the `served` folders (by default pkg/, www/
+ * and tests/js/) on 127.0.0.1 (any free port).
+ */
+export async function staticServer(served = SERVED) {
   const server = createServer(async (req, res) => {
     const path = normalize(decodeURIComponent(new URL(req.url, "http://x").pathname)).replace(/^\/+/, "");
-    if (!SERVED.some((p) => path.startsWith(p))) {
+    if (!served.some((p) => path.startsWith(p))) {
       res.writeHead(404).end();
       return;
     }
@@ -46,18 +49,24 @@ export async function freePort() {
   return port;
 }
 
-/** Starts `segment-backfill receive` and waits until /stats answers. */
-export async function receiver(cli, out, extraArgs = []) {
+/**
+ * Starts `segment-backfill receive` on a free port and waits until /stats
+ * answers. `out` (the NDJSON of accepted messages) may be null; `logs: true`
+ * lets the receiver print to this terminal (its summary at the end).
+ */
+export async function receiver(cli, out, extraArgs = [], { logs = false } = {}) {
   const port = await freePort();
   const listen = `127.0.0.1:${port}`;
-  const child = spawn(cli, ["receive", "--listen", listen, "--out", out, ...extraArgs], {
-    stdio: ["ignore", "ignore", "pipe"],
+  const outArgs = out ? ["--out", out] : [];
+  const child = spawn(cli, ["receive", "--listen", listen, ...outArgs, ...extraArgs], {
+    stdio: ["ignore", logs ? "inherit" : "ignore", logs ? "inherit" : "pipe"],
   });
   let stderr = "";
-  child.stderr.on("data", (d) => (stderr += d));
+  child.stderr?.on("data", (d) => (stderr += d));
   const url = `http://${listen}`;
-  for (let i = 0; i < 100; i++) {
+  for (let i = 0; ; i++) {
     if (child.exitCode !== null) throw new Error(`receiver exited: ${stderr}`);
+    if (i > 100) throw new Error("the receiver did not start");
     try {
       const r = await fetch(`${url}/stats`);
       if (r.ok) break;
@@ -67,6 +76,7 @@ export async function receiver(cli, out, extraArgs = []) {
   }
   return {
     url,
+    endpoint: `${url}/v1/batch`,
     stats: async () => (await fetch(`${url}/stats`)).json(),
     stop: () => child.kill("SIGINT"),
   };
