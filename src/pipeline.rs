@@ -232,7 +232,7 @@ impl Importer {
                     ..Summary::default()
                 },
                 events: FxHashMap::default(),
-                days: BTreeMap::new(),
+                days: FxHashMap::default(),
                 types: [0; 6],
                 min_ms: None,
                 max_ms: None,
@@ -310,6 +310,7 @@ impl Importer {
             .filter(|(_, n)| *n > 0)
             .map(|(t, n)| (t.as_str().to_string(), n))
             .collect();
+        // Keyed by `YYYY-MM-DD`: the BTreeMap puts the days in order.
         s.events_per_day = self
             .stage
             .days
@@ -370,7 +371,9 @@ struct Stage {
     /// Messages per event name (FxHash: this runs for every row, and the
     /// names come from the user's own file).
     events: FxHashMap<String, u64>,
-    days: BTreeMap<i64, u64>,
+    /// Messages per day since the epoch (a hash map: this runs for every
+    /// row).
+    days: FxHashMap<i64, u64>,
     /// Messages per call type, indexed by `CallType as usize`.
     types: [u64; 6],
     min_ms: Option<i64>,

@@ -204,14 +204,16 @@ fn needs_escape(bytes: &[u8]) -> bool {
             _ => {}
         }
     }
-    // The last 1..7 bytes as one more word: overlapping the previous one
-    // when there is one, padded with a harmless byte when not.
-    let mut last = [b'a'; 8];
-    match bytes.last_chunk::<8>() {
-        Some(end) if !tail.is_empty() => last = *end,
-        _ => last[..tail.len()].copy_from_slice(tail),
+    if tail.is_empty() {
+        return false;
     }
-    special(u64::from_ne_bytes(last))
+    // The last 1..7 bytes: as one more word overlapping the previous one when
+    // there is one; else byte by byte (copying them into a word on the stack
+    // first would stall the load on the copy's stores).
+    match bytes.last_chunk::<8>() {
+        Some(end) => special(u64::from_ne_bytes(*end)),
+        None => tail.iter().any(|&b| b < 0x20 || b == b'"' || b == b'\\'),
+    }
 }
 
 /// Writes a number: the text itself when it already is a JSON number (so
