@@ -32,6 +32,8 @@ pub const MAX_MESSAGE_BYTES: usize = 32 * 1024;
 /// Width of an ISO-8601 UTC timestamp with milliseconds: `2026-01-01T00:00:00.000Z`.
 const SENT_AT_WIDTH: usize = 24;
 const BATCH_HEAD: &[u8] = b"{\"batch\":[";
+/// Room for the comma before a message that goes past the limit.
+const SEPARATOR_SLACK: usize = 16;
 
 /// Where one message sits inside a batch body, and which input row it came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -183,6 +185,8 @@ pub struct Batcher {
     tail: Vec<u8>,
     body: Vec<u8>,
     spans: Vec<MessageSpan>,
+    /// Where the open message starts in `body`, while one is open.
+    open_message: Option<usize>,
     next_seq: u64,
     ready: VecDeque<Batch>,
 }
@@ -196,6 +200,7 @@ impl Batcher {
             tail,
             body: Vec::new(),
             spans: Vec::new(),
+            open_message: None,
             next_seq: 1,
             ready: VecDeque::new(),
         }
@@ -204,27 +209,65 @@ impl Batcher {
     /// Adds one serialized message (a JSON object, at most [`MAX_MESSAGE_BYTES`])
     /// from input row `row`. Rows must come in increasing order.
     pub fn push(&mut self, row: u64, message: &[u8]) {
-        if !self.spans.is_empty() {
-            let would_be = self.body.len() + 1 + message.len() + self.tail.len();
-            if would_be > self.max_body_bytes || self.spans.len() >= self.max_messages {
-                self.flush();
-            }
+        self.open_message().extend_from_slice(message);
+        self.close_message(row);
+    }
+
+    /// Starts a message in place: returns the body being filled, for the
+    /// message to be appended to it (the pipeline builds each message there,
+    /// so it is written once). Follow with [`Batcher::close_message`] or
+    /// [`Batcher::discard_message`]; pushing bytes is all the caller may do.
+    pub fn open_message(&mut self) -> &mut Vec<u8> {
+        if self.spans.len() >= self.max_messages {
+            self.flush();
         }
         if self.spans.is_empty() {
             self.body.clear();
-            // The whole body at once: growing it by doubling copies it ~15 times.
-            self.body.reserve(self.max_body_bytes);
+            // The whole body at once, plus room for one message past the
+            // limit (see `close_message`): growing it by doubling copies it
+            // ~15 times.
+            self.body
+                .reserve(self.max_body_bytes + MAX_MESSAGE_BYTES + SEPARATOR_SLACK);
             self.body.extend_from_slice(BATCH_HEAD);
         } else {
             self.body.push(b',');
         }
-        let start = self.body.len();
-        self.body.extend_from_slice(message);
+        self.open_message = Some(self.body.len());
+        &mut self.body
+    }
+
+    /// Ends the message appended since [`Batcher::open_message`], from input
+    /// row `row`. When it does not fit, the batch is closed without it and
+    /// the message starts the next one.
+    pub fn close_message(&mut self, row: u64) {
+        let Some(start) = self.open_message.take() else {
+            return; // nothing open
+        };
+        let would_be = self.body.len() + self.tail.len();
+        if !self.spans.is_empty() && would_be > self.max_body_bytes {
+            // Once per batch: move the message over to a new body.
+            let message = self.body.split_off(start);
+            self.body.truncate(start - 1); // its comma
+            self.flush();
+            self.open_message().extend_from_slice(&message);
+            return self.close_message(row);
+        }
         self.spans.push(MessageSpan {
             row,
             start: start as u32,
             end: self.body.len() as u32,
         });
+    }
+
+    /// Takes back the message opened with [`Batcher::open_message`], if one
+    /// is open (a rejected row, or one delivered before a resume).
+    pub fn discard_message(&mut self) {
+        let Some(start) = self.open_message.take() else {
+            return;
+        };
+        // Its separator too: the comma, or the head of a batch still empty.
+        self.body
+            .truncate(if self.spans.is_empty() { 0 } else { start - 1 });
     }
 
     /// Closes the batch being filled, if it has any message.
@@ -358,6 +401,64 @@ mod tests {
         b.flush();
         let sizes: Vec<usize> = std::iter::from_fn(|| b.pop()).map(|b| b.len()).collect();
         assert_eq!(sizes, vec![2_500, 2_500, 1_000]);
+    }
+
+    #[test]
+    fn messages_built_in_place_are_packed_like_a_greedy_cut() {
+        // The pipeline writes each message straight into the body and takes
+        // back the rows it rejects. The batches must be what cutting the kept
+        // messages greedily gives, whatever falls on a batch boundary.
+        let (max_body, max_messages) = (2_000, 7);
+        let mut b = Batcher::new(BatchOptions {
+            max_body_bytes: max_body,
+            max_messages,
+            ..Default::default()
+        });
+        let tail = batch_tail(&BatchOptions::default());
+        let mut want: Vec<Vec<(u64, Vec<u8>)>> = vec![Vec::new()];
+        for i in 0..400usize {
+            let m = msg(i, i * 37 % 300);
+            let keep = i % 3 != 1 && i % 11 != 0;
+            if keep {
+                let open = want.last_mut().expect("one open");
+                let size = BATCH_HEAD.len()
+                    + open.iter().map(|(_, m)| m.len() + 1).sum::<usize>()
+                    + m.len()
+                    + tail.len();
+                if !open.is_empty() && (size > max_body || open.len() == max_messages) {
+                    want.push(Vec::new());
+                }
+                want.last_mut()
+                    .expect("one open")
+                    .push((i as u64, m.clone()));
+            }
+            b.open_message().extend_from_slice(&m);
+            if keep {
+                b.close_message(i as u64);
+            } else {
+                b.discard_message();
+            }
+        }
+        b.discard_message(); // nothing open: no effect
+        b.flush();
+        assert!(want.len() > 20, "the limits were exercised");
+        for messages in want {
+            let got = b.pop().expect("as many batches");
+            let rows: Vec<u64> = messages.iter().map(|(r, _)| *r).collect();
+            assert_eq!(got.rows().collect::<Vec<_>>(), rows);
+            let mut body = BATCH_HEAD.to_vec();
+            body.extend_from_slice(
+                &messages
+                    .iter()
+                    .map(|(_, m)| m.clone())
+                    .collect::<Vec<_>>()
+                    .join(&b','),
+            );
+            body.extend_from_slice(&tail);
+            assert_eq!(got.body(), &body[..]);
+            assert!(got.body().len() <= max_body);
+        }
+        assert!(b.pop().is_none());
     }
 
     #[test]

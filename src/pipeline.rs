@@ -237,7 +237,6 @@ impl Importer {
                 min_ms: None,
                 max_ms: None,
                 rejects: VecDeque::new(),
-                out: Vec::with_capacity(4096),
                 issues: Vec::new(),
                 fatal: None,
                 done: None,
@@ -379,7 +378,6 @@ struct Stage {
     min_ms: Option<i64>,
     max_ms: Option<i64>,
     rejects: VecDeque<RejectedRow>,
-    out: Vec<u8>,
     issues: Vec<Issue>,
     fatal: Option<ImportError>,
     done: Option<Box<dyn Fn(u64) -> bool>>,
@@ -442,6 +440,7 @@ impl Stage {
         }
     }
 
+    /// A row whose message was built in the batcher's open slot.
     fn accept(&mut self, row: u64, built: Built) {
         self.summary.valid += 1;
         if !self.issues.is_empty() {
@@ -457,16 +456,19 @@ impl Stage {
                 self.min_ms = Some(self.min_ms.map_or(ms, |m| m.min(ms)));
                 self.max_ms = Some(self.max_ms.map_or(ms, |m| m.max(ms)));
                 let day = days_since_epoch(ms);
-                if self.days.len() < MAX_DAYS || self.days.contains_key(&day) {
-                    *self.days.entry(day).or_default() += 1;
+                if let Some(n) = self.days.get_mut(&day) {
+                    *n += 1;
+                } else if self.days.len() < MAX_DAYS {
+                    self.days.insert(day, 1);
                 }
             }
             None => self.summary.without_timestamp += 1,
         }
         if self.done.as_ref().is_some_and(|done| done(row)) {
             self.summary.previously_delivered += 1;
+            self.batcher.discard_message();
         } else {
-            self.batcher.push(row, &self.out);
+            self.batcher.close_message(row);
         }
     }
 }
@@ -518,7 +520,7 @@ impl RecordSink for Stage {
                 let built = b.build(
                     record.row,
                     Row::csv(fields),
-                    &mut self.out,
+                    self.batcher.open_message(),
                     &mut self.issues,
                 );
                 if built.is_some() {
@@ -557,14 +559,19 @@ impl RecordSink for Stage {
                 };
                 let (built, event) = match engine {
                     Engine::Passthrough(p) => (
-                        p.build(record.row, object, &mut self.out, &mut self.issues),
+                        p.build(
+                            record.row,
+                            object,
+                            self.batcher.open_message(),
+                            &mut self.issues,
+                        ),
                         p.last_event(),
                     ),
                     Engine::Mapped(b) => (
                         b.build(
                             record.row,
                             Row::Json(&object),
-                            &mut self.out,
+                            self.batcher.open_message(),
                             &mut self.issues,
                         ),
                         b.last_event(),
@@ -581,6 +588,7 @@ impl RecordSink for Stage {
         match built {
             Some(built) => self.accept(record.row, built),
             None => {
+                self.batcher.discard_message();
                 let issues = std::mem::take(&mut self.issues);
                 self.reject(&record, issues)
             }

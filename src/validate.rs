@@ -127,53 +127,67 @@ pub struct Present {
     pub previous_id: bool,
 }
 
+/// A missing field: its code, the message field concerned and the reason.
+pub type MissingField = (Code, &'static str, &'static str);
+
 /// The rules Segment applies after answering 200: the findings that would make
-/// it drop the message silently. `field` names the message field concerned.
-pub fn required_fields(call_type: CallType, present: Present) -> Vec<(Code, &'static str, String)> {
-    let mut out = Vec::new();
-    match call_type {
-        CallType::Alias => {
-            if !present.previous_id {
-                out.push((
+/// it drop the message silently (at most two; none for almost every row, so
+/// nothing is allocated).
+pub fn required_fields(
+    call_type: CallType,
+    present: Present,
+) -> impl Iterator<Item = MissingField> {
+    let need = |missing: bool, finding: MissingField| missing.then_some(finding);
+    let findings = match call_type {
+        CallType::Alias => [
+            need(
+                !present.previous_id,
+                (
                     Code::MissingPreviousId,
                     "previousId",
-                    "an alias call needs a previousId (the old id)".to_string(),
-                ));
-            }
-            if !present.user_id {
-                out.push((
+                    "an alias call needs a previousId (the old id)",
+                ),
+            ),
+            need(
+                !present.user_id,
+                (
                     Code::MissingIdentity,
                     "userId",
-                    "an alias call needs a userId (the new id)".to_string(),
-                ));
-            }
-        }
-        _ => {
-            if !present.user_id && !present.anonymous_id {
-                out.push((
+                    "an alias call needs a userId (the new id)",
+                ),
+            ),
+        ],
+        _ => [
+            need(
+                !present.user_id && !present.anonymous_id,
+                (
                     Code::MissingIdentity,
                     "userId",
-                    "neither userId nor anonymousId is set: Segment drops such messages"
-                        .to_string(),
-                ));
-            }
-        }
-    }
-    if call_type == CallType::Track && !present.event {
-        out.push((
-            Code::MissingEvent,
-            "event",
-            "a track call needs an event name".to_string(),
-        ));
-    }
-    if call_type == CallType::Group && !present.group_id {
-        out.push((
-            Code::MissingGroupId,
-            "groupId",
-            "a group call needs a groupId".to_string(),
-        ));
-    }
-    out
+                    "neither userId nor anonymousId is set: Segment drops such messages",
+                ),
+            ),
+            match call_type {
+                CallType::Track => need(
+                    !present.event,
+                    (
+                        Code::MissingEvent,
+                        "event",
+                        "a track call needs an event name",
+                    ),
+                ),
+                CallType::Group => need(
+                    !present.group_id,
+                    (
+                        Code::MissingGroupId,
+                        "groupId",
+                        "a group call needs a groupId",
+                    ),
+                ),
+                _ => None,
+            },
+        ],
+    };
+    findings.into_iter().flatten()
 }
 
 /// Segment's limit on `messageId`, in characters.
@@ -186,12 +200,7 @@ mod tests {
     #[test]
     fn required_by_type() {
         let none = Present::default();
-        let codes = |t, p| {
-            required_fields(t, p)
-                .into_iter()
-                .map(|(c, _, _)| c)
-                .collect::<Vec<_>>()
-        };
+        let codes = |t, p| required_fields(t, p).map(|(c, _, _)| c).collect::<Vec<_>>();
         assert_eq!(
             codes(CallType::Track, none),
             vec![Code::MissingIdentity, Code::MissingEvent]

@@ -344,9 +344,10 @@ impl MessageBuilder {
         }
     }
 
-    /// Builds the message for one row into `out` (cleared first). Findings go
-    /// to `issues` (warnings included); `None` means the row is rejected and
-    /// `issues` holds at least one error.
+    /// Appends the message for one row to `out` (in the pipeline, the batch
+    /// body being filled: no second copy). Findings go to `issues` (warnings
+    /// included); `None` means the row is rejected, `issues` holds at least
+    /// one error and `out` is left as it was.
     ///
     /// Every leaf is converted straight into `out`, in the order of the
     /// message (no second copy); findings are put back in rule order after.
@@ -357,7 +358,7 @@ impl MessageBuilder {
         out: &mut Vec<u8>,
         issues: &mut Vec<Issue>,
     ) -> Option<Built> {
-        out.clear();
+        let base = out.len();
         self.scratch.clear();
         self.event.clear();
         self.spans.fill(None);
@@ -426,7 +427,7 @@ impl MessageBuilder {
                                 text.as_deref().unwrap_or_default()
                             ),
                         ));
-                        out.clear();
+                        out.truncate(base);
                         return None;
                     }
                 }
@@ -443,7 +444,7 @@ impl MessageBuilder {
         };
         for (code, field, message) in required_fields(call_type, present) {
             let label = self.label_for(field);
-            issues.push(issue(row, &label, code, message));
+            issues.push(issue(row, &label, code, message.to_string()));
             ok = false;
         }
         if let Some(i) = self.special.message_id {
@@ -461,7 +462,7 @@ impl MessageBuilder {
             }
         }
         if !ok {
-            out.clear();
+            out.truncate(base);
             return None;
         }
         if let Some(column) = bad_rest {
@@ -472,7 +473,7 @@ impl MessageBuilder {
                 "the cell is not valid UTF-8 text; is the file's encoding right? (try --encoding windows-1252)"
                     .to_string(),
             ));
-            out.clear();
+            out.truncate(base);
             return None;
         }
         if let Some(ms) = millis {
@@ -491,19 +492,22 @@ impl MessageBuilder {
                 }
             }
         }
+        // Before the type goes in front: that moves every span.
+        let has_message_id = self.has_text(out, self.special.message_id);
         if self.type_leaf.is_some() {
             // The type was known only now: put it in front.
             let mut head = Vec::with_capacity(24);
             write_type(&mut head, call_type);
-            out.splice(0..0, head);
+            out.splice(base..base, head);
         }
-        if !self.has_text(out, self.special.message_id) {
+        if !has_message_id {
+            let id = derive_message_id(row, &out[base..]);
             out.extend_from_slice(b",\"messageId\":\"");
-            out.extend_from_slice(&derive_message_id(row, out));
+            out.extend_from_slice(&id);
             out.push(b'"');
         }
         out.push(b'}');
-        within_size_limit(row, out, issues).then_some(Built { call_type, millis })
+        within_size_limit(row, base, out, issues).then_some(Built { call_type, millis })
     }
 
     /// The text of a converted string leaf (unescaped), if set.
@@ -540,22 +544,25 @@ fn json_string_text(literal: &[u8]) -> Option<std::borrow::Cow<'_, str>> {
     }
 }
 
-/// Segment's 32 KB limit on one message: an oversize message is cleared and
-/// the row rejected.
-pub(crate) fn within_size_limit(row: u64, out: &mut Vec<u8>, issues: &mut Vec<Issue>) -> bool {
-    if out.len() <= MAX_MESSAGE_BYTES {
+/// Segment's 32 KB limit on one message (the one written onto `out` from
+/// `base`): an oversize message is taken off `out` and the row rejected.
+pub(crate) fn within_size_limit(
+    row: u64,
+    base: usize,
+    out: &mut Vec<u8>,
+    issues: &mut Vec<Issue>,
+) -> bool {
+    let len = out.len() - base;
+    if len <= MAX_MESSAGE_BYTES {
         return true;
     }
     issues.push(issue(
         row,
         "",
         Code::MessageTooLarge,
-        format!(
-            "the message is {} bytes; Segment takes at most {MAX_MESSAGE_BYTES}",
-            out.len()
-        ),
+        format!("the message is {len} bytes; Segment takes at most {MAX_MESSAGE_BYTES}"),
     ));
-    out.clear();
+    out.truncate(base);
     false
 }
 

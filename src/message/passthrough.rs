@@ -47,7 +47,7 @@ impl Passthrough {
         (!self.event.is_empty()).then_some(self.event.as_str())
     }
 
-    /// Builds the message for one record into `out` (cleared first); see
+    /// Appends the message for one record to `out`; see
     /// [`super::MessageBuilder::build`].
     pub fn build(
         &mut self,
@@ -56,7 +56,7 @@ impl Passthrough {
         out: &mut Vec<u8>,
         issues: &mut Vec<Issue>,
     ) -> Option<Built> {
-        out.clear();
+        let base = out.len();
         self.event.clear();
         if self.replay {
             for key in REPLAY_DROPPED {
@@ -102,7 +102,7 @@ impl Passthrough {
             previous_id: text("previousId"),
         };
         for (code, field, message) in required_fields(call_type, present) {
-            issues.push(issue(row, field, code, message));
+            issues.push(issue(row, field, code, message.to_string()));
             ok = false;
         }
         for field in ["properties", "traits", "context", "integrations"] {
@@ -174,13 +174,13 @@ impl Passthrough {
         match message_id {
             Some(id) => super::convert::write_str(out, &id),
             None => {
-                let id = derive_message_id(row, out);
+                let id = derive_message_id(row, &out[base..]);
                 out.push(b'"');
                 out.extend_from_slice(&id);
                 out.push(b'"');
             }
         }
         out.push(b'}');
-        within_size_limit(row, out, issues).then_some(Built { call_type, millis })
+        within_size_limit(row, base, out, issues).then_some(Built { call_type, millis })
     }
 }

@@ -393,6 +393,7 @@ fn passthrough_and_replay() {
     assert_eq!(p.last_event(), Some("Viewed"));
 
     let mut keep = passthrough::Passthrough::new(false, NOW);
+    out.clear();
     keep.build(
         4,
         line.as_object().cloned().unwrap_or_default(),
@@ -424,6 +425,92 @@ fn passthrough_and_replay() {
         )
         .is_none());
     assert_eq!(issues[0].code, Code::InvalidType);
+    let v: serde_json::Value =
+        serde_json::from_slice(&out).expect("rejections leave out as it was");
+    assert_eq!(v["messageId"], "old-id");
+}
+
+#[test]
+fn messages_are_appended_and_rejections_take_nothing_away() {
+    // The pipeline builds each message at the end of the batch body being
+    // filled: what is there already must stay, and the message (its id
+    // included) must not depend on it.
+    let mapping = Mapping::from_json(ORDERS).expect("mapping");
+    let cols = headers(&["user_id", "created_at", "price"]);
+    let mut b = MessageBuilder::for_columns(&mapping, &cols, NOW).expect("compiles");
+    let mut build = |out: &mut Vec<u8>, cells: &[&str]| {
+        let mut data = Vec::new();
+        let mut ends = Vec::new();
+        for c in cells {
+            data.extend_from_slice(c.as_bytes());
+            ends.push(data.len());
+        }
+        b.build(7, Row::csv(Fields::new(&data, &ends)), out, &mut Vec::new())
+    };
+    let good = ["u1", "2024-01-01", "9.5"];
+    let mut alone = Vec::new();
+    assert!(build(&mut alone, &good).is_some());
+    let mut after = b"{\"batch\":[".to_vec();
+    assert!(build(&mut after, &good).is_some());
+    assert_eq!(&after[..10], b"{\"batch\":[");
+    assert_eq!(&after[10..], &alone[..], "same message, same id");
+
+    for bad in [
+        ["u1", "not a date", "1"],
+        ["", "2024-01-01", "1"],
+        ["u1", "2024-01-01", "x"],
+    ] {
+        let before = after.clone();
+        assert!(build(&mut after, &bad).is_none(), "{bad:?} is rejected");
+        assert_eq!(after, before, "{bad:?} leaves the body as it was");
+    }
+
+    // A call type from a column goes in front of the message, not of the body.
+    let typed = Mapping::from_json(
+        r#"{"rules":[{"from":"t","to":"type"},{"from":"u","to":"userId"},{"from":"e","to":"event"}]}"#,
+    )
+    .expect("mapping");
+    let mut b =
+        MessageBuilder::for_columns(&typed, &headers(&["t", "u", "e"]), NOW).expect("compiles");
+    let mut out = b"[".to_vec();
+    let data = b"identifyu1E";
+    assert!(b
+        .build(
+            3,
+            Row::csv(Fields::new(data, &[8, 10, 11])),
+            &mut out,
+            &mut Vec::new()
+        )
+        .is_some());
+    let v: serde_json::Value = serde_json::from_slice(&out[1..]).expect("json");
+    assert_eq!(v["type"], "identify");
+    assert_eq!(v["userId"], "u1");
+}
+
+#[test]
+fn a_mapped_message_id_is_kept_when_the_type_comes_from_a_column() {
+    // The type is put in front once the row is done; the mapped messageId
+    // must still be seen (and no second, derived one added).
+    let m = Mapping::from_json(
+        r#"{"rules":[{"from":"t","to":"type"},{"from":"u","to":"userId"},{"from":"id","to":"messageId"}]}"#,
+    )
+    .expect("mapping");
+    let mut b =
+        MessageBuilder::for_columns(&m, &headers(&["t", "u", "id"]), NOW).expect("compiles");
+    let mut out = Vec::new();
+    let data = b"identifyu1order-77";
+    assert!(b
+        .build(
+            3,
+            Row::csv(Fields::new(data, &[8, 10, 18])),
+            &mut out,
+            &mut Vec::new()
+        )
+        .is_some());
+    let text = String::from_utf8_lossy(&out).into_owned();
+    assert_eq!(text.matches("\"messageId\"").count(), 1, "{text}");
+    let v: serde_json::Value = serde_json::from_slice(&out).expect("json");
+    assert_eq!(v["messageId"], "order-77");
 }
 
 #[test]
