@@ -533,3 +533,25 @@ fn invalid_text_in_a_rest_column_rejects_the_row() {
     assert_eq!(issues[0].code, Code::InvalidText);
     assert_eq!(issues[0].column.as_deref(), Some("city"));
 }
+
+#[test]
+fn a_character_split_by_a_delimiter_is_invalid_text_not_an_empty_cell() {
+    // `\xc3,\xa9`: each cell holds half of "é". Laid end to end the two
+    // halves are valid UTF-8, but neither cell is: the row must be rejected,
+    // never sent with the cells left out.
+    for rest in ["traits", "ignore"] {
+        let m = Mapping::from_json(&format!(
+            r#"{{"type":"identify","rules":[{{"from":"u","to":"userId"}},{{"from":"a","to":"traits.a"}}],"rest":"{rest}"}}"#
+        ))
+        .expect("mapping");
+        let mut b =
+            MessageBuilder::for_columns(&m, &headers(&["u", "a", "b"]), NOW).expect("compiles");
+        let data = b"1\xc3\xa9";
+        let mut issues = Vec::new();
+        let row = Row::csv(Fields::new(data, &[1, 2, 3]));
+        assert!(matches!(row, Row::Csv(_)), "not taken as text");
+        assert!(b.build(5, row, &mut Vec::new(), &mut issues).is_none());
+        assert_eq!(issues[0].code, Code::InvalidText, "{rest}");
+        assert_eq!(issues[0].column.as_deref(), Some("a"));
+    }
+}
