@@ -207,9 +207,11 @@ pub struct ParsedTime {
     pub millis: i64,
     /// Set when the value parsed but a reading had to be chosen.
     pub warning: Option<TimeWarning>,
-    /// The text is already what [`format_iso_millis`] writes for `millis`
-    /// (`YYYY-MM-DDTHH:MM:SS.mmmZ`), so it can be copied as is.
-    pub canonical: bool,
+    /// What [`format_iso_millis`] writes for `millis`, when the parser could
+    /// write it from the digits it read (the usual shapes at offset zero:
+    /// `…Z`, `+00:00`, or no offset in a UTC column); the text of every row
+    /// is then not re-derived from `millis`.
+    pub iso: Option<[u8; 24]>,
 }
 
 /// Something the caller should tell the person, although the value parsed.
@@ -308,14 +310,11 @@ pub fn parse_timestamp(text: &str, spec: &TimeSpec) -> Result<ParsedTime, TimeEr
     if let Some(f) = &spec.format {
         return parse_with_format(t, f, spec);
     }
-    if let Some(millis) = fast_path(t.as_bytes(), spec.fixed) {
-        // The fast path checked every digit and range; only the shape is left.
-        let b = t.as_bytes();
-        let canonical = b.len() == 24 && b[10] == b'T' && b[19] == b'.' && b[23] == b'Z';
+    if let Some((millis, iso)) = fast_path(t.as_bytes(), spec.fixed) {
         return Ok(ParsedTime {
             millis,
             warning: None,
-            canonical,
+            iso,
         });
     }
     parse_general(t, spec)
@@ -461,9 +460,10 @@ fn days_in_month(y: i64, m: i64) -> i64 {
 /// `YYYY-MM-DD(T|t| )HH:MM:SS(.f+)?(Z|z|±HH:MM)?`, the offset-less form only
 /// when the column's zone is fixed. Returns `None` for anything else or
 /// anything doubtful (leap seconds, out of range) so the general path can
-/// read it or explain what is wrong.
+/// read it or explain what is wrong. At offset zero it also gives the ISO
+/// text, put together from the digits read.
 #[inline]
-fn fast_path(b: &[u8], fixed: Option<Offset>) -> Option<i64> {
+fn fast_path(b: &[u8], fixed: Option<Offset>) -> Option<(i64, Option<[u8; 24]>)> {
     if b.len() < 19
         || b[4] != b'-'
         || b[7] != b'-'
@@ -532,8 +532,35 @@ fn fast_path(b: &[u8], fixed: Option<Offset>) -> Option<i64> {
     let secs =
         days_from_civil(year, month, day) * 86_400 + hour * 3600 + minute * 60 + second - offset_s;
     let ms = secs * 1000 + frac_ms;
-    (MIN_MS..=MAX_MS).contains(&ms).then_some(ms)
+    if !(MIN_MS..=MAX_MS).contains(&ms) {
+        return None;
+    }
+    let iso = (offset_s == 0).then(|| {
+        // `YYYY-MM-DD`, `T`, `HH:MM:SS`, `.`, the first three fraction digits
+        // padded with zeros, `Z`.
+        let mut iso = *b"0000-00-00T00:00:00.000Z";
+        iso[..10].copy_from_slice(&b[..10]);
+        iso[11..19].copy_from_slice(&b[11..19]);
+        iso[20..23].copy_from_slice(&DIGIT_TRIPLES[frac_ms as usize]);
+        iso
+    });
+    Some((ms, iso))
 }
+
+/// "000", "001", … "999": milliseconds.
+const DIGIT_TRIPLES: [[u8; 3]; 1000] = {
+    let mut t = [[0u8; 3]; 1000];
+    let mut i = 0;
+    while i < 1000 {
+        t[i] = [
+            b'0' + (i / 100) as u8,
+            b'0' + (i / 10 % 10) as u8,
+            b'0' + (i % 10) as u8,
+        ];
+        i += 1;
+    }
+    t
+};
 
 // ---------------------------------------------------------------------------
 // General path: scan into fields, let jiff do calendars and zones.
@@ -1037,7 +1064,7 @@ fn finish(t: &str, ts: Timestamp, warning: Option<TimeWarning>) -> Result<Parsed
     Ok(ParsedTime {
         millis,
         warning,
-        canonical: false,
+        iso: None,
     })
 }
 
@@ -1124,7 +1151,7 @@ fn parse_number(t: &str, spec: &TimeSpec) -> Result<ParsedTime, TimeError> {
         Ok(ms) if (MIN_MS..=MAX_MS).contains(&ms) => Ok(ParsedTime {
             millis: ms,
             warning: None,
-            canonical: false,
+            iso: None,
         }),
         _ => Err(out_of_range(
             t,
@@ -1290,25 +1317,45 @@ mod tests {
     }
 
     #[test]
-    fn only_the_exact_output_form_is_canonical() {
-        let canonical = |t: &str| parse_timestamp(t, &TimeSpec::default()).map(|p| p.canonical);
-        assert_eq!(canonical("2024-02-29T12:34:56.789Z"), Ok(true));
-        assert_eq!(canonical(" 2024-02-29T12:34:56.789Z "), Ok(true), "trimmed");
+    fn the_iso_text_is_put_together_at_offset_zero_only() {
+        let utc = TimeSpec {
+            fixed: Some(Offset::UTC),
+            ..TimeSpec::default()
+        };
+        let iso_of = |t: &str, spec: &TimeSpec| {
+            parse_timestamp(t, spec)
+                .map(|p| p.iso.map(|i| String::from_utf8_lossy(&i).into_owned()))
+        };
+        let want = Some("2024-02-29T12:34:56.780Z".to_string());
         for t in [
-            "2024-02-29T12:34:56Z",
             "2024-02-29T12:34:56.78Z",
-            "2024-02-29T12:34:56.7891Z",
-            "2024-02-29t12:34:56.789Z",
-            "2024-02-29 12:34:56.789Z",
-            "2024-02-29T12:34:56.789z",
-            "2024-02-29T12:34:56.789+00:00",
-            "1709210096789",
+            " 2024-02-29T12:34:56.780Z ",
+            "2024-02-29T12:34:56.7801234Z",
+            "2024-02-29t12:34:56.78z",
+            "2024-02-29 12:34:56.78+00:00",
+            "2024-02-29T12:34:56.78-00:00",
         ] {
-            assert_eq!(canonical(t), Ok(false), "{t}");
+            assert_eq!(iso_of(t, &TimeSpec::default()), Ok(want.clone()), "{t}");
         }
-        // Out of range in the canonical shape: not copied, not accepted.
-        assert!(canonical("2023-02-29T12:34:56.789Z").is_err());
-        assert!(canonical("2024-02-29T12:34:60.000Z").map_or(true, |c| !c));
+        assert_eq!(
+            iso_of("2024-02-29 12:34:56", &utc),
+            Ok(Some("2024-02-29T12:34:56.000Z".to_string())),
+            "no offset in a UTC column"
+        );
+        for t in [
+            "2024-02-29T12:34:56.78+01:00",
+            "1709210096789",
+            "29/02/2024",
+        ] {
+            let parsed = parse_timestamp(t, &utc);
+            assert!(
+                parsed.as_ref().is_ok_and(|p| p.iso.is_none()),
+                "{t}: {parsed:?}"
+            );
+        }
+        // Out of range or not a date: not accepted at all.
+        assert!(iso_of("2023-02-29T12:34:56.789Z", &utc).is_err());
+        assert!(iso_of("2024-02-29T12:34:60.000Z", &utc).map_or(true, |i| i.is_none()));
     }
 
     #[test]
@@ -1948,7 +1995,16 @@ mod tests {
             let fast = fast_path(t.as_bytes(), utc);
             assert!(fast.is_some(), "{t}");
             let slow = parse_general(t, &TimeSpec::default()).unwrap().millis;
-            assert_eq!(fast, Some(slow), "{t}");
+            assert_eq!(fast.map(|(ms, _)| ms), Some(slow), "{t}");
+            let iso = fast
+                .and_then(|(_, iso)| iso)
+                .map(|i| String::from_utf8_lossy(&i).into_owned());
+            let offset_zero = !t[19..].contains(['+', '-']);
+            assert_eq!(
+                iso,
+                offset_zero.then(|| String::from_utf8_lossy(&format_iso_millis(slow)).into_owned()),
+                "{t}"
+            );
         }
         for t in [
             "2024-01-02 03:04:05",      // no fixed zone given
@@ -1979,7 +2035,7 @@ mod tests {
             prop_assert_eq!(iso(ms), want);
             let parsed = parse_timestamp(&iso(ms), &TimeSpec::default()).unwrap();
             prop_assert_eq!(parsed.millis, ms);
-            prop_assert!(parsed.canonical, "copied as is: {}", iso(ms));
+            prop_assert_eq!(parsed.iso.map(|i| String::from_utf8_lossy(&i).into_owned()), Some(iso(ms)), "put together from the digits");
         }
 
         /// Format a random instant with jiff in several shapes, parse with ours.
@@ -2006,8 +2062,8 @@ mod tests {
             ] {
                 let got = parse_timestamp(&text, &TimeSpec::default());
                 prop_assert_eq!(got.as_ref().map(|p| p.millis), Ok(want), "{}", text);
-                if got.as_ref().is_ok_and(|p| p.canonical) {
-                    prop_assert_eq!(iso(want), text.clone(), "canonical text is copied as is");
+                if let Ok(Some(text_iso)) = got.as_ref().map(|p| p.iso) {
+                    prop_assert_eq!(String::from_utf8_lossy(&text_iso).into_owned(), iso(want), "{}", text);
                 }
                 // The general path agrees with whatever the fast path did.
                 prop_assert_eq!(parse_general(&text, &TimeSpec::default()).map(|p| p.millis), Ok(want), "{}", text);
@@ -2054,8 +2110,11 @@ mod tests {
             let berlin = spec("Europe/Berlin");
             for spec in [TimeSpec::default(), berlin, order(DateOrder::MonthFirst)] {
                 let result = parse_timestamp(&text, &spec);
-                if let Some(fast) = fast_path(text.trim().as_bytes(), spec.fixed) {
+                if let Some((fast, iso)) = fast_path(text.trim().as_bytes(), spec.fixed) {
                     prop_assert_eq!(parse_general(text.trim(), &spec).map(|p| p.millis), Ok(fast));
+                    if let Some(iso) = iso {
+                        prop_assert_eq!(iso, format_iso_millis(fast), "{}", text);
+                    }
                 }
                 if let Ok(p) = result {
                     prop_assert!((MIN_MS..=MAX_MS).contains(&p.millis));

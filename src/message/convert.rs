@@ -133,12 +133,11 @@ pub fn convert(
                     TimeError::Invalid(m) => err(Code::InvalidTimestamp, m),
                     TimeError::Ambiguous(m) => err(Code::AmbiguousDate, m),
                 })?;
+            let iso = parsed
+                .iso
+                .unwrap_or_else(|| crate::time::format_iso_millis(parsed.millis));
             out.push(b'"');
-            if parsed.canonical {
-                out.extend_from_slice(trim(&text).as_bytes());
-            } else {
-                out.extend_from_slice(&crate::time::format_iso_millis(parsed.millis));
-            }
+            out.extend_from_slice(&iso);
             out.push(b'"');
             Ok(Converted {
                 millis: Some(parsed.millis),
@@ -169,9 +168,10 @@ fn text_of<'a>(cell: &Cell<'a>) -> std::borrow::Cow<'a, str> {
 }
 
 /// Writes a JSON string literal.
+#[inline]
 pub fn write_str(out: &mut Vec<u8>, s: &str) {
-    // Most cells need no escaping: copy them in one go, and leave the rest
-    // (quotes, backslashes, control characters) to serde_json.
+    // Most cells need no escaping: copy them in one go (inlined: this runs
+    // for most cells of every row), and leave the rest to serde_json.
     if !needs_escape(s.as_bytes()) {
         out.reserve(s.len() + 2);
         out.push(b'"');
@@ -179,6 +179,13 @@ pub fn write_str(out: &mut Vec<u8>, s: &str) {
         out.push(b'"');
         return;
     }
+    write_escaped(out, s);
+}
+
+/// A string with quotes, backslashes or control characters.
+#[cold]
+#[inline(never)]
+fn write_escaped(out: &mut Vec<u8>, s: &str) {
     // OK because writing a &str into a Vec cannot fail.
     serde_json::to_writer(out, s).unwrap_or_default();
 }
@@ -188,6 +195,7 @@ pub fn write_str(out: &mut Vec<u8>, s: &str) {
 /// `LO = 0x0101…01` and `HI = 0x8080…80`, `(w - n·LO) & !w & HI` is non-zero
 /// exactly when some byte of `w` is below `n` (for `n ≤ 0x80`), and a byte
 /// equal to `c` is a zero byte of `w ^ c·LO`.
+#[inline]
 fn needs_escape(bytes: &[u8]) -> bool {
     const LO: u64 = u64::from_ne_bytes([1; 8]);
     const HI: u64 = LO << 7;

@@ -701,6 +701,18 @@ impl LeafWriter<'_, '_> {
     /// converted (then with an issue, and the row is rejected).
     fn convert_leaf(&mut self, i: usize, out: &mut Vec<u8>) -> bool {
         let leaf = &self.leaves[i];
+        // The usual leaf first: a non-empty text cell written as a string.
+        if let (ValueKind::String, CellSource::Column(c), Row::CsvText(_, text)) =
+            (leaf.kind, &leaf.source, self.input)
+        {
+            if let Some(t) = text.get(*c).filter(|t| !t.is_empty()) {
+                convert::write_str(out, t);
+                if Some(i) == self.special.event {
+                    self.event.push_str(t);
+                }
+                return true;
+            }
+        }
         let cell = match cell_of(&leaf.source, self.input) {
             Ok(c) => c,
             Err(message) => {
