@@ -9,7 +9,7 @@ use std::time::Instant;
 use segment_backfill::batch::BatchOptions;
 use segment_backfill::mapping::Mapping;
 use segment_backfill::pipeline::{ImportOptions, Importer};
-use segment_backfill::source::{sniff, Record, RecordReader, RecordSink, SourceOptions};
+use segment_backfill::source::{sniff, Record, RecordReader, RecordSink, Settings, SourceOptions};
 
 const ROWS: usize = 1_000_000;
 const CHUNK: usize = 1 << 20;
@@ -128,67 +128,81 @@ fn main() {
         CHUNK / 1024
     );
 
+    // The passes alternate, parse then pipeline, so that a machine getting
+    // busier or quieter during the run weighs on both alike.
     // BENCH_ONLY=pipeline or =parse runs only those passes (for profiling).
     let only = std::env::var("BENCH_ONLY").unwrap_or_default();
-    let only_pipeline = only == "pipeline";
-    let mut parse = Vec::new();
-    let mut records = 0;
-    for _ in 0..if only_pipeline { 0 } else { PASSES } {
-        let t = Instant::now();
-        let mut reader = RecordReader::new(&settings);
-        let mut sink = Count(0);
-        for chunk in data.chunks(CHUNK) {
-            if let Err(e) = reader.push(chunk, &mut sink) {
-                return eprintln!("parse: {e}");
-            }
+    let (mut parse, mut full) = (Vec::new(), Vec::new());
+    let (mut records, mut out) = (0, Output::default());
+    for _ in 0..PASSES {
+        if only != "pipeline" {
+            let t = Instant::now();
+            records = match parse_pass(&data, &settings) {
+                Ok(n) => n,
+                Err(e) => return eprintln!("parse: {e}"),
+            };
+            parse.push(mb / t.elapsed().as_secs_f64());
         }
-        if let Err(e) = reader.finish(&mut sink) {
-            return eprintln!("parse: {e}");
+        if only != "parse" {
+            let t = Instant::now();
+            out = match pipeline_pass(&data, &settings, &mapping) {
+                Ok(o) => o,
+                Err(e) => return eprintln!("pipeline: {e}"),
+            };
+            full.push(mb / t.elapsed().as_secs_f64());
         }
-        records = sink.0;
-        parse.push(mb / t.elapsed().as_secs_f64());
-    }
-
-    let mut full = Vec::new();
-    let mut out_bytes = 0u64;
-    let mut messages = 0u64;
-    for _ in 0..if only == "parse" { 0 } else { PASSES } {
-        let t = Instant::now();
-        let options = ImportOptions {
-            batch: BatchOptions::default(),
-            now_ms: 1_800_000_000_000,
-            keep_reject_cells: false,
-        };
-        let mut imp = match Importer::new(Some(mapping.clone()), &settings, options) {
-            Ok(i) => i,
-            Err(e) => return eprintln!("importer: {e}"),
-        };
-        let (mut bytes, mut msgs) = (0u64, 0u64);
-        let mut drain = |imp: &mut Importer| {
-            while let Some(mut b) = imp.pop_batch() {
-                b.set_sent_at(1_800_000_000_000);
-                bytes += b.body().len() as u64;
-                msgs += b.len() as u64;
-            }
-            while imp.pop_reject().is_some() {}
-        };
-        for chunk in data.chunks(CHUNK) {
-            if let Err(e) = imp.push(chunk) {
-                return eprintln!("pipeline: {e}");
-            }
-            drain(&mut imp);
-        }
-        if let Err(e) = imp.finish() {
-            return eprintln!("pipeline: {e}");
-        }
-        drain(&mut imp);
-        out_bytes = bytes;
-        messages = msgs;
-        full.push(mb / t.elapsed().as_secs_f64());
     }
 
     let (p, f) = (median(parse), median(full));
     println!("bare parse (decode + CSV records): {p:>7.0} MB/s  ({records} records)");
-    println!("full pipeline (parse → map → validate → batch JSON): {f:>7.0} MB/s  ({messages} messages, {:.0} MB of request bodies)", out_bytes as f64 / 1e6);
+    println!(
+        "full pipeline (parse → map → validate → batch JSON): {f:>7.0} MB/s  ({} messages, {:.0} MB of request bodies)",
+        out.messages,
+        out.bytes as f64 / 1e6
+    );
     println!("pipeline / parse: {:.2} (target ≥ 0.33)", f / p);
+}
+
+/// Decode and read every record, doing nothing with them.
+fn parse_pass(data: &[u8], settings: &Settings) -> Result<u64, String> {
+    let mut reader = RecordReader::new(settings);
+    let mut sink = Count(0);
+    for chunk in data.chunks(CHUNK) {
+        reader.push(chunk, &mut sink).map_err(|e| e.to_string())?;
+    }
+    reader.finish(&mut sink).map_err(|e| e.to_string())?;
+    Ok(sink.0)
+}
+
+#[derive(Default)]
+struct Output {
+    messages: u64,
+    bytes: u64,
+}
+
+/// The whole import: every batch body made and stamped, as a sender would.
+fn pipeline_pass(data: &[u8], settings: &Settings, mapping: &Mapping) -> Result<Output, String> {
+    let options = ImportOptions {
+        batch: BatchOptions::default(),
+        now_ms: 1_800_000_000_000,
+        keep_reject_cells: false,
+    };
+    let mut imp =
+        Importer::new(Some(mapping.clone()), settings, options).map_err(|e| e.to_string())?;
+    let mut out = Output::default();
+    let mut drain = |imp: &mut Importer| {
+        while let Some(mut b) = imp.pop_batch() {
+            b.set_sent_at(1_800_000_000_000);
+            out.bytes += b.body().len() as u64;
+            out.messages += b.len() as u64;
+        }
+        while imp.pop_reject().is_some() {}
+    };
+    for chunk in data.chunks(CHUNK) {
+        imp.push(chunk).map_err(|e| e.to_string())?;
+        drain(&mut imp);
+    }
+    imp.finish().map_err(|e| e.to_string())?;
+    drain(&mut imp);
+    Ok(out)
 }

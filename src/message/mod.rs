@@ -75,8 +75,8 @@ struct Leaf {
 
 #[derive(Debug, Clone)]
 struct Node {
-    /// `"name":`, escaped once at compile time.
-    key: Vec<u8>,
+    /// `,"name":`, escaped once at compile time.
+    key: MemberKey,
     name: String,
     kind: NodeKind,
 }
@@ -103,8 +103,8 @@ struct Special {
 #[derive(Debug, Clone)]
 enum RestPlan {
     None,
-    /// CSV: (column index, `"header":`, header).
-    Columns(Vec<(usize, Vec<u8>, String)>),
+    /// CSV: (column index, `,"header":`, header).
+    Columns(Vec<(usize, MemberKey, String)>),
     /// JSON: every top-level key except these.
     JsonExcept(Vec<String>),
 }
@@ -184,7 +184,7 @@ impl MessageBuilder {
                     ));
                     continue;
                 }
-                columns.push((i, object_key(h), h.clone()));
+                columns.push((i, MemberKey::new(h), h.clone()));
             }
             b.rest = RestPlan::Columns(columns);
         }
@@ -289,7 +289,7 @@ impl MessageBuilder {
                     )))
                 }
                 None => root.push(Node {
-                    key: object_key(field),
+                    key: MemberKey::new(field),
                     name: field.to_string(),
                     kind: NodeKind::Object {
                         children: Vec::new(),
@@ -390,8 +390,7 @@ impl MessageBuilder {
             let call_type = self.fixed_type.unwrap_or(CallType::Track);
             write_type(out, call_type);
         }
-        let mut first = false; // after "type"
-        writer.write_nodes(&self.root, out, &mut first);
+        writer.write_nodes(&self.root, out);
         let LeafWriter {
             ok,
             millis,
@@ -651,21 +650,18 @@ struct LeafWriter<'b, 'r> {
 }
 
 impl LeafWriter<'_, '_> {
-    /// Writes `nodes` (an object's members) onto `out`: `first` says whether
-    /// nothing has been written in this object yet.
-    fn write_nodes(&mut self, nodes: &[Node], out: &mut Vec<u8>, first: &mut bool) {
+    /// Writes `nodes` (an object's members) onto `out`, each as
+    /// `,"name":value`: every object's first comma becomes its `{` once the
+    /// object is done (so no member has to know whether it comes first).
+    fn write_nodes(&mut self, nodes: &[Node], out: &mut Vec<u8>) {
         for node in nodes {
             let mark = out.len();
-            if !*first {
-                out.push(b',');
-            }
-            out.extend_from_slice(&node.key);
+            node.key.write(out);
             match &node.kind {
                 NodeKind::Leaf(i) => {
                     let start = out.len();
                     if self.convert_leaf(*i, out) {
                         self.spans[*i] = Some((start, out.len()));
-                        *first = false;
                     } else {
                         out.truncate(mark); // empty, or refused
                     }
@@ -674,22 +670,18 @@ impl LeafWriter<'_, '_> {
                     children,
                     rest: is_rest,
                 } => {
-                    out.push(b'{');
                     let body = out.len();
-                    let mut inner_first = true;
-                    self.write_nodes(children, out, &mut inner_first);
+                    self.write_nodes(children, out);
                     if *is_rest {
-                        if let Err(column) =
-                            write_rest(self.rest, self.input, out, &mut inner_first)
-                        {
+                        if let Err(column) = write_rest(self.rest, self.input, out) {
                             self.bad_rest.get_or_insert(column);
                         }
                     }
                     if out.len() == body {
                         out.truncate(mark); // nothing inside: leave the object out
                     } else {
+                        out[body] = b'{'; // was the first member's comma
                         out.push(b'}');
-                        *first = false;
                     }
                 }
             }
@@ -765,24 +757,13 @@ impl LeafWriter<'_, '_> {
 
 /// Writes the columns no rule names; `Err(column)` for a cell that is not
 /// valid text (the row is then rejected, never sent garbled).
-fn write_rest(
-    rest: &RestPlan,
-    input: Row<'_>,
-    out: &mut Vec<u8>,
-    first: &mut bool,
-) -> Result<(), String> {
-    let mut put = |key: &[u8], out: &mut Vec<u8>| {
-        if !std::mem::take(first) {
-            out.push(b',');
-        }
-        out.extend_from_slice(key);
-    };
+fn write_rest(rest: &RestPlan, input: Row<'_>, out: &mut Vec<u8>) -> Result<(), String> {
     match (rest, input) {
         (RestPlan::Columns(columns), Row::CsvText(_, text)) => {
             for (i, key, _) in columns {
                 match text.get(*i) {
                     Some(t) if !t.is_empty() => {
-                        put(key, out);
+                        key.write(out);
                         convert::write_str(out, t);
                     }
                     _ => {}
@@ -795,7 +776,7 @@ fn write_rest(
                 match fields.get(*i) {
                     Some(b) if !b.is_empty() => {
                         let text = std::str::from_utf8(b).map_err(|_| name.clone())?;
-                        put(key, out);
+                        key.write(out);
                         convert::write_str(out, text);
                     }
                     _ => {}
@@ -807,7 +788,9 @@ fn write_rest(
                 if v.is_null() || except.iter().any(|e| e == k) {
                     continue;
                 }
-                put(&object_key(k), out);
+                out.push(b',');
+                convert::write_str(out, k);
+                out.push(b':');
                 // OK because serializing a Value into a Vec cannot fail.
                 serde_json::to_writer(&mut *out, v).unwrap_or_default();
             }
@@ -824,7 +807,7 @@ fn insert_path(nodes: &mut Vec<Node>, path: &str, leaf: usize) {
     };
     match tail {
         None => nodes.push(Node {
-            key: object_key(head),
+            key: MemberKey::new(head),
             name: head.to_string(),
             kind: NodeKind::Leaf(leaf),
         }),
@@ -836,7 +819,7 @@ fn insert_path(nodes: &mut Vec<Node>, path: &str, leaf: usize) {
                 Some(p) => p,
                 None => {
                     nodes.push(Node {
-                        key: object_key(head),
+                        key: MemberKey::new(head),
                         name: head.to_string(),
                         kind: NodeKind::Object {
                             children: Vec::new(),
@@ -853,12 +836,56 @@ fn insert_path(nodes: &mut Vec<Node>, path: &str, leaf: usize) {
     }
 }
 
-/// `"name":` as JSON.
-fn object_key(name: &str) -> Vec<u8> {
-    let mut k = Vec::with_capacity(name.len() + 3);
-    convert::write_str(&mut k, name);
-    k.push(b':');
-    k
+/// `,"name":`, the start of an object member, escaped once at compile time.
+///
+/// Written for every member of every row: a short key is kept padded in a
+/// fixed array, copied whole (a fixed-size copy, no `memcpy` call) and cut
+/// back to its length.
+#[derive(Debug, Clone)]
+struct MemberKey {
+    padded: [u8; MemberKey::INLINE],
+    len: usize,
+    /// Keys longer than `INLINE`.
+    long: Option<Box<[u8]>>,
+}
+
+impl MemberKey {
+    const INLINE: usize = 32;
+
+    fn new(name: &str) -> MemberKey {
+        let mut text = Vec::with_capacity(name.len() + 4);
+        text.push(b',');
+        convert::write_str(&mut text, name);
+        text.push(b':');
+        let mut padded = [0; MemberKey::INLINE];
+        match padded.get_mut(..text.len()) {
+            Some(head) => {
+                head.copy_from_slice(&text);
+                MemberKey {
+                    padded,
+                    len: text.len(),
+                    long: None,
+                }
+            }
+            None => MemberKey {
+                padded,
+                len: text.len(),
+                long: Some(text.into_boxed_slice()),
+            },
+        }
+    }
+
+    #[inline]
+    fn write(&self, out: &mut Vec<u8>) {
+        match &self.long {
+            None => {
+                let end = out.len() + self.len;
+                out.extend_from_slice(&self.padded);
+                out.truncate(end);
+            }
+            Some(text) => out.extend_from_slice(text),
+        }
+    }
 }
 
 fn quoted_list<S: AsRef<str>>(names: &[S]) -> String {
