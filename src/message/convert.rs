@@ -215,13 +215,28 @@ fn needs_escape(bytes: &[u8]) -> bool {
     if tail.is_empty() {
         return false;
     }
-    // The last 1..7 bytes: as one more word overlapping the previous one when
-    // there is one; else byte by byte (copying them into a word on the stack
-    // first would stall the load on the copy's stores).
-    match bytes.last_chunk::<8>() {
-        Some(end) => special(u64::from_ne_bytes(*end)),
-        None => tail.iter().any(|&b| b < 0x20 || b == b'"' || b == b'\\'),
-    }
+    // The last 1..7 bytes as one more word, without a loop (short cells are
+    // common: codes, countries, flags) and without copying them into a word
+    // on the stack (the load would stall on the copy's stores): the word
+    // overlapping the previous one; else two overlapping halves of 4 bytes;
+    // else the first, middle and last bytes, which are all of 1..3 bytes.
+    let n = bytes.len();
+    let word = match (
+        bytes.last_chunk::<8>(),
+        bytes.first_chunk::<4>(),
+        bytes.last_chunk::<4>(),
+    ) {
+        (Some(end), _, _) => u64::from_ne_bytes(*end),
+        (None, Some(lo), Some(hi)) => {
+            u64::from(u32::from_ne_bytes(*lo)) | u64::from(u32::from_ne_bytes(*hi)) << 32
+        }
+        _ => {
+            const PAD: u64 = u64::from_ne_bytes([b'a'; 8]);
+            let b = |i: usize| u64::from(bytes[i]);
+            (PAD << 24) | b(0) | b(n / 2) << 8 | b(n - 1) << 16
+        }
+    };
+    special(word)
 }
 
 /// Writes a number: the text itself when it already is a JSON number (so
