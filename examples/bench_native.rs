@@ -160,7 +160,7 @@ fn main() {
         out.messages,
         out.bytes as f64 / 1e6
     );
-    println!("pipeline / parse: {:.2} (target ≥ 0.33)", f / p);
+    println!("pipeline / parse: {:.3} (target ≥ 1/3)", f / p);
 }
 
 /// Decode and read every record, doing nothing with them.
