@@ -438,15 +438,7 @@ fn messages_are_appended_and_rejections_take_nothing_away() {
     let mapping = Mapping::from_json(ORDERS).expect("mapping");
     let cols = headers(&["user_id", "created_at", "price"]);
     let mut b = MessageBuilder::for_columns(&mapping, &cols, NOW).expect("compiles");
-    let mut build = |out: &mut Vec<u8>, cells: &[&str]| {
-        let mut data = Vec::new();
-        let mut ends = Vec::new();
-        for c in cells {
-            data.extend_from_slice(c.as_bytes());
-            ends.push(data.len());
-        }
-        b.build(7, Row::csv(Fields::new(&data, &ends)), out, &mut Vec::new())
-    };
+    let mut build = |out: &mut Vec<u8>, cells: &[&str]| build_cells(&mut b, 7, cells, out);
     let good = ["u1", "2024-01-01", "9.5"];
     let mut alone = Vec::new();
     assert!(build(&mut alone, &good).is_some());
@@ -473,15 +465,7 @@ fn messages_are_appended_and_rejections_take_nothing_away() {
     let mut b =
         MessageBuilder::for_columns(&typed, &headers(&["t", "u", "e"]), NOW).expect("compiles");
     let mut out = b"[".to_vec();
-    let data = b"identifyu1E";
-    assert!(b
-        .build(
-            3,
-            Row::csv(Fields::new(data, &[8, 10, 11])),
-            &mut out,
-            &mut Vec::new()
-        )
-        .is_some());
+    assert!(build_cells(&mut b, 3, &["identify", "u1", "E"], &mut out).is_some());
     let v: serde_json::Value = serde_json::from_slice(&out[1..]).expect("json");
     assert_eq!(v["type"], "identify");
     assert_eq!(v["userId"], "u1");
@@ -498,15 +482,7 @@ fn a_mapped_message_id_is_kept_when_the_type_comes_from_a_column() {
     let mut b =
         MessageBuilder::for_columns(&m, &headers(&["t", "u", "id"]), NOW).expect("compiles");
     let mut out = Vec::new();
-    let data = b"identifyu1order-77";
-    assert!(b
-        .build(
-            3,
-            Row::csv(Fields::new(data, &[8, 10, 18])),
-            &mut out,
-            &mut Vec::new()
-        )
-        .is_some());
+    assert!(build_cells(&mut b, 3, &["identify", "u1", "order-77"], &mut out).is_some());
     let text = String::from_utf8_lossy(&out).into_owned();
     assert_eq!(text.matches("\"messageId\"").count(), 1, "{text}");
     let v: serde_json::Value = serde_json::from_slice(&out).expect("json");
@@ -554,4 +530,24 @@ fn a_character_split_by_a_delimiter_is_invalid_text_not_an_empty_cell() {
         assert_eq!(issues[0].code, Code::InvalidText, "{rest}");
         assert_eq!(issues[0].column.as_deref(), Some("a"));
     }
+}
+
+/// Builds the message of a CSV row with these cells onto `out`.
+fn build_cells(
+    b: &mut MessageBuilder,
+    row: u64,
+    cells: &[&str],
+    out: &mut Vec<u8>,
+) -> Option<Built> {
+    let (mut data, mut ends) = (Vec::new(), Vec::new());
+    for c in cells {
+        data.extend_from_slice(c.as_bytes());
+        ends.push(data.len());
+    }
+    b.build(
+        row,
+        Row::csv(Fields::new(&data, &ends)),
+        out,
+        &mut Vec::new(),
+    )
 }
