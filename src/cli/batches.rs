@@ -3,11 +3,9 @@
 
 use std::path::Path;
 
-use super::check::RejectsSink;
 use super::human;
-use super::input::{self, CommonArgs, FeedError};
+use super::input::{self, CommonArgs};
 use super::Outcome;
-use crate::pipeline::ImportOptions;
 use crate::time::{parse_timestamp, TimeSpec};
 
 pub fn run(
@@ -26,40 +24,19 @@ pub fn run(
         }
     };
     std::fs::create_dir_all(out).map_err(|e| format!("{}: cannot create: {e}", out.display()))?;
-    let options = ImportOptions {
-        now_ms: input::now_ms(),
-        keep_reject_cells: rejects.is_some(),
-        ..Default::default()
-    };
-    let (input, settings, _, mut importer) = input::start(file, common, options)?;
-    let name = input.name.clone();
-    let mut sink = RejectsSink::open(rejects)?;
     let mut written = 0u64;
-    let fed = input.feed(&mut importer, |imp| {
-        while let Some(mut batch) = imp.pop_batch() {
+    let (name, settings, summary) =
+        super::check::run_through(file, common, rejects, |mut batch| {
             batch.set_sent_at(sent_at_ms);
             let path = out.join(format!("batch-{:06}.json", batch.seq()));
             std::fs::write(&path, batch.body())
                 .map_err(|e| format!("{}: cannot write: {e}", path.display()))?;
             written += 1;
-        }
-        sink.drain(imp)
-    });
-    match fed {
-        Ok(()) => {}
-        Err(FeedError::Input(e)) | Err(FeedError::Stopped(e)) => return Err(e),
-    }
-    sink.close()?;
+            Ok(())
+        })?;
     let mut extra = serde_json::Map::new();
     extra.insert("out".into(), out.display().to_string().into());
-    super::check::print_summary(
-        common.json,
-        &name,
-        &settings,
-        &importer.summary(),
-        rejects,
-        extra,
-    )?;
+    super::check::print_summary(common.json, &name, &settings, &summary, rejects, extra)?;
     if !common.json {
         outln!(
             "Wrote {} request bodies to {}",

@@ -6,11 +6,34 @@ use std::path::Path;
 use super::human;
 use super::input::{self, CommonArgs, FeedError};
 use super::Outcome;
+use crate::batch::Batch;
 use crate::pipeline::{ImportOptions, Importer, RejectedRow, Summary};
 use crate::report::RejectsCsv;
 use crate::source::Settings;
 
 pub fn run(file: &Path, common: &CommonArgs, rejects: Option<&Path>) -> Result<Outcome, String> {
+    let (name, settings, summary) = run_through(file, common, rejects, |_| Ok(()))?;
+    print_summary(
+        common.json,
+        &name,
+        &settings,
+        &summary,
+        rejects,
+        serde_json::Map::new(),
+    )?;
+    Ok(Outcome::Done)
+}
+
+/// What `check` and `batches` share: the whole file through the pipeline,
+/// every batch handed to `each_batch` and the rejected rows written to
+/// `rejects` as they come. Returns the input's name, its settings and the
+/// summary.
+pub fn run_through(
+    file: &Path,
+    common: &CommonArgs,
+    rejects: Option<&Path>,
+    mut each_batch: impl FnMut(Batch) -> Result<(), String>,
+) -> Result<(String, Settings, Summary), String> {
     let options = ImportOptions {
         now_ms: input::now_ms(),
         keep_reject_cells: rejects.is_some(),
@@ -20,7 +43,9 @@ pub fn run(file: &Path, common: &CommonArgs, rejects: Option<&Path>) -> Result<O
     let name = input.name.clone();
     let mut sink = RejectsSink::open(rejects)?;
     let fed = input.feed(&mut importer, |imp| {
-        while imp.pop_batch().is_some() {}
+        while let Some(batch) = imp.pop_batch() {
+            each_batch(batch)?;
+        }
         sink.drain(imp)
     });
     match fed {
@@ -28,15 +53,7 @@ pub fn run(file: &Path, common: &CommonArgs, rejects: Option<&Path>) -> Result<O
         Err(FeedError::Input(e)) | Err(FeedError::Stopped(e)) => return Err(e),
     }
     sink.close()?;
-    print_summary(
-        common.json,
-        &name,
-        &settings,
-        &importer.summary(),
-        rejects,
-        serde_json::Map::new(),
-    )?;
-    Ok(Outcome::Done)
+    Ok((name, settings, importer.summary()))
 }
 
 /// Prints what `check` and `batches` found: JSON with `extra` fields added,
