@@ -4,7 +4,7 @@ use tsify::{Ts, Tsify};
 use wasm_bindgen::prelude::*;
 
 use super::error::{codes, JsApiError, JsResult};
-use super::options::{from_js, source_options, InspectOptions};
+use super::options::{from_js, InspectOptions};
 use crate::mapping::{suggest_mapping, Mapping};
 use crate::source::{self, Inspection};
 
@@ -19,13 +19,7 @@ pub fn inspect(
     #[wasm_bindgen(unchecked_optional_param_type = "InspectOptions")] options: Option<JsValue>,
 ) -> JsResult<Ts<Inspection>> {
     let o: InspectOptions = from_js(options.unwrap_or_default(), "inspect options")?;
-    let overrides = source_options(
-        o.delimiter.as_deref(),
-        o.encoding,
-        o.format,
-        o.compression,
-        o.has_header,
-    )?;
+    let overrides = o.source_options()?;
     if bytes.is_empty() {
         return Err(JsApiError::new(codes::SOURCE_ERROR, "the file is empty"));
     }

@@ -38,7 +38,7 @@ use web_sys::{AbortSignal, Blob};
 use super::blob::{read_head, BlobReader};
 use super::error::{JsApiError, JsResult};
 use super::fetch::Transport;
-use super::options::{from_js, mapping_from_js, source_options, Auth, SendSettings};
+use super::options::{from_js, mapping_from_js, Auth, SendSettings};
 use super::time::{now_ms, Wake};
 use crate::batch::BatchOptions;
 use crate::deliver::{
@@ -251,13 +251,7 @@ pub async fn send_file(
     let s = options.settings;
     let auth = s.auth.unwrap_or_default();
     let transport = Transport::new(&s.endpoint, &s.write_key, auth)?;
-    let source = source_options(
-        s.delimiter.as_deref(),
-        s.encoding,
-        s.format,
-        s.compression,
-        s.has_header,
-    )?;
+    let source = s.source_options()?;
     let import = ImportOptions {
         batch: BatchOptions {
             integrations: s.integrations.clone(),

@@ -6,7 +6,7 @@ use tsify::{Ts, Tsify};
 use wasm_bindgen::prelude::*;
 
 use super::error::{codes, JsApiError, JsResult};
-use super::options::{from_js, mapping_from_js, source_options, ImporterOptions};
+use super::options::{from_js, mapping_from_js, ImporterOptions};
 use super::time::now_ms;
 use crate::batch::{Batch, BatchOptions};
 use crate::pipeline::{ImportOptions, RejectedRow, SniffingImporter, Summary};
@@ -34,13 +34,7 @@ impl JsImporter {
         let mapping = mapping_from_js(&mapping)?;
         let o: ImporterOptions = from_js(options.unwrap_or_default(), "Importer options")?;
         let sent_at_ms = o.sent_at.as_deref().map(parse_sent_at).transpose()?;
-        let source = source_options(
-            o.delimiter.as_deref(),
-            o.encoding,
-            o.format,
-            o.compression,
-            o.has_header,
-        )?;
+        let source = o.source_options()?;
         let options = ImportOptions {
             batch: BatchOptions {
                 integrations: o.integrations,

@@ -143,8 +143,28 @@ pub struct SendSettings {
     pub has_header: Option<bool>,
 }
 
+// The three options types that carry the source overrides read them the same
+// way (see the module docs for why the fields themselves are repeated).
+macro_rules! source_overrides {
+    ($($options:ty),+) => {$(
+        impl $options {
+            /// The source overrides as the core takes them.
+            pub fn source_options(&self) -> JsResult<SourceOptions> {
+                source_options(
+                    self.delimiter.as_deref(),
+                    self.encoding,
+                    self.format,
+                    self.compression,
+                    self.has_header,
+                )
+            }
+        }
+    )+};
+}
+source_overrides!(InspectOptions, ImporterOptions, SendSettings);
+
 /// The source overrides as the core takes them.
-pub fn source_options(
+fn source_options(
     delimiter: Option<&str>,
     encoding: Option<Encoding>,
     format: Option<Format>,
