@@ -4,15 +4,13 @@
 //
 // Env: DIST (default dist), CLI (default target/release/segment-backfill),
 //      OUT (default test-output). Screenshots go to $OUT/screenshots/.
-import { chromium } from 'playwright-core';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import assert from 'node:assert/strict';
 import { serve } from './serve.mjs';
-import { CHROMIUM } from '../js/helpers.mjs';
+import { openApp } from './browser.mjs';
 import { receiver as startReceiver } from '../js/serve.mjs';
 
 const DIST = process.env.DIST ?? 'dist';
@@ -28,20 +26,9 @@ rmSync(received, { force: true });
 // It requires the key, so the test shows the key really travels with the batches.
 const receiver = await startReceiver(CLI, received, ['--write-key', 'e2e-write-key'], { logs: true });
 const url = `http://127.0.0.1:${server.address().port}/`;
-const profile = mkdtempSync(join(tmpdir(), 'sb-e2e-'));
-// A fresh profile each run: nothing remembered from an earlier run.
-const context = await chromium.launchPersistentContext(profile, {
-  ...CHROMIUM,
-  viewport: { width: 1280, height: 800 },
-  acceptDownloads: true,
-});
-const problems = [];
+const { page, problems, shot, close } = await openApp('e2e', SHOTS);
 let step = 'start';
 try {
-  const page = context.pages()[0] ?? await context.newPage();
-  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-  page.on('console', (m) => { if (['error', 'warning'].includes(m.type())) problems.push(`console ${m.type()}: ${m.text()}`); });
-  const shot = (name, opts = {}) => page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true, ...opts });
 
   step = 'load';
   await page.goto(url);
@@ -227,8 +214,7 @@ try {
   if (problems.length) console.error(problems.join('\n'));
   throw e;
 } finally {
-  await context.close();
+  await close();
   server.close();
   receiver.stop();
-  rmSync(profile, { recursive: true, force: true });
 }

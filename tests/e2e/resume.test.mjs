@@ -13,13 +13,11 @@
 //
 // Env: DIST (default dist), CLI (default target/release/segment-backfill),
 //      OUT (default test-output). Screenshots go to $OUT/screenshots/.
-import { chromium } from 'playwright-core';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import assert from 'node:assert/strict';
 import { serve } from './serve.mjs';
-import { CHROMIUM } from '../js/helpers.mjs';
+import { openApp } from './browser.mjs';
 import { receiver as startReceiver } from '../js/serve.mjs';
 
 const DIST = process.env.DIST ?? 'dist';
@@ -54,19 +52,9 @@ const server = await serve(DIST, 0);
 const slow = await receiver('received-slow', ['--delay-ms', '400']);
 const faulty = await receiver('received-faults', ['--fail-rate', '0.3', '--seed', '7']);
 const pausing = await receiver('received-pause', ['--delay-ms', '300']);
-const profile = mkdtempSync(join(tmpdir(), 'sb-e2e-resume-'));
-const context = await chromium.launchPersistentContext(profile, {
-  ...CHROMIUM,
-  viewport: { width: 1280, height: 800 },
-  acceptDownloads: true,
-});
-const problems = [];
+const { page, problems, shot, close } = await openApp('e2e-resume', SHOTS);
 let step = 'start';
 try {
-  const page = context.pages()[0] ?? await context.newPage();
-  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-  page.on('console', (m) => { if (['error', 'warning'].includes(m.type())) problems.push(`console ${m.type()}: ${m.text()}`); });
-  const shot = (name) => page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
   const num = async (id) => Number((await page.locator(id).textContent()).replaceAll(',', ''));
   const tiles = async () => ({
     rows: await num('#sent-rows'), delivered: await num('#sent-delivered'),
@@ -268,10 +256,9 @@ try {
   if (problems.length) console.error(problems.join('\n'));
   throw e;
 } finally {
-  await context.close();
+  await close();
   server.close();
   slow.stop();
   faulty.stop();
   pausing.stop();
-  rmSync(profile, { recursive: true, force: true });
 }
