@@ -8,6 +8,7 @@ use std::time::Instant;
 
 use segment_backfill::batch::BatchOptions;
 use segment_backfill::mapping::Mapping;
+use segment_backfill::message::{IdScheme, MessageIds, SourceNamespace};
 use segment_backfill::pipeline::{ImportOptions, Importer};
 use segment_backfill::source::{sniff, Record, RecordReader, RecordSink, Settings, SourceOptions};
 
@@ -186,6 +187,9 @@ fn pipeline_pass(data: &[u8], settings: &Settings, mapping: &Mapping) -> Result<
         batch: BatchOptions::default(),
         now_ms: 1_800_000_000_000,
         keep_reject_cells: false,
+        // As `send` derives them: scheme 2 with a source namespace.
+        ids: MessageIds::new(IdScheme::V2, SourceNamespace::of_write_key("bench-key")),
+        archive: None,
     };
     let mut imp =
         Importer::new(Some(mapping.clone()), settings, options).map_err(|e| e.to_string())?;

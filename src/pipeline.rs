@@ -20,8 +20,10 @@ use serde_json::Value;
 use crate::batch::{Batch, BatchOptions, Batcher};
 use crate::mapping::{CallType, Mapping, MappingError};
 use crate::message::passthrough::Passthrough;
-use crate::message::{Built, MessageBuilder, Row};
-use crate::source::{Format, Record, RecordData, RecordReader, RecordSink, Settings, SourceError};
+use crate::message::{Built, MessageBuilder, MessageIds, Row};
+use crate::source::{
+    ArchiveSigns, Format, Record, RecordData, RecordReader, RecordSink, Settings, SourceError,
+};
 use crate::time::{days_since_epoch, format_iso_millis};
 use crate::validate::{Code, Issue};
 
@@ -67,6 +69,32 @@ pub struct ImportOptions {
     /// Keep the cells of rejected rows for the rejects CSV (on by default in
     /// the CLI and the app; off saves memory when only counts are wanted).
     pub keep_reject_cells: bool,
+    /// How messageIds are derived (scheme and destination source).
+    pub ids: MessageIds,
+    /// What the sample showed, when the file looks like one of Segment's
+    /// archives ([`crate::source::sniff_import`]): JSON records sent as they
+    /// are then replay, unless the mapping says `replay: false`.
+    pub archive: Option<ArchiveSigns>,
+}
+
+/// The summary's note on replaying, for JSON records sent as they are.
+fn replay_note(replay: bool, archive: Option<&ArchiveSigns>) -> Option<String> {
+    let dropped = "sentAt, messageId, projectId and receivedAt are dropped before sending and \
+                   messageIds are derived anew";
+    match (replay, archive) {
+        (true, Some(signs)) => Some(format!(
+            "this file looks like one of Segment's own archives ({}): it is replayed: {dropped} \
+             (replay: false, or --no-replay, keeps the original messageIds)",
+            signs.describe()
+        )),
+        (true, None) => Some(format!("replay: {dropped}")),
+        (false, Some(signs)) => Some(format!(
+            "this file looks like one of Segment's own archives ({}), but replay is off: the \
+             original messageIds are sent, and Segment drops those it has seen",
+            signs.describe()
+        )),
+        (false, None) => None,
+    }
 }
 
 /// A row that will not be sent, with every reason.
@@ -149,8 +177,12 @@ pub struct Summary {
     /// Raw input bytes read.
     pub bytes_read: u64,
     pub headers: Vec<String>,
-    /// Mapping-level warnings (no timestamp mapped, a column shadowed).
+    /// Mapping-level warnings (no timestamp mapped, a column shadowed, an
+    /// archive replayed).
     pub notes: Vec<String>,
+    /// JSON records are replayed: the fields Segment set are dropped and
+    /// messageIds derived anew.
+    pub replay: bool,
 }
 
 /// Rows read so far and where they went (see [`Importer::counts`]).
@@ -195,25 +227,37 @@ impl Importer {
             )));
         }
         let mut notes = Vec::new();
-        let engine = match (&mapping, json) {
-            (None, false) => {
+        let ids = options.ids;
+        // Records that are messages already (no rules: at most `replay` or
+        // `integrations` given) are replayed when the file is one of
+        // Segment's archives, unless the mapping says otherwise.
+        let passthrough = json && mapping.as_ref().is_none_or(|m| m.rules.is_empty());
+        let replay = passthrough
+            && mapping
+                .as_ref()
+                .and_then(|m| m.replay)
+                .unwrap_or(options.archive.is_some());
+        if passthrough {
+            notes.extend(replay_note(replay, options.archive.as_ref()));
+        }
+        let mapper = match &mapping {
+            _ if passthrough => {
+                RecordMapper::Passthrough(Passthrough::new(replay, options.now_ms).with_ids(ids))
+            }
+            Some(m) if json => {
+                let b = MessageBuilder::for_json(m, options.now_ms)
+                    .map_err(ImportError::Mapping)?
+                    .with_ids(ids);
+                notes.extend(b.notes().iter().cloned());
+                RecordMapper::Mapped(Box::new(b))
+            }
+            Some(_) => RecordMapper::Pending,
+            None => {
                 return Err(ImportError::Mapping(MappingError(
                     "a CSV file needs a mapping (segment-backfill inspect FILE suggests one)"
                         .into(),
                 )))
             }
-            (None, true) => Engine::Passthrough(Passthrough::new(false, options.now_ms)),
-            (Some(m), true) if m.rules.is_empty() => {
-                // Only `replay`/`integrations` given: the records are messages.
-                Engine::Passthrough(Passthrough::new(m.replay, options.now_ms))
-            }
-            (Some(m), true) => {
-                let b =
-                    MessageBuilder::for_json(m, options.now_ms).map_err(ImportError::Mapping)?;
-                notes.extend(b.notes().iter().cloned());
-                Engine::Mapped(Box::new(b))
-            }
-            (Some(_), false) => Engine::Pending,
         };
         let mut batch = options.batch.clone();
         if let Some(integrations) = mapping.as_ref().and_then(|m| m.integrations.clone()) {
@@ -223,12 +267,14 @@ impl Importer {
             reader: RecordReader::new(settings),
             stage: Stage {
                 mapping,
-                engine,
+                mapper,
+                ids,
                 batcher: Batcher::new(batch),
                 now_ms: options.now_ms,
                 keep_cells: options.keep_reject_cells,
                 summary: Summary {
                     notes,
+                    replay,
                     ..Summary::default()
                 },
                 events: FxHashMap::default(),
@@ -353,7 +399,8 @@ impl Importer {
     }
 }
 
-enum Engine {
+/// How a record becomes a message.
+enum RecordMapper {
     /// CSV: compiled when the header (or the first row) is known.
     Pending,
     Mapped(Box<MessageBuilder>),
@@ -362,7 +409,8 @@ enum Engine {
 
 struct Stage {
     mapping: Option<Mapping>,
-    engine: Engine,
+    mapper: RecordMapper,
+    ids: MessageIds,
     batcher: Batcher,
     now_ms: i64,
     keep_cells: bool,
@@ -396,11 +444,11 @@ impl Stage {
 
     fn compile(&mut self, headers: &[String]) {
         self.summary.headers = headers.to_vec();
-        if let (Engine::Pending, Some(m)) = (&self.engine, &self.mapping) {
+        if let (RecordMapper::Pending, Some(m)) = (&self.mapper, &self.mapping) {
             match MessageBuilder::for_columns(m, headers, self.now_ms) {
                 Ok(b) => {
                     self.summary.notes.extend(b.notes().iter().cloned());
-                    self.engine = Engine::Mapped(Box::new(b));
+                    self.mapper = RecordMapper::Mapped(Box::new(b.with_ids(self.ids)));
                 }
                 Err(e) => self.fatal = Some(ImportError::Mapping(e)),
             }
@@ -492,7 +540,7 @@ impl RecordSink for Stage {
         if self.fatal.is_some() {
             return;
         }
-        if let (Engine::Pending, RecordData::Csv(fields)) = (&self.engine, record.data) {
+        if let (RecordMapper::Pending, RecordData::Csv(fields)) = (&self.mapper, record.data) {
             // No header row: columns are named by position.
             let names: Vec<String> = (1..=fields.len()).map(|i| format!("column_{i}")).collect();
             self.compile(&names);
@@ -502,8 +550,8 @@ impl RecordSink for Stage {
         }
         self.summary.rows += 1;
         self.issues.clear();
-        let built = match (&mut self.engine, record.data) {
-            (Engine::Mapped(b), RecordData::Csv(fields)) => {
+        let built = match (&mut self.mapper, record.data) {
+            (RecordMapper::Mapped(b), RecordData::Csv(fields)) => {
                 let expected = self.summary.headers.len();
                 if fields.len() != expected {
                     let issue = Issue {
@@ -558,7 +606,7 @@ impl RecordSink for Stage {
                     }
                 };
                 let (built, event) = match engine {
-                    Engine::Passthrough(p) => (
+                    RecordMapper::Passthrough(p) => (
                         p.build(
                             record.row,
                             object,
@@ -567,7 +615,7 @@ impl RecordSink for Stage {
                         ),
                         p.last_event(),
                     ),
-                    Engine::Mapped(b) => (
+                    RecordMapper::Mapped(b) => (
                         b.build(
                             record.row,
                             Row::Json(&object),
@@ -576,7 +624,7 @@ impl RecordSink for Stage {
                         ),
                         b.last_event(),
                     ),
-                    Engine::Pending => (None, None),
+                    RecordMapper::Pending => (None, None),
                 };
                 if built.is_some() {
                     count_event(&mut self.events, event);

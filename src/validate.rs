@@ -39,6 +39,8 @@ pub enum Code {
     AmbiguousDate,
     /// `messageId` longer than 100 characters.
     MessageIdTooLong,
+    /// A `messageId` that is not a string or a number (true, an object...).
+    InvalidMessageId,
     /// The serialized message is over 32 KB.
     MessageTooLarge,
     /// A CSV row with more or fewer fields than the header.
@@ -56,6 +58,13 @@ pub enum Code {
     TimestampInFuture,
     /// A local time that falls in a daylight-saving gap or overlap.
     AmbiguousLocalTime,
+    /// A `messageId` that is `null` or empty: a derived id is sent instead
+    /// (sent as it is, every such row would share one id and Segment would
+    /// keep only one of them).
+    MessageIdReplaced,
+    /// A message-level `sentAt` that is not sent: the batch's `sentAt` is
+    /// stamped at each attempt, and an old one would re-date the event.
+    SentAtDropped,
 }
 
 impl Code {
@@ -63,7 +72,11 @@ impl Code {
     pub fn is_warning(self) -> bool {
         matches!(
             self,
-            Code::TimestampBefore1970 | Code::TimestampInFuture | Code::AmbiguousLocalTime
+            Code::TimestampBefore1970
+                | Code::TimestampInFuture
+                | Code::AmbiguousLocalTime
+                | Code::MessageIdReplaced
+                | Code::SentAtDropped
         )
     }
 
@@ -83,6 +96,7 @@ impl Code {
             Code::InvalidTimestamp => "invalid_timestamp",
             Code::AmbiguousDate => "ambiguous_date",
             Code::MessageIdTooLong => "message_id_too_long",
+            Code::InvalidMessageId => "invalid_message_id",
             Code::MessageTooLarge => "message_too_large",
             Code::WrongFieldCount => "wrong_field_count",
             Code::InvalidText => "invalid_text",
@@ -91,6 +105,8 @@ impl Code {
             Code::TimestampBefore1970 => "timestamp_before_1970",
             Code::TimestampInFuture => "timestamp_in_future",
             Code::AmbiguousLocalTime => "ambiguous_local_time",
+            Code::MessageIdReplaced => "message_id_replaced",
+            Code::SentAtDropped => "sent_at_dropped",
         }
     }
 }

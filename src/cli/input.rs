@@ -8,7 +8,7 @@ use clap::Args;
 
 use crate::mapping::Mapping;
 use crate::pipeline::{ImportOptions, Importer};
-use crate::source::{Encoding, Format, Settings, SourceOptions};
+use crate::source::{Encoding, Format, Settings, Sniffed, SourceOptions};
 
 /// How much of the file is read to guess its settings.
 pub const SAMPLE_BYTES: usize = 256 * 1024;
@@ -86,9 +86,12 @@ pub struct CommonArgs {
     /// The mapping file (optional for NDJSON/JSON input, whose lines are messages already).
     #[arg(long, value_name = "M.json")]
     pub mapping: Option<PathBuf>,
-    /// Input from Segment's own archives: drop sentAt, messageId, projectId and receivedAt before re-sending.
-    #[arg(long)]
+    /// Replay JSON records: drop sentAt, messageId, projectId and receivedAt before re-sending (the default for Segment's own archives, which are recognised).
+    #[arg(long, conflicts_with = "no_replay")]
     pub replay: bool,
+    /// Send JSON records with their own messageIds even when the file looks like one of Segment's archives (sentAt is still dropped).
+    #[arg(long)]
+    pub no_replay: bool,
     #[command(flatten)]
     pub source: SourceArgs,
     /// At most this many messages per batch (Segment's limit, 2500, is the default).
@@ -97,6 +100,17 @@ pub struct CommonArgs {
     /// Print a machine-readable JSON summary instead of text.
     #[arg(long)]
     pub json: bool,
+}
+
+impl CommonArgs {
+    /// `--replay` / `--no-replay`, or `None`: the mapping's, else automatic.
+    pub fn replay(&self) -> Option<bool> {
+        match (self.replay, self.no_replay) {
+            (true, _) => Some(true),
+            (_, true) => Some(false),
+            _ => None,
+        }
+    }
 }
 
 /// An open input with its first bytes already read.
@@ -136,12 +150,13 @@ impl Input {
         })
     }
 
-    /// Guesses the settings from the sample, with the user's overrides.
-    pub fn settings(&self, options: &SourceOptions) -> Result<Settings, String> {
+    /// Guesses the settings from the sample, with the user's overrides, and
+    /// whether the file is one of Segment's archives.
+    pub fn sniff(&self, options: &SourceOptions) -> Result<Sniffed, String> {
         if self.sample.is_empty() {
             return Err(format!("{}: the file is empty", self.name));
         }
-        crate::source::sniff(&self.sample, self.complete, options)
+        crate::source::sniff_import(&self.sample, self.complete, options)
             .map_err(|e| format!("{}: {e}", self.name))
     }
 
@@ -201,7 +216,7 @@ pub enum FeedError<E> {
 }
 
 /// Reads and checks a mapping file, applying `--replay`.
-pub fn load_mapping(path: Option<&Path>, replay: bool) -> Result<Option<Mapping>, String> {
+pub fn load_mapping(path: Option<&Path>, replay: Option<bool>) -> Result<Option<Mapping>, String> {
     let mut mapping = match path {
         None => None,
         Some(p) => {
@@ -210,8 +225,8 @@ pub fn load_mapping(path: Option<&Path>, replay: bool) -> Result<Option<Mapping>
             Some(Mapping::from_json(&text).map_err(|e| format!("{}: {e}", display_name(p)))?)
         }
     };
-    if replay {
-        mapping.get_or_insert_with(Mapping::default).replay = true;
+    if replay.is_some() {
+        mapping.get_or_insert_with(Mapping::default).replay = replay;
     }
     Ok(mapping)
 }
@@ -224,9 +239,11 @@ pub fn start(
     options: ImportOptions,
 ) -> Result<(Input, Settings, Option<Mapping>, Importer), String> {
     let input = Input::open(file)?;
-    let settings = input.settings(&common.source.options()?)?;
-    let mapping = load_mapping(common.mapping.as_deref(), common.replay)?;
+    let sniffed = input.sniff(&common.source.options()?)?;
+    let settings = sniffed.settings;
+    let mapping = load_mapping(common.mapping.as_deref(), common.replay())?;
     let mut options = options;
+    options.archive = sniffed.archive;
     options.batch.max_messages = common
         .batch_messages
         .clamp(1, crate::batch::MAX_BATCH_MESSAGES);

@@ -8,7 +8,7 @@ use super::human;
 use super::input::{Input, SourceArgs};
 use super::Outcome;
 use crate::mapping::{suggest_mapping, Mapping};
-use crate::source::{inspect, Settings};
+use crate::source::{inspect, ArchiveSigns, Settings};
 
 const SAMPLE_ROWS: usize = 20;
 
@@ -20,6 +20,9 @@ struct Report<'a> {
     headers: &'a [String],
     sample_rows: &'a [Vec<String>],
     suggested_mapping: &'a Mapping,
+    /// Present when the records look like one of Segment's own archives.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    segment_archive: Option<&'a ArchiveSigns>,
 }
 
 pub fn run(
@@ -51,6 +54,7 @@ pub fn run(
             headers: &found.headers,
             sample_rows: &found.rows,
             suggested_mapping: &mapping,
+            segment_archive: found.archive.as_ref(),
         };
         outln!(
             "{}",
@@ -74,6 +78,15 @@ pub fn run(
             .map(|v| shorten(v, 24))
             .collect();
         outln!("  {:<24} {}", shorten(h, 24), examples.join(" | "));
+    }
+    if let Some(signs) = &found.archive {
+        outln!(
+            "\nThis looks like one of Segment's own archives ({}).\n\
+             Without a mapping, check and send replay it: sentAt, messageId, projectId and \
+             receivedAt are dropped\nand messageIds derived anew, as Segment's import guide asks \
+             (--no-replay keeps the original messageIds).",
+            signs.describe()
+        );
     }
     outln!("\nSuggested mapping:\n{}", mapping.to_json_pretty());
     match write_mapping {

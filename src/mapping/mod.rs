@@ -196,10 +196,14 @@ pub struct Mapping {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "js", tsify(type = "Record<string, unknown>", optional))]
     pub integrations: Option<Map<String, Value>>,
-    /// For JSON input from Segment's archives: drop `sentAt`, `messageId`,
-    /// `projectId` and `receivedAt` (and their snake_case forms) before re-sending.
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pub replay: bool,
+    /// For JSON records sent as they are: `true` drops `sentAt`,
+    /// `messageId`, `projectId` and `receivedAt` (and their snake_case forms)
+    /// before re-sending, as Segment's import guide asks for its own
+    /// archives; `false` keeps them (except `sentAt`, never sent as it is).
+    /// Unset: replay when the file looks like one of Segment's archives.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "js", tsify(optional))]
+    pub replay: Option<bool>,
 }
 
 /// A mapping that cannot be used, with the reason.

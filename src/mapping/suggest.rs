@@ -260,7 +260,7 @@ pub fn suggest_mapping(headers: &[String], samples: &[Vec<String>]) -> Mapping {
         rules,
         rest: call_type.default_rest(),
         integrations: None,
-        replay: false,
+        replay: None,
     }
 }
 

@@ -6,18 +6,19 @@
 //! `serde_json::Value` (that keeps the pipeline near the parser's speed).
 //! JSON records without a mapping go through [`passthrough`] instead.
 //!
-//! messageIds are deterministic unless a column is mapped to `messageId`:
-//! `xxh3-128(message-bytes, seed = row ^ 0x5bf1110000000001)`, where
-//! message-bytes is the message as sent minus the messageId itself, written as
-//! a UUID-shaped string (version nibble 8, "custom"). So the same file with the
-//! same mapping gives the same ids on every run, on every platform; a
-//! corrected mapping gives new ids (the corrected events are not dropped as
-//! repeats), and two identical rows at different positions stay two events.
+//! messageIds are deterministic unless a column is mapped to `messageId`
+//! ([`id`] says exactly what they depend on): the same file with the same
+//! mapping to the same source gives the same ids on every run, on every
+//! platform; a corrected mapping gives new ids (the corrected events are not
+//! dropped as repeats), and two identical rows at different positions stay
+//! two events.
 
 mod convert;
+pub mod id;
 pub mod passthrough;
 
 pub use convert::{convert, Cell, ConvertError};
+pub use id::{IdScheme, MessageIds, SourceNamespace};
 
 use serde_json::{Map, Value};
 
@@ -120,6 +121,7 @@ pub struct MessageBuilder {
     special: Special,
     notes: Vec<String>,
     now_ms: i64,
+    ids: MessageIds,
     // Per-row scratch, reused so the steady state allocates nothing.
     scratch: Vec<u8>,
     spans: Vec<Option<(usize, usize)>>,
@@ -316,11 +318,18 @@ impl MessageBuilder {
             special,
             notes,
             now_ms,
+            ids: MessageIds::default(),
             scratch: Vec::with_capacity(1024),
             spans: vec![None; n],
             event: String::new(),
             issue_leaves: Vec::new(),
         })
+    }
+
+    /// Derives messageIds with `ids` (default: scheme 2 with no source).
+    pub fn with_ids(mut self, ids: MessageIds) -> MessageBuilder {
+        self.ids = ids;
+        self
     }
 
     /// Mapping-level warnings (no timestamp mapped, a column shadowed by a rule).
@@ -500,7 +509,7 @@ impl MessageBuilder {
             out.splice(base..base, head);
         }
         if !has_message_id {
-            let id = derive_message_id(row, &out[base..]);
+            let id = self.ids.derive(row, &out[base..]);
             out.extend_from_slice(b",\"messageId\":\"");
             out.extend_from_slice(&id);
             out.push(b'"');
@@ -901,38 +910,6 @@ fn quoted_list<S: AsRef<str>>(names: &[S]) -> String {
         shown.join(", ")
     }
 }
-
-/// Mixed into the seed so a future id scheme cannot collide with this one.
-const ID_SCHEME_V1: u64 = 0x5b_f1_11_00_00_00_00_01;
-
-/// The deterministic messageId for a message: see the module docs.
-pub fn derive_message_id(row: u64, message_so_far: &[u8]) -> [u8; 36] {
-    // One-shot xxh3-128 seeded with the row: the same message at another row
-    // gets another id. (Changing this changes every id already sent: don't.)
-    let mut bytes =
-        xxhash_rust::xxh3::xxh3_128_with_seed(message_so_far, row ^ ID_SCHEME_V1).to_be_bytes();
-    bytes[6] = (bytes[6] & 0x0f) | 0x80; // version 8: custom
-    bytes[8] = (bytes[8] & 0x3f) | 0x80; // RFC 4122 variant
-                                         // Where each byte's two hex digits go in 8-4-4-4-12.
-    const AT: [usize; 16] = [0, 2, 4, 6, 9, 11, 14, 16, 19, 21, 24, 26, 28, 30, 32, 34];
-    let mut out = [b'-'; 36];
-    for (&at, &b) in AT.iter().zip(&bytes) {
-        out[at..at + 2].copy_from_slice(&HEX_PAIRS[b as usize]);
-    }
-    out
-}
-
-/// The two lowercase hex digits of every byte.
-const HEX_PAIRS: [[u8; 2]; 256] = {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    let mut t = [[0u8; 2]; 256];
-    let mut i = 0;
-    while i < 256 {
-        t[i] = [HEX[i >> 4], HEX[i & 0xf]];
-        i += 1;
-    }
-    t
-};
 
 #[cfg(test)]
 mod tests;

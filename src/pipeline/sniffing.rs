@@ -10,7 +10,7 @@
 use crate::batch::Batch;
 use crate::mapping::Mapping;
 use crate::pipeline::{Counts, ImportError, ImportOptions, Importer, RejectedRow, Summary};
-use crate::source::{sniff, Settings, SourceError, SourceOptions};
+use crate::source::{sniff_import, Settings, SourceError, SourceOptions};
 
 /// How much is buffered for sniffing by default: enough lines for the
 /// delimiter and header guesses, little enough to answer early.
@@ -206,9 +206,13 @@ fn make(
             message: "the file is empty".into(),
         }));
     }
-    let settings = sniff(sample, complete, source).map_err(ImportError::Source)?;
-    let importer = Importer::new(mapping, &settings, options)?;
-    Ok((importer, settings))
+    let sniffed = sniff_import(sample, complete, source).map_err(ImportError::Source)?;
+    let options = ImportOptions {
+        archive: sniffed.archive,
+        ..options
+    };
+    let importer = Importer::new(mapping, &sniffed.settings, options)?;
+    Ok((importer, sniffed.settings))
 }
 
 #[cfg(test)]
@@ -237,7 +241,8 @@ mod tests {
         for i in 0..300 {
             csv.push_str(&format!("u{i};Event {i}\n"));
         }
-        let settings = sniff(csv.as_bytes(), true, &SourceOptions::default()).expect("sniffs");
+        let settings =
+            crate::source::sniff(csv.as_bytes(), true, &SourceOptions::default()).expect("sniffs");
         let mut direct =
             Importer::new(Some(mapping()), &settings, ImportOptions::default()).expect("importer");
         direct.push(csv.as_bytes()).expect("push");

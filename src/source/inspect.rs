@@ -5,6 +5,7 @@ use serde::de::{Deserializer, MapAccess, Visitor};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use super::archive::{archive_signs, ArchiveSigns};
 use super::csv::CsvParser;
 use super::json::{JsonArraySplitter, NdjsonSplitter};
 use super::sniff::Sample;
@@ -23,6 +24,11 @@ pub struct Inspection {
     pub rows: Vec<Vec<String>>,
     /// Records read from the sample (may be more than `rows`).
     pub rows_sampled: usize,
+    /// Why the records look like one of Segment's own archives, when they
+    /// do: such a file is replayed unless the mapping says `replay: false`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "js", tsify(optional))]
+    pub archive: Option<ArchiveSigns>,
 }
 
 /// Sniffs `sample` like [`super::sniff`] and previews its first `max_rows`
@@ -40,6 +46,7 @@ pub fn inspect(
         Format::Ndjson | Format::Json => json_preview(&sample, max_rows)?,
     };
     Ok(Inspection {
+        archive: archive_signs(&sample),
         settings,
         headers,
         rows,

@@ -11,6 +11,7 @@
 
 use serde::{Deserialize, Serialize};
 
+mod archive;
 pub mod csv;
 pub mod decode;
 pub mod gzip;
@@ -22,13 +23,14 @@ mod reader;
 mod sniff;
 
 pub use self::csv::CsvParser;
+pub use archive::{ArchiveSigns, REPLAY_DROPPED};
 pub use decode::Decoder;
 pub use gzip::Gunzip;
 pub use inspect::{inspect, Inspection};
 pub use json::{JsonArraySplitter, NdjsonSplitter};
 pub use owned::{OwnedData, OwnedRecord, RecordBuffer};
 pub use reader::RecordReader;
-pub use sniff::sniff;
+pub use sniff::{sniff, sniff_import, Sniffed};
 
 /// The shape of the records in a file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -6,6 +6,7 @@
 //! consistent field count) and whether the first row is a header. Every
 //! guess gives way to a value the user set in [`SourceOptions`].
 
+use super::archive::{archive_signs, ArchiveSigns};
 use super::csv::CsvParser;
 use super::decode::Decoder;
 use super::gzip::{Gunzip, GZIP_MAGIC};
@@ -28,6 +29,29 @@ pub fn sniff(
     options: &SourceOptions,
 ) -> Result<Settings, SourceError> {
     Ok(Sample::read(sample, is_complete, options)?.settings)
+}
+
+/// What the first bytes of a file tell an import.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sniffed {
+    /// How to read the file.
+    pub settings: Settings,
+    /// Why it looks like one of Segment's own archives, when it does (such
+    /// a file is replayed unless the mapping says otherwise).
+    pub archive: Option<ArchiveSigns>,
+}
+
+/// [`sniff`], and whether the records look like one of Segment's archives.
+pub fn sniff_import(
+    sample: &[u8],
+    is_complete: bool,
+    options: &SourceOptions,
+) -> Result<Sniffed, SourceError> {
+    let sample = Sample::read(sample, is_complete, options)?;
+    Ok(Sniffed {
+        archive: archive_signs(&sample),
+        settings: sample.settings,
+    })
 }
 
 /// A sample decompressed and decoded, with the settings guessed from it.

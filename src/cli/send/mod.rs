@@ -110,6 +110,7 @@ pub fn run(args: &SendArgs) -> Result<Outcome, String> {
         batch,
         now_ms: input::now_ms(),
         keep_reject_cells: args.rejects.is_some(),
+        ..ImportOptions::default()
     };
     let (input, settings, mapping, mut importer) = input::start(&args.file, &args.common, options)?;
 
