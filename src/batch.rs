@@ -288,6 +288,11 @@ impl Batcher {
         self.next_seq += 1;
     }
 
+    /// Whether a finished batch is waiting to be popped.
+    pub fn has_ready(&self) -> bool {
+        !self.ready.is_empty()
+    }
+
     /// The next finished batch, oldest first.
     pub fn pop(&mut self) -> Option<Batch> {
         self.ready.pop_front()

@@ -8,7 +8,8 @@
 //!
 //! ```text
 //! bytes ─▶ source (gunzip, decode, sniff, parse) ─▶ mapping ─▶ message + validate
-//!       ─▶ batch (≤ 475 KB, ≤ 2,500 msgs, deterministic messageIds) ─▶ deliver (sans-IO)
+//!       ─▶ batch (≤ 475 KB, ≤ 2,500 msgs, deterministic messageIds)
+//!       ─▶ session (one import's identity, checkpoint, rejects, tally) ─▶ deliver (sans-IO)
 //! ```
 //!
 //! Every row ends in exactly one place: delivered, rejected with a reason, or
@@ -20,6 +21,7 @@ pub mod mapping;
 pub mod message;
 pub mod pipeline;
 pub mod report;
+pub mod session;
 pub mod source;
 pub mod text;
 pub mod time;

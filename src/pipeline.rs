@@ -191,6 +191,8 @@ pub struct Counts {
     pub rows: u64,
     pub valid: u64,
     pub rejected: u64,
+    /// Valid rows skipped as delivered by an earlier run.
+    pub skipped: u64,
 }
 
 /// The streaming importer.
@@ -385,12 +387,23 @@ impl Importer {
             rows: s.rows,
             valid: s.valid,
             rejected: s.rejected,
+            skipped: s.previously_delivered,
         }
     }
 
     /// Raw bytes pushed so far.
     pub fn bytes_read(&self) -> u64 {
         self.reader.bytes_in()
+    }
+
+    /// The row number the next record will get (rows below it are read).
+    pub fn next_row(&self) -> u64 {
+        self.reader.next_row()
+    }
+
+    /// Whether a finished batch is waiting for [`Importer::pop_batch`].
+    pub fn has_batches(&self) -> bool {
+        self.stage.batcher.has_ready()
     }
 
     /// The column names (CSV) once the header has been read.

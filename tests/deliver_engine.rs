@@ -12,7 +12,8 @@ use std::collections::{BTreeMap, HashMap, VecDeque};
 
 use segment_backfill::batch::{Batch, BatchOptions, Batcher};
 use segment_backfill::deliver::{
-    Engine, EngineConfig, Event, Outcome, RequestId, SplitMix64, Transmit, WATCHDOG_GRACE_MS,
+    DeliveryEngine, EngineConfig, Event, Outcome, RequestId, SplitMix64, Transmit,
+    WATCHDOG_GRACE_MS,
 };
 use serde_json::Value;
 
@@ -133,7 +134,7 @@ enum Final {
 type Server = Box<dyn FnMut(&Req) -> Reply>;
 
 struct Sim {
-    engine: Engine,
+    engine: DeliveryEngine,
     max_in_flight: usize,
     input: VecDeque<Batch>,
     input_finished: bool,
@@ -164,7 +165,7 @@ impl Sim {
         Sim {
             max_in_flight: config.max_in_flight,
             retry_after_cap_ms: config.retry_after_cap_ms,
-            engine: Engine::new(config),
+            engine: DeliveryEngine::new(config),
             input,
             input_finished: false,
             now: T0,
@@ -883,6 +884,7 @@ fn a_fatal_answer_stops_sending_and_settles_everything() {
         assert_eq!(
             fatal,
             vec![&Event::Fatal {
+                status: Some(code),
                 reason: reason.clone()
             }]
         );
@@ -925,7 +927,7 @@ fn abort_sends_nothing_new_and_settles_everything() {
     let finals = sim.finals(0..5_000);
     let aborted = count(
         &finals,
-        |f| matches!(f, Final::Undelivered(r) if r.starts_with("aborted: user pressed cancel")),
+        |f| matches!(f, Final::Undelivered(r) if r.starts_with("user pressed cancel")),
     );
     let acked = count(&finals, |f| *f == Final::Acknowledged);
     let rejected = count(&finals, |f| matches!(f, Final::Rejected(_)));
@@ -946,7 +948,7 @@ fn abort_sends_nothing_new_and_settles_everything() {
 #[test]
 fn batches_pushed_after_a_stop_are_undelivered_not_lost() {
     let mut input = batches(0, 30, 10, &[]);
-    let mut e = Engine::new(config());
+    let mut e = DeliveryEngine::new(config());
     e.push_batch(input.pop_front().expect("batch"));
     let t = e.poll_transmit(T0).expect("a request");
     e.abort("stop".into());
@@ -964,7 +966,7 @@ fn batches_pushed_after_a_stop_are_undelivered_not_lost() {
         vec![
             Event::Undelivered {
                 rows: (10..20).collect(),
-                reason: "aborted: stop".into()
+                reason: "stop".into()
             },
             Event::Acknowledged {
                 seq: 1,
@@ -972,7 +974,7 @@ fn batches_pushed_after_a_stop_are_undelivered_not_lost() {
             },
             Event::Undelivered {
                 rows: (20..30).collect(),
-                reason: "aborted: stop".into()
+                reason: "stop".into()
             },
         ]
     );
@@ -980,7 +982,7 @@ fn batches_pushed_after_a_stop_are_undelivered_not_lost() {
 
 #[test]
 fn stale_and_unknown_answers_are_ignored() {
-    let mut e = Engine::new(config());
+    let mut e = DeliveryEngine::new(config());
     for b in batches(0, 20, 10, &[]) {
         e.push_batch(b);
     }
@@ -1042,7 +1044,7 @@ fn a_driver_that_never_answers_is_timed_out_by_the_watchdog() {
 
 #[test]
 fn misuse_does_not_panic() {
-    let mut e = Engine::new(EngineConfig {
+    let mut e = DeliveryEngine::new(EngineConfig {
         max_in_flight: 0,
         queue_target: 0,
         max_requests_per_sec: Some(f64::NAN),
@@ -1185,7 +1187,7 @@ fn soak_with_give_ups_and_aborts_still_accounts_for_every_row() {
 #[test]
 fn a_pause_does_not_count_towards_the_give_up_time() {
     let down = || Outcome::status(500, "down");
-    let undelivered = |engine: &mut Engine| {
+    let undelivered = |engine: &mut DeliveryEngine| {
         std::iter::from_fn(|| engine.poll_event())
             .filter_map(|e| match e {
                 Event::Undelivered { reason, .. } => Some(reason),
@@ -1199,7 +1201,7 @@ fn a_pause_does_not_count_towards_the_give_up_time() {
             backoff_max_ms: 1_000,
             ..config()
         };
-        let mut engine = Engine::new(cfg);
+        let mut engine = DeliveryEngine::new(cfg);
         batches(0, 10, 10, &[])
             .into_iter()
             .for_each(|b| engine.push_batch(b));

@@ -1,21 +1,47 @@
 //! `segment-backfill batches FILE --mapping M.json --out DIR`: a dry run that
 //! writes every request body to disk instead of sending it.
 
-use std::path::Path;
+use std::path::PathBuf;
+
+use clap::Args;
 
 use super::human;
-use super::input::{self, CommonArgs};
+use super::input::{self, CommonArgs, IdArgs};
 use super::Outcome;
+use crate::message::{MessageIds, SourceNamespace};
 use crate::time::{parse_timestamp, TimeSpec};
 
-pub fn run(
-    file: &Path,
-    common: &CommonArgs,
-    out: &Path,
-    sent_at: Option<&str>,
-    rejects: Option<&Path>,
-) -> Result<Outcome, String> {
-    let sent_at_ms = match sent_at {
+#[derive(Debug, Args)]
+pub struct BatchesArgs {
+    file: PathBuf,
+    #[command(flatten)]
+    common: CommonArgs,
+    #[command(flatten)]
+    ids: IdArgs,
+    /// The folder to write the batches into (created if missing).
+    #[arg(long, value_name = "DIR")]
+    out: PathBuf,
+    /// The sentAt written into each body (ISO-8601); default: now. Real sends set it per attempt.
+    #[arg(long, value_name = "ISO")]
+    sent_at: Option<String>,
+    /// Write rejected rows to this CSV file.
+    #[arg(long, value_name = "R.csv")]
+    rejects: Option<PathBuf>,
+    /// The destination source's write key (or SEGMENT_WRITE_KEY), so the messageIds are the ones `send` sends there. Only its hash is used; it is not written into the bodies.
+    #[arg(
+        long,
+        env = "SEGMENT_WRITE_KEY",
+        value_name = "KEY",
+        hide_env_values = true
+    )]
+    write_key: Option<String>,
+    /// The destination's id namespace as `send` reports it (16 hex digits), instead of the write key.
+    #[arg(long, value_name = "HEX", conflicts_with = "write_key", value_parser = SourceNamespace::parse_hex)]
+    id_namespace: Option<SourceNamespace>,
+}
+
+pub fn run(args: &BatchesArgs) -> Result<Outcome, String> {
+    let sent_at_ms = match &args.sent_at {
         None => input::now_ms(),
         Some(text) => {
             parse_timestamp(text, &TimeSpec::default())
@@ -23,26 +49,53 @@ pub fn run(
                 .millis
         }
     };
+    let namespace = match (&args.id_namespace, &args.write_key) {
+        (Some(ns), _) => *ns,
+        (None, Some(key)) if !key.trim().is_empty() => SourceNamespace::of_write_key(key),
+        _ => SourceNamespace::NONE,
+    };
+    let ids = MessageIds::new(args.ids.id_scheme.unwrap_or_default(), namespace);
+    let out = &args.out;
     std::fs::create_dir_all(out).map_err(|e| format!("{}: cannot create: {e}", out.display()))?;
     let mut written = 0u64;
-    let (name, settings, summary) =
-        super::check::run_through(file, common, rejects, |mut batch| {
+    let (name, settings, summary) = super::check::run_through(
+        &args.file,
+        &args.common,
+        args.rejects.as_deref(),
+        ids,
+        |mut batch| {
             batch.set_sent_at(sent_at_ms);
             let path = out.join(format!("batch-{:06}.json", batch.seq()));
             std::fs::write(&path, batch.body())
                 .map_err(|e| format!("{}: cannot write: {e}", path.display()))?;
             written += 1;
             Ok(())
-        })?;
+        },
+    )?;
     let mut extra = serde_json::Map::new();
     extra.insert("out".into(), out.display().to_string().into());
-    super::check::print_summary(common.json, &name, &settings, &summary, rejects, extra)?;
-    if !common.json {
+    extra.insert("idScheme".into(), ids.scheme().number().into());
+    extra.insert("idNamespace".into(), namespace.to_string().into());
+    super::check::print_summary(
+        args.common.json,
+        &name,
+        &settings,
+        &summary,
+        args.rejects.as_deref(),
+        extra,
+    )?;
+    if !args.common.json {
         outln!(
             "Wrote {} request bodies to {}",
             human::count(written),
             out.display()
         );
+        if namespace.is_none() && ids.scheme() == crate::message::IdScheme::V2 {
+            outln!(
+                "Their messageIds belong to no destination: give --write-key (or SEGMENT_WRITE_KEY) \
+                 or --id-namespace to get the ids `send` sends to that source."
+            );
+        }
     }
     Ok(Outcome::Done)
 }

@@ -12,7 +12,8 @@ use crate::report::RejectsCsv;
 use crate::source::Settings;
 
 pub fn run(file: &Path, common: &CommonArgs, rejects: Option<&Path>) -> Result<Outcome, String> {
-    let (name, settings, summary) = run_through(file, common, rejects, |_| Ok(()))?;
+    let ids = crate::message::MessageIds::default();
+    let (name, settings, summary) = run_through(file, common, rejects, ids, |_| Ok(()))?;
     print_summary(
         common.json,
         &name,
@@ -24,19 +25,21 @@ pub fn run(file: &Path, common: &CommonArgs, rejects: Option<&Path>) -> Result<O
     Ok(Outcome::Done)
 }
 
-/// What `check` and `batches` share: the whole file through the pipeline,
-/// every batch handed to `each_batch` and the rejected rows written to
-/// `rejects` as they come. Returns the input's name, its settings and the
+/// What `check` and `batches` share: the whole file through the pipeline
+/// (messageIds derived with `ids`), every batch handed to `each_batch` and
+/// the rejected rows written to `rejects` as they come. Returns the input's name, its settings and the
 /// summary.
 pub fn run_through(
     file: &Path,
     common: &CommonArgs,
     rejects: Option<&Path>,
+    ids: crate::message::MessageIds,
     mut each_batch: impl FnMut(Batch) -> Result<(), String>,
 ) -> Result<(String, Settings, Summary), String> {
     let options = ImportOptions {
         now_ms: input::now_ms(),
         keep_reject_cells: rejects.is_some(),
+        ids,
         ..Default::default()
     };
     let (input, settings, _, mut importer) = input::start(file, common, options)?;
@@ -52,7 +55,7 @@ pub fn run_through(
         Ok(()) => {}
         Err(FeedError::Input(e)) | Err(FeedError::Stopped(e)) => return Err(e),
     }
-    sink.close()?;
+    sink.close(importer.headers())?;
     Ok((name, settings, importer.summary()))
 }
 
@@ -87,12 +90,12 @@ pub fn print_summary(
     Ok(())
 }
 
-/// Streams rejected rows into a CSV file as they come (or drops them).
+/// Streams rejected rows into a CSV file as they come (or drops them). The
+/// header is written with the first row, with the file's columns as known
+/// then (rows refused by the API carry no cells, so they never set them).
 pub struct RejectsSink {
     file: Option<(std::io::BufWriter<std::fs::File>, String)>,
     csv: Option<RejectsCsv>,
-    /// The header line, written with the first row.
-    pending_header: Vec<u8>,
     buf: Vec<u8>,
 }
 
@@ -109,7 +112,6 @@ impl RejectsSink {
         Ok(RejectsSink {
             file,
             csv: None,
-            pending_header: Vec::new(),
             buf: Vec::new(),
         })
     }
@@ -117,30 +119,20 @@ impl RejectsSink {
     /// Writes out the rejected rows the importer holds.
     pub fn drain(&mut self, importer: &mut Importer) -> Result<(), String> {
         while let Some(r) = importer.pop_reject() {
-            self.set_columns(importer.headers());
-            self.write(&r)?;
+            self.write(&r, importer.headers())?;
         }
         Ok(())
     }
 
-    /// The file's columns, for the CSV header (taken from the first call).
-    pub fn set_columns(&mut self, columns: &[String]) {
-        if self.file.is_some() && self.csv.is_none() {
-            let (w, header) = RejectsCsv::new(columns);
-            self.pending_header = header;
-            self.csv = Some(w);
-        }
-    }
-
-    /// Appends one rejected row.
-    pub fn write(&mut self, reject: &RejectedRow) -> Result<(), String> {
+    /// Appends one rejected row; `columns` are the file's (CSV), for the
+    /// header line written before the first row.
+    pub fn write(&mut self, reject: &RejectedRow, columns: &[String]) -> Result<(), String> {
         let Some((file, name)) = &mut self.file else {
             return Ok(());
         };
         self.buf.clear();
-        self.buf.append(&mut self.pending_header);
         let csv = self.csv.get_or_insert_with(|| {
-            let (w, header) = RejectsCsv::new(&[]);
+            let (w, header) = RejectsCsv::new(columns);
             self.buf.extend_from_slice(&header);
             w
         });
@@ -150,10 +142,10 @@ impl RejectsSink {
     }
 
     /// Flushes the file; a file with no rejected row still gets its header.
-    pub fn close(mut self) -> Result<(), String> {
+    pub fn close(mut self, columns: &[String]) -> Result<(), String> {
         if let Some((file, name)) = &mut self.file {
             if self.csv.is_none() {
-                let (_, header) = RejectsCsv::new(&[]);
+                let (_, header) = RejectsCsv::new(columns);
                 file.write_all(&header)
                     .map_err(|e| format!("{name}: cannot write: {e}"))?;
             }

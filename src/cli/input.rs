@@ -7,13 +7,15 @@ use std::path::{Path, PathBuf};
 use clap::Args;
 
 use crate::mapping::Mapping;
+use crate::message::IdScheme;
 use crate::pipeline::{ImportOptions, Importer};
-use crate::source::{Encoding, Format, Settings, Sniffed, SourceOptions};
+use crate::source::{Settings, Sniffed, SourceOptions};
 
-/// How much of the file is read to guess its settings.
-pub const SAMPLE_BYTES: usize = 256 * 1024;
+/// How much of the file is read to guess its settings: the core's one
+/// default, so the CLI reads a file exactly as the browser does.
+pub const SAMPLE_BYTES: usize = crate::pipeline::DEFAULT_SAMPLE_BYTES;
 /// How much is read from the file per push.
-const CHUNK_BYTES: usize = 1024 * 1024;
+const CHUNK_BYTES: usize = crate::session::DEFAULT_CHUNK_BYTES;
 
 /// Overrides for what `inspect` guesses.
 #[derive(Debug, Clone, Default, Args)]
@@ -33,51 +35,24 @@ pub struct SourceArgs {
 }
 
 impl SourceArgs {
+    /// The overrides, read by the core's rules (the JS options read the same).
     pub fn options(&self) -> Result<SourceOptions, String> {
-        let delimiter = match self.delimiter.as_deref() {
-            None => None,
-            Some("tab" | "\\t" | "\t") => Some(b'\t'),
-            Some(d) if d.len() == 1 && d.is_ascii() => Some(d.as_bytes()[0]),
-            Some(d) => {
-                return Err(format!(
-                    "--delimiter must be one ASCII character or \"tab\", not {d:?}"
-                ))
-            }
-        };
-        let encoding = match self
-            .encoding
-            .as_deref()
-            .map(str::to_ascii_lowercase)
-            .as_deref()
-        {
-            None => None,
-            Some("utf-8" | "utf8") => Some(Encoding::Utf8),
-            Some("utf-16le" | "utf16le") => Some(Encoding::Utf16le),
-            Some("utf-16be" | "utf16be") => Some(Encoding::Utf16be),
-            Some("windows-1252" | "cp1252" | "latin1" | "iso-8859-1") => {
-                Some(Encoding::Windows1252)
-            }
-            Some(e) => {
-                return Err(format!(
-                    "--encoding {e:?} is not one of utf-8, utf-16le, utf-16be, windows-1252"
-                ))
-            }
-        };
-        let format = match self.format.as_deref() {
-            None => None,
-            Some("csv" | "tsv") => Some(Format::Csv),
-            Some("ndjson" | "jsonl") => Some(Format::Ndjson),
-            Some("json") => Some(Format::Json),
-            Some(f) => return Err(format!("--format {f:?} is not one of csv, ndjson, json")),
-        };
-        Ok(SourceOptions {
-            format,
-            encoding,
-            compression: None,
-            delimiter,
-            has_header: self.no_header.then_some(false),
-        })
+        SourceOptions::from_text(
+            self.delimiter.as_deref(),
+            self.encoding.as_deref(),
+            self.format.as_deref(),
+            self.no_header.then_some(false),
+        )
+        .map_err(|e| format!("{e} (--delimiter, --encoding, --format)"))
     }
+}
+
+/// How messageIds are derived (`batches` and `send`).
+#[derive(Debug, Clone, Default, Args)]
+pub struct IdArgs {
+    /// messageId scheme: 2 (the default; ids depend on the row, the message and the destination source) or 1 (as segment-backfill 0.1, to re-run an import made with it so Segment drops the repeats). A resumed send keeps its checkpoint's.
+    #[arg(long, value_name = "1|2", value_parser = IdScheme::parse)]
+    pub id_scheme: Option<IdScheme>,
 }
 
 /// What `check`, `batches` and `send` share.

@@ -60,20 +60,7 @@ enum Command {
         rejects: Option<PathBuf>,
     },
     /// Write every batch as a complete request body: DIR/batch-000001.json, ... (a dry run).
-    Batches {
-        file: PathBuf,
-        #[command(flatten)]
-        common: input::CommonArgs,
-        /// The folder to write the batches into (created if missing).
-        #[arg(long, value_name = "DIR")]
-        out: PathBuf,
-        /// The sentAt written into each body (ISO-8601); default: now. Real sends set it per attempt.
-        #[arg(long, value_name = "ISO")]
-        sent_at: Option<String>,
-        /// Write rejected rows to this CSV file.
-        #[arg(long, value_name = "R.csv")]
-        rejects: Option<PathBuf>,
-    },
+    Batches(batches::BatchesArgs),
     /// Send the file to the HTTP Import API (or a compatible endpoint) and reconcile every row.
     Send(send::SendArgs),
     /// Run a local Segment-compatible endpoint, for trying the tool and for tests.
@@ -125,13 +112,7 @@ pub fn main() -> ExitCode {
             common,
             rejects,
         } => check::run(&file, &common, rejects.as_deref()),
-        Command::Batches {
-            file,
-            common,
-            out,
-            sent_at,
-            rejects,
-        } => batches::run(&file, &common, &out, sent_at.as_deref(), rejects.as_deref()),
+        Command::Batches(args) => batches::run(&args),
         Command::Send(args) => send::run(&args),
         Command::Receive(a) => {
             if !(0.0..=1.0).contains(&a.fail_rate) {

@@ -2,7 +2,7 @@
 //! there is one to copy (analytics-node: backoff 0.5–60 s, Retry-After capped
 //! at 300 s).
 
-/// How the [`Engine`](super::Engine) paces, retries and gives up.
+/// How the [`DeliveryEngine`](super::DeliveryEngine) paces, retries and gives up.
 #[derive(Debug, Clone, PartialEq)]
 pub struct EngineConfig {
     /// Requests waiting for an answer at once. Default 4. (0 is read as 1.)

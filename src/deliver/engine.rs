@@ -38,7 +38,8 @@ struct InFlight {
 /// Why nothing new is sent any more.
 #[derive(Debug)]
 enum Stop {
-    /// The user cancelled; the reason reads `aborted: …`.
+    /// The run was cancelled; the reason as the caller words it (e.g.
+    /// `cancelled (Ctrl-C)`), used as is for every row left undelivered.
     Aborted(String),
     /// The endpoint refused the run; the reason is the server's answer.
     Fatal(String),
@@ -86,7 +87,7 @@ impl Stop {
 ///
 /// ```
 /// use segment_backfill::batch::{BatchOptions, Batcher};
-/// use segment_backfill::deliver::{Engine, EngineConfig, Event, Outcome};
+/// use segment_backfill::deliver::{DeliveryEngine, EngineConfig, Event, Outcome};
 ///
 /// let mut batcher = Batcher::new(BatchOptions { max_messages: 2, ..Default::default() });
 /// for row in 1..=5 {
@@ -94,7 +95,7 @@ impl Stop {
 /// }
 /// batcher.flush();
 ///
-/// let mut engine = Engine::new(EngineConfig::default());
+/// let mut engine = DeliveryEngine::new(EngineConfig::default());
 /// let mut now = 1_767_225_600_000; // the driver's clock
 /// let mut delivered = 0;
 /// while !engine.is_done() {
@@ -127,7 +128,7 @@ impl Stop {
 /// pushed after `finish_input` or after the run stopped is still accounted
 /// for.
 #[derive(Debug)]
-pub struct Engine {
+pub struct DeliveryEngine {
     config: EngineConfig,
     /// Batches waiting to be sent, in row order (key: first row, then a
     /// counter). The first one whose timer is due goes next, so a retry or a
@@ -148,11 +149,11 @@ pub struct Engine {
     stats: DeliveryStats,
 }
 
-impl Engine {
+impl DeliveryEngine {
     /// An engine with nothing to send yet.
-    pub fn new(config: EngineConfig) -> Engine {
+    pub fn new(config: EngineConfig) -> DeliveryEngine {
         let config = config.sanitized();
-        Engine {
+        DeliveryEngine {
             pacer: Pacer::new(config.max_requests_per_sec),
             rng: SplitMix64::new(config.seed),
             config,
@@ -241,6 +242,7 @@ impl Engine {
             id,
             body: pending.batch.body().to_vec(),
             messages: pending.batch.len(),
+            rows: pending.batch.rows().collect(),
             attempt: pending.attempts,
             seq: pending.batch.seq(),
             timeout_ms: self.config.request_timeout_ms,
@@ -344,7 +346,7 @@ impl Engine {
         if self.stop.is_some() {
             return;
         }
-        self.stop = Some(Stop::Aborted(format!("aborted: {reason}")));
+        self.stop = Some(Stop::Aborted(reason));
         self.drain_queue();
     }
 
@@ -387,10 +389,11 @@ impl Engine {
         match verdict {
             Verdict::Delivered => self.acknowledge(&pending.batch),
             Verdict::Refused(reason) => self.refused(pending.batch, reason, now_ms),
-            Verdict::Fatal(reason) => {
+            Verdict::Fatal { status, reason } => {
                 if self.stop.is_none() {
                     self.stop = Some(Stop::Fatal(reason.clone()));
                     self.events.push_back(Event::Fatal {
+                        status,
                         reason: reason.clone(),
                     });
                     self.drain_queue();

@@ -3,20 +3,19 @@
 //!
 //! # Design
 //!
-//! [`Engine`] is sans-IO, in the manner of quinn-proto's `Connection`: it
+//! [`DeliveryEngine`] is sans-IO, in the manner of quinn-proto's `Connection`: it
 //! performs no I/O, reads no clock and starts no thread. The caller feeds it
-//! batches, asks it for requests to perform ([`Engine::poll_transmit`]),
-//! reports each answer ([`Engine::handle_response`]), sleeps until
-//! [`Engine::poll_timeout`] and reads [`Event`]s. Time is a `now_ms: u64`
+//! batches, asks it for requests to perform ([`DeliveryEngine::poll_transmit`]),
+//! reports each answer ([`DeliveryEngine::handle_response`]), sleeps until
+//! [`DeliveryEngine::poll_timeout`] and reads [`Event`]s. Time is a `now_ms: u64`
 //! argument. So the CLI (tokio + reqwest), the browser worker (`fetch`) and
 //! the tests (a fake server on virtual time, with injected faults) drive the
-//! same code. The call order is spelled out on [`Engine`].
+//! same code. The call order is spelled out on [`DeliveryEngine`].
 //!
 //! The invariant everything else serves: **every row pushed ends in exactly
 //! one of [`Event::Acknowledged`], [`Event::Rejected`] or
-//! [`Event::Undelivered`], exactly once.** [`Checkpoint`] turns those events
-//! into a compact record a re-run can resume from; [`resume_checkpoint`] and
-//! [`RunTally`] are how a resumed run uses it.
+//! [`Event::Undelivered`], exactly once.** The send session
+//! ([`crate::session`]) turns those events into a checkpoint and a report.
 //!
 //! # What each answer does
 //!
@@ -28,7 +27,8 @@
 //! | network error, timeout, 408, 5xx except 501/505/511 | retried after the backoff |
 //! | 429, 503 with `Retry-After` | retried after `Retry-After` (capped at `retry_after_cap_ms`); until then no request at all is sent, since the limit is the workspace's |
 //! | 429, 503 without it (or with 0) | retried after the backoff |
-//! | 401, 403, 404, 405, 410, other 4xx, 501, 505, 511, 1xx/3xx | `Fatal` once; nothing new is sent; answers in flight still count; every other row ends `Undelivered` with that reason |
+//! | 401, 403, 404, 405, 410, other 4xx, 501, 505, 511, 1xx, ≥ 600 | `Fatal` once; nothing new is sent; answers in flight still count; every other row ends `Undelivered` with that reason |
+//! | 3xx ([`Outcome::Redirected`]) | the same: redirects are never followed (the body, and with body auth the key, would be re-posted elsewhere); the reason names where it pointed |
 //!
 //! **Backoff**: after the `k`-th failed attempt the ceiling is
 //! `backoff_base_ms · 2^(k-1)`, capped at `backoff_max_ms` (500 ms … 60 s by
@@ -51,20 +51,14 @@
 //! **Abort**: nothing new is sent, waiting batches are `Undelivered` at once,
 //! answers in flight still settle their rows.
 
-mod checkpoint;
 mod config;
 pub mod endpoint;
 mod engine;
 mod policy;
 mod rate;
-mod resume;
 mod types;
 
-pub use checkpoint::{Checkpoint, CheckpointError, CHECKPOINT_VERSION};
 pub use config::{EngineConfig, DEFAULT_GIVE_UP_AFTER_MS};
-pub use engine::{Engine, WATCHDOG_GRACE_MS};
+pub use engine::{DeliveryEngine, WATCHDOG_GRACE_MS};
 pub use policy::SplitMix64;
-pub use resume::{
-    merge_ranges, resume_checkpoint, ImportIdentity, ResumeError, RunTally, IDENTITY_HEAD_BYTES,
-};
 pub use types::{DeliveryStats, Event, Outcome, RequestId, Transmit};

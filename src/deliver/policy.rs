@@ -24,8 +24,9 @@ pub(crate) enum Verdict {
         retry_after_ms: Option<u64>,
         throttled: bool,
     },
-    /// The endpoint will refuse everything: stop the run.
-    Fatal(String),
+    /// The endpoint will refuse everything: stop the run. `status` is the
+    /// HTTP status, when there was one.
+    Fatal { status: Option<u16>, reason: String },
 }
 
 /// Sorts an answer into the retry table (see the module docs of `deliver`).
@@ -40,6 +41,21 @@ pub(crate) fn classify(outcome: &Outcome, timeout_ms: u64) -> Verdict {
             reason: format!("no answer within {timeout_ms} ms"),
             retry_after_ms: None,
             throttled: false,
+        },
+        // Following a redirect would POST the batch (and with body auth the
+        // key) to wherever it points: refuse, and say where that was.
+        Outcome::Redirected { status, location } => Verdict::Fatal {
+            status: *status,
+            reason: format!(
+                "{} the endpoint redirects {}; redirects are not followed, so no batch and no \
+                 key goes anywhere but the endpoint given: if that address is the right one, \
+                 use it as the endpoint",
+                status.map_or("HTTP 3xx:".to_string(), |s| format!("HTTP {s}:")),
+                location.as_deref().map_or(
+                    "elsewhere (the browser does not say where)".to_string(),
+                    |l| format!("to {}", trim(l))
+                ),
+            ),
         },
         Outcome::Status {
             code,
@@ -65,7 +81,10 @@ pub(crate) fn classify(outcome: &Outcome, timeout_ms: u64) -> Verdict {
                 // client should never see as a final answer (1xx, 3xx, ≥ 600):
                 // repeating the request cannot help, and sending the rest of
                 // the file to the same place would fail the same way.
-                _ => Verdict::Fatal(reason),
+                _ => Verdict::Fatal {
+                    status: Some(*code),
+                    reason,
+                },
             }
         }
     }
@@ -181,7 +200,7 @@ mod tests {
         for code in [
             0, 100, 301, 304, 401, 403, 404, 405, 410, 418, 422, 501, 505, 511, 600,
         ] {
-            assert!(matches!(verdict(code), Verdict::Fatal(_)), "{code}");
+            assert!(matches!(verdict(code), Verdict::Fatal { .. }), "{code}");
         }
         assert!(matches!(
             classify(&Outcome::Timeout, 5),

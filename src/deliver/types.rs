@@ -1,4 +1,4 @@
-//! The plain data that crosses between the [`Engine`](super::Engine) and its
+//! The plain data that crosses between the [`DeliveryEngine`](super::DeliveryEngine) and its
 //! driver: requests out ([`Transmit`]), answers in ([`Outcome`]), what happened
 //! to rows ([`Event`]) and running counts ([`DeliveryStats`]).
 
@@ -8,7 +8,7 @@ use serde::Serialize;
 ///
 /// The number is public so a binding (JS, a log line) can carry it as a plain
 /// integer; an id the engine never issued, or one already answered, is simply
-/// ignored by [`Engine::handle_response`](super::Engine::handle_response).
+/// ignored by [`DeliveryEngine::handle_response`](super::DeliveryEngine::handle_response).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 pub struct RequestId(pub u64);
 
@@ -21,6 +21,8 @@ pub struct Transmit {
     pub body: Vec<u8>,
     /// How many messages the body holds.
     pub messages: usize,
+    /// The input rows of those messages, in body order.
+    pub rows: Vec<u64>,
     /// 1 for the first attempt at this batch, 2 for the first retry, and so on.
     /// (The halves of a split batch start again at 1.)
     pub attempt: u32,
@@ -45,6 +47,13 @@ pub enum Outcome {
     },
     /// No answer: connection refused or reset, DNS, TLS, a CORS refusal in a browser…
     NetworkError(String),
+    /// A 3xx answer (redirects are never followed: the body would be
+    /// re-posted elsewhere). `status` and `location` when the driver can
+    /// see them (a browser's `redirect: "manual"` hides both).
+    Redirected {
+        status: Option<u16>,
+        location: Option<String>,
+    },
     /// The driver gave up waiting after [`Transmit::timeout_ms`].
     Timeout,
 }
@@ -86,9 +95,10 @@ pub enum Event {
     /// These rows were not delivered: the engine gave up (time, attempts), the
     /// run was aborted, or the endpoint refused everything.
     Undelivered { rows: Vec<u64>, reason: String },
-    /// The endpoint refuses the whole run (401, 403, 404, …). Emitted at most
-    /// once; nothing new is sent afterwards.
-    Fatal { reason: String },
+    /// The endpoint refuses the whole run (401, 403, 404, a redirect…).
+    /// Emitted at most once; nothing new is sent afterwards. `status` is the
+    /// HTTP status, when there was one.
+    Fatal { status: Option<u16>, reason: String },
 }
 
 /// Running counts, cheap to read at any time (for a progress bar or a report).
@@ -96,7 +106,7 @@ pub enum Event {
 #[cfg_attr(feature = "js", derive(tsify::Tsify))]
 #[serde(rename_all = "camelCase")]
 pub struct DeliveryStats {
-    /// Batches given to [`Engine::push_batch`](super::Engine::push_batch).
+    /// Batches given to [`DeliveryEngine::push_batch`](super::DeliveryEngine::push_batch).
     pub batches_pushed: u64,
     /// Messages in those batches.
     pub messages_pushed: u64,

@@ -171,6 +171,34 @@ impl SniffingImporter {
         }
     }
 
+    /// Closes the batch being filled without ending the input (see
+    /// [`Importer::flush`]); nothing to do while sampling.
+    pub fn flush(&mut self) {
+        if let Some(importer) = self.importer_mut() {
+            importer.flush();
+        }
+    }
+
+    /// The row number the next record will get (1 while sampling).
+    pub fn next_row(&self) -> u64 {
+        self.importer().map_or(1, Importer::next_row)
+    }
+
+    /// Whether a finished batch is waiting.
+    pub fn has_batches(&self) -> bool {
+        self.importer().is_some_and(Importer::has_batches)
+    }
+
+    /// The column names (CSV) once the header has been read.
+    pub fn headers(&self) -> &[String] {
+        self.importer().map_or(&[], Importer::headers)
+    }
+
+    /// Raw bytes parsed so far (buffered sample bytes not included).
+    pub fn bytes_read(&self) -> u64 {
+        self.importer().map_or(0, Importer::bytes_read)
+    }
+
     /// The next finished batch.
     pub fn pop_batch(&mut self) -> Option<Batch> {
         self.importer_mut()?.pop_batch()

@@ -233,7 +233,8 @@ fn resume_skips_done_rows_but_counts_them() {
         Counts {
             rows: 6,
             valid: 3,
-            rejected: 3
+            rejected: 3,
+            skipped: 2
         }
     );
     assert_eq!(

@@ -86,6 +86,12 @@ impl RecordReader {
         self.bytes_in
     }
 
+    /// The row number the next record will get: every row below it has
+    /// been handed out from the bytes pushed so far.
+    pub fn next_row(&self) -> u64 {
+        self.parser.next_row()
+    }
+
     /// Reads the next chunk of the file.
     pub fn push<S: RecordSink>(&mut self, chunk: &[u8], sink: &mut S) -> Result<(), SourceError> {
         if self.finished {

@@ -1,82 +1,70 @@
 //! The checkpoint on disk: written atomically (temp file + rename) so a run
 //! killed at any instant leaves either the old or the new checkpoint, never a
-//! torn one.
+//! torn one. Which import a checkpoint belongs to is the session's to check.
 
 use std::path::{Path, PathBuf};
 
-use crate::deliver::Checkpoint;
+use crate::session::Checkpoint;
 
-/// A checkpoint and the file it lives in.
+/// What to do with a checkpoint file that exists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Existing {
+    /// Refuse to touch it (the default: it may be another run's).
+    Keep,
+    /// Resume the import it belongs to.
+    Resume,
+    /// Start this import over, replacing it.
+    Replace,
+}
+
+/// Where the checkpoint lives.
 pub struct CheckpointFile {
-    pub checkpoint: Checkpoint,
     path: PathBuf,
-    /// Rows the API refused in earlier runs (already done in the checkpoint).
-    pub previously_rejected: u64,
 }
 
 impl CheckpointFile {
-    /// Opens the checkpoint for this input: a fresh one, or with `resume` the
-    /// saved one, which must belong to the same file and mapping.
+    /// Opens the checkpoint file: returns it, and the checkpoint to resume
+    /// from when asked to and there is one.
     pub fn open(
         path: &Path,
-        resume: bool,
-        fingerprint: &str,
-        first_row: u64,
-    ) -> Result<CheckpointFile, String> {
+        existing: Existing,
+    ) -> Result<(CheckpointFile, Option<Checkpoint>), String> {
         let shown = path.display();
-        let existing = match std::fs::read_to_string(path) {
+        let text = match std::fs::read_to_string(path) {
             Ok(text) => Some(text),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
             Err(e) => return Err(format!("{shown}: cannot read: {e}")),
         };
-        let checkpoint = match (existing, resume) {
-            (Some(_), false) => {
+        let resume = match (text, existing) {
+            (Some(_), Existing::Keep) => {
                 return Err(format!(
-                    "{shown} already holds a checkpoint: add --resume to continue that run, or delete the file to start over"
+                    "{shown} already holds a checkpoint: add --resume to continue that import, or \
+                     --restart to start this one over (replacing it)"
                 ))
             }
-            (Some(text), true) => {
-                let cp = Checkpoint::from_json(&text).map_err(|e| format!("{shown}: not a checkpoint: {e}"))?;
-                if !cp.matches(fingerprint) {
-                    return Err(format!(
-                        "{shown} belongs to another file or mapping; delete it to start over with this one"
-                    ));
-                }
-                cp
+            (Some(text), Existing::Resume) => {
+                Some(Checkpoint::from_json(&text).map_err(|e| format!("{shown}: {e}"))?)
             }
-            (None, _) => {
-                let mut cp = Checkpoint::new(first_row);
-                cp.set_fingerprint(fingerprint);
-                cp
+            (None, Existing::Resume) => {
+                return Err(format!(
+                    "{shown}: no checkpoint to resume from (the file does not exist)"
+                ))
             }
+            (_, _) => None,
         };
-        let previously_rejected = checkpoint.server_rejected.len() as u64;
-        Ok(CheckpointFile {
-            checkpoint,
-            path: path.to_path_buf(),
-            previously_rejected,
-        })
+        Ok((
+            CheckpointFile {
+                path: path.to_path_buf(),
+            },
+            resume,
+        ))
     }
 
-    /// Writes the checkpoint atomically.
-    pub fn save(&self) -> Result<(), String> {
+    /// Writes a checkpoint document atomically.
+    pub fn save(&self, json: &str) -> Result<(), String> {
         let tmp = self.path.with_extension("tmp");
-        std::fs::write(&tmp, self.checkpoint.to_json())
+        std::fs::write(&tmp, json)
             .and_then(|()| std::fs::rename(&tmp, &self.path))
             .map_err(|e| format!("{}: cannot write the checkpoint: {e}", self.path.display()))
     }
-}
-
-/// Identifies an input and the way it is read and mapped: the same file with
-/// the same mapping and options gets the same fingerprint.
-pub fn fingerprint(size: Option<u64>, sample: &[u8], mapping_json: &str, options: &str) -> String {
-    use xxhash_rust::xxh3::Xxh3;
-    let mut h = Xxh3::new();
-    h.update(&size.unwrap_or(u64::MAX).to_le_bytes());
-    h.update(&(sample.len() as u64).to_le_bytes());
-    h.update(sample);
-    h.update(mapping_json.as_bytes());
-    h.update(b"\0");
-    h.update(options.as_bytes());
-    format!("{:032x}", h.digest128())
 }

@@ -1,9 +1,24 @@
-//! The native transport: one `POST` per engine [`Transmit`], answered as an
-//! engine [`Outcome`].
+//! The native transport: one `POST` per session [`Transmit`], answered as
+//! an engine [`Outcome`].
+//!
+//! - Redirects are never followed: reqwest would re-POST the batch (and,
+//!   with body auth, the key) to wherever a 307/308 points. A 3xx is an
+//!   [`Outcome::Redirected`] naming the `Location`, which the engine treats
+//!   as a refusal.
+//! - Loopback never goes through a proxy (`HTTP_PROXY` set for the rest of
+//!   the machine must not see the local receiver's traffic); a remote
+//!   endpoint honours `HTTPS_PROXY`/`HTTP_PROXY`/`ALL_PROXY` and `NO_PROXY`,
+//!   as corporate networks need.
+//! - At most [`MAX_ANSWER_BYTES`] of an answer are read: a misbehaving
+//!   endpoint cannot grow memory.
 
 use std::time::Duration;
 
+use crate::deliver::endpoint::is_loopback_authority;
 use crate::deliver::{Outcome, Transmit};
+
+/// How much of a response body is read (it only explains a refusal).
+pub const MAX_ANSWER_BYTES: usize = 64 * 1024;
 
 /// How the write key travels.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -24,9 +39,17 @@ pub struct Transport {
 }
 
 impl Transport {
-    pub fn new(endpoint: reqwest::Url, auth: Auth, write_key: String) -> Result<Transport, String> {
-        let client = reqwest::Client::builder()
+    /// A transport to `endpoint` (already resolved by the core's rules).
+    pub fn new(endpoint: &str, auth: Auth, write_key: String) -> Result<Transport, String> {
+        let endpoint = reqwest::Url::parse(endpoint)
+            .map_err(|e| format!("the endpoint {endpoint:?} is not a URL: {e}"))?;
+        let mut builder = reqwest::Client::builder()
             .user_agent(concat!("segment-backfill/", env!("CARGO_PKG_VERSION")))
+            .redirect(reqwest::redirect::Policy::none());
+        if is_loopback(&endpoint) {
+            builder = builder.no_proxy();
+        }
+        let client = builder
             .build()
             .map_err(|e| format!("cannot start the HTTP client: {e}"))?;
         Ok(Transport {
@@ -51,25 +74,51 @@ impl Transport {
             Auth::Body => req.header("Content-Type", "text/plain"),
         };
         match req.send().await {
+            Ok(resp) if resp.status().is_redirection() => Outcome::Redirected {
+                status: Some(resp.status().as_u16()),
+                location: resp
+                    .headers()
+                    .get("location")
+                    .and_then(|l| l.to_str().ok())
+                    .map(str::to_string),
+            },
             Ok(resp) => {
                 let code = resp.status().as_u16();
                 let retry_after_ms = seconds_header(&resp, "retry-after")
                     .or_else(|| seconds_header(&resp, "x-ratelimit-reset"))
                     .map(|s| s.saturating_mul(1000));
-                let body = match resp.text().await {
-                    Ok(b) => b.chars().take(2_000).collect(),
-                    Err(_) => String::new(),
-                };
                 Outcome::Status {
                     code,
                     retry_after_ms,
-                    body,
+                    body: bounded_text(resp).await,
                 }
             }
             Err(e) if e.is_timeout() => Outcome::Timeout,
             Err(e) => Outcome::NetworkError(error_chain(&e)),
         }
     }
+}
+
+/// The first [`MAX_ANSWER_BYTES`] of an answer, as text.
+async fn bounded_text(mut resp: reqwest::Response) -> String {
+    let mut body = Vec::new();
+    while body.len() < MAX_ANSWER_BYTES {
+        match resp.chunk().await {
+            Ok(Some(chunk)) => body.extend_from_slice(&chunk),
+            _ => break,
+        }
+    }
+    body.truncate(MAX_ANSWER_BYTES);
+    String::from_utf8_lossy(&body).into_owned()
+}
+
+fn is_loopback(url: &reqwest::Url) -> bool {
+    let authority = match (url.host_str(), url.port()) {
+        (Some(host), Some(port)) => format!("{host}:{port}"),
+        (Some(host), None) => host.to_string(),
+        (None, _) => return false,
+    };
+    is_loopback_authority(&authority)
 }
 
 fn seconds_header(resp: &reqwest::Response, name: &str) -> Option<u64> {
@@ -96,41 +145,7 @@ fn error_chain(e: &dyn std::error::Error) -> String {
     parts.join(": ")
 }
 
-/// The endpoint a user means: a region preset, or a URL checked for sense.
-pub fn endpoint(url: Option<&str>, region: Region) -> Result<reqwest::Url, String> {
-    let text = url.unwrap_or(match region {
-        Region::Us => "https://api.segment.io/v1/batch",
-        Region::Eu => "https://events.eu1.segmentapis.com/v1/batch",
-    });
-    let mut parsed =
-        reqwest::Url::parse(text).map_err(|e| format!("--endpoint {text:?} is not a URL: {e}"))?;
-    match parsed.scheme() {
-        "https" => {}
-        "http" if is_loopback(&parsed) => {}
-        "http" => {
-            return Err(format!(
-                "--endpoint {text}: plain http is only allowed to this machine (127.0.0.1, localhost); use https"
-            ))
-        }
-        other => return Err(format!("--endpoint {text}: {other}:// is not http or https")),
-    }
-    if parsed.path() == "/" || parsed.path().is_empty() {
-        parsed.set_path("/v1/batch");
-    }
-    Ok(parsed)
-}
-
-fn is_loopback(url: &reqwest::Url) -> bool {
-    let host = url.host_str().unwrap_or_default();
-    host == "localhost"
-        || host
-            .trim_start_matches('[')
-            .trim_end_matches(']')
-            .parse::<std::net::IpAddr>()
-            .is_ok_and(|ip| ip.is_loopback())
-}
-
-/// Segment's regions (a write key belongs to one; the wrong region drops data).
+/// Segment's regions, as the command line names them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
 pub enum Region {
     #[default]
@@ -138,38 +153,30 @@ pub enum Region {
     Eu,
 }
 
+impl From<Region> for crate::deliver::endpoint::Region {
+    fn from(r: Region) -> Self {
+        match r {
+            Region::Us => crate::deliver::endpoint::Region::Us,
+            Region::Eu => crate::deliver::endpoint::Region::Eu,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn endpoints() {
-        assert_eq!(
-            endpoint(None, Region::Us)
-                .map(|u| u.to_string())
-                .ok()
-                .as_deref(),
-            Some("https://api.segment.io/v1/batch")
-        );
-        assert_eq!(
-            endpoint(None, Region::Eu)
-                .map(|u| u.to_string())
-                .ok()
-                .as_deref(),
-            Some("https://events.eu1.segmentapis.com/v1/batch")
-        );
-        assert_eq!(
-            endpoint(Some("http://127.0.0.1:8787"), Region::Us)
-                .map(|u| u.to_string())
-                .ok()
-                .as_deref(),
-            Some("http://127.0.0.1:8787/v1/batch")
-        );
-        assert!(endpoint(Some("http://localhost:9/v1/import"), Region::Us).is_ok());
-        assert!(endpoint(Some("http://example.com/v1/batch"), Region::Us)
-            .unwrap_err()
-            .contains("only allowed"));
-        assert!(endpoint(Some("ftp://x"), Region::Us).is_err());
-        assert!(endpoint(Some("not a url"), Region::Us).is_err());
+    fn loopback_is_the_core_rule() {
+        for (url, yes) in [
+            ("http://127.0.0.1:8787/v1/batch", true),
+            ("http://localhost/v1/batch", true),
+            ("http://[::1]:9/v1/batch", true),
+            ("https://api.segment.io/v1/batch", false),
+            ("http://127.0.0.2/v1/batch", false),
+        ] {
+            let parsed = reqwest::Url::parse(url).expect("url");
+            assert_eq!(is_loopback(&parsed), yes, "{url}");
+        }
     }
 }

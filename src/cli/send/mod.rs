@@ -1,9 +1,13 @@
 //! `segment-backfill send FILE --mapping M.json --write-key KEY`
 //!
-//! Reads the file through the importer, hands batches to the sans-IO delivery
-//! engine, performs its requests with reqwest on tokio, and keeps a checkpoint
-//! so a killed run resumes where it stopped. At the end every row is
-//! accounted for: `rows = delivered + rejected + undelivered`.
+//! The shell of a [`SendSession`]: it reads the file, performs the session's
+//! requests with reqwest on tokio, keeps the checkpoint and the rejects file
+//! on disk and runs the clock. Everything that decides where a row ended
+//! (identity, resume, retries, the tally) is the session's, shared with the
+//! browser. Whatever stops the run (the end of the file, Ctrl-C, SIGTERM, a
+//! refusal, a file that breaks, a disk that fills up), it waits for the
+//! requests in flight, saves the last checkpoint and prints the
+//! reconciliation: `rows = delivered + rejected + undelivered`.
 
 mod checkpoint_file;
 mod http;
@@ -17,20 +21,18 @@ use serde::Serialize;
 
 use super::check::RejectsSink;
 use super::human;
-use super::input::{self, CommonArgs, Input};
+use super::input::{self, CommonArgs, IdArgs, Input};
 use super::Outcome;
-use crate::batch::BatchOptions;
-use crate::deliver::{DeliveryStats, Engine, EngineConfig, Event};
-use crate::pipeline::{ImportOptions, Importer, RejectedRow, Summary};
-use crate::report::{row_ranges, Reconciliation};
-use crate::source::Format;
-use crate::validate::{Code, Issue};
-use checkpoint_file::CheckpointFile;
+use crate::deliver::{endpoint, EngineConfig};
+use crate::message::SourceNamespace;
+use crate::pipeline::Summary;
+use crate::report::Reconciliation;
+use crate::session::{
+    Destination, SendSession, SessionEvent, SessionReport, SessionSetup, StopReason,
+};
+use checkpoint_file::{CheckpointFile, Existing};
 use http::{Auth, Region, Transport};
-use progress::Progress;
-
-/// How often the checkpoint is written while sending.
-const CHECKPOINT_EVERY: Duration = Duration::from_secs(1);
+use progress::ProgressLine;
 
 #[derive(Debug, Args)]
 pub struct SendArgs {
@@ -38,6 +40,8 @@ pub struct SendArgs {
     file: PathBuf,
     #[command(flatten)]
     common: CommonArgs,
+    #[command(flatten)]
+    ids: IdArgs,
     /// The batch endpoint; default: Segment's for --region.
     #[arg(long, value_name = "URL")]
     endpoint: Option<String>,
@@ -56,7 +60,7 @@ pub struct SendArgs {
     #[arg(long, value_enum, default_value_t = Auth::Basic)]
     auth: Auth,
     /// Requests in flight at once.
-    #[arg(long, default_value_t = 4, value_name = "N")]
+    #[arg(long, default_value_t = EngineConfig::default().max_in_flight, value_name = "N")]
     concurrency: usize,
     /// At most this many requests per second.
     #[arg(long, value_name = "N")]
@@ -64,9 +68,12 @@ pub struct SendArgs {
     /// Keep a checkpoint in this file so a stopped run can continue with --resume.
     #[arg(long, value_name = "FILE")]
     checkpoint: Option<PathBuf>,
-    /// Continue from --checkpoint: rows already delivered are not sent again.
-    #[arg(long, requires = "checkpoint")]
+    /// Continue the import --checkpoint belongs to: rows already delivered are not sent again. Refused if the checkpoint is another import's (file, mapping, endpoint, write key).
+    #[arg(long, requires = "checkpoint", conflicts_with = "restart")]
     resume: bool,
+    /// Start over, replacing what --checkpoint holds.
+    #[arg(long, requires = "checkpoint")]
+    restart: bool,
     /// Write rejected rows (invalid, or refused by the API) to this CSV file.
     #[arg(long, value_name = "R.csv")]
     rejects: Option<PathBuf>,
@@ -89,11 +96,16 @@ struct JsonReport<'a> {
     rejected: u64,
     undelivered: u64,
     balanced: bool,
-    /// Whether the whole file was read (false after Ctrl-C or a fatal answer).
+    /// Whether the whole file was read and nothing stopped the send.
     complete: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    stopped: Option<&'a StopReason>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<&'a str>,
     reconciliation: &'a Reconciliation,
+    destination: Option<&'a Destination>,
     summary: &'a Summary,
-    delivery: &'a DeliveryStats,
+    delivery: &'a crate::deliver::DeliveryStats,
     seconds: f64,
 }
 
@@ -101,327 +113,296 @@ pub fn run(args: &SendArgs) -> Result<Outcome, String> {
     if args.write_key.trim().is_empty() {
         return Err("the write key is empty (--write-key or SEGMENT_WRITE_KEY)".into());
     }
-    let endpoint = http::endpoint(args.endpoint.as_deref(), args.region)?;
-    let batch = BatchOptions {
-        write_key: (args.auth == Auth::Body).then(|| args.write_key.clone()),
-        ..BatchOptions::default()
-    };
-    let options = ImportOptions {
-        batch,
-        now_ms: input::now_ms(),
-        keep_reject_cells: args.rejects.is_some(),
-        ..ImportOptions::default()
-    };
-    let (input, settings, mapping, mut importer) = input::start(&args.file, &args.common, options)?;
-
-    let mut checkpoint = match &args.checkpoint {
-        None => None,
+    let endpoint = endpoint::resolve(args.endpoint.as_deref(), args.region.into())
+        .map_err(|e| format!("--endpoint: {e}"))?;
+    let transport = Transport::new(&endpoint, args.auth, args.write_key.clone())?;
+    let (checkpoint, resume) = match &args.checkpoint {
+        None => (None, None),
         Some(path) => {
-            let mapping_json = mapping
-                .as_ref()
-                .map(|m| m.to_json_pretty())
-                .unwrap_or_default();
-            let fp = checkpoint_file::fingerprint(
-                input.size,
-                &input.sample,
-                &mapping_json,
-                &format!("{settings:?}"),
-            );
-            let first_row = if settings.format == Format::Csv && settings.has_header {
-                2
-            } else {
-                1
+            let existing = match (args.resume, args.restart) {
+                (true, _) => Existing::Resume,
+                (_, true) => Existing::Replace,
+                _ => Existing::Keep,
             };
-            let file = CheckpointFile::open(path, args.resume, &fp, first_row)?;
-            if args.resume {
-                let done = file.checkpoint.clone();
-                importer.skip_rows(Box::new(move |row| done.is_done(row)));
-            }
-            Some(file)
+            let (file, resume) = CheckpointFile::open(path, existing)?;
+            (Some(file), resume)
         }
     };
-
-    let engine = Engine::new(EngineConfig {
+    let input = Input::open(&args.file)?;
+    let mut setup = SessionSetup::new(
+        endpoint.clone(),
+        SourceNamespace::of_write_key(&args.write_key),
+    );
+    setup.mapping = input::load_mapping(args.common.mapping.as_deref(), args.common.replay())?;
+    setup.source = args.common.source.options()?;
+    setup.id_scheme = args.ids.id_scheme;
+    setup.batch.max_messages = args
+        .common
+        .batch_messages
+        .clamp(1, crate::batch::MAX_BATCH_MESSAGES);
+    if args.auth == Auth::Body {
+        setup.batch.write_key = Some(args.write_key.trim().to_string());
+    }
+    setup.engine = EngineConfig {
         max_in_flight: args.concurrency.max(1),
         max_requests_per_sec: args.rate,
         give_up_after_ms: args.give_up_after.saturating_mul(1000),
         request_timeout_ms: args.timeout.max(1).saturating_mul(1000),
-        seed: input::now_ms() as u64,
+        // Jitter differs per process, so parallel runs do not retry in step.
+        seed: now_ms() ^ u64::from(std::process::id()).rotate_left(32),
         ..EngineConfig::default()
-    });
-    let transport = Transport::new(endpoint.clone(), args.auth, args.write_key.clone())?;
-    let progress = Progress::new(input.size, !args.common.json);
+    };
+    setup.resume = resume;
+    setup.keep_reject_cells = args.rejects.is_some();
+    setup.keep_rejected_rows = 0;
+    setup.size = input.size;
     let name = input.name.clone();
-    let mut rejects = RejectsSink::open(args.rejects.as_deref())?;
+    let session = SendSession::new(setup, now_ms()).map_err(|e| refused(&name, &e))?;
+    let rejects = RejectsSink::open(args.rejects.as_deref())?;
+    let progress = ProgressLine::new(input.size, !args.common.json);
 
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
         .map_err(|e| format!("cannot start the async runtime: {e}"))?;
-    let run = runtime.block_on(drive(Drive {
+    let shell = Shell {
         input,
-        importer: &mut importer,
-        engine,
         transport,
-        checkpoint: checkpoint.as_mut(),
-        rejects: &mut rejects,
+        checkpoint,
+        rejects,
         progress: &progress,
-    }))?;
-    progress.finish();
-    rejects.close()?;
-
-    let summary = importer.summary();
-    let previously_rejected = checkpoint.as_ref().map_or(0, |c| c.previously_rejected);
-    let reconciliation = Reconciliation {
-        rows: summary.rows,
-        delivered: run.acknowledged
-            + summary
-                .previously_delivered
-                .saturating_sub(previously_rejected),
-        previously_delivered: summary
-            .previously_delivered
-            .saturating_sub(previously_rejected),
-        rejected: summary.rejected + run.rejected_by_api + previously_rejected,
-        rejected_by_server: run.rejected_by_api + previously_rejected,
-        undelivered: run.undelivered.len() as u64,
-        undelivered_rows: row_ranges(sorted(run.undelivered)),
-        undelivered_reason: run.undelivered_reason.clone(),
     };
-    let done_ok = reconciliation.undelivered == 0 && run.complete && reconciliation.balanced();
+    let report = runtime.block_on(shell.drive(session))?;
+    progress.finish();
+    print(args, &name, &endpoint, &report, progress.elapsed_secs())?;
+    Ok(
+        if report.complete && report.reconciliation.undelivered == 0 && report.balanced {
+            Outcome::Done
+        } else {
+            Outcome::Incomplete
+        },
+    )
+}
+
+/// "nothing was sent: …" with what to do about it.
+fn refused(name: &str, e: &crate::session::SessionError) -> String {
+    let hint = if e.is_about_the_checkpoint() {
+        " (--restart starts this import over; rows delivered before keep their ids, so \
+         Segment drops the repeats)"
+    } else {
+        ""
+    };
+    format!("{name}: nothing was sent: {e}{hint}")
+}
+
+/// The I/O around one session.
+struct Shell<'a> {
+    input: Input,
+    transport: Transport,
+    checkpoint: Option<CheckpointFile>,
+    rejects: RejectsSink,
+    progress: &'a ProgressLine,
+}
+
+impl Shell<'_> {
+    /// The loop: read while the session wants bytes, start its requests,
+    /// act on its events, feed it answers and time; stop on a signal.
+    async fn drive(mut self, mut session: SendSession) -> Result<SessionReport, String> {
+        let name = self.input.name.clone();
+        let mut buf = Vec::new();
+        let mut tasks = tokio::task::JoinSet::new();
+        let mut signals = Signals::new()?;
+        loop {
+            while session.wants_input() {
+                let now = now_ms();
+                let step = match self.input.next_chunk(&mut buf) {
+                    Ok(true) => session.push_input(&buf, now),
+                    Ok(false) => session.finish_input(now),
+                    Err(e) => session.fail_input(e, now),
+                };
+                step.map_err(|e| refused(&name, &e))?;
+            }
+            let now = now_ms();
+            while let Some(t) = session.poll_transmit(now) {
+                let transport = self.transport.clone();
+                tasks.spawn(async move {
+                    let id = t.id;
+                    (id, transport.send(t).await)
+                });
+            }
+            while let Some(event) = session.poll_event() {
+                if let Err(e) = self.act_on(event, &session) {
+                    // Nothing more can be kept safely: stop, and still wait
+                    // for what is in flight and report.
+                    session.fail(e, now_ms());
+                }
+            }
+            self.progress.update(&session.progress(now_ms()));
+            if session.is_done() && tasks.is_empty() {
+                break;
+            }
+            let wait_ms = session
+                .poll_timeout()
+                .map_or(1000, |t| t.saturating_sub(now_ms()))
+                .min(1000);
+            tokio::select! {
+                Some(joined) = tasks.join_next(), if !tasks.is_empty() => {
+                    // A task that panicked loses its answer; the engine's
+                    // watchdog then treats that request as timed out.
+                    if let Ok((id, outcome)) = joined {
+                        session.handle_response(id, outcome, now_ms());
+                    }
+                }
+                _ = tokio::time::sleep(Duration::from_millis(wait_ms)) => {
+                    session.handle_timeout(now_ms());
+                }
+                by = signals.next() => session.cancel(by, now_ms()),
+            }
+        }
+        let headers = session.headers().to_vec();
+        let report = session.finish(now_ms());
+        let mut failures = Vec::new();
+        if let Some(file) = &self.checkpoint {
+            if let Err(e) = file.save(&report.checkpoint) {
+                failures.push(e);
+            }
+        }
+        if let Err(e) = self.rejects.close(&headers) {
+            failures.push(e);
+        }
+        if failures.is_empty() {
+            Ok(report)
+        } else {
+            // The report still goes out; the exit status says it is incomplete.
+            for f in &failures {
+                eprintln!("segment-backfill: warning: {f}");
+            }
+            Ok(SessionReport {
+                complete: false,
+                ..report
+            })
+        }
+    }
+
+    fn act_on(&mut self, event: SessionEvent, session: &SendSession) -> Result<(), String> {
+        match event {
+            SessionEvent::Rejected(row) => self.rejects.write(&row, session.headers()),
+            SessionEvent::Checkpoint(json) => match &self.checkpoint {
+                Some(file) => file.save(&json),
+                None => Ok(()),
+            },
+            SessionEvent::Retrying { .. } => Ok(()),
+        }
+    }
+}
+
+/// Ctrl-C, and SIGTERM where there is one (the default of `kill`, systemd
+/// and containers): each stops the run cleanly, reported as cancelled.
+struct Signals {
+    #[cfg(unix)]
+    term: tokio::signal::unix::Signal,
+    stopping: bool,
+}
+
+impl Signals {
+    fn new() -> Result<Signals, String> {
+        Ok(Signals {
+            #[cfg(unix)]
+            term: tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+                .map_err(|e| format!("cannot listen for SIGTERM: {e}"))?,
+            stopping: false,
+        })
+    }
+
+    /// The next stop request; pending forever after the first (a second
+    /// Ctrl-C while waiting for requests in flight changes nothing).
+    async fn next(&mut self) -> &'static str {
+        if self.stopping {
+            return std::future::pending().await;
+        }
+        #[cfg(unix)]
+        let by = tokio::select! {
+            _ = tokio::signal::ctrl_c() => "Ctrl-C",
+            _ = self.term.recv() => "SIGTERM",
+        };
+        #[cfg(not(unix))]
+        let by = {
+            let _ = tokio::signal::ctrl_c().await;
+            "Ctrl-C"
+        };
+        self.stopping = true;
+        by
+    }
+}
+
+fn print(
+    args: &SendArgs,
+    name: &str,
+    endpoint: &str,
+    report: &SessionReport,
+    secs: f64,
+) -> Result<(), String> {
+    let rec = &report.reconciliation;
     if args.common.json {
-        let report = JsonReport {
-            file: &name,
-            endpoint: endpoint.as_str(),
-            rows: reconciliation.rows,
-            delivered: reconciliation.delivered,
-            rejected: reconciliation.rejected,
-            undelivered: reconciliation.undelivered,
-            balanced: reconciliation.balanced(),
-            complete: run.complete,
-            reconciliation: &reconciliation,
-            summary: &summary,
-            delivery: &run.stats,
-            seconds: progress.elapsed_secs(),
+        let json = JsonReport {
+            file: name,
+            endpoint,
+            rows: rec.rows,
+            delivered: rec.delivered,
+            rejected: rec.rejected,
+            undelivered: rec.undelivered,
+            balanced: report.balanced,
+            complete: report.complete,
+            stopped: report.stopped.as_ref(),
+            error: report.error.as_deref(),
+            reconciliation: rec,
+            destination: report.destination.as_ref(),
+            summary: &report.summary,
+            delivery: &report.delivery,
+            seconds: secs,
         };
         outln!(
             "{}",
-            serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?
+            serde_json::to_string_pretty(&json).map_err(|e| e.to_string())?
         );
-    } else {
-        let secs = progress.elapsed_secs();
-        outln!(
-            "{name} → {endpoint}: {} messages acknowledged in {secs:.1} s ({:.0}/s), {} requests, {} retries",
-            human::count(run.acknowledged),
-            run.acknowledged as f64 / secs.max(0.001),
-            human::count(run.stats.requests),
-            human::count(run.stats.retries)
-        );
-        out!("{}", human::reconciliation(&reconciliation));
-        if !run.complete {
-            outln!("  the file was not read to the end: run again with --resume to send the rest");
-        }
-        if let Some(fatal) = &run.fatal {
-            outln!("  stopped: {fatal}");
-        }
-        if summary.rejected > 0 && args.rejects.is_none() {
-            outln!("  (--rejects FILE writes the rejected rows out with their reasons)");
+        return Ok(());
+    }
+    let acked = report.delivery.messages_acknowledged;
+    outln!(
+        "{name} → {endpoint}: {} messages acknowledged in {secs:.1} s ({:.0}/s), {} requests, {} retries",
+        human::count(acked),
+        acked as f64 / secs.max(0.001),
+        human::count(report.delivery.requests),
+        human::count(report.delivery.retries)
+    );
+    for note in &report.summary.notes {
+        outln!("  note: {note}");
+    }
+    out!("{}", human::reconciliation(rec));
+    if let Some(e) = &report.error {
+        outln!("  the file could not be read to the end: {e}");
+    }
+    match &report.stopped {
+        Some(reason) => outln!("  stopped: {reason}"),
+        None if !report.complete => outln!("  the file was not read to the end"),
+        None => {}
+    }
+    if !report.complete || rec.undelivered > 0 {
+        match &args.checkpoint {
+            Some(_) => outln!("  run the same command with --resume to send the rest"),
+            None => outln!(
+                "  (--checkpoint FILE keeps where a run got to, so --resume sends only the rest)"
+            ),
         }
     }
-    Ok(if done_ok {
-        Outcome::Done
-    } else {
-        Outcome::Incomplete
-    })
-}
-
-fn sorted(mut v: Vec<u64>) -> Vec<u64> {
-    v.sort_unstable();
-    v
-}
-
-struct Drive<'a> {
-    input: Input,
-    importer: &'a mut Importer,
-    engine: Engine,
-    transport: Transport,
-    checkpoint: Option<&'a mut CheckpointFile>,
-    rejects: &'a mut RejectsSink,
-    progress: &'a Progress,
-}
-
-/// What the delivery loop saw.
-struct RunResult {
-    acknowledged: u64,
-    rejected_by_api: u64,
-    undelivered: Vec<u64>,
-    undelivered_reason: Option<String>,
-    fatal: Option<String>,
-    complete: bool,
-    stats: DeliveryStats,
-}
-
-/// The loop: read while the engine wants batches, start its requests, feed
-/// it their answers, sleep until its next timer; Ctrl-C aborts cleanly.
-async fn drive(d: Drive<'_>) -> Result<RunResult, String> {
-    let Drive {
-        mut input,
-        importer,
-        mut engine,
-        transport,
-        mut checkpoint,
-        rejects,
-        progress,
-    } = d;
-    let mut result = RunResult {
-        acknowledged: 0,
-        rejected_by_api: 0,
-        undelivered: Vec::new(),
-        undelivered_reason: None,
-        fatal: None,
-        complete: false,
-        stats: DeliveryStats::default(),
-    };
-    let mut buf = Vec::new();
-    let mut input_done = false;
-    let mut stopping = false;
-    let mut engine_input_closed = false;
-    let mut tasks = tokio::task::JoinSet::new();
-    let ctrl_c = tokio::signal::ctrl_c();
-    tokio::pin!(ctrl_c);
-    let mut last_save = std::time::Instant::now();
-    let name = input.name.clone();
-    let import_err = |e: crate::pipeline::ImportError| format!("{name}: {e}");
-
-    loop {
-        // Read only as far as the engine wants: memory stays flat.
-        while !stopping && !engine_input_closed && engine.wants_batches() {
-            if let Some(batch) = importer.pop_batch() {
-                engine.push_batch(batch);
-            } else if input_done {
-                engine.finish_input();
-                engine_input_closed = true;
-            } else if input.next_chunk(&mut buf)? {
-                importer.push(&buf).map_err(import_err)?;
-            } else {
-                importer.finish().map_err(import_err)?;
-                input_done = true;
-            }
-            drain_rejects(importer, rejects, checkpoint.as_deref_mut())?;
-        }
-
-        let now = input::now_ms() as u64;
-        while let Some(t) = engine.poll_transmit(now) {
-            let transport = transport.clone();
-            tasks.spawn(async move {
-                let id = t.id;
-                (id, transport.send(t).await)
-            });
-        }
-
-        while let Some(event) = engine.poll_event() {
-            if let Some(cp) = checkpoint.as_deref_mut() {
-                cp.checkpoint.record(&event);
-            }
-            match event {
-                Event::Acknowledged { rows, .. } => result.acknowledged += rows.len() as u64,
-                Event::Rejected { row, reason } => {
-                    result.rejected_by_api += 1;
-                    rejects.write(&RejectedRow {
-                        row,
-                        line: 0,
-                        issues: vec![Issue {
-                            row,
-                            column: None,
-                            code: Code::RejectedByApi,
-                            message: reason,
-                        }],
-                        cells: Vec::new(),
-                    })?;
-                }
-                Event::Undelivered { rows, reason } => {
-                    result.undelivered.extend(rows);
-                    result.undelivered_reason.get_or_insert(reason);
-                }
-                Event::Fatal { reason } => {
-                    result.fatal = Some(reason);
-                    stopping = true;
-                }
-                Event::Retrying { .. } => {}
-            }
-        }
-        progress.update(
-            importer.bytes_read(),
-            engine.stats(),
-            engine.stats().retries,
-        );
-        if let Some(cp) = checkpoint.as_deref() {
-            if last_save.elapsed() >= CHECKPOINT_EVERY {
-                cp.save()?;
-                last_save = std::time::Instant::now();
-            }
-        }
-
-        if stopping && !engine_input_closed {
-            // Nothing more is read; what was read but not handed over is undelivered.
-            importer.flush();
-            let reason = result
-                .fatal
-                .clone()
-                .unwrap_or_else(|| "cancelled (Ctrl-C)".to_string());
-            while let Some(batch) = importer.pop_batch() {
-                result.undelivered.extend(batch.rows());
-            }
-            result.undelivered_reason.get_or_insert(reason);
-            drain_rejects(importer, rejects, checkpoint.as_deref_mut())?;
-            engine.finish_input();
-            engine_input_closed = true;
-        }
-        if engine_input_closed && engine.is_done() && tasks.is_empty() {
-            break;
-        }
-
-        let wait_ms = engine
-            .poll_timeout()
-            .map_or(1000, |t| t.saturating_sub(input::now_ms() as u64))
-            .min(1000);
-        tokio::select! {
-            Some(joined) = tasks.join_next(), if !tasks.is_empty() => {
-                // A task that panicked loses its answer; the engine's watchdog
-                // then treats that request as timed out and retries it.
-                if let Ok((id, outcome)) = joined {
-                    engine.handle_response(id, outcome, input::now_ms() as u64);
-                }
-            }
-            _ = tokio::time::sleep(Duration::from_millis(wait_ms)) => {
-                engine.handle_timeout(input::now_ms() as u64);
-            }
-            _ = &mut ctrl_c, if !stopping => {
-                stopping = true;
-                engine.abort("cancelled (Ctrl-C)".to_string());
-            }
-        }
-    }
-    if let Some(cp) = checkpoint.as_deref() {
-        cp.save()?;
-    }
-    result.complete = input_done && result.fatal.is_none() && !stopping;
-    result.stats = engine.stats().clone();
-    Ok(result)
-}
-
-/// Writes rejected rows out; they are done as far as the checkpoint goes.
-fn drain_rejects(
-    importer: &mut Importer,
-    rejects: &mut RejectsSink,
-    mut checkpoint: Option<&mut CheckpointFile>,
-) -> Result<(), String> {
-    while let Some(r) = importer.pop_reject() {
-        if let Some(cp) = checkpoint.as_deref_mut() {
-            cp.checkpoint.mark_done(r.row);
-        }
-        rejects.set_columns(importer.headers());
-        rejects.write(&r)?;
+    if report.summary.rejected > 0 && args.rejects.is_none() {
+        outln!("  (--rejects FILE writes the rejected rows out with their reasons)");
     }
     Ok(())
+}
+
+/// Milliseconds since the Unix epoch, now.
+fn now_ms() -> u64 {
+    input::now_ms().max(0) as u64
 }

@@ -6,17 +6,17 @@ use std::time::Instant;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::cli::human::count;
-use crate::deliver::DeliveryStats;
+use crate::session::SessionProgress;
 
 /// A progress bar over the input's bytes, with delivery counts; silent when
 /// stderr is not a terminal or output is JSON.
-pub struct Progress {
+pub struct ProgressLine {
     bar: Option<ProgressBar>,
     started: Instant,
 }
 
-impl Progress {
-    pub fn new(total_bytes: Option<u64>, enabled: bool) -> Progress {
+impl ProgressLine {
+    pub fn new(total_bytes: Option<u64>, enabled: bool) -> ProgressLine {
         let bar = (enabled && std::io::stderr().is_terminal()).then(|| {
             let bar = ProgressBar::with_draw_target(total_bytes, ProgressDrawTarget::stderr_with_hz(4));
             let style = ProgressStyle::with_template(
@@ -26,22 +26,23 @@ impl Progress {
             bar.set_style(style);
             bar
         });
-        Progress {
+        ProgressLine {
             bar,
             started: Instant::now(),
         }
     }
 
-    pub fn update(&self, bytes_read: u64, stats: &DeliveryStats, retrying: u64) {
+    pub fn update(&self, p: &SessionProgress) {
         let Some(bar) = &self.bar else { return };
-        bar.set_position(bytes_read);
+        bar.set_position(p.bytes_read);
+        let stats = &p.delivery;
         let secs = self.started.elapsed().as_secs_f64().max(0.001);
         let rate = stats.messages_acknowledged as f64 / secs;
         bar.set_message(format!(
-            "acked {} · retrying {} · rejected {} · undelivered {} · {:.0} msg/s",
-            count(stats.messages_acknowledged),
-            count(retrying),
-            count(stats.messages_rejected),
+            "delivered {} · retries {} · rejected {} · undelivered {} · {:.0} msg/s",
+            count(p.delivered),
+            count(stats.retries),
+            count(p.rejected + stats.messages_rejected),
             count(stats.messages_undelivered),
             rate
         ));

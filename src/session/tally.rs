@@ -1,6 +1,5 @@
-//! Resuming a run from its checkpoint, the same way wherever it runs: which
-//! checkpoint belongs to this import, and where every row of the whole file
-//! ended once the resumed run is over, the earlier runs included.
+//! Where every row of the whole file ended once a run is over, the earlier
+//! runs it resumed included.
 //!
 //! A resumed run reads the whole file again. Rows the checkpoint has done
 //! are skipped ([`crate::pipeline::Importer::skip_rows`]): a valid one counts
@@ -11,87 +10,7 @@
 //! `rows = delivered + rejected + undelivered` holds for the whole file, and
 //! no row is counted twice.
 
-use std::fmt;
-
-use super::checkpoint::{Checkpoint, CheckpointError};
 use crate::report::Reconciliation;
-
-/// How much of the start of the file goes into the fingerprint.
-pub const IDENTITY_HEAD_BYTES: usize = 64 * 1024;
-
-/// What makes two runs the same import: a checkpoint of one may be resumed
-/// by the other only if all of it is equal.
-#[derive(Debug, Clone, Copy)]
-pub struct ImportIdentity<'a> {
-    /// The file's size in bytes.
-    pub size: u64,
-    /// Its first [`IDENTITY_HEAD_BYTES`] bytes (all of it if shorter).
-    pub head: &'a [u8],
-    /// The mapping's JSON text (empty: no mapping).
-    pub mapping_json: &'a str,
-    /// How the file is read (format, delimiter, encoding, header...), as text.
-    pub settings: &'a str,
-    /// Where the rows go: rows done for one endpoint are not done for another.
-    pub endpoint: &'a str,
-}
-
-impl ImportIdentity<'_> {
-    /// A stable 128-bit hash of the identity, as 32 hex digits.
-    pub fn fingerprint(&self) -> String {
-        use xxhash_rust::xxh3::Xxh3;
-        let mut h = Xxh3::new();
-        h.update(b"segment-backfill import v1");
-        h.update(&self.size.to_le_bytes());
-        let head = &self.head[..self.head.len().min(IDENTITY_HEAD_BYTES)];
-        // Each part is length-prefixed, so no two identities hash the same
-        // bytes by shifting text from one part to the next.
-        for part in [
-            head,
-            self.mapping_json.as_bytes(),
-            self.settings.as_bytes(),
-            self.endpoint.as_bytes(),
-        ] {
-            h.update(&(part.len() as u64).to_le_bytes());
-            h.update(part);
-        }
-        format!("{:032x}", h.digest128())
-    }
-}
-
-/// Why a checkpoint cannot be resumed.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ResumeError {
-    /// Not a checkpoint document, or of another format version.
-    Unreadable(CheckpointError),
-    /// The checkpoint of another file, mapping, way of reading or endpoint:
-    /// applying it would skip rows that were never delivered.
-    OtherImport,
-}
-
-impl fmt::Display for ResumeError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            ResumeError::Unreadable(e) => write!(f, "cannot resume: {e}"),
-            ResumeError::OtherImport => f.write_str(
-                "cannot resume: the checkpoint belongs to another file, mapping or endpoint \
-                 (resume with the same file, mapping and endpoint, or start over without it)",
-            ),
-        }
-    }
-}
-
-impl std::error::Error for ResumeError {}
-
-/// Reads the checkpoint to resume from, refusing one that belongs to
-/// another import (`fingerprint` is this import's).
-pub fn resume_checkpoint(json: &str, fingerprint: &str) -> Result<Checkpoint, ResumeError> {
-    let checkpoint = Checkpoint::from_json(json).map_err(ResumeError::Unreadable)?;
-    if checkpoint.matches(fingerprint) {
-        Ok(checkpoint)
-    } else {
-        Err(ResumeError::OtherImport)
-    }
-}
 
 /// Where the rows went, as one run saw them; [`RunTally::reconcile`] turns
 /// it into the reconciliation of the whole file.
@@ -157,75 +76,7 @@ pub fn merge_ranges(mut ranges: Vec<(u64, u64)>) -> Vec<(u64, u64)> {
 mod tests {
     use super::*;
     use crate::deliver::Event;
-
-    fn identity<'a>(head: &'a [u8], mapping: &'a str, endpoint: &'a str) -> ImportIdentity<'a> {
-        ImportIdentity {
-            size: 1000,
-            head,
-            mapping_json: mapping,
-            settings: "csv , utf-8 header",
-            endpoint,
-        }
-    }
-
-    #[test]
-    fn the_fingerprint_changes_with_every_part() {
-        let base = identity(b"a,b\n1,2\n", "{}", "https://x/v1/batch");
-        let fp = base.fingerprint();
-        assert_eq!(fp.len(), 32);
-        assert_eq!(fp, base.fingerprint(), "stable");
-        let others = [
-            ImportIdentity { size: 999, ..base },
-            identity(b"a,b\n1,3\n", "{}", "https://x/v1/batch"),
-            identity(b"a,b\n1,2\n", "{\"type\":\"track\"}", "https://x/v1/batch"),
-            ImportIdentity {
-                settings: "csv ; utf-8 header",
-                ..base
-            },
-            identity(b"a,b\n1,2\n", "{}", "https://y/v1/batch"),
-        ];
-        for other in others {
-            assert_ne!(other.fingerprint(), fp, "{other:?}");
-        }
-        // Moving text from one part to the next is another identity.
-        assert_ne!(
-            identity(b"ab", "c", "e").fingerprint(),
-            identity(b"a", "bc", "e").fingerprint()
-        );
-    }
-
-    #[test]
-    fn only_the_head_of_the_file_counts() {
-        let long = vec![b'x'; IDENTITY_HEAD_BYTES + 10];
-        let mut other = long.clone();
-        other[IDENTITY_HEAD_BYTES + 5] = b'y';
-        assert_eq!(
-            identity(&long, "{}", "e").fingerprint(),
-            identity(&other, "{}", "e").fingerprint()
-        );
-    }
-
-    #[test]
-    fn a_checkpoint_of_another_import_is_refused() {
-        let mut cp = Checkpoint::new(2);
-        cp.set_fingerprint("mine");
-        cp.mark_done_range(2, 100);
-        let json = cp.to_json();
-        assert_eq!(resume_checkpoint(&json, "mine"), Ok(cp));
-        assert_eq!(
-            resume_checkpoint(&json, "theirs"),
-            Err(ResumeError::OtherImport)
-        );
-        assert!(ResumeError::OtherImport
-            .to_string()
-            .contains("another file, mapping or endpoint"));
-        let unreadable = resume_checkpoint("{\"version\":1}", "mine");
-        assert!(matches!(unreadable, Err(ResumeError::Unreadable(_))));
-        assert!(resume_checkpoint("not json", "mine")
-            .unwrap_err()
-            .to_string()
-            .starts_with("cannot resume: unreadable checkpoint"));
-    }
+    use crate::session::Checkpoint;
 
     #[test]
     fn a_fresh_run_reconciles_as_it_counted() {
@@ -263,7 +114,6 @@ mod tests {
             // Run 1: rows become done in order up to `stop_after` valid rows;
             // the next four are in flight when the tab closes.
             let mut cp = Checkpoint::new(2);
-            cp.set_fingerprint("f");
             let valid: Vec<u64> = rows.iter().copied().filter(|r| !invalid(*r)).collect();
             for &row in rows.iter().filter(|r| invalid(**r)) {
                 cp.mark_done(row);
@@ -282,7 +132,7 @@ mod tests {
                     });
                 }
             }
-            let cp = resume_checkpoint(&cp.to_json(), "f").expect("same import");
+            let cp = Checkpoint::from_json(&cp.to_json()).expect("reads back");
 
             // Run 2 reads everything, skips what is done, sends the rest.
             let mut tally = RunTally {

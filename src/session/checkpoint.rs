@@ -1,4 +1,5 @@
-//! Where a run got to, so a re-run can skip what is done.
+//! Where an import got to, so a re-run can skip what is done, and which
+//! import that is.
 //!
 //! Rows are contiguous integers that become done out of order (validation
 //! rejects at once, sent rows when the server acknowledges or rejects them),
@@ -8,30 +9,47 @@
 //! done: a re-run sends them again, and deterministic messageIds make that
 //! harmless if they had arrived after all.
 //!
-//! Pure data: the CLI writes the JSON atomically; nothing here touches files.
+//! The checkpoint also records the import it belongs to
+//! ([`ImportIdentity`]: file, reading, mapping, id scheme, endpoint and
+//! source) and a verified prefix of the file ([`VerifiedPrefix`]), so a
+//! resume of anything else is refused instead of skipping rows that were
+//! never delivered.
+//!
+//! Pure data: the CLI writes the JSON atomically, the app keeps it in
+//! `localStorage`; nothing here touches files.
 //!
 //! ```json
-//! {"version":1,"fingerprint":"…","watermark":1200,"doneAbove":[[1300,1400]],
+//! {"version":2,
+//!  "import":{"file":"…","reading":"…","mapping":"…","ids":2,
+//!            "endpoint":"https://api.segment.io/v1/batch","source":"cf7d3c0e9508758a"},
+//!  "verified":{"bytes":1048576,"hash":"…"},
+//!  "watermark":1200,"doneAbove":[[1300,1400]],
 //!  "serverRejected":[{"row":17,"reason":"HTTP 400: …"}]}
 //! ```
-//! Ranges are half-open: `[1300,1400]` means rows 1300 to 1399.
+//! Ranges are half-open: `[1300,1400]` means rows 1300 to 1399. Format 1
+//! (segment-backfill 0.1) recorded a single fingerprint of a different
+//! recipe; it is recognised and refused with its own message.
 
 use std::collections::BTreeMap;
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use super::types::Event;
+use super::content::VerifiedPrefix;
+use super::identity::ImportIdentity;
+use crate::deliver::Event;
 
 /// The only format version written and read.
-pub const CHECKPOINT_VERSION: u32 = 1;
+pub const CHECKPOINT_VERSION: u32 = 2;
 
 /// The rows done so far, compactly (see the module docs).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(into = "CheckpointFile", try_from = "CheckpointFile")]
 pub struct Checkpoint {
-    /// Identifies the input and mapping this checkpoint belongs to.
-    fingerprint: String,
+    /// The import this checkpoint belongs to (unset until it is known).
+    import: Option<ImportIdentity>,
+    /// A prefix of the file whose rows are all done, by hash.
+    verified: Option<VerifiedPrefix>,
     /// Every row below this is done.
     watermark: u64,
     /// Done ranges above the watermark, `start → end` (half-open), disjoint,
@@ -46,27 +64,32 @@ impl Checkpoint {
     /// Nothing done yet; `first_row` is the first row of the input.
     pub fn new(first_row: u64) -> Checkpoint {
         Checkpoint {
-            fingerprint: String::new(),
+            import: None,
+            verified: None,
             watermark: first_row,
             done_above: BTreeMap::new(),
             server_rejected: Vec::new(),
         }
     }
 
-    /// Sets the identity of the input (file and mapping) this belongs to.
-    pub fn set_fingerprint(&mut self, fingerprint: impl Into<String>) {
-        self.fingerprint = fingerprint.into();
+    /// Sets the import this belongs to.
+    pub fn set_import(&mut self, import: ImportIdentity) {
+        self.import = Some(import);
     }
 
-    /// The identity set with [`set_fingerprint`](Self::set_fingerprint).
-    pub fn fingerprint(&self) -> &str {
-        &self.fingerprint
+    /// The import this belongs to, once known.
+    pub fn import(&self) -> Option<&ImportIdentity> {
+        self.import.as_ref()
     }
 
-    /// Whether this checkpoint belongs to the input with this fingerprint
-    /// (resuming someone else's checkpoint would skip the wrong rows).
-    pub fn matches(&self, fingerprint: &str) -> bool {
-        self.fingerprint == fingerprint
+    /// Sets the verified prefix of the file.
+    pub fn set_verified(&mut self, verified: Option<VerifiedPrefix>) {
+        self.verified = verified;
+    }
+
+    /// The verified prefix of the file, if any.
+    pub fn verified(&self) -> Option<&VerifiedPrefix> {
+        self.verified.as_ref()
     }
 
     /// Marks one row done.
@@ -181,18 +204,50 @@ impl Checkpoint {
 
     /// Reads a JSON document written by [`to_json`](Self::to_json).
     pub fn from_json(json: &str) -> Result<Checkpoint, CheckpointError> {
-        serde_json::from_str(json).map_err(|e| CheckpointError(e.to_string()))
+        #[derive(Deserialize)]
+        struct Version {
+            version: Option<u32>,
+        }
+        match serde_json::from_str::<Version>(json) {
+            Ok(Version { version: Some(1) }) => return Err(CheckpointError::OlderFormat(1)),
+            Ok(Version {
+                version: Some(v @ 3..),
+            }) => return Err(CheckpointError::NewerFormat(v)),
+            _ => {}
+        }
+        serde_json::from_str(json).map_err(|e| CheckpointError::Unreadable(e.to_string()))
     }
 }
 
-/// A checkpoint document that cannot be read: not JSON, not this shape, or
-/// another version.
+/// A checkpoint document that cannot be used.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CheckpointError(String);
+pub enum CheckpointError {
+    /// Not JSON, or not a checkpoint.
+    Unreadable(String),
+    /// Written by an earlier version, which did not record enough to tell
+    /// its import from another.
+    OlderFormat(u32),
+    /// Written by a later version of this tool.
+    NewerFormat(u32),
+}
 
 impl fmt::Display for CheckpointError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "unreadable checkpoint: {}", self.0)
+        match self {
+            CheckpointError::Unreadable(e) => write!(f, "unreadable checkpoint: {e}"),
+            CheckpointError::OlderFormat(v) => write!(
+                f,
+                "the checkpoint was written by an earlier version of segment-backfill (format \
+                 {v}), which did not record the write key, the id scheme or the file's bytes it \
+                 belongs to, so it cannot be checked: start the import over (rows sent before \
+                 get the ids they had then with id scheme 1, and Segment drops the repeats)"
+            ),
+            CheckpointError::NewerFormat(v) => write!(
+                f,
+                "the checkpoint was written by a later version of segment-backfill (format {v}); \
+                 this one reads format {CHECKPOINT_VERSION}"
+            ),
+        }
     }
 }
 
@@ -204,7 +259,9 @@ impl std::error::Error for CheckpointError {}
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct CheckpointFile {
     version: u32,
-    fingerprint: String,
+    import: Option<ImportIdentity>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    verified: Option<VerifiedPrefix>,
     watermark: u64,
     done_above: Vec<(u64, u64)>,
     server_rejected: Vec<RejectedRow>,
@@ -221,7 +278,8 @@ impl From<Checkpoint> for CheckpointFile {
         CheckpointFile {
             version: CHECKPOINT_VERSION,
             done_above: c.done_above().collect(),
-            fingerprint: c.fingerprint,
+            import: c.import,
+            verified: c.verified,
             watermark: c.watermark,
             server_rejected: c
                 .server_rejected
@@ -243,7 +301,8 @@ impl TryFrom<CheckpointFile> for Checkpoint {
             ));
         }
         let mut c = Checkpoint::new(f.watermark);
-        c.fingerprint = f.fingerprint;
+        c.import = f.import;
+        c.verified = f.verified;
         // Re-marking merges overlapping or unsorted ranges from an edited file.
         for (a, b) in f.done_above {
             c.mark_done_range(a, b);

@@ -1,7 +1,9 @@
 //! The checkpoint: out-of-order marking, merging, the watermark, the JSON
 //! document, and feeding it from engine events.
 
-use segment_backfill::deliver::{Checkpoint, Event};
+use segment_backfill::deliver::Event;
+use segment_backfill::message::IdScheme;
+use segment_backfill::session::{Checkpoint, CheckpointError, ImportIdentity, VerifiedPrefix};
 
 fn ranges(c: &Checkpoint) -> Vec<(u64, u64)> {
     c.done_above().collect()
@@ -107,22 +109,42 @@ fn matches_a_brute_force_set() {
     }
 }
 
+fn import() -> ImportIdentity {
+    ImportIdentity {
+        file: "0f".repeat(16),
+        reading: "1e".repeat(16),
+        mapping: "2d".repeat(16),
+        ids: IdScheme::V2,
+        endpoint: "https://api.segment.io/v1/batch".into(),
+        source: "cf7d3c0e9508758a".into(),
+    }
+}
+
 #[test]
 fn json_round_trip_in_the_documented_shape() {
     let mut c = Checkpoint::new(2);
-    c.set_fingerprint("orders.csv:sha256=ab12;mapping=9f");
+    c.set_import(import());
+    c.set_verified(Some(VerifiedPrefix {
+        bytes: 65_536,
+        hash: "3c".repeat(16),
+    }));
     c.mark_done_range(2, 1_200);
     c.mark_done_range(1_300, 1_400);
     c.mark_rejected(1_250, "HTTP 400: {\"error\":\"bad \\\"event\\\"\"}");
     let json = c.to_json();
+    let f = "0f".repeat(16);
+    let r = "1e".repeat(16);
+    let m = "2d".repeat(16);
+    let h = "3c".repeat(16);
     assert_eq!(
         json,
-        r#"{"version":1,"fingerprint":"orders.csv:sha256=ab12;mapping=9f","watermark":1200,"doneAbove":[[1250,1251],[1300,1400]],"serverRejected":[{"row":1250,"reason":"HTTP 400: {\"error\":\"bad \\\"event\\\"\"}"}]}"#
+        format!(
+            r#"{{"version":2,"import":{{"file":"{f}","reading":"{r}","mapping":"{m}","ids":2,"endpoint":"https://api.segment.io/v1/batch","source":"cf7d3c0e9508758a"}},"verified":{{"bytes":65536,"hash":"{h}"}},"watermark":1200,"doneAbove":[[1250,1251],[1300,1400]],"serverRejected":[{{"row":1250,"reason":"HTTP 400: {{\"error\":\"bad \\\"event\\\"\"}}"}}]}}"#
+        )
     );
     let back = Checkpoint::from_json(&json).expect("reads back");
     assert_eq!(back, c);
-    assert!(back.matches("orders.csv:sha256=ab12;mapping=9f"));
-    assert!(!back.matches("orders.csv:sha256=ffff;mapping=9f"));
+    assert_eq!(back.import(), Some(&import()));
     assert_eq!(
         back.server_rejected,
         vec![(
@@ -135,7 +157,7 @@ fn json_round_trip_in_the_documented_shape() {
 #[test]
 fn a_hand_edited_file_is_normalised_and_bad_ones_are_refused() {
     let c = Checkpoint::from_json(
-        r#"{"version":1,"fingerprint":"f","watermark":10,"doneAbove":[[30,40],[5,12],[35,50],[60,60]],"serverRejected":[]}"#,
+        r#"{"version":2,"import":null,"watermark":10,"doneAbove":[[30,40],[5,12],[35,50],[60,60]],"serverRejected":[]}"#,
     )
     .expect("reads");
     assert_eq!(c.watermark(), 12);
@@ -145,10 +167,10 @@ fn a_hand_edited_file_is_normalised_and_bad_ones_are_refused() {
         "",
         "{}",
         "[1,2]",
-        r#"{"version":2,"fingerprint":"f","watermark":0,"doneAbove":[],"serverRejected":[]}"#,
-        r#"{"version":1,"fingerprint":"f","watermark":-1,"doneAbove":[],"serverRejected":[]}"#,
-        r#"{"version":1,"fingerprint":"f","watermark":0,"doneAbove":[[1]],"serverRejected":[]}"#,
-        r#"{"version":1,"fingerprint":"f","watermark":0,"doneAbove":[],"serverRejected":[],"extra":1}"#,
+        r#"{"version":2,"import":null,"watermark":-1,"doneAbove":[],"serverRejected":[]}"#,
+        r#"{"version":2,"import":null,"watermark":0,"doneAbove":[[1]],"serverRejected":[]}"#,
+        r#"{"version":2,"import":null,"watermark":0,"doneAbove":[],"serverRejected":[],"extra":1}"#,
+        r#"{"version":2,"import":{"file":"x"},"watermark":0,"doneAbove":[],"serverRejected":[]}"#,
     ] {
         let err = Checkpoint::from_json(bad).expect_err(bad);
         assert!(
@@ -156,11 +178,14 @@ fn a_hand_edited_file_is_normalised_and_bad_ones_are_refused() {
             "{err}"
         );
     }
-    let err = Checkpoint::from_json(
-        r#"{"version":2,"fingerprint":"f","watermark":0,"doneAbove":[],"serverRejected":[]}"#,
+    let older = Checkpoint::from_json(
+        r#"{"version":1,"fingerprint":"f","watermark":0,"doneAbove":[],"serverRejected":[]}"#,
     )
-    .expect_err("version 2");
-    assert!(err.to_string().contains("version 2"), "{err}");
+    .expect_err("version 1");
+    assert_eq!(older, CheckpointError::OlderFormat(1));
+    assert!(older.to_string().contains("earlier version"), "{older}");
+    let newer = Checkpoint::from_json(r#"{"version":3}"#).expect_err("version 3");
+    assert!(newer.to_string().contains("later version"), "{newer}");
 }
 
 #[test]
@@ -187,6 +212,7 @@ fn engine_events_feed_it() {
             reason: "gave up".into(),
         },
         Event::Fatal {
+            status: Some(401),
             reason: "HTTP 401".into(),
         },
         Event::Acknowledged {

@@ -1,0 +1,812 @@
+//! One import's send, with no I/O: bytes and answers in; requests,
+//! checkpoints, rejected rows and the report out; `now` passed in.
+//!
+//! [`SendSession`] owns everything an import's accounting needs: the
+//! importer (sniffing, mapping, validation, batches), the delivery engine,
+//! the checkpoint, the import's identity, the rejected rows and the final
+//! tally. The CLI, the JS package and the app's worker drive it the same way
+//! and keep only their I/O (reading the file, HTTP, storage, the clock), so
+//! the rules that decide whether a row was delivered live in one place.
+//!
+//! # Call order
+//!
+//! ```text
+//! let mut s = SendSession::new(setup, now)?;     // refuses a checkpoint of another import
+//! loop {
+//!     while s.wants_input() {                     // backpressure: read only as fast as sending goes
+//!         match read(chunk) {
+//!             Some(bytes) => s.push_input(bytes, now)?,   // Err only before anything was sent
+//!             None => s.finish_input(now)?,
+//!         }                                      // a read error: s.fail_input(why, now)?
+//!     }
+//!     while let Some(t) = s.poll_transmit(now) { http.post(t) }  // t.body, t.timeout_ms
+//!     while let Some(e) = s.poll_event() { .. }   // Rejected(row), Retrying, Checkpoint(json)
+//!     if s.is_done() { break }
+//!     wait for an answer (s.handle_response(id, outcome, now)), or until
+//!     s.poll_timeout() (s.handle_timeout(now)), or a cancel (s.cancel(by, now))
+//! }
+//! let report = s.finish(now);                     // the reconciliation of the whole file
+//! ```
+//!
+//! `pause`/`unpause` and `cancel` may come at any point. Once a batch has
+//! been handed to the engine nothing is an `Err` any more: a file that
+//! cannot be read further, a refusal of the endpoint, a cancel all end in a
+//! report that names every row read as delivered, rejected or undelivered.
+//!
+//! # Resuming
+//!
+//! With a checkpoint ([`SessionSetup::resume`]) the session first checks
+//! that it belongs to this import ([`identity`]): the endpoint, the source
+//! (write key), the id scheme and the mapping at once, the way the file is
+//! read once sniffed, and the file's first 64 KiB once read. Rows the
+//! checkpoint has done are read and checked but not sent, and the bytes they
+//! came from are compared with the earlier run's ([`content`]) before
+//! anything is sent. A checkpoint of anything else is refused, never
+//! half-applied. The resumed run keeps the checkpoint's id scheme, so rows
+//! that were in flight are sent again with the ids they had.
+
+mod checkpoint;
+mod content;
+mod identity;
+mod report;
+mod tally;
+
+use std::cell::RefCell;
+use std::collections::{BTreeMap, VecDeque};
+use std::rc::Rc;
+
+pub use checkpoint::{Checkpoint, CheckpointError, CHECKPOINT_VERSION};
+pub use content::{ContentChanged, VerifiedPrefix};
+pub use identity::{IdentityPart, ImportIdentity, Mismatch, IDENTITY_HEAD_BYTES};
+pub use report::{
+    Destination, SessionError, SessionEvent, SessionProgress, SessionReport, StopReason,
+};
+pub use tally::{merge_ranges, RunTally};
+
+use content::ContentTracker;
+use identity::PendingIdentity;
+
+use crate::batch::BatchOptions;
+use crate::deliver::{DeliveryEngine, EngineConfig, Event, Outcome, RequestId, Transmit};
+use crate::mapping::Mapping;
+use crate::message::{IdScheme, MessageIds, SourceNamespace};
+use crate::pipeline::{ImportError, ImportOptions, RejectedRow, SniffingImporter};
+use crate::report::row_ranges;
+use crate::source::{Format, SourceOptions};
+use crate::validate::{Code, Issue};
+
+/// Bytes read from the file per push, in every shell.
+pub const DEFAULT_CHUNK_BYTES: usize = 1024 * 1024;
+/// How often a changed checkpoint is handed out.
+pub const DEFAULT_CHECKPOINT_EVERY_MS: u64 = 1000;
+/// Rejected rows kept in the report (all are counted, and all go out as
+/// [`SessionEvent::Rejected`]).
+pub const DEFAULT_KEEP_REJECTED_ROWS: usize = 10_000;
+
+/// Everything a session needs besides the file's bytes.
+#[derive(Debug, Clone)]
+pub struct SessionSetup {
+    /// The mapping; `None` only for JSON records that are messages already.
+    pub mapping: Option<Mapping>,
+    /// What the user set about reading the file (the rest is sniffed).
+    pub source: SourceOptions,
+    /// Bytes buffered to sniff the settings (0: the default, 64 KiB).
+    pub sample_bytes: usize,
+    /// The batch endpoint, resolved ([`crate::deliver::endpoint::resolve`]).
+    pub endpoint: String,
+    /// The destination source: [`SourceNamespace::of_write_key`].
+    pub source_namespace: SourceNamespace,
+    /// The messageId scheme asked for; `None`: the checkpoint's when
+    /// resuming, else the default (2).
+    pub id_scheme: Option<IdScheme>,
+    /// Batch size, integrations, the key in the body (body auth).
+    pub batch: BatchOptions,
+    /// Concurrency, rate, retries, timeouts, the jitter seed.
+    pub engine: EngineConfig,
+    /// The checkpoint of an earlier run of this import, to resume from.
+    pub resume: Option<Checkpoint>,
+    /// Keep the cells of rejected rows (for the rejects CSV).
+    pub keep_reject_cells: bool,
+    /// Rejected rows kept in the report.
+    pub keep_rejected_rows: usize,
+    /// The file's size, when known (for progress).
+    pub size: Option<u64>,
+    /// How often a changed checkpoint is handed out.
+    pub checkpoint_every_ms: u64,
+}
+
+impl SessionSetup {
+    /// A setup with the defaults, to `endpoint` for the source `namespace`.
+    pub fn new(endpoint: impl Into<String>, namespace: SourceNamespace) -> SessionSetup {
+        SessionSetup {
+            mapping: None,
+            source: SourceOptions::default(),
+            sample_bytes: 0,
+            endpoint: endpoint.into(),
+            source_namespace: namespace,
+            id_scheme: None,
+            batch: BatchOptions::default(),
+            engine: EngineConfig::default(),
+            resume: None,
+            keep_reject_cells: true,
+            keep_rejected_rows: DEFAULT_KEEP_REJECTED_ROWS,
+            size: None,
+            checkpoint_every_ms: DEFAULT_CHECKPOINT_EVERY_MS,
+        }
+    }
+}
+
+/// Where reading stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Input {
+    Reading,
+    /// The file was read to the end.
+    Finished,
+    /// Reading stopped early (a cancel, a refusal, a broken file).
+    Stopped,
+}
+
+/// Rows of the resumed run that the endpoint refused earlier: reported
+/// again as this run reads past them (the skip callback notes them).
+#[derive(Debug, Default)]
+struct EarlierRefusals {
+    waiting: BTreeMap<u64, String>,
+    read: Vec<(u64, String)>,
+}
+
+/// One import's send (see the module docs).
+pub struct SendSession {
+    importer: SniffingImporter,
+    engine: DeliveryEngine,
+    identity: PendingIdentity,
+    /// The identity of the checkpoint resumed from, to compare with.
+    theirs: Option<ImportIdentity>,
+    content: ContentTracker,
+    checkpoint: Checkpoint,
+    /// The checkpoint was made by this run (its first row is set once the
+    /// settings are known).
+    fresh_checkpoint: bool,
+    first_row: u64,
+    earlier: Rc<RefCell<EarlierRefusals>>,
+    earlier_refused_read: u64,
+    server_rejected: Vec<(u64, String)>,
+    refused_now: u64,
+    events: VecDeque<SessionEvent>,
+    acknowledged: u64,
+    undelivered: Vec<(u64, u64)>,
+    undelivered_reason: Option<String>,
+    rejected_rows: Vec<RejectedRow>,
+    rejected_rows_omitted: u64,
+    keep_rejected_rows: usize,
+    input: Input,
+    /// Why reading stopped before the end of the file.
+    input_error: Option<String>,
+    stop: Option<StopReason>,
+    /// The refusal that ended this session before it sent anything.
+    refused: Option<SessionError>,
+    /// A batch went to the engine: from now on nothing is an `Err`.
+    handed_over: bool,
+    note: Option<String>,
+    paused_since: Option<u64>,
+    paused_ms: u64,
+    checkpoint_every_ms: u64,
+    last_checkpoint_at: Option<u64>,
+    last_checkpoint_rows: Option<u64>,
+    size: Option<u64>,
+    bytes_in: u64,
+    ids: MessageIds,
+}
+
+impl std::fmt::Debug for SendSession {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SendSession")
+            .field("input", &self.input)
+            .field("stop", &self.stop)
+            .field("handed_over", &self.handed_over)
+            .finish_non_exhaustive()
+    }
+}
+
+impl SendSession {
+    /// A session about to read the file. Refuses a bad mapping and a
+    /// checkpoint that cannot be this import's (what can be told before
+    /// reading: endpoint, source, id scheme, mapping).
+    pub fn new(setup: SessionSetup, now_ms: u64) -> Result<SendSession, SessionError> {
+        if let Some(m) = &setup.mapping {
+            m.check().map_err(SessionError::Mapping)?;
+        }
+        let theirs = match &setup.resume {
+            None => None,
+            Some(cp) => Some(cp.import().cloned().ok_or_else(|| {
+                SessionError::Checkpoint(CheckpointError::Unreadable(
+                    "it does not say which import it belongs to".into(),
+                ))
+            })?),
+        };
+        let scheme = match (setup.id_scheme, &theirs) {
+            (Some(asked), Some(t)) if asked != t.ids => {
+                return Err(SessionError::OtherImport(Mismatch {
+                    part: IdentityPart::Ids,
+                    theirs: Some(t.ids.to_string()),
+                    ours: Some(asked.to_string()),
+                }))
+            }
+            (Some(asked), _) => asked,
+            (None, Some(t)) => t.ids,
+            (None, None) => IdScheme::default(),
+        };
+        let ids = MessageIds::new(scheme, setup.source_namespace);
+        let identity = PendingIdentity::new(
+            setup.mapping.as_ref(),
+            &setup.batch,
+            scheme,
+            &setup.endpoint,
+            setup.source_namespace,
+        );
+        if let Some(m) = theirs.as_ref().and_then(|t| identity.mismatch(t)) {
+            return Err(SessionError::OtherImport(m));
+        }
+        let content = ContentTracker::new(setup.resume.as_ref().and_then(|c| c.verified()))
+            .map_err(|e| SessionError::Checkpoint(CheckpointError::Unreadable(e)))?;
+        let options = ImportOptions {
+            batch: setup.batch.clone(),
+            now_ms: i64::try_from(now_ms).unwrap_or(i64::MAX),
+            keep_reject_cells: setup.keep_reject_cells,
+            ids,
+            archive: None,
+        };
+        let mut importer =
+            SniffingImporter::new(setup.mapping, setup.source, options, setup.sample_bytes)
+                .map_err(import_refusal)?;
+        let earlier = Rc::new(RefCell::new(EarlierRefusals::default()));
+        let (checkpoint, fresh_checkpoint) = match setup.resume {
+            Some(cp) => {
+                earlier.borrow_mut().waiting = cp.server_rejected.iter().cloned().collect();
+                let done = cp.clone();
+                let log = Rc::clone(&earlier);
+                importer.skip_rows(Box::new(move |row| {
+                    let skip = done.is_done(row);
+                    if skip {
+                        let mut log = log.borrow_mut();
+                        if let Some(reason) = log.waiting.remove(&row) {
+                            log.read.push((row, reason));
+                        }
+                    }
+                    skip
+                }));
+                (cp, false)
+            }
+            None => (Checkpoint::new(1), true),
+        };
+        Ok(SendSession {
+            importer,
+            engine: DeliveryEngine::new(setup.engine),
+            identity,
+            theirs,
+            content,
+            checkpoint,
+            fresh_checkpoint,
+            first_row: 1,
+            earlier,
+            earlier_refused_read: 0,
+            server_rejected: Vec::new(),
+            refused_now: 0,
+            events: VecDeque::new(),
+            acknowledged: 0,
+            undelivered: Vec::new(),
+            undelivered_reason: None,
+            rejected_rows: Vec::new(),
+            rejected_rows_omitted: 0,
+            keep_rejected_rows: setup.keep_rejected_rows,
+            input: Input::Reading,
+            input_error: None,
+            stop: None,
+            refused: None,
+            handed_over: false,
+            note: None,
+            paused_since: None,
+            paused_ms: 0,
+            checkpoint_every_ms: setup.checkpoint_every_ms,
+            last_checkpoint_at: None,
+            last_checkpoint_rows: None,
+            size: setup.size,
+            bytes_in: 0,
+            ids,
+        })
+    }
+
+    // ------------------------------------------------------------ input ---
+
+    /// Whether the session wants the next bytes of the file now. False
+    /// while the engine has enough batches (backpressure: memory stays
+    /// flat), while paused, and once reading is over.
+    pub fn wants_input(&self) -> bool {
+        self.input == Input::Reading
+            && self.refused.is_none()
+            && self.paused_since.is_none()
+            && (!self.gate_open() || (self.engine.wants_batches() && !self.importer.has_batches()))
+    }
+
+    /// The next bytes of the file (any size). `Err` only while nothing has
+    /// been sent: a bad mapping, a file that cannot be read from its start,
+    /// or a checkpoint that turns out to be another import's. Bytes after
+    /// the end of reading are ignored.
+    pub fn push_input(&mut self, bytes: &[u8], now_ms: u64) -> Result<(), SessionError> {
+        if let Some(e) = &self.refused {
+            return Err(e.clone());
+        }
+        if self.input != Input::Reading {
+            return Ok(());
+        }
+        self.bytes_in += bytes.len() as u64;
+        self.identity.push_head(bytes);
+        // Another file is told as such before its bytes are compared.
+        self.check_identity(now_ms)?;
+        if let Err(changed) = self.content.push(bytes) {
+            return self.refuse(SessionError::FileChanged(changed), now_ms);
+        }
+        if let Err(e) = self.importer.push(bytes) {
+            return self.input_failed(e, now_ms);
+        }
+        self.content.snapshot(self.importer.next_row());
+        self.after_input(now_ms)
+    }
+
+    /// The file ended.
+    pub fn finish_input(&mut self, now_ms: u64) -> Result<(), SessionError> {
+        if let Some(e) = &self.refused {
+            return Err(e.clone());
+        }
+        if self.input != Input::Reading {
+            return Ok(());
+        }
+        self.identity.end_of_file();
+        self.check_identity(now_ms)?;
+        if let Err(changed) = self.content.end_of_file() {
+            return self.refuse(SessionError::FileChanged(changed), now_ms);
+        }
+        if let Err(e) = self.importer.finish() {
+            return self.input_failed(e, now_ms);
+        }
+        self.content.snapshot(self.importer.next_row());
+        self.input = Input::Finished;
+        self.after_input(now_ms)
+    }
+
+    /// The shell could not read further (an I/O error): like a file that
+    /// ends in a broken record. `Err` while nothing has been sent.
+    pub fn fail_input(&mut self, why: String, now_ms: u64) -> Result<(), SessionError> {
+        if self.input != Input::Reading {
+            return Ok(());
+        }
+        self.input_failed(
+            ImportError::Source(crate::source::SourceError {
+                row: None,
+                message: why,
+            }),
+            now_ms,
+        )
+    }
+
+    // ------------------------------------------------------------- send ---
+
+    /// The next request to perform, if one may go now.
+    pub fn poll_transmit(&mut self, now_ms: u64) -> Option<Transmit> {
+        if self.refused.is_some() || self.paused_since.is_some() {
+            return None;
+        }
+        self.engine.poll_transmit(now_ms)
+    }
+
+    /// The answer to request `id` (in any order; unknown ids are ignored).
+    pub fn handle_response(&mut self, id: RequestId, outcome: Outcome, now_ms: u64) {
+        self.engine.handle_response(id, outcome, now_ms);
+        self.after_delivery(now_ms);
+    }
+
+    /// The instant [`poll_timeout`](Self::poll_timeout) named (or any
+    /// later one) has come.
+    pub fn handle_timeout(&mut self, now_ms: u64) {
+        self.engine.handle_timeout(now_ms);
+        self.after_delivery(now_ms);
+    }
+
+    /// When the session next has something to do without an answer: a
+    /// retry or the rate limit, a request overdue, a checkpoint due.
+    pub fn poll_timeout(&self) -> Option<u64> {
+        let engine = if self.paused_since.is_some() {
+            // Paused: only the watchdog of requests still out matters; a
+            // resume wakes the shell by itself.
+            self.engine
+                .poll_timeout()
+                .filter(|_| self.engine.stats().in_flight > 0)
+        } else {
+            self.engine.poll_timeout()
+        };
+        let checkpoint = self
+            .checkpoint_pending()
+            .then(|| self.last_checkpoint_at.unwrap_or(0) + self.checkpoint_every_ms);
+        match (engine, checkpoint) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    /// The next thing the shell must act on, oldest first.
+    pub fn poll_event(&mut self) -> Option<SessionEvent> {
+        self.events.pop_front()
+    }
+
+    /// True once reading is over, every batch has been handed to the engine
+    /// and every request has ended (or the session refused to start).
+    /// Drain [`poll_event`](Self::poll_event), then call
+    /// [`finish`](Self::finish).
+    pub fn is_done(&self) -> bool {
+        self.refused.is_some()
+            || (self.input != Input::Reading
+                && !self.importer.has_batches()
+                && self.engine.is_done())
+    }
+
+    // ---------------------------------------------------------- control ---
+
+    /// Holds back every new request and stops reading; requests already out
+    /// finish and count.
+    pub fn pause(&mut self, now_ms: u64) {
+        if self.paused_since.is_none() && self.stop.is_none() {
+            self.paused_since = Some(now_ms);
+        }
+    }
+
+    /// Goes on where [`pause`](Self::pause) stopped. The time paused does
+    /// not count towards giving a failing batch up.
+    pub fn unpause(&mut self, now_ms: u64) {
+        if let Some(since) = self.paused_since.take() {
+            self.engine.paused_between(since, now_ms);
+            self.paused_ms += now_ms.saturating_sub(since);
+        }
+    }
+
+    /// Whether sending is paused.
+    pub fn is_paused(&self) -> bool {
+        self.paused_since.is_some()
+    }
+
+    /// Stops the import: nothing new is read or sent, every row read and not
+    /// delivered is named undelivered, requests out still settle their rows.
+    /// `by` says who ("Ctrl-C", "the user"...).
+    pub fn cancel(&mut self, by: &str, now_ms: u64) {
+        self.stop_with(StopReason::Cancelled { by: by.to_string() }, now_ms);
+    }
+
+    /// Stops the import because the shell cannot go on (the checkpoint or
+    /// the rejects cannot be written...); as [`cancel`](Self::cancel).
+    pub fn fail(&mut self, reason: String, now_ms: u64) {
+        self.stop_with(StopReason::Failed { reason }, now_ms);
+    }
+
+    // ----------------------------------------------------------- status ---
+
+    /// Where the session stands.
+    pub fn progress(&self, now_ms: u64) -> SessionProgress {
+        let counts = self.importer.counts();
+        let summary_skipped = counts.skipped;
+        let refused_earlier = self.earlier.borrow().read.len() as u64 + self.earlier_refused_read;
+        SessionProgress {
+            bytes_read: self.bytes_in,
+            bytes_total: self.size,
+            rows: counts.rows,
+            valid: counts.valid,
+            rejected: counts.rejected,
+            delivered: self.acknowledged + summary_skipped.saturating_sub(refused_earlier),
+            rows_done: self.checkpoint.rows_done(self.first_row),
+            skipped: summary_skipped,
+            delivery: self.engine.stats().clone(),
+            note: self.note.clone(),
+            paused: self.paused_since.is_some(),
+            paused_ms: self.paused_total(now_ms),
+        }
+    }
+
+    /// The column names (CSV) once the header has been read: the columns of
+    /// the rejects CSV.
+    pub fn headers(&self) -> &[String] {
+        self.importer.headers()
+    }
+
+    /// The settings the file is read with, once sniffed.
+    pub fn settings(&self) -> Option<&crate::source::Settings> {
+        self.importer.settings()
+    }
+
+    /// Where rows go and which ids they carry.
+    pub fn destination(&self) -> Destination {
+        Destination {
+            endpoint: self.identity.endpoint.clone(),
+            id_scheme: self.ids.scheme(),
+            id_namespace: self.ids.namespace().to_string(),
+        }
+    }
+
+    /// The checkpoint document now (what [`SessionEvent::Checkpoint`]
+    /// carries).
+    pub fn checkpoint_json(&mut self) -> String {
+        let prefix = self.content.prefix_for(self.checkpoint.watermark());
+        self.checkpoint.set_verified(prefix);
+        self.checkpoint.to_json()
+    }
+
+    /// The report: the reconciliation of every row read, the earlier runs
+    /// included. Call it once [`is_done`](Self::is_done) (earlier, it
+    /// reports what is known, with rows still in flight counted nowhere).
+    pub fn finish(mut self, now_ms: u64) -> SessionReport {
+        self.take_rejects();
+        let summary = self.importer.summary();
+        let tally = RunTally {
+            rows: summary.rows,
+            rejected_before_sending: summary.rejected,
+            skipped_as_done: summary.previously_delivered,
+            acknowledged: self.acknowledged,
+            rejected_by_server: self.refused_now + self.earlier_refused_read,
+            rejected_by_server_earlier: self.earlier_refused_read,
+            undelivered: std::mem::take(&mut self.undelivered),
+            undelivered_reason: self.undelivered_reason.take(),
+        };
+        let reconciliation = tally.reconcile();
+        SessionReport {
+            balanced: reconciliation.balanced(),
+            reconciliation,
+            complete: self.input == Input::Finished && self.stop.is_none(),
+            stopped: self.stop.clone(),
+            error: self.input_error.clone(),
+            settings: self.importer.settings().cloned(),
+            summary,
+            delivery: self.engine.stats().clone(),
+            rejected_rows: std::mem::take(&mut self.rejected_rows),
+            rejected_rows_omitted: self.rejected_rows_omitted,
+            server_rejected: std::mem::take(&mut self.server_rejected),
+            checkpoint: self.checkpoint_json(),
+            paused_ms: self.paused_total(now_ms),
+            destination: Some(self.destination()),
+        }
+    }
+
+    // --------------------------------------------------------- internal ---
+
+    /// Batches may go to the engine only once the whole identity is known
+    /// and, when resuming, the bytes read before are verified.
+    fn gate_open(&self) -> bool {
+        self.identity.file.is_some()
+            && self.identity.reading.is_some()
+            && self.content.is_verified()
+    }
+
+    fn after_input(&mut self, now_ms: u64) -> Result<(), SessionError> {
+        if self.identity.reading.is_none() {
+            if let Some(settings) = self.importer.settings().cloned() {
+                self.identity.set_reading(&settings);
+                self.first_row = match settings.format {
+                    Format::Csv if settings.has_header => 2,
+                    _ => 1,
+                };
+                if self.fresh_checkpoint {
+                    self.checkpoint = Checkpoint::new(self.first_row);
+                }
+            }
+        }
+        self.check_identity(now_ms)?;
+        if self.checkpoint.import().is_none() {
+            if let Some(identity) = self.identity.complete() {
+                self.checkpoint.set_import(identity);
+            }
+        }
+        self.take_rejects();
+        self.feed();
+        self.maybe_checkpoint(now_ms);
+        Ok(())
+    }
+
+    /// Refuses a checkpoint whose import differs in a part known by now.
+    fn check_identity(&mut self, now_ms: u64) -> Result<(), SessionError> {
+        match self.theirs.as_ref().and_then(|t| self.identity.mismatch(t)) {
+            Some(m) => self.refuse(SessionError::OtherImport(m), now_ms),
+            None => Ok(()),
+        }
+    }
+
+    fn after_delivery(&mut self, now_ms: u64) {
+        self.drain_engine(now_ms);
+        self.feed();
+        self.maybe_checkpoint(now_ms);
+    }
+
+    /// Hands batches to the engine while it wants them (all of them once
+    /// reading has stopped: the engine then settles each row).
+    fn feed(&mut self) {
+        if !self.gate_open() && self.input == Input::Reading {
+            return;
+        }
+        // Once stopped, everything read goes to the engine, which settles it.
+        let stopped = self.input == Input::Stopped || self.stop.is_some();
+        while stopped || self.engine.wants_batches() {
+            let Some(batch) = self.importer.pop_batch() else {
+                break;
+            };
+            self.handed_over = true;
+            self.engine.push_batch(batch);
+        }
+        if self.input != Input::Reading && !self.importer.has_batches() {
+            self.engine.finish_input();
+        }
+    }
+
+    /// Moves the importer's rejected rows (and the earlier refusals read
+    /// past) out as events, in row order.
+    fn take_rejects(&mut self) {
+        let mut earlier: VecDeque<(u64, String)> =
+            std::mem::take(&mut self.earlier.borrow_mut().read).into();
+        self.earlier_refused_read += earlier.len() as u64;
+        while let Some(r) = self.importer.pop_reject() {
+            while earlier.front().is_some_and(|(row, _)| *row < r.row) {
+                if let Some((row, reason)) = earlier.pop_front() {
+                    self.refused_row(row, reason, false);
+                }
+            }
+            // Done as far as the checkpoint goes: a resumed run rejects it again.
+            self.checkpoint.mark_done(r.row);
+            if self.rejected_rows.len() < self.keep_rejected_rows {
+                self.rejected_rows.push(r.clone());
+            } else {
+                self.rejected_rows_omitted += 1;
+            }
+            self.events.push_back(SessionEvent::Rejected(r));
+        }
+        for (row, reason) in earlier {
+            self.refused_row(row, reason, false);
+        }
+    }
+
+    /// A row the endpoint refused, now or in the run resumed.
+    fn refused_row(&mut self, row: u64, reason: String, now: bool) {
+        if now {
+            self.refused_now += 1;
+        }
+        self.server_rejected.push((row, reason.clone()));
+        self.events.push_back(SessionEvent::Rejected(RejectedRow {
+            row,
+            line: 0,
+            issues: vec![Issue {
+                row,
+                column: None,
+                code: Code::RejectedByApi,
+                message: reason,
+            }],
+            cells: Vec::new(),
+        }));
+    }
+
+    fn drain_engine(&mut self, now_ms: u64) {
+        while let Some(event) = self.engine.poll_event() {
+            self.checkpoint.record(&event);
+            match event {
+                Event::Acknowledged { rows, .. } => self.acknowledged += rows.len() as u64,
+                Event::Rejected { row, reason } => self.refused_row(row, reason, true),
+                Event::Retrying {
+                    seq,
+                    attempt,
+                    at_ms,
+                    reason,
+                } => {
+                    self.note = Some(format!("batch {seq}: {reason}; attempt {attempt} follows"));
+                    self.events.push_back(SessionEvent::Retrying {
+                        seq,
+                        attempt,
+                        at_ms,
+                        reason,
+                    });
+                }
+                Event::Undelivered { rows, reason } => {
+                    let mut rows = rows;
+                    rows.sort_unstable();
+                    self.undelivered.extend(row_ranges(rows));
+                    self.undelivered_reason.get_or_insert(reason);
+                }
+                Event::Fatal { status, reason } => {
+                    self.note = Some(reason.clone());
+                    self.stop_with(StopReason::Refused { status, reason }, now_ms);
+                }
+            }
+        }
+    }
+
+    /// Stops reading and sending (the first reason stays).
+    fn stop_with(&mut self, reason: StopReason, now_ms: u64) {
+        if self.stop.is_some() || self.refused.is_some() {
+            return;
+        }
+        if !matches!(reason, StopReason::Refused { .. }) {
+            self.engine.abort(reason.to_string());
+        }
+        self.stop = Some(reason);
+        self.unpause(now_ms);
+        self.stop_reading();
+        self.drain_engine(now_ms);
+        self.maybe_checkpoint(now_ms);
+    }
+
+    /// Nothing more is read: every valid row read goes to the engine (which
+    /// sends it, or declares it undelivered when the run has stopped).
+    fn stop_reading(&mut self) {
+        if self.input == Input::Reading {
+            self.input = Input::Stopped;
+        }
+        self.importer.flush();
+        self.take_rejects();
+        self.feed();
+    }
+
+    /// A failure of the input: a refusal while nothing was sent, else the
+    /// report's `error` with the rows read so far still delivered.
+    fn input_failed(&mut self, e: ImportError, now_ms: u64) -> Result<(), SessionError> {
+        if !self.handed_over {
+            return self.refuse(import_refusal(e), now_ms);
+        }
+        self.input_error = Some(e.to_string());
+        self.stop_reading();
+        self.maybe_checkpoint(now_ms);
+        Ok(())
+    }
+
+    /// Ends the session before anything was sent.
+    fn refuse(&mut self, e: SessionError, now_ms: u64) -> Result<(), SessionError> {
+        if self.handed_over {
+            // Cannot happen by construction (refusals come before the gate
+            // opens), but if it did the rows must still end somewhere.
+            self.fail(e.to_string(), now_ms);
+            return Ok(());
+        }
+        self.engine.abort(e.to_string());
+        self.refused = Some(e.clone());
+        Err(e)
+    }
+
+    /// Whether the checkpoint changed since it was last handed out.
+    fn checkpoint_pending(&self) -> bool {
+        self.checkpoint.import().is_some()
+            && self.last_checkpoint_rows != Some(self.checkpoint.rows_done(self.first_row))
+    }
+
+    fn maybe_checkpoint(&mut self, now_ms: u64) {
+        let due = self
+            .last_checkpoint_at
+            .is_none_or(|at| now_ms >= at.saturating_add(self.checkpoint_every_ms));
+        if due && self.checkpoint_pending() {
+            self.last_checkpoint_at = Some(now_ms);
+            self.last_checkpoint_rows = Some(self.checkpoint.rows_done(self.first_row));
+            let json = self.checkpoint_json();
+            self.events.push_back(SessionEvent::Checkpoint(json));
+        }
+    }
+
+    fn paused_total(&self, now_ms: u64) -> u64 {
+        self.paused_ms
+            + self
+                .paused_since
+                .map_or(0, |since| now_ms.saturating_sub(since))
+    }
+}
+
+/// A failure of the importer as a refusal to start.
+fn import_refusal(e: ImportError) -> SessionError {
+    match e {
+        ImportError::Mapping(m) => SessionError::Mapping(m),
+        ImportError::Source(s) => SessionError::Source(s),
+        ImportError::Finished => SessionError::Source(crate::source::SourceError {
+            row: None,
+            message: "the input was already finished".into(),
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests;
