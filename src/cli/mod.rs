@@ -77,6 +77,9 @@ enum Command {
     /// Send the file to the HTTP Import API (or a compatible endpoint) and reconcile every row.
     Send(send::SendArgs),
     /// Run a local Segment-compatible endpoint, for trying the tool and for tests.
+    ///
+    /// Every accepted batch is in the --out file before it is answered, so the
+    /// file is complete as soon as a send ends.
     Receive(receive_args::ReceiveArgs),
 }
 

@@ -7,6 +7,12 @@
 //! injection (429, 500, 503, dropped connections, slow answers) to exercise
 //! retries.
 //!
+//! Every accepted batch is in the out file (handed to the OS) before it is
+//! answered 200: a test or script can read the file as soon as its send
+//! ends, and a receiver killed at any point loses nothing it acknowledged.
+//! If the write fails, the answer is 500, nothing is counted, and the client
+//! retries.
+//!
 //! Layout, one job per file:
 //! - [`server`]: accept loop, a task per connection, graceful shutdown.
 //! - [`routes`]: routing and the request flow of an ingest call.
@@ -85,7 +91,7 @@ impl Default for ReceiverConfig {
 }
 
 /// A running receiver. Dropping it asks the server to stop (without waiting);
-/// call [`Receiver::shutdown`] to wait and flush the out file.
+/// call [`Receiver::shutdown`] to wait for requests in flight.
 pub struct Receiver {
     addr: SocketAddr,
     shared: Arc<server::Shared>,
@@ -127,17 +133,15 @@ impl Receiver {
         self.shared.store.snapshot()
     }
 
-    /// Stops accepting, lets in-flight requests finish (for a few seconds at
-    /// most) and flushes the out file.
+    /// Stops accepting and lets in-flight requests finish (for a few
+    /// seconds at most). There is nothing to flush: every answered batch is
+    /// already in the out file.
     pub async fn shutdown(mut self) {
         self.stop.send_replace(true);
         if let Some(task) = self.task.take() {
             // A join error means the server task panicked or was cancelled;
             // either way there is nothing left to wait for.
             let _ = task.await;
-        }
-        if let Err(e) = self.shared.store.flush() {
-            eprintln!("receiver: could not flush the out file: {e}");
         }
     }
 }

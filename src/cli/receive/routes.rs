@@ -1,5 +1,5 @@
 //! Routing, and the flow of one ingest request: fault roll, body, auth,
-//! validation, recording.
+//! validation, recording (on disk before the answer).
 
 use std::convert::Infallible;
 use std::sync::Arc;
