@@ -79,7 +79,9 @@ enum Command {
     /// Run a local Segment-compatible endpoint, for trying the tool and for tests.
     ///
     /// Every accepted batch is in the --out file before it is answered, so the
-    /// file is complete as soon as a send ends.
+    /// file is complete as soon as a send ends. Ctrl-C or SIGTERM (kill, systemd,
+    /// containers) stops it cleanly: requests in flight finish and the final
+    /// counts are printed.
     Receive(receive_args::ReceiveArgs),
 }
 

@@ -11,7 +11,7 @@
 //! answered 200: a test or script can read the file as soon as its send
 //! ends, and a receiver killed at any point loses nothing it acknowledged.
 //! If the write fails, the answer is 500, nothing is counted, and the client
-//! retries.
+//! retries. The CLI ([`run`]) stops cleanly on Ctrl-C and, on unix, SIGTERM.
 //!
 //! Layout, one job per file:
 //! - [`server`]: accept loop, a task per connection, graceful shutdown.
@@ -21,6 +21,7 @@
 //!   Segment validation rules.
 //! - [`faults`]: seeded fault injection.
 //! - [`store`]: statistics and the NDJSON out file.
+//! - [`signals`]: what stops the CLI's receiver.
 //!
 //! Test aid: [`ReceiverConfig::poison_marker`] makes any batch containing a
 //! given string answer 400, the way Segment rejects a batch with a bad
@@ -33,6 +34,7 @@ mod faults;
 mod ingest;
 mod routes;
 mod server;
+mod signals;
 mod store;
 
 use std::net::SocketAddr;
@@ -157,8 +159,9 @@ impl Drop for Receiver {
 const SUMMARY_EVERY: Duration = Duration::from_secs(5);
 
 /// Blocking entry point for the CLI: builds a tokio runtime, serves until
-/// Ctrl-C, prints a summary line to stderr every few seconds when requests
-/// arrived, and the final statistics at the end.
+/// Ctrl-C or SIGTERM, prints a summary line to stderr every few seconds when
+/// requests arrived, and the final statistics at the end. Either signal
+/// stops it the same graceful way, and the process then ends with success.
 pub fn run(addr: SocketAddr, config: ReceiverConfig) -> Result<(), String> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -166,11 +169,13 @@ pub fn run(addr: SocketAddr, config: ReceiverConfig) -> Result<(), String> {
         .map_err(|e| format!("cannot start the async runtime: {e}"))?;
     runtime.block_on(async move {
         let banner = describe(&config);
+        // Before the banner: whoever starts us may signal as soon as it reads it.
+        let mut signals = signals::StopSignals::listen()?;
         let receiver = Receiver::start(addr, config)
             .await
             .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
         eprintln!(
-            "segment-backfill receiver listening on http://{} ({banner}); POST /v1/batch, GET /stats; Ctrl-C to stop",
+            "segment-backfill receiver listening on http://{} ({banner}); POST /v1/batch, GET /stats; Ctrl-C or SIGTERM to stop",
             receiver.local_addr()
         );
         let mut tick = tokio::time::interval(SUMMARY_EVERY);
@@ -178,8 +183,11 @@ pub fn run(addr: SocketAddr, config: ReceiverConfig) -> Result<(), String> {
         let mut last_requests = 0;
         let outcome = loop {
             tokio::select! {
-                signal = tokio::signal::ctrl_c() => {
-                    break signal.map_err(|e| format!("cannot wait for Ctrl-C: {e}"));
+                signal = signals.recv() => {
+                    if let Ok(name) = signal {
+                        eprintln!("receiver: {name}, finishing the requests in flight");
+                    }
+                    break signal.map(|_| ());
                 }
                 _ = tick.tick() => {
                     let stats = receiver.stats();
