@@ -20,18 +20,26 @@
 //! - [`body`] and [`ingest`]: reading the body within limits, then the
 //!   Segment validation rules.
 //! - [`faults`]: seeded fault injection.
+//! - [`redirect`]: redirect mode.
 //! - [`store`]: statistics and the NDJSON out file.
 //! - [`signals`]: what stops the CLI's receiver.
 //!
-//! Test aid: [`ReceiverConfig::poison_marker`] makes any batch containing a
-//! given string answer 400, the way Segment rejects a batch with a bad
-//! message, so tests can reach the "rejected by the API" path on demand.
+//! Test aids:
+//! - [`ReceiverConfig::poison_marker`] makes any batch containing a given
+//!   string answer 400, the way Segment rejects a batch with a bad message,
+//!   so tests can reach the "rejected by the API" path on demand.
+//! - [`ReceiverConfig::redirect`] (`--redirect-to URL`, `--redirect-status
+//!   N`) answers every ingest POST with a redirect (307 by default; 301, 302,
+//!   303 and 308 too) and a `Location`, plus the usual CORS headers, and
+//!   keeps nothing; the request counts in `/stats` by its status. For
+//!   testing how a client follows (or refuses) a moved endpoint.
 
 mod auth;
 mod body;
 mod cors;
 mod faults;
 mod ingest;
+mod redirect;
 mod routes;
 mod server;
 mod signals;
@@ -45,6 +53,7 @@ use std::time::Duration;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
+pub use redirect::Redirect;
 pub use store::ReceiverStats;
 
 /// How the receiver behaves. Build it with `..Default::default()` so new
@@ -75,6 +84,9 @@ pub struct ReceiverConfig {
     /// later (zero: at once), as a slow API would; injected faults come on
     /// top.
     pub delay: Duration,
+    /// Test aid for clients: answer every ingest POST with this redirect,
+    /// before any other check, and keep nothing (see [`Redirect`]).
+    pub redirect: Option<Redirect>,
 }
 
 impl Default for ReceiverConfig {
@@ -88,6 +100,7 @@ impl Default for ReceiverConfig {
             max_message_bytes: crate::batch::MAX_MESSAGE_BYTES,
             poison_marker: None,
             delay: Duration::ZERO,
+            redirect: None,
         }
     }
 }
@@ -104,8 +117,17 @@ pub struct Receiver {
 impl Receiver {
     /// Binds and starts serving in the background on the current tokio
     /// runtime; returns once listening (connections made after this returns
-    /// are accepted).
+    /// are accepted). An invalid [`ReceiverConfig::redirect`] is an
+    /// `InvalidInput` error.
     pub async fn start(addr: SocketAddr, config: ReceiverConfig) -> std::io::Result<Receiver> {
+        let redirect = match &config.redirect {
+            Some(redirect) => Some(
+                redirect
+                    .prepare()
+                    .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?,
+            ),
+            None => None,
+        };
         let listener = tokio::net::TcpListener::bind(addr).await?;
         let addr = listener.local_addr()?;
         let store = store::Store::open(config.out.as_deref())?;
@@ -114,6 +136,7 @@ impl Receiver {
             config,
             store,
             faults,
+            redirect,
         });
         let (stop, stopped) = watch::channel(false);
         let task = tokio::spawn(server::serve(listener, Arc::clone(&shared), stopped));
@@ -163,6 +186,9 @@ const SUMMARY_EVERY: Duration = Duration::from_secs(5);
 /// requests arrived, and the final statistics at the end. Either signal
 /// stops it the same graceful way, and the process then ends with success.
 pub fn run(addr: SocketAddr, config: ReceiverConfig) -> Result<(), String> {
+    if let Some(redirect) = &config.redirect {
+        redirect.check()?;
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -232,6 +258,12 @@ fn describe(config: &ReceiverConfig) -> String {
     }
     if !config.delay.is_zero() {
         parts.push(format!("answers {} ms late", config.delay.as_millis()));
+    }
+    if let Some(redirect) = &config.redirect {
+        parts.push(format!(
+            "redirecting every ingest POST with {} to {}, keeping nothing",
+            redirect.status, redirect.location
+        ));
     }
     parts.join(", ")
 }

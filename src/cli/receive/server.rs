@@ -13,6 +13,7 @@ use tokio::sync::{watch, Notify};
 use tokio::task::JoinSet;
 
 use super::faults::Faults;
+use super::redirect;
 use super::routes;
 use super::store::Store;
 use super::ReceiverConfig;
@@ -28,6 +29,8 @@ pub(super) struct Shared {
     pub(super) config: ReceiverConfig,
     pub(super) store: Store,
     pub(super) faults: Faults,
+    /// [`ReceiverConfig::redirect`], checked at start.
+    pub(super) redirect: Option<redirect::Prepared>,
 }
 
 /// Serves until `stop` turns true (or its sender is gone), then waits up to
