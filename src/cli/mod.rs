@@ -64,6 +64,13 @@ enum Command {
     /// Send the file to the HTTP Import API (or a compatible endpoint) and reconcile every row.
     Send(send::SendArgs),
     /// Run a local Segment-compatible endpoint, for trying the tool and for tests.
+    ///
+    /// Every accepted batch is in the --out file before it is answered, so the
+    /// file is complete as soon as a send ends. Ctrl-C or SIGTERM (kill, systemd,
+    /// containers) stops it cleanly: requests in flight finish and the final
+    /// counts are printed. To test a client's redirect handling, --redirect-to URL
+    /// answers every ingest POST with a redirect (--redirect-status, 307 by
+    /// default) to URL and keeps nothing.
     Receive(receive_args::ReceiveArgs),
 }
 
@@ -94,6 +101,21 @@ mod receive_args {
         /// Answer every ingest request this many milliseconds late, after processing it (a slow API: to watch progress, or stop and resume mid-import).
         #[arg(long, default_value_t = 0, value_name = "MS")]
         pub delay_ms: u64,
+        /// Answer every ingest POST with a redirect to this URL (with CORS headers) and keep nothing: to test how a client follows a moved endpoint. Counted in /stats by status.
+        #[arg(long, value_name = "URL")]
+        pub redirect_to: Option<String>,
+        /// The status of --redirect-to: 301, 302, 303, 307 or 308 (307 and 308 keep the POST and its body).
+        #[arg(long, value_name = "N", default_value_t = receive::Redirect::DEFAULT_STATUS,
+              value_parser = redirect_status, requires = "redirect_to")]
+        pub redirect_status: u16,
+    }
+
+    /// `--redirect-status`: a redirect status a client may meet.
+    fn redirect_status(text: &str) -> Result<u16, String> {
+        text.parse()
+            .ok()
+            .filter(|status| receive::Redirect::STATUSES.contains(status))
+            .ok_or_else(|| "expected 301, 302, 303, 307 or 308".to_string())
     }
 }
 
@@ -125,6 +147,10 @@ pub fn main() -> ExitCode {
                     seed: a.seed,
                     poison_marker: a.poison,
                     delay: std::time::Duration::from_millis(a.delay_ms),
+                    redirect: a.redirect_to.map(|location| receive::Redirect {
+                        status: a.redirect_status,
+                        location,
+                    }),
                     ..receive::ReceiverConfig::default()
                 };
                 receive::run(a.listen, config).map(|()| Outcome::Done)

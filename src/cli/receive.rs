@@ -7,6 +7,12 @@
 //! injection (429, 500, 503, dropped connections, slow answers) to exercise
 //! retries.
 //!
+//! Every accepted batch is in the out file (handed to the OS) before it is
+//! answered 200: a test or script can read the file as soon as its send
+//! ends, and a receiver killed at any point loses nothing it acknowledged.
+//! If the write fails, the answer is 500, nothing is counted, and the client
+//! retries. The CLI ([`run`]) stops cleanly on Ctrl-C and, on unix, SIGTERM.
+//!
 //! Layout, one job per file:
 //! - [`server`]: accept loop, a task per connection, graceful shutdown.
 //! - [`routes`]: routing and the request flow of an ingest call.
@@ -14,19 +20,29 @@
 //! - [`body`] and [`ingest`]: reading the body within limits, then the
 //!   Segment validation rules.
 //! - [`faults`]: seeded fault injection.
+//! - [`redirect`]: redirect mode.
 //! - [`store`]: statistics and the NDJSON out file.
+//! - [`signals`]: what stops the CLI's receiver.
 //!
-//! Test aid: [`ReceiverConfig::poison_marker`] makes any batch containing a
-//! given string answer 400, the way Segment rejects a batch with a bad
-//! message, so tests can reach the "rejected by the API" path on demand.
+//! Test aids:
+//! - [`ReceiverConfig::poison_marker`] makes any batch containing a given
+//!   string answer 400, the way Segment rejects a batch with a bad message,
+//!   so tests can reach the "rejected by the API" path on demand.
+//! - [`ReceiverConfig::redirect`] (`--redirect-to URL`, `--redirect-status
+//!   N`) answers every ingest POST with a redirect (307 by default; 301, 302,
+//!   303 and 308 too) and a `Location`, plus the usual CORS headers, and
+//!   keeps nothing; the request counts in `/stats` by its status. For
+//!   testing how a client follows (or refuses) a moved endpoint.
 
 mod auth;
 mod body;
 mod cors;
 mod faults;
 mod ingest;
+mod redirect;
 mod routes;
 mod server;
+mod signals;
 mod store;
 
 use std::net::SocketAddr;
@@ -37,6 +53,7 @@ use std::time::Duration;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
+pub use redirect::Redirect;
 pub use store::ReceiverStats;
 
 /// How the receiver behaves. Build it with `..Default::default()` so new
@@ -67,6 +84,9 @@ pub struct ReceiverConfig {
     /// later (zero: at once), as a slow API would; injected faults come on
     /// top.
     pub delay: Duration,
+    /// Test aid for clients: answer every ingest POST with this redirect,
+    /// before any other check, and keep nothing (see [`Redirect`]).
+    pub redirect: Option<Redirect>,
 }
 
 impl Default for ReceiverConfig {
@@ -80,12 +100,13 @@ impl Default for ReceiverConfig {
             max_message_bytes: crate::batch::MAX_MESSAGE_BYTES,
             poison_marker: None,
             delay: Duration::ZERO,
+            redirect: None,
         }
     }
 }
 
 /// A running receiver. Dropping it asks the server to stop (without waiting);
-/// call [`Receiver::shutdown`] to wait and flush the out file.
+/// call [`Receiver::shutdown`] to wait for requests in flight.
 pub struct Receiver {
     addr: SocketAddr,
     shared: Arc<server::Shared>,
@@ -96,8 +117,17 @@ pub struct Receiver {
 impl Receiver {
     /// Binds and starts serving in the background on the current tokio
     /// runtime; returns once listening (connections made after this returns
-    /// are accepted).
+    /// are accepted). An invalid [`ReceiverConfig::redirect`] is an
+    /// `InvalidInput` error.
     pub async fn start(addr: SocketAddr, config: ReceiverConfig) -> std::io::Result<Receiver> {
+        let redirect = match &config.redirect {
+            Some(redirect) => Some(
+                redirect
+                    .prepare()
+                    .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?,
+            ),
+            None => None,
+        };
         let listener = tokio::net::TcpListener::bind(addr).await?;
         let addr = listener.local_addr()?;
         let store = store::Store::open(config.out.as_deref())?;
@@ -106,6 +136,7 @@ impl Receiver {
             config,
             store,
             faults,
+            redirect,
         });
         let (stop, stopped) = watch::channel(false);
         let task = tokio::spawn(server::serve(listener, Arc::clone(&shared), stopped));
@@ -127,17 +158,15 @@ impl Receiver {
         self.shared.store.snapshot()
     }
 
-    /// Stops accepting, lets in-flight requests finish (for a few seconds at
-    /// most) and flushes the out file.
+    /// Stops accepting and lets in-flight requests finish (for a few
+    /// seconds at most). There is nothing to flush: every answered batch is
+    /// already in the out file.
     pub async fn shutdown(mut self) {
         self.stop.send_replace(true);
         if let Some(task) = self.task.take() {
             // A join error means the server task panicked or was cancelled;
             // either way there is nothing left to wait for.
             let _ = task.await;
-        }
-        if let Err(e) = self.shared.store.flush() {
-            eprintln!("receiver: could not flush the out file: {e}");
         }
     }
 }
@@ -153,20 +182,26 @@ impl Drop for Receiver {
 const SUMMARY_EVERY: Duration = Duration::from_secs(5);
 
 /// Blocking entry point for the CLI: builds a tokio runtime, serves until
-/// Ctrl-C, prints a summary line to stderr every few seconds when requests
-/// arrived, and the final statistics at the end.
+/// Ctrl-C or SIGTERM, prints a summary line to stderr every few seconds when
+/// requests arrived, and the final statistics at the end. Either signal
+/// stops it the same graceful way, and the process then ends with success.
 pub fn run(addr: SocketAddr, config: ReceiverConfig) -> Result<(), String> {
+    if let Some(redirect) = &config.redirect {
+        redirect.check()?;
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .map_err(|e| format!("cannot start the async runtime: {e}"))?;
     runtime.block_on(async move {
         let banner = describe(&config);
+        // Before the banner: whoever starts us may signal as soon as it reads it.
+        let mut signals = signals::StopSignals::listen()?;
         let receiver = Receiver::start(addr, config)
             .await
             .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
         eprintln!(
-            "segment-backfill receiver listening on http://{} ({banner}); POST /v1/batch, GET /stats; Ctrl-C to stop",
+            "segment-backfill receiver listening on http://{} ({banner}); POST /v1/batch, GET /stats; Ctrl-C or SIGTERM to stop",
             receiver.local_addr()
         );
         let mut tick = tokio::time::interval(SUMMARY_EVERY);
@@ -174,8 +209,11 @@ pub fn run(addr: SocketAddr, config: ReceiverConfig) -> Result<(), String> {
         let mut last_requests = 0;
         let outcome = loop {
             tokio::select! {
-                signal = tokio::signal::ctrl_c() => {
-                    break signal.map_err(|e| format!("cannot wait for Ctrl-C: {e}"));
+                signal = signals.recv() => {
+                    if let Ok(name) = signal {
+                        eprintln!("receiver: {name}, finishing the requests in flight");
+                    }
+                    break signal.map(|_| ());
                 }
                 _ = tick.tick() => {
                     let stats = receiver.stats();
@@ -220,6 +258,12 @@ fn describe(config: &ReceiverConfig) -> String {
     }
     if !config.delay.is_zero() {
         parts.push(format!("answers {} ms late", config.delay.as_millis()));
+    }
+    if let Some(redirect) = &config.redirect {
+        parts.push(format!(
+            "redirecting every ingest POST with {} to {}, keeping nothing",
+            redirect.status, redirect.location
+        ));
     }
     parts.join(", ")
 }

@@ -1,5 +1,5 @@
-//! Routing, and the flow of one ingest request: fault roll, body, auth,
-//! validation, recording.
+//! Routing, and the flow of one ingest request: redirect mode, fault roll,
+//! body, auth, validation, recording (on disk before the answer).
 
 use std::convert::Infallible;
 use std::sync::Arc;
@@ -95,6 +95,15 @@ async fn dispatch(req: Request<Incoming>, shared: &Shared, abort: &Notify) -> Re
 /// One ingest call, counted in the statistics.
 async fn ingest(req: Request<Incoming>, shape: Shape, shared: &Shared, abort: &Notify) -> Reply {
     shared.store.count_request();
+    if let Some(redirect) = &shared.redirect {
+        let (parts, incoming) = req.into_parts();
+        // Read and thrown away, so the client gets the answer rather than a
+        // reset caused by unread input; nothing of it is kept.
+        let _ = body::read(incoming, &parts.headers, shared.config.max_body_bytes).await;
+        let reply = redirect.reply();
+        shared.store.count_status(reply.status().as_u16());
+        return reply;
+    }
     // Roll first, so the fault sequence follows request arrival only.
     let fault = shared.faults.draw();
     let (parts, incoming) = req.into_parts();

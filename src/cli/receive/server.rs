@@ -1,5 +1,6 @@
 //! The accept loop: a task per connection (HTTP/1.1 with keep-alive),
-//! periodic flushing of the out file, graceful shutdown.
+//! graceful shutdown. There is nothing to flush: the store writes each
+//! request's lines before it is answered.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -12,12 +13,11 @@ use tokio::sync::{watch, Notify};
 use tokio::task::JoinSet;
 
 use super::faults::Faults;
+use super::redirect;
 use super::routes;
 use super::store::Store;
 use super::ReceiverConfig;
 
-/// How often buffered out-file lines are flushed.
-const FLUSH_EVERY: Duration = Duration::from_secs(1);
 /// How long shutdown waits for in-flight requests (a slow fault takes 3 s).
 const GRACE: Duration = Duration::from_secs(5);
 /// Pause after a failed accept (e.g. out of file descriptors), so the loop
@@ -29,18 +29,18 @@ pub(super) struct Shared {
     pub(super) config: ReceiverConfig,
     pub(super) store: Store,
     pub(super) faults: Faults,
+    /// [`ReceiverConfig::redirect`], checked at start.
+    pub(super) redirect: Option<redirect::Prepared>,
 }
 
 /// Serves until `stop` turns true (or its sender is gone), then waits up to
-/// [`GRACE`] for open connections and flushes.
+/// [`GRACE`] for open connections.
 pub(super) async fn serve(
     listener: TcpListener,
     shared: Arc<Shared>,
     mut stop: watch::Receiver<bool>,
 ) {
     let mut connections = JoinSet::new();
-    let mut flush = tokio::time::interval(FLUSH_EVERY);
-    flush.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         if *stop.borrow() {
             break;
@@ -54,7 +54,6 @@ pub(super) async fn serve(
             },
             // Reap finished connection tasks so the set does not grow.
             Some(_) = connections.join_next(), if !connections.is_empty() => {}
-            _ = flush.tick() => flush_or_warn(&shared),
             changed = stop.changed() => {
                 if changed.is_err() {
                     break;
@@ -69,13 +68,6 @@ pub(super) async fn serve(
     .await;
     if drained.is_err() {
         connections.abort_all();
-    }
-    flush_or_warn(&shared);
-}
-
-fn flush_or_warn(shared: &Shared) {
-    if let Err(e) = shared.store.flush() {
-        eprintln!("receiver: could not flush the out file: {e}");
     }
 }
 
