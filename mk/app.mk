@@ -41,9 +41,11 @@ test-app-components: tools-rust tools-chromium
 	  cargo test --lib --target $(WASM_TARGET) --features app
 
 # clippy over the app and its component tests (the test profile checks with
-# cfg(test)); part of `make lint`.
+# cfg(test)), and over the worker's build (app + js: the send); part of
+# `make lint`.
 lint-app:
 	cargo clippy --lib --profile test --target $(WASM_TARGET) --features app -- -D warnings
+	cargo clippy --lib --target $(WASM_TARGET) --features app,js -- -D warnings
 
 lint: lint-app
 

@@ -1,30 +1,25 @@
-//! The async driver of a whole import: Blob → importer → delivery engine →
-//! `fetch`, and the report at the end. `importFile` in JS, [`send_file`] in
-//! Rust (the app's worker).
+//! The browser's shell of a send: Blob → [`SendSession`] → `fetch`, and
+//! the report at the end. `importFile` in JS, [`send_file`] in Rust (the
+//! app's worker).
 //!
-//! The loop follows the call order written on [`Engine`]: feed batches while
-//! the engine wants them (reading the next Blob slice only then, which is
-//! the backpressure that keeps memory flat), start a `fetch` for each
-//! transmit, hand answers back, drain events into the counts and a
-//! [`Checkpoint`], then sleep until an answer, the engine's next timer or a
-//! cancel. When the run stops early (cancel, or the endpoint refuses
-//! everything), reading stops and every valid row already read is handed to
-//! the engine, which declares it undelivered: rows are never dropped.
+//! Everything that decides where a row ended (sniffing, identity, resume,
+//! retries, the tally) is the core session's, shared with the CLI. This
+//! loop only does the browser's I/O: it reads the next Blob slice when the
+//! session wants bytes (the backpressure that keeps memory flat), starts a
+//! `fetch` for each transmit, hands answers back, keeps the clock, offers
+//! the session's checkpoints in the progress calls, and sleeps until an
+//! answer, the session's next timer, a pause change or a cancel.
 //!
-//! **Resuming.** With `resume_from` (a checkpoint an earlier run of the same
-//! file, mapping and endpoint handed out in its progress or report), rows the
-//! checkpoint has done are read and checked but not sent, and the report
-//! counts them as delivered earlier ([`crate::deliver::RunTally`]). A
-//! checkpoint of anything else is refused before a request is made. The
-//! checkpoint is offered in [`Progress::checkpoint`] about once a second, so
-//! a caller that keeps it (the app keeps it in `localStorage`) can resume
-//! after the tab closes.
+//! **Resuming.** With `resume_from` (a checkpoint an earlier run handed out
+//! in its progress or report), the session refuses it unless it belongs to
+//! this import (file, reading, mapping, id scheme, endpoint, write key) and
+//! the bytes it covered read the same; rows it has done are checked but not
+//! sent, and the report counts them as delivered earlier.
 //!
 //! **Pausing.** With a [`PauseControl`] (or `paused` in JS), a paused run
 //! starts no request and reads no more of the file; requests already out
-//! finish and count, so memory stays flat and nothing is lost or counted
-//! twice. Resuming goes on from the same row. The time paused does not
-//! count towards the engine's give-up time ([`Engine::paused_between`]).
+//! finish and count. The time paused does not count towards giving a
+//! failing batch up.
 
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
@@ -35,31 +30,31 @@ use tsify::{Ts, Tsify};
 use wasm_bindgen::prelude::*;
 use web_sys::{AbortSignal, Blob};
 
-use super::blob::{read_head, BlobReader};
+use super::blob::BlobReader;
 use super::error::{JsApiError, JsResult};
 use super::fetch::Transport;
 use super::options::{from_js, mapping_from_js, Auth, SendSettings};
 use super::time::{now_ms, Wake};
-use crate::batch::BatchOptions;
-use crate::deliver::{
-    Checkpoint, DeliveryStats, Engine, EngineConfig, Event, ImportIdentity, Outcome, RequestId,
-    ResumeError, RunTally, IDENTITY_HEAD_BYTES,
-};
+use crate::deliver::{EngineConfig, Outcome, RequestId};
 use crate::mapping::Mapping;
-use crate::pipeline::{ImportOptions, RejectedRow, SniffingImporter, Summary};
-use crate::report::{row_ranges, Reconciliation};
-use crate::source::Format;
-use crate::source::Settings;
+use crate::message::SourceNamespace;
+use crate::session::{
+    Checkpoint, SendSession, SessionEvent, SessionProgress, SessionReport, SessionSetup,
+    DEFAULT_KEEP_REJECTED_ROWS,
+};
 
-/// Rejected rows kept in the report unless told otherwise.
-const DEFAULT_MAX_REJECTED_ROWS: usize = 10_000;
 /// The least time between two progress calls.
 const PROGRESS_EVERY_MS: f64 = 100.0;
-/// The least time between two checkpoints handed out in the progress.
-const CHECKPOINT_EVERY_MS: f64 = 1000.0;
 /// How often a paused run looks at the clock (the engine's watchdog) and at
 /// a JS `paused` function. A [`PauseControl`] wakes it at once.
 const PAUSED_TICK_MS: f64 = 250.0;
+/// What a cancel through the abort signal is reported as.
+const CANCELLED_BY: &str = "the abort signal";
+
+/// How a run ended: the session's report (`rows = delivered + rejected +
+/// undelivered`, the summary, the delivery counts, the rejected rows and a
+/// checkpoint).
+pub type Report = SessionReport;
 
 #[wasm_bindgen(typescript_custom_section)]
 const TS_IMPORT_FILE_OPTIONS: &'static str = r#"
@@ -76,6 +71,12 @@ export interface ImportFileOptions extends SendSettings {
    */
   paused?: () => boolean;
 }
+"#;
+
+#[wasm_bindgen(typescript_custom_section)]
+const TS_REPORT: &'static str = r#"
+/** What `importFile` resolves with (see `SessionReport`). */
+export type Report = SessionReport;
 "#;
 
 /// Everything [`send_file`] needs besides the file and the mapping.
@@ -170,78 +171,22 @@ impl PauseControl {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Tsify)]
 #[serde(rename_all = "camelCase")]
 pub struct Progress {
-    /// Bytes of the file read so far.
-    pub bytes_read: u64,
-    /// The file's size in bytes.
-    pub bytes_total: u64,
-    /// Rows read so far.
-    pub rows: u64,
-    /// Rows that became a message.
-    pub valid: u64,
-    /// Rows rejected before sending.
-    pub rejected: u64,
-    /// Requests, acknowledgements, retries, what is in flight.
-    pub delivery: DeliveryStats,
-    /// The latest retry or failure, in words (`undefined` when all is well).
-    #[tsify(optional)]
-    pub note: Option<String>,
-    /// Rows finished for good: delivered (in this run or an earlier one),
-    /// rejected, or refused by the endpoint.
-    pub rows_done: u64,
-    /// Valid rows skipped because the checkpoint resumed from had them done.
-    pub skipped: u64,
+    #[serde(flatten)]
+    pub session: SessionProgress,
     /// The checkpoint document, about once a second when it changed and in
     /// the last call: keep it, and pass it as `resumeFrom` to continue this
     /// import if it stops (a closed tab, a crash) instead of starting over.
     #[tsify(optional)]
     pub checkpoint: Option<String>,
-    /// The run is paused (`delivery.inFlight` requests may still be finishing).
-    pub paused: bool,
-    /// Milliseconds spent paused so far.
-    pub paused_ms: u64,
-}
-
-/// How a run ended: where every row went, and why.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Tsify)]
-#[serde(rename_all = "camelCase")]
-#[tsify(hashmap_as_object)]
-pub struct Report {
-    /// `rows = delivered + rejected + undelivered`, with the undelivered ranges.
-    #[serde(flatten)]
-    pub reconciliation: Reconciliation,
-    /// Whether every row is accounted for (always true unless there is a bug).
-    pub balanced: bool,
-    /// Whether the whole file was read (false after a cancel, a refusal of
-    /// the endpoint, or a file that cannot be read further).
-    pub complete: bool,
-    /// Why reading stopped early, when it did.
-    #[tsify(optional)]
-    pub error: Option<String>,
-    /// The settings the file was read with.
-    #[tsify(optional)]
-    pub settings: Option<Settings>,
-    /// Counts and findings of the import (as `Importer.summary()`).
-    pub summary: Summary,
-    /// Requests, retries, splits, bytes.
-    pub delivery: DeliveryStats,
-    /// Rows rejected before sending (the first `maxRejectedRows`).
-    pub rejected_rows: Vec<RejectedRow>,
-    /// Rows rejected before sending but left out of `rejectedRows`.
-    pub rejected_rows_omitted: u64,
-    /// Rows the API refused, with its answer.
-    pub server_rejected: Vec<(u64, String)>,
-    /// The delivered rows as a checkpoint document (for a resumed run).
-    pub checkpoint: String,
-    /// Milliseconds the run spent paused.
-    pub paused_ms: u64,
 }
 
 /// Imports `file` and sends it: the whole job. JS: `importFile`.
 ///
 /// Fails (before sending anything) on a bad mapping, bad options, an
-/// endpoint that is not https (or http on loopback), or a file whose
-/// settings cannot be guessed. Once sending started, it resolves with a
-/// [`Report`] whatever happens: failures are rows named undelivered.
+/// endpoint that is not https (or http on loopback), a checkpoint of
+/// another import or of a changed file, or a file that cannot be read from
+/// its start. Once sending started, it resolves with a [`Report`] whatever
+/// happens: failures are rows named undelivered.
 pub async fn send_file(
     file: Blob,
     mapping: Option<Mapping>,
@@ -251,88 +196,54 @@ pub async fn send_file(
     let s = options.settings;
     let auth = s.auth.unwrap_or_default();
     let transport = Transport::new(&s.endpoint, &s.write_key, auth)?;
-    let source = s.source_options()?;
-    let import = ImportOptions {
-        batch: BatchOptions {
-            integrations: s.integrations.clone(),
-            write_key: (auth == Auth::Body).then(|| s.write_key.clone()),
-            ..BatchOptions::default()
-        },
-        now_ms: now_ms() as i64,
-        keep_reject_cells: true,
-    };
-    let sample = s.sample_bytes.unwrap_or(0) as usize;
-    // Read before anything else, so a bad checkpoint fails first.
     let resume = s
         .resume_from
         .as_deref()
         .map(Checkpoint::from_json)
         .transpose()
-        .map_err(ResumeError::Unreadable)?;
-    let mapping_json = mapping
-        .as_ref()
-        .map(Mapping::to_json_pretty)
-        .unwrap_or_default();
-    let mut importer = SniffingImporter::new(mapping, source, import, sample)?;
-    let skipped = Rc::new(Cell::new(0u64));
-    if let Some(done) = resume.clone() {
-        let skipped = Rc::clone(&skipped);
-        importer.skip_rows(Box::new(move |row| {
-            let skip = done.is_done(row);
-            skipped.set(skipped.get() + u64::from(skip));
-            skip
-        }));
+        .map_err(|e| JsApiError::from(crate::session::SessionError::Checkpoint(e)))?;
+    let mut setup = SessionSetup::new(
+        transport.endpoint(),
+        SourceNamespace::of_write_key(&s.write_key),
+    );
+    setup.mapping = mapping;
+    setup.source = s.source_options()?;
+    setup.sample_bytes = s.sample_bytes.unwrap_or(0) as usize;
+    setup.id_scheme = s.id_scheme()?;
+    setup.batch.integrations = s.integrations.clone();
+    if auth == Auth::Body {
+        setup.batch.write_key = Some(s.write_key.trim().to_string());
     }
-    let head = read_head(&file, IDENTITY_HEAD_BYTES).await?;
-    let mut engine_config = EngineConfig {
+    let mut engine = EngineConfig {
         max_in_flight: s.concurrency.unwrap_or(4) as usize,
         max_requests_per_sec: s.rate_per_second,
         max_attempts: s.max_attempts,
+        // Each tab draws its own jitter, so tabs retrying a struggling
+        // endpoint do not back off in lockstep.
+        seed: (js_sys::Math::random() * 9_007_199_254_740_992.0) as u64 ^ now_ms() as u64,
         ..EngineConfig::default()
     };
     if let Some(t) = s.timeout_ms {
-        engine_config.request_timeout_ms = u64::from(t);
+        engine.request_timeout_ms = u64::from(t);
     }
+    setup.engine = engine;
+    setup.resume = resume;
+    setup.keep_rejected_rows = s
+        .max_rejected_rows
+        .map_or(DEFAULT_KEEP_REJECTED_ROWS, |n| n as usize);
+    setup.size = Some(file.size() as u64);
+    let session = SendSession::new(setup, now_ms() as u64)?;
     let mut run = Run {
         reader: BlobReader::new(file, s.chunk_bytes.unwrap_or(0) as usize),
-        importer,
-        engine: Engine::new(engine_config),
+        session,
         transport: Rc::new(transport),
         answers: Rc::new(RefCell::new(VecDeque::new())),
         wake: Wake::default(),
-        checkpoint: Checkpoint::new(1),
-        first_row: 1,
-        skipped,
-        rejected_by_server_earlier: 0,
-        last_checkpoint: f64::NEG_INFINITY,
-        checkpoint_rows_done: None,
-        report: Report::default(),
-        max_rejected: s
-            .max_rejected_rows
-            .map_or(DEFAULT_MAX_REJECTED_ROWS, |n| n as usize),
-        undelivered: Vec::new(),
-        delivered: 0,
-        note: None,
-        input_done: false,
-        stopped: false,
+        checkpoint: None,
         last_progress: f64::NEG_INFINITY,
         pause: options.pause.clone(),
-        paused_since: None,
-        paused_ms: 0.0,
+        was_paused: false,
     };
-    // Read the first slices now, so a file that cannot be read (empty,
-    // unreadable sample) fails before the progress starts.
-    run.prime().await?;
-    let settings = format!("{:?}", run.importer.settings());
-    let fingerprint = ImportIdentity {
-        size: run.reader.size() as u64,
-        head: &head,
-        mapping_json: &mapping_json,
-        settings: &settings,
-        endpoint: s.endpoint.trim(),
-    }
-    .fingerprint();
-    run.start_checkpoint(resume, fingerprint)?;
     let _listener = options
         .signal
         .as_ref()
@@ -340,10 +251,11 @@ pub async fn send_file(
     if let Some(pause) = &options.pause {
         pause.attach(Some(run.wake.clone()));
     }
-    run.drive(options.signal.as_ref(), &mut on_progress).await;
+    let outcome = run.drive(options.signal.as_ref(), &mut on_progress).await;
     if let Some(pause) = &options.pause {
         pause.attach(None);
     }
+    outcome?;
     Ok(run.finish(&mut on_progress))
 }
 
@@ -381,220 +293,88 @@ pub async fn import_file(
     Ok(report.into_ts()?)
 }
 
-/// One run's state.
+/// One run's state: the session and the browser's I/O around it.
 struct Run {
     reader: BlobReader,
-    importer: SniffingImporter,
-    engine: Engine,
+    session: SendSession,
     transport: Rc<Transport>,
     /// Answers of finished requests, waiting for the loop.
     answers: Rc<RefCell<VecDeque<(RequestId, Outcome)>>>,
     wake: Wake,
-    /// Replaced once the settings (hence the first row number) are known.
-    checkpoint: Checkpoint,
-    /// The first row of the file (2 after a CSV header).
-    first_row: u64,
-    /// Valid rows skipped as done by an earlier run (counted by the importer).
-    skipped: Rc<Cell<u64>>,
-    /// Rows the endpoint refused in earlier runs (in `report.server_rejected`).
-    rejected_by_server_earlier: u64,
-    /// When the checkpoint was last handed out, and its rows done then.
-    last_checkpoint: f64,
-    checkpoint_rows_done: Option<u64>,
-    report: Report,
-    max_rejected: usize,
-    /// Undelivered rows as ranges (merged at the end) and the first reason.
-    undelivered: Vec<(u64, u64)>,
-    delivered: u64,
-    note: Option<String>,
-    /// The importer is finished (or stopped); no more batches will come.
-    input_done: bool,
-    /// The run was cancelled or refused: nothing more is read.
-    stopped: bool,
+    /// The newest checkpoint the session handed out, for the next progress call.
+    checkpoint: Option<String>,
     last_progress: f64,
     pause: Option<PauseControl>,
-    /// When the current pause began.
-    paused_since: Option<f64>,
-    /// Time spent in pauses that ended.
-    paused_ms: f64,
+    was_paused: bool,
 }
 
 impl Run {
-    /// Reads until the settings are sniffed (or the file ends).
-    async fn prime(&mut self) -> JsResult<()> {
-        while self.importer.settings().is_none() {
-            match self.reader.next().await? {
-                Some(chunk) => self.importer.push(&chunk)?,
-                None => {
-                    self.importer.finish()?;
-                    self.input_done = true;
-                }
-            }
-        }
-        self.first_row = match self.importer.settings() {
-            Some(s) if s.format == Format::Csv && s.has_header => 2,
-            _ => 1,
-        };
-        Ok(())
-    }
-
-    /// A fresh checkpoint for this import, or the one resumed from if it
-    /// belongs to this import (else nothing is sent).
-    fn start_checkpoint(
-        &mut self,
-        resume: Option<Checkpoint>,
-        fingerprint: String,
-    ) -> Result<(), ResumeError> {
-        self.checkpoint = match resume {
-            Some(c) if !c.matches(&fingerprint) => return Err(ResumeError::OtherImport),
-            Some(c) => {
-                self.rejected_by_server_earlier = c.server_rejected.len() as u64;
-                self.report.server_rejected = c.server_rejected.clone();
-                c
-            }
-            None => {
-                let mut c = Checkpoint::new(self.first_row);
-                c.set_fingerprint(fingerprint);
-                c
-            }
-        };
-        Ok(())
-    }
-
+    /// The loop; `Err` only when the session refused before sending.
     async fn drive(
         &mut self,
         signal: Option<&AbortSignal>,
         on_progress: &mut impl FnMut(&Progress),
-    ) {
+    ) -> JsResult<()> {
         loop {
-            if !self.stopped && signal.is_some_and(AbortSignal::aborted) {
-                self.engine
-                    .abort("aborted: the import was cancelled".to_string());
-                self.stop_input(None);
+            let now = now_ms() as u64;
+            if signal.is_some_and(AbortSignal::aborted) {
+                self.session.cancel(CANCELLED_BY, now);
             }
-            let toggled = self.update_pause();
-            let paused = self.paused_since.is_some();
-            if !paused {
-                self.feed().await;
-                while let Some(t) = self.engine.poll_transmit(now_ms() as u64) {
-                    self.start_request(t.id, t.body, t.timeout_ms);
-                }
+            let toggled = self.follow_pause(now);
+            while self.session.wants_input() {
+                let step = match self.reader.next().await {
+                    Ok(Some(chunk)) => self.session.push_input(&chunk, now_ms() as u64),
+                    Ok(None) => self.session.finish_input(now_ms() as u64),
+                    Err(e) => self.session.fail_input(e.message, now_ms() as u64),
+                };
+                step?;
+            }
+            while let Some(t) = self.session.poll_transmit(now_ms() as u64) {
+                self.start_request(t.id, t.body, t.timeout_ms);
             }
             let answers: Vec<_> = self.answers.borrow_mut().drain(..).collect();
             let answered = !answers.is_empty();
             for (id, outcome) in answers {
-                self.engine.handle_response(id, outcome, now_ms() as u64);
+                self.session.handle_response(id, outcome, now_ms() as u64);
             }
-            self.drain_events();
-            if !paused {
-                self.progress(on_progress, false);
-            } else if toggled || answered || self.checkpoint_changed() {
-                // Paused, little happens: say so at once when it does.
-                if toggled || answered {
-                    self.last_progress = f64::NEG_INFINITY;
+            while let Some(event) = self.session.poll_event() {
+                if let SessionEvent::Checkpoint(json) = event {
+                    self.checkpoint = Some(json);
                 }
-                self.progress(on_progress, false);
             }
-            if self.engine.is_done() {
-                break;
+            // Paused, little happens: say so at once when it does.
+            let urgent = toggled || (self.session.is_paused() && answered);
+            self.progress(on_progress, urgent);
+            if self.session.is_done() {
+                return Ok(());
             }
             if !self.answers.borrow().is_empty() {
                 continue;
             }
-            if paused {
+            let now = now_ms();
+            let mut timeout = self.session.poll_timeout().map(|at| at as f64 - now);
+            if self.session.is_paused() {
                 // Only answers, a resume or a cancel move a paused run; the
-                // tick keeps the engine's watchdog and JS's function heard.
-                self.wake.wait(Some(PAUSED_TICK_MS)).await;
-                self.engine.handle_timeout(now_ms() as u64);
-                continue;
+                // tick keeps JS's `paused` function heard.
+                timeout = Some(timeout.map_or(PAUSED_TICK_MS, |t| t.min(PAUSED_TICK_MS)));
             }
-            if self.engine.wants_batches() && !self.input_done {
-                continue;
-            }
-            let timeout = self.engine.poll_timeout().map(|at| at as f64 - now_ms());
             self.wake.wait(timeout).await;
-            self.engine.handle_timeout(now_ms() as u64);
-        }
-        self.update_pause();
-    }
-
-    /// Follows the pause control; returns whether the state changed. A
-    /// stopped run is never paused (it only waits for answers). Resuming
-    /// tells the engine, so the pause does not count towards giving up.
-    fn update_pause(&mut self) -> bool {
-        let wanted = !self.stopped && self.pause.as_ref().is_some_and(PauseControl::is_paused);
-        match (self.paused_since, wanted) {
-            (None, true) => {
-                self.paused_since = Some(now_ms());
-                true
-            }
-            (Some(since), false) => {
-                let now = now_ms();
-                self.engine.paused_between(since as u64, now as u64);
-                self.paused_ms += (now - since).max(0.0);
-                self.paused_since = None;
-                true
-            }
-            _ => false,
+            self.session.handle_timeout(now_ms() as u64);
         }
     }
 
-    /// Milliseconds paused so far, the current pause included.
-    fn paused_total_ms(&self) -> u64 {
-        let current = self.paused_since.map_or(0.0, |since| now_ms() - since);
-        (self.paused_ms + current.max(0.0)) as u64
-    }
-
-    /// Whether rows got done since the last checkpoint handed out.
-    fn checkpoint_changed(&self) -> bool {
-        self.checkpoint_rows_done != Some(self.checkpoint.rows_done(self.first_row))
-    }
-
-    /// Hands batches to the engine while it wants them, reading more of the
-    /// file only when the importer has none ready.
-    async fn feed(&mut self) {
-        while self.engine.wants_batches() {
-            if let Some(batch) = self.importer.pop_batch() {
-                self.engine.push_batch(batch);
-                continue;
-            }
-            self.take_rejects();
-            if self.input_done {
-                self.engine.finish_input();
-                return;
-            }
-            let step = match self.reader.next().await {
-                Ok(Some(chunk)) => self.importer.push(&chunk).map_err(JsApiError::from),
-                Ok(None) => {
-                    self.input_done = true;
-                    self.importer.finish().map_err(JsApiError::from)
-                }
-                Err(e) => Err(e),
-            };
-            if let Err(e) = step {
-                // The rows read so far still go out; the report says where
-                // reading stopped.
-                self.stop_input(Some(e.message));
-            }
+    /// Follows the pause control; returns whether the state changed.
+    fn follow_pause(&mut self, now: u64) -> bool {
+        let wanted = self.pause.as_ref().is_some_and(PauseControl::is_paused);
+        match (self.session.is_paused(), wanted) {
+            (false, true) => self.session.pause(now),
+            (true, false) => self.session.unpause(now),
+            _ => {}
         }
-    }
-
-    /// Stops reading: every valid row read so far goes to the engine (which
-    /// declares it undelivered if the run has stopped).
-    fn stop_input(&mut self, error: Option<String>) {
-        self.stopped = self.stopped || error.is_none();
-        if error.is_some() && self.report.error.is_none() {
-            self.report.error = error;
-        }
-        self.input_done = true;
-        if let Some(importer) = self.importer.importer_mut() {
-            importer.flush();
-        }
-        while let Some(batch) = self.importer.pop_batch() {
-            self.engine.push_batch(batch);
-        }
-        self.take_rejects();
-        self.engine.finish_input();
+        let paused = self.session.is_paused();
+        let toggled = paused != self.was_paused;
+        self.was_paused = paused;
+        toggled
     }
 
     fn start_request(&self, id: RequestId, body: Vec<u8>, timeout_ms: u64) {
@@ -608,102 +388,31 @@ impl Run {
         });
     }
 
-    fn take_rejects(&mut self) {
-        while let Some(r) = self.importer.pop_reject() {
-            // Done as far as the checkpoint goes: a resumed run rejects it again.
-            self.checkpoint.mark_done(r.row);
-            if self.report.rejected_rows.len() < self.max_rejected {
-                self.report.rejected_rows.push(r);
-            } else {
-                self.report.rejected_rows_omitted += 1;
-            }
-        }
-    }
-
-    fn drain_events(&mut self) {
-        while let Some(event) = self.engine.poll_event() {
-            self.checkpoint.record(&event);
-            match event {
-                Event::Acknowledged { rows, .. } => self.delivered += rows.len() as u64,
-                Event::Rejected { row, reason } => self.report.server_rejected.push((row, reason)),
-                Event::Retrying {
-                    seq,
-                    attempt,
-                    reason,
-                    ..
-                } => self.note = Some(format!("batch {seq}: {reason}; attempt {attempt} follows")),
-                Event::Undelivered { rows, reason } => {
-                    self.undelivered.extend(row_ranges(rows));
-                    self.report
-                        .reconciliation
-                        .undelivered_reason
-                        .get_or_insert(reason);
-                }
-                Event::Fatal { reason } => {
-                    self.note = Some(reason);
-                    if !self.stopped {
-                        self.stop_input(None);
-                    }
-                }
-            }
-        }
-    }
-
-    fn progress(&mut self, on_progress: &mut impl FnMut(&Progress), last: bool) {
+    /// Calls back at most every 100 ms, at once when `urgent` or when a new
+    /// checkpoint waits.
+    fn progress(&mut self, on_progress: &mut impl FnMut(&Progress), urgent: bool) {
         let now = now_ms();
-        if !last && now - self.last_progress < PROGRESS_EVERY_MS {
+        let due =
+            urgent || self.checkpoint.is_some() || now - self.last_progress >= PROGRESS_EVERY_MS;
+        if !due {
             return;
         }
         self.last_progress = now;
-        let counts = self.importer.counts();
-        let rows_done = self.checkpoint.rows_done(self.first_row);
-        let changed = self.checkpoint_rows_done != Some(rows_done);
-        let due = last || (changed && now - self.last_checkpoint >= CHECKPOINT_EVERY_MS);
-        let checkpoint = due.then(|| {
-            self.last_checkpoint = now;
-            self.checkpoint_rows_done = Some(rows_done);
-            self.checkpoint.to_json()
-        });
         on_progress(&Progress {
-            bytes_read: self.reader.offset() as u64,
-            bytes_total: self.reader.size() as u64,
-            rows: counts.rows,
-            valid: counts.valid,
-            rejected: counts.rejected,
-            delivery: self.engine.stats().clone(),
-            note: self.note.clone(),
-            rows_done,
-            skipped: self.skipped.get(),
-            checkpoint,
-            paused: self.paused_since.is_some(),
-            paused_ms: self.paused_total_ms(),
+            session: self.session.progress(now as u64),
+            checkpoint: self.checkpoint.take(),
         });
     }
 
-    fn finish(mut self, on_progress: &mut impl FnMut(&Progress)) -> Report {
-        self.drain_events();
-        self.take_rejects();
-        self.progress(on_progress, true);
-        let summary = self.importer.summary();
-        let tally = RunTally {
-            rows: summary.rows,
-            rejected_before_sending: summary.rejected,
-            skipped_as_done: summary.previously_delivered,
-            acknowledged: self.delivered,
-            rejected_by_server: self.report.server_rejected.len() as u64,
-            rejected_by_server_earlier: self.rejected_by_server_earlier,
-            undelivered: std::mem::take(&mut self.undelivered),
-            undelivered_reason: self.report.reconciliation.undelivered_reason.take(),
-        };
-        self.report.reconciliation = tally.reconcile();
-        self.report.balanced = self.report.reconciliation.balanced();
-        self.report.complete = !self.stopped && self.report.error.is_none();
-        self.report.settings = self.importer.settings().cloned();
-        self.report.delivery = self.engine.stats().clone();
-        self.report.checkpoint = self.checkpoint.to_json();
-        self.report.paused_ms = self.paused_total_ms();
-        self.report.summary = summary;
-        self.report
+    fn finish(self, on_progress: &mut impl FnMut(&Progress)) -> Report {
+        let now = now_ms() as u64;
+        let progress = self.session.progress(now);
+        let report = self.session.finish(now);
+        on_progress(&Progress {
+            session: progress,
+            checkpoint: Some(report.checkpoint.clone()),
+        });
+        report
     }
 }
 

@@ -7,8 +7,9 @@
 
 use wasm_bindgen::prelude::*;
 
-use crate::deliver::ResumeError;
+use crate::deliver::endpoint::EndpointError;
 use crate::pipeline::ImportError;
+use crate::session::SessionError;
 
 /// The stable `code` values (also the `ErrorCode` type in the `.d.ts`).
 pub mod codes {
@@ -28,8 +29,12 @@ pub mod codes {
     pub const READ_ERROR: &str = "read_error";
     /// `resumeFrom` is not a checkpoint document (or of another version).
     pub const INVALID_CHECKPOINT: &str = "invalid_checkpoint";
-    /// `resumeFrom` is the checkpoint of another file, mapping or endpoint.
+    /// `resumeFrom` is the checkpoint of another import (file, reading,
+    /// mapping, id scheme, endpoint or write key).
     pub const CHECKPOINT_MISMATCH: &str = "checkpoint_mismatch";
+    /// `resumeFrom` is this import's, but the file changed where the earlier
+    /// run had read it.
+    pub const FILE_CHANGED: &str = "file_changed";
     /// A value could not cross the JS boundary (a bug if it ever shows).
     pub const INTERNAL: &str = "internal";
 }
@@ -47,6 +52,7 @@ export type ErrorCode =
   | "read_error"
   | "invalid_checkpoint"
   | "checkpoint_mismatch"
+  | "file_changed"
   | "internal";
 
 /** What this package throws: a plain Error with a stable `code`. */
@@ -104,11 +110,24 @@ impl From<ImportError> for JsApiError {
     }
 }
 
-impl From<ResumeError> for JsApiError {
-    fn from(e: ResumeError) -> JsApiError {
+impl From<SessionError> for JsApiError {
+    fn from(e: SessionError) -> JsApiError {
         let code = match e {
-            ResumeError::Unreadable(_) => codes::INVALID_CHECKPOINT,
-            ResumeError::OtherImport => codes::CHECKPOINT_MISMATCH,
+            SessionError::Mapping(_) => codes::INVALID_MAPPING,
+            SessionError::Source(_) => codes::SOURCE_ERROR,
+            SessionError::Checkpoint(_) => codes::INVALID_CHECKPOINT,
+            SessionError::OtherImport(_) => codes::CHECKPOINT_MISMATCH,
+            SessionError::FileChanged(_) => codes::FILE_CHANGED,
+        };
+        JsApiError::new(code, e.to_string())
+    }
+}
+
+impl From<EndpointError> for JsApiError {
+    fn from(e: EndpointError) -> JsApiError {
+        let code = match e {
+            EndpointError::Invalid(_) => codes::INVALID_ENDPOINT,
+            EndpointError::Insecure(_) => codes::INSECURE_ENDPOINT,
         };
         JsApiError::new(code, e.to_string())
     }

@@ -6,6 +6,12 @@
 //! rejected `fetch` (a `TypeError`: CORS refusal, DNS, connection refused,
 //! offline) becomes [`Outcome::NetworkError`] with words a person can act
 //! on. The write key is only ever put in the request, never in a message.
+//!
+//! Redirects are not followed (`redirect: "manual"`): a 307/308 would make
+//! the browser re-POST the batch (and a body-auth key) to wherever it
+//! points. The browser hides such an answer's status and `Location`
+//! ("opaqueredirect"); it becomes [`Outcome::Redirected`], a refusal. At
+//! most [`MAX_ANSWER_CHARS`] of an answer are kept.
 
 use base64::Engine as _;
 use js_sys::{Promise, Reflect, Uint8Array};
@@ -13,11 +19,14 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{AbortSignal, Headers, RequestInit, Response};
 
-use super::endpoint::check_endpoint;
-use super::error::{describe, JsResult};
+use super::error::{codes, describe, JsApiError, JsResult};
 use super::options::Auth;
 use super::time::now_ms;
+use crate::deliver::endpoint::{resolve, Region};
 use crate::deliver::Outcome;
+
+/// How much of an answer is kept (it only explains a refusal).
+pub const MAX_ANSWER_CHARS: usize = 64 * 1024;
 
 #[wasm_bindgen]
 extern "C" {
@@ -46,7 +55,17 @@ impl Transport {
     /// With [`Auth::Body`] the key must be in the batch bodies already
     /// (`BatchOptions::write_key`).
     pub fn new(endpoint: &str, write_key: &str, auth: Auth) -> JsResult<Transport> {
-        let endpoint = check_endpoint(endpoint)?;
+        if endpoint.trim().is_empty() {
+            return Err(JsApiError::new(
+                codes::INVALID_ENDPOINT,
+                format!(
+                    "the endpoint is required, e.g. {} (or {} for the EU)",
+                    Region::Us.endpoint(),
+                    Region::Eu.endpoint()
+                ),
+            ));
+        }
+        let endpoint = resolve(Some(endpoint), Region::Us)?;
         let authorization = match auth {
             Auth::Basic => Some(format!(
                 "Basic {}",
@@ -79,6 +98,16 @@ impl Transport {
             Ok(r) => r,
             Err(e) => return self.failure(&e),
         };
+        if response.type_() == web_sys::ResponseType::Opaqueredirect
+            || (300..400).contains(&response.status())
+        {
+            let location = response.headers().get("location").ok().flatten();
+            let status = response.status();
+            return Outcome::Redirected {
+                status: (status != 0).then_some(status),
+                location,
+            };
+        }
         let header = |name: &str| response.headers().get(name).ok().flatten();
         let retry_after_ms = retry_after_ms(
             header("retry-after").as_deref(),
@@ -86,7 +115,7 @@ impl Transport {
             now_ms(),
         );
         let code = response.status();
-        let body = match response.text() {
+        let mut body = match response.text() {
             Ok(p) => JsFuture::from(p)
                 .await
                 .ok()
@@ -94,6 +123,9 @@ impl Transport {
                 .unwrap_or_default(),
             Err(_) => String::new(),
         };
+        if let Some((cut, _)) = body.char_indices().nth(MAX_ANSWER_CHARS) {
+            body.truncate(cut);
+        }
         Outcome::Status {
             code,
             retry_after_ms,
@@ -113,6 +145,7 @@ impl Transport {
         }
         let init = RequestInit::new();
         init.set_method("POST");
+        init.set_redirect(web_sys::RequestRedirect::Manual);
         init.set_headers(&headers);
         init.set_body(&Uint8Array::from(body));
         let signal = AbortSignal::timeout_with_u32(timeout_ms.min(u32::MAX as u64) as u32);

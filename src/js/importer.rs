@@ -9,6 +9,7 @@ use super::error::{codes, JsApiError, JsResult};
 use super::options::{from_js, mapping_from_js, ImporterOptions};
 use super::time::now_ms;
 use crate::batch::{Batch, BatchOptions};
+use crate::message::{MessageIds, SourceNamespace};
 use crate::pipeline::{ImportOptions, RejectedRow, SniffingImporter, Summary};
 use crate::source::Settings;
 use crate::time::{parse_timestamp, TimeError, TimeSpec};
@@ -35,14 +36,26 @@ impl JsImporter {
         let o: ImporterOptions = from_js(options.unwrap_or_default(), "Importer options")?;
         let sent_at_ms = o.sent_at.as_deref().map(parse_sent_at).transpose()?;
         let source = o.source_options()?;
+        // The ids a send to the same source carries: from an explicit
+        // namespace, else from the key, else none (see `message::id`).
+        let namespace = match (&o.id_namespace, &o.write_key) {
+            (Some(hex), _) => SourceNamespace::parse_hex(hex).map_err(|e| {
+                JsApiError::new(codes::INVALID_OPTIONS, format!("idNamespace: {e}"))
+            })?,
+            (None, Some(key)) => SourceNamespace::of_write_key(key),
+            (None, None) => SourceNamespace::NONE,
+        };
+        let ids = MessageIds::new(o.id_scheme()?.unwrap_or_default(), namespace);
         let options = ImportOptions {
             batch: BatchOptions {
                 integrations: o.integrations,
-                write_key: o.write_key,
+                write_key: o.write_key.map(|k| k.trim().to_string()),
                 ..BatchOptions::default()
             },
             now_ms: now_ms() as i64,
             keep_reject_cells: o.keep_reject_cells.unwrap_or(true),
+            ids,
+            archive: None,
         };
         let sample = o.sample_bytes.unwrap_or(0) as usize;
         let inner = SniffingImporter::new(mapping, source, options, sample)?;

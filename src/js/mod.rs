@@ -34,9 +34,9 @@
 //! assert!(report.balanced);
 //! ```
 //!
-//! [`driver::send_file`] reads the `Blob` in slices ([`blob`]), imports
-//! with [`crate::pipeline::SniffingImporter`], sends with
-//! [`crate::deliver::Engine`] over `fetch` ([`fetch`]) and resolves with a
+//! [`driver::send_file`] reads the `Blob` in slices ([`blob`]) into the
+//! core's [`crate::session::SendSession`] (the same as the CLI's), performs
+//! its requests with `fetch` ([`fetch`]) and resolves with its
 //! [`driver::Report`]: the reconciliation (`rows = delivered + rejected +
 //! undelivered`), the summary, the delivery counts, the rejected rows and a
 //! checkpoint. Its errors are [`error::JsApiError`] (code + message; it
@@ -46,7 +46,6 @@ pub mod api;
 pub mod blob;
 pub mod counter;
 pub mod driver;
-pub mod endpoint;
 pub mod error;
 pub mod fetch;
 pub mod importer;

@@ -12,7 +12,8 @@ use wasm_bindgen::JsValue;
 
 use super::error::{codes, JsApiError, JsResult};
 use crate::mapping::Mapping;
-use crate::source::{Compression, Encoding, Format, SourceOptions};
+use crate::message::IdScheme;
+use crate::source::{parse_delimiter, Compression, Encoding, Format, SourceOptions};
 
 /// Options of `inspect`.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, Tsify)]
@@ -48,9 +49,18 @@ pub struct ImporterOptions {
     #[tsify(optional)]
     pub sent_at: Option<String>,
     /// Put `"writeKey"` in every body (for `text/plain` sends with no
-    /// `Authorization` header). Default: none.
+    /// `Authorization` header). Default: none. The messageIds are then the
+    /// ones `importFile` sends to that source.
     #[tsify(optional)]
     pub write_key: Option<String>,
+    /// The destination's id namespace (16 hex digits, as a send's report
+    /// gives it in `destination.idNamespace`), for the ids a send to that
+    /// source carries without passing its key. Default: the key's, if given.
+    #[tsify(optional)]
+    pub id_namespace: Option<String>,
+    /// The messageId scheme: 2 (default) or 1 (segment-backfill 0.1's).
+    #[tsify(optional, type = "1 | 2")]
+    pub id_scheme: Option<u8>,
     /// The batch-level `integrations` object; the mapping's wins if it has one.
     #[tsify(optional, type = "Record<string, unknown>")]
     pub integrations: Option<Map<String, Value>>,
@@ -123,12 +133,19 @@ pub struct SendSettings {
     /// Bytes buffered to guess the settings (default 65536).
     #[tsify(optional)]
     pub sample_bytes: Option<u32>,
-    /// A checkpoint of an earlier run of this same file, mapping and endpoint
-    /// (`report.checkpoint`, or `progress.checkpoint` saved on the way):
-    /// rows it has done are skipped and counted as delivered. A checkpoint
-    /// of anything else is refused (`checkpoint_mismatch`).
+    /// A checkpoint of an earlier run of this same import (file, mapping,
+    /// endpoint and write key; `report.checkpoint`, or `progress.checkpoint`
+    /// saved on the way): rows it has done are skipped and counted as
+    /// delivered. A checkpoint of anything else is refused
+    /// (`checkpoint_mismatch`), and one whose file changed too
+    /// (`file_changed`).
     #[tsify(optional)]
     pub resume_from: Option<String>,
+    /// The messageId scheme: 2 (default: ids depend on the destination
+    /// source) or 1 (segment-backfill 0.1's, to re-run an import made with
+    /// it). A resumed import keeps its checkpoint's.
+    #[tsify(optional, type = "1 | 2")]
+    pub id_scheme: Option<u8>,
     /// The CSV delimiter: one ASCII character, or `"tab"`. Default: guessed.
     #[tsify(optional)]
     pub delimiter: Option<String>,
@@ -163,7 +180,24 @@ macro_rules! source_overrides {
 }
 source_overrides!(InspectOptions, ImporterOptions, SendSettings);
 
-/// The source overrides as the core takes them.
+// The two options types that choose how messageIds are derived.
+macro_rules! id_options {
+    ($($options:ty),+) => {$(
+        impl $options {
+            /// The id scheme asked for, if any.
+            pub fn id_scheme(&self) -> JsResult<Option<IdScheme>> {
+                self.id_scheme
+                    .map(IdScheme::try_from)
+                    .transpose()
+                    .map_err(|e| JsApiError::new(codes::INVALID_OPTIONS, format!("idScheme: {e}")))
+            }
+        }
+    )+};
+}
+id_options!(ImporterOptions, SendSettings);
+
+/// The source overrides as the core takes them (the core reads the
+/// delimiter exactly as the CLI does: one ASCII character, `tab` or `\t`).
 fn source_options(
     delimiter: Option<&str>,
     encoding: Option<Encoding>,
@@ -171,17 +205,10 @@ fn source_options(
     compression: Option<Compression>,
     has_header: Option<bool>,
 ) -> JsResult<SourceOptions> {
-    let delimiter = match delimiter {
-        None => None,
-        Some("tab" | "\t") => Some(b'\t'),
-        Some(d) if d.len() == 1 && d.is_ascii() => Some(d.as_bytes()[0]),
-        Some(d) => {
-            return Err(JsApiError::new(
-                codes::INVALID_OPTIONS,
-                format!("delimiter must be one ASCII character or \"tab\", not {d:?}"),
-            ))
-        }
-    };
+    let delimiter = delimiter
+        .map(parse_delimiter)
+        .transpose()
+        .map_err(|e| JsApiError::new(codes::INVALID_OPTIONS, e))?;
     Ok(SourceOptions {
         format,
         encoding,

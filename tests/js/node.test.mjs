@@ -256,8 +256,18 @@ test("errors are Error objects with a stable code", async () => {
   // A checkpoint is checked before any request (nothing listens on port 9).
   const local = "http://127.0.0.1:9/v1/batch";
   assert.equal(await rejectsWith({ endpoint: local, resumeFrom: "{not json" }), "invalid_checkpoint");
-  const foreign = JSON.stringify({ version: 1, fingerprint: "another import", watermark: 5, doneAbove: [], serverRejected: [] });
+  // Written by segment-backfill 0.1: recognised, refused with its own words.
+  const older = JSON.stringify({ version: 1, fingerprint: "another import", watermark: 5, doneAbove: [], serverRejected: [] });
+  assert.equal(await rejectsWith({ endpoint: local, resumeFrom: older }), "invalid_checkpoint");
+  // Another import's (it went to another endpoint).
+  const foreign = JSON.stringify({
+    version: 2,
+    import: { file: "0".repeat(32), reading: "0".repeat(32), mapping: "0".repeat(32), ids: 2,
+      endpoint: "https://api.segment.io/v1/batch", source: "0".repeat(16) },
+    watermark: 5, doneAbove: [], serverRejected: [],
+  });
   assert.equal(await rejectsWith({ endpoint: local, resumeFrom: foreign }), "checkpoint_mismatch");
+  assert.equal(await rejectsWith({ endpoint: local, idScheme: 3 }), "invalid_options");
 });
 
 test("the package manifest", () => {

@@ -86,22 +86,24 @@ pub async fn run(scope: &mut Scope, pending: &mut Option<Request>, job: Job) -> 
     let on_progress = move |p: &driver::Progress| {
         let checkpoint = p.checkpoint.clone().map(|checkpoint| SendCheckpoint {
             checkpoint,
-            rows_done: p.rows_done as f64,
+            rows_done: p.session.rows_done as f64,
             // (Rows the endpoint refused earlier are among the skipped: few.)
-            delivered_earlier: p.skipped as f64,
+            delivered_earlier: p.session.skipped as f64,
         });
+        let s = &p.session;
         let progress = SendProgress {
-            bytes: p.bytes_read as f64,
-            total: p.bytes_total as f64,
-            rows: p.rows as f64,
-            rejected: p.rejected as f64,
-            delivered: p.delivery.messages_acknowledged as f64,
-            retries: p.delivery.retries as f64,
-            in_flight: p.delivery.in_flight as f64,
-            note: p.note.clone(),
+            bytes: s.bytes_read as f64,
+            total: s.bytes_total.unwrap_or(0) as f64,
+            rows: s.rows as f64,
+            rejected: s.rejected as f64,
+            // This run's: the page adds the rows delivered before a resume.
+            delivered: s.delivery.messages_acknowledged as f64,
+            retries: s.delivery.retries as f64,
+            in_flight: s.delivery.in_flight as f64,
+            note: s.note.clone(),
             elapsed_ms: js_sys::Date::now() - started,
-            paused: p.paused,
-            paused_ms: p.paused_ms as f64,
+            paused: s.paused,
+            paused_ms: s.paused_ms as f64,
         };
         let _ = tx.unbounded_send(Tick {
             progress,
@@ -111,8 +113,12 @@ pub async fn run(scope: &mut Scope, pending: &mut Option<Request>, job: Job) -> 
     let sending = send_file(file, Some(mapping), options, on_progress)
         .map(|r| {
             r.map_err(|e| NotStarted {
-                checkpoint: [codes::INVALID_CHECKPOINT, codes::CHECKPOINT_MISMATCH]
-                    .contains(&e.code),
+                checkpoint: [
+                    codes::INVALID_CHECKPOINT,
+                    codes::CHECKPOINT_MISMATCH,
+                    codes::FILE_CHANGED,
+                ]
+                .contains(&e.code),
                 message: e.message,
             })
         })
