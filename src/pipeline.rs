@@ -419,6 +419,7 @@ impl Stage {
                     .map(|f| String::from_utf8_lossy(f).into_owned())
                     .collect(),
                 RecordData::Json(bytes) => vec![String::from_utf8_lossy(bytes).into_owned()],
+                RecordData::Oversize(_) => Vec::new(),
             }
         };
         self.rejects.push_back(RejectedRow {
@@ -503,6 +504,12 @@ impl RecordSink for Stage {
         self.summary.rows += 1;
         self.issues.clear();
         let built = match (&mut self.engine, record.data) {
+            (_, RecordData::Oversize(o)) => {
+                return self.reject(
+                    &record,
+                    vec![crate::validate::oversize_issue(record.row, o)],
+                );
+            }
             (Engine::Mapped(b), RecordData::Csv(fields)) => {
                 let expected = self.summary.headers.len();
                 if fields.len() != expected {
