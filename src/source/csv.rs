@@ -68,7 +68,7 @@ pub struct CsvParser {
     /// `"` bytes in the current record so far.
     quotes: u64,
     /// While `quotes` is odd: the line of the quote that probably opened the
-    /// field still open (when even: the last such line, or `None`).
+    /// field still open (not to be read while even).
     quote_line: Option<u64>,
     /// Bytes consumed so far.
     offset: u64,
@@ -212,9 +212,11 @@ impl CsvParser {
             (self.out_len, self.ends_len) = (0, 0);
         }
         if self.out_len == self.out.len() {
+            self.out.reserve_exact(1);
             self.out.push(0);
         }
         if self.ends_len == self.ends.len() {
+            self.ends.reserve_exact(1);
             self.ends.push(0);
         }
         let (res, _, _, nend) = self.rdr.read_record(
@@ -225,7 +227,11 @@ impl CsvParser {
         self.ends_len += nend;
         match res {
             ReadRecordResult::Record => {
-                if self.over.is_none() && self.ends_len > self.max_fields {
+                // In `push`, csv-core stops at a full `out` before a
+                // terminator; here the input ended, so check the limits.
+                if self.over.is_none() && self.out_len > self.max_bytes {
+                    self.go_over(OversizeKind::Bytes);
+                } else if self.over.is_none() && self.ends_len > self.max_fields {
                     self.go_over(OversizeKind::Fields);
                 }
                 self.emit(sink);
@@ -233,9 +239,15 @@ impl CsvParser {
             // The line break went into a quoted field (or would have, had
             // there been room): the quote never closes.
             _ => {
+                // An even count here means some quotes were literal (`a"b`):
+                // the opener is not known, the record's start is the guess.
+                let quote_line = match self.quotes % 2 {
+                    1 => self.quote_line,
+                    _ => None,
+                };
                 self.over = Some(Over {
                     kind: OversizeKind::UnterminatedQuote,
-                    quote_line: Some(self.quote_line.unwrap_or(self.record_line)),
+                    quote_line: Some(quote_line.unwrap_or(self.record_line)),
                 });
                 self.emit(sink);
             }
@@ -298,12 +310,15 @@ impl CsvParser {
         let counts = super::lines::scan(bytes, self.prev_cr);
         if counts.quotes != 0 {
             self.quotes += counts.quotes;
-            // Even: no quote is open and `quote_line` is not looked at;
-            // unless the bytes end in a quote, which may be the first half
-            // of an escaped `""` cut by a chunk boundary: then the opener
-            // must be known before the second half comes.
+            // Odd: find the open quote. Even: none is open, unless the bytes
+            // end in a quote, which may be the first half of an escaped `""`
+            // cut by a chunk boundary: then the opener must be known before
+            // the second half comes. The result is the same however the
+            // record is cut (see `find_open_quote`).
             if self.quotes % 2 == 1 || last == b'"' {
                 self.find_open_quote(bytes, counts.quotes);
+            } else {
+                self.quote_line = None;
             }
         }
         self.line += counts.breaks;
@@ -314,10 +329,15 @@ impl CsvParser {
 
     /// The slow path of `consume`, for bytes that leave an odd number of
     /// quotes in the record (or end in one): the line of the quote that
-    /// opened the field
-    /// still open. That is the last quote that made the count odd, unless it
-    /// only follows another quote (the second half of an escaped `""` inside
-    /// a quoted field) and an opening quote is already known.
+    /// opened the field still open. That is the last quote that made the
+    /// count odd, unless it only follows another quote (the second half of an
+    /// escaped `""` inside a quoted field) and an opening quote is already
+    /// known.
+    ///
+    /// Where `quote_line` was reset (bytes ending even, not in a quote), the
+    /// first quote of the next bytes follows no quote, so it is taken as a
+    /// scan of the whole record would take it: wherever the chunks are cut,
+    /// `quote_line` is the same whenever the count is odd.
     fn find_open_quote(&mut self, bytes: &[u8], quotes_in_bytes: u64) {
         let mut odd = (self.quotes - quotes_in_bytes) % 2 == 1;
         let mut line = self.line;
@@ -340,9 +360,11 @@ impl CsvParser {
     }
 }
 
-/// Grows a buffer: doubles it, but not past `max` elements.
+/// Grows a buffer: doubles it, but not past `max` elements (exactly: a
+/// plain `resize` could round the last step up to twice the limit).
 fn grow<T: Copy + Default>(buf: &mut Vec<T>, max: usize) {
     let len = (buf.len() * 2).clamp(1, max.max(1));
+    buf.reserve_exact(len.saturating_sub(buf.len()));
     buf.resize(len, T::default());
 }
 

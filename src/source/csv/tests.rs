@@ -295,3 +295,69 @@ fn twenty_thousand_repeated_names_read_quickly() {
     let unique: std::collections::HashSet<&String> = names.iter().collect();
     assert_eq!(unique.len(), names.len());
 }
+
+#[test]
+fn cases_the_property_test_found() {
+    // A last record one byte over, with no line break after it (and a
+    // header over the limit with an odd quote count).
+    let (_, records) = every_split(b"\na\"a\naaa", 2, 1);
+    assert_eq!(
+        records,
+        [
+            over(1, 2, 4, OversizeKind::Bytes, Some(2)),
+            over(2, 3, 3, OversizeKind::Bytes, None),
+        ]
+    );
+    // Literal quotes (`a""aa"aa`) make the count even while csv-core is in
+    // a quoted field at the end: the record's start is named, however cut.
+    let input = b"aaaa\"\"aa\"aa a,\"\naa\naaaaa\",\"a";
+    let (_, records) = every_split(input, 1, 2);
+    assert_eq!(
+        records,
+        [over(1, 1, 28, OversizeKind::UnterminatedQuote, Some(1))]
+    );
+}
+
+mod chunking {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn read(input: &[u8], cuts: &[usize], max_bytes: usize, max_fields: usize) -> RecordBuffer {
+        let mut p = CsvParser::with_limits(b',', true, max_bytes, max_fields);
+        let mut sink = RecordBuffer::default();
+        let mut cuts: Vec<usize> = cuts.iter().map(|&c| c.min(input.len())).collect();
+        cuts.sort_unstable();
+        let mut start = 0;
+        for cut in cuts.into_iter().chain([input.len()]) {
+            p.push(&input[start..cut], &mut sink);
+            start = cut;
+        }
+        p.finish(&mut sink);
+        sink
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+
+        /// With tiny limits most records go over one, at any place: the
+        /// records (and which are dropped, and why) do not depend on where
+        /// the chunks are cut, and a kept record is within the limits.
+        #[test]
+        fn limits_do_not_depend_on_the_chunks(
+            input in prop::collection::vec(
+                prop::sample::select(b"ab,,\"\"\n\r ".to_vec()), 0..80),
+            cuts in prop::collection::vec(0usize..80, 0..6),
+            max_bytes in 1usize..12,
+            max_fields in 1usize..6,
+        ) {
+            let whole = read(&input, &[], max_bytes, max_fields);
+            prop_assert_eq!(read(&input, &cuts, max_bytes, max_fields), whole.clone());
+            for r in &whole.records {
+                if let Some(fields) = r.fields() {
+                    prop_assert!(fields.len() <= max_fields);
+                    prop_assert!(fields.iter().map(Vec::len).sum::<usize>() <= max_bytes);
+                }
+            }
+        }
+    }
+}
