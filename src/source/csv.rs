@@ -13,17 +13,21 @@
 //! Lines are counted as LF, CRLF or a lone CR (csv-core's own `line()` counts
 //! only LF, which would leave a CR-only file on line 1).
 //!
-//! Limits: `out` never grows past [`MAX_RECORD_BYTES`] nor `ends` past
-//! [`MAX_FIELDS`]. A record that needs more is not kept: from then on csv-core
-//! writes into the start of the same buffers, over and over, only so that it
-//! goes on finding where quoted fields and the record end; the record comes out
-//! as [`RecordData::Oversize`] and the next one reads normally.
+//! Limits: `out` never grows past [`MAX_RECORD_BYTES`] (plus one byte, see
+//! `push`) nor `ends` past [`MAX_FIELDS`]. A record that needs more is not
+//! kept: from then on csv-core writes into the start of the same buffers, over
+//! and over, only so that it goes on finding where quoted fields and the
+//! record end; the record comes out as [`RecordData::Oversize`] and the next
+//! one reads normally.
 //!
-//! Quotes: the line counter also counts the `"` bytes of each record. An odd
+//! Quotes: while a record is unfinished (the tail of a chunk, a record past a
+//! limit), the line counter also finds the parity of its `"` bytes. An odd
 //! count means a quote is probably open; only then (a rare, slow path) are the
 //! consumed bytes looked at one by one to find the line where it opened, so a
 //! record that goes over the limit, or a file that ends inside a quote, can be
-//! reported at the quote most likely to blame.
+//! reported at the quote most likely to blame. A record read whole within one
+//! call to csv-core (nearly all of them) is never asked about: its quotes
+//! could not matter, and skipping them keeps the hot path as it was.
 
 use csv_core::{ReadRecordResult, Reader, ReaderBuilder};
 
@@ -65,10 +69,10 @@ pub struct CsvParser {
     /// The last byte seen was a `"` (so a quote after it is likely the second
     /// half of an escaped `""`, not an opening quote).
     prev_quote: bool,
-    /// `"` bytes in the current record so far.
-    quotes: u64,
-    /// While `quotes` is odd: the line of the quote that probably opened the
-    /// field still open (not to be read while even).
+    /// The current record has so far an odd number of `"` bytes.
+    odd_quotes: bool,
+    /// While `odd_quotes`: the line of the quote that probably opened the
+    /// field still open (not to be read otherwise).
     quote_line: Option<u64>,
     /// Bytes consumed so far.
     offset: u64,
@@ -122,7 +126,7 @@ impl CsvParser {
             line: 1,
             prev_cr: false,
             prev_quote: false,
-            quotes: 0,
+            odd_quotes: false,
             quote_line: None,
             offset: 0,
             rows: 0,
@@ -142,7 +146,7 @@ impl CsvParser {
                     .iter()
                     .position(|&b| b != b'\r' && b != b'\n')
                     .unwrap_or(input.len());
-                self.consume(&input[..skip]);
+                self.consume::<false>(&input[..skip]);
                 input = &input[skip..];
                 if input.is_empty() {
                     return;
@@ -155,17 +159,20 @@ impl CsvParser {
                 // An empty input means end of data to csv-core: never send one.
                 return;
             }
-            let (res, nin, nout, nend) = match self.over {
-                None => self.rdr.read_record(
-                    input,
-                    &mut self.out[self.out_len..],
-                    &mut self.ends[self.ends_len..],
-                ),
-                // Thrown away: csv-core only has to find the record's end.
-                Some(_) => self.rdr.read_record(input, &mut self.out, &mut self.ends),
-            };
-            self.consume(&input[..nin]);
+            let (res, nin, nout, nend) = self.rdr.read_record(
+                input,
+                &mut self.out[self.out_len..],
+                &mut self.ends[self.ends_len..],
+            );
+            // The bytes of an ended record need no quote count (see above).
+            if res == ReadRecordResult::Record {
+                self.consume::<false>(&input[..nin]);
+            } else {
+                self.consume::<true>(&input[..nin]);
+            }
             input = &input[nin..];
+            // Over a limit, `out_len` and `ends_len` stay 0: what csv-core
+            // wrote is thrown away, it only has to find the record's end.
             if self.over.is_none() {
                 self.out_len += nout;
                 self.ends_len += nend;
@@ -241,10 +248,7 @@ impl CsvParser {
             _ => {
                 // An even count here means some quotes were literal (`a"b`):
                 // the opener is not known, the record's start is the guess.
-                let quote_line = match self.quotes % 2 {
-                    1 => self.quote_line,
-                    _ => None,
-                };
+                let quote_line = self.quote_line.filter(|_| self.odd_quotes);
                 self.over = Some(Over {
                     kind: OversizeKind::UnterminatedQuote,
                     quote_line: Some(quote_line.unwrap_or(self.record_line)),
@@ -256,10 +260,11 @@ impl CsvParser {
 
     /// The current record is past a limit: drop what it holds so far.
     fn go_over(&mut self, kind: OversizeKind) {
-        let quote_open = self.quotes % 2 == 1;
         self.over = Some(Over {
             kind,
-            quote_line: quote_open.then(|| self.quote_line.unwrap_or(self.record_line)),
+            quote_line: self
+                .odd_quotes
+                .then(|| self.quote_line.unwrap_or(self.record_line)),
         });
         self.out_len = 0;
         self.ends_len = 0;
@@ -268,7 +273,7 @@ impl CsvParser {
     fn emit<S: RecordSink>(&mut self, sink: &mut S) {
         self.at_record_start = true;
         self.rows += 1;
-        self.quotes = 0;
+        self.odd_quotes = false;
         self.quote_line = None;
         let data = match self.over.take() {
             None => RecordData::Csv(Fields::new(
@@ -302,32 +307,49 @@ impl CsvParser {
         self.ends_len = 0;
     }
 
-    /// Moves `line` and `offset` past `bytes`, counting the record's quotes.
-    fn consume(&mut self, bytes: &[u8]) {
+    /// Moves `line` and `offset` past `bytes`, and with `QUOTES` tracks the
+    /// unfinished record's quotes.
+    fn consume<const QUOTES: bool>(&mut self, bytes: &[u8]) {
         let Some(&last) = bytes.last() else {
             return;
         };
-        let counts = super::lines::scan(bytes, self.prev_cr);
-        if counts.quotes != 0 {
-            self.quotes += counts.quotes;
-            // Odd: find the open quote. Even: none is open, unless the bytes
-            // end in a quote, which may be the first half of an escaped `""`
-            // cut by a chunk boundary: then the opener must be known before
-            // the second half comes. The result is the same however the
-            // record is cut (see `find_open_quote`).
-            if self.quotes % 2 == 1 || last == b'"' {
-                self.find_open_quote(bytes, counts.quotes);
-            } else {
-                self.quote_line = None;
-            }
+        let counts = super::lines::scan::<QUOTES>(bytes, self.prev_cr);
+        if QUOTES {
+            self.track_quotes(bytes, counts.odd_quotes);
         }
         self.line += counts.breaks;
+        self.offset += bytes.len() as u64;
         self.prev_cr = last == b'\r';
         self.prev_quote = last == b'"';
-        self.offset += bytes.len() as u64;
     }
 
-    /// The slow path of `consume`, for bytes that leave an odd number of
+    /// Updates the record's quote parity and open quote for `bytes`, whose
+    /// quote count is odd by `odd_in_bytes`; `line`, `prev_cr` and
+    /// `prev_quote` are still those of the byte before them.
+    fn track_quotes(&mut self, bytes: &[u8], odd_in_bytes: bool) {
+        let Some(&last) = bytes.last() else {
+            return;
+        };
+        let odd_before = self.odd_quotes;
+        self.odd_quotes ^= odd_in_bytes;
+        // Odd: find the open quote, if these bytes hold any quote (a field
+        // open for megabytes is read in many pieces with none). Even: none
+        // is open, unless the bytes end in a quote, which may be the first
+        // half of an escaped `""` cut by a chunk boundary: then the opener
+        // must be known before the second half comes. The result is the same
+        // however the record is cut (see `find_open_quote`).
+        let scan = match self.odd_quotes {
+            true => odd_in_bytes || bytes.contains(&b'"'),
+            false => last == b'"',
+        };
+        if scan {
+            self.find_open_quote(bytes, odd_before);
+        } else if !self.odd_quotes {
+            self.quote_line = None;
+        }
+    }
+
+    /// The slow path of `track_quotes`, for bytes that leave an odd number of
     /// quotes in the record (or end in one): the line of the quote that
     /// opened the field still open. That is the last quote that made the
     /// count odd, unless it only follows another quote (the second half of an
@@ -338,8 +360,8 @@ impl CsvParser {
     /// first quote of the next bytes follows no quote, so it is taken as a
     /// scan of the whole record would take it: wherever the chunks are cut,
     /// `quote_line` is the same whenever the count is odd.
-    fn find_open_quote(&mut self, bytes: &[u8], quotes_in_bytes: u64) {
-        let mut odd = (self.quotes - quotes_in_bytes) % 2 == 1;
+    fn find_open_quote(&mut self, bytes: &[u8], odd_before: bool) {
+        let mut odd = odd_before;
         let mut line = self.line;
         let (mut prev_cr, mut prev_quote) = (self.prev_cr, self.prev_quote);
         for &b in bytes {
