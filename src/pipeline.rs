@@ -480,6 +480,7 @@ impl Stage {
                     .map(|f| String::from_utf8_lossy(f).into_owned())
                     .collect(),
                 RecordData::Json(bytes) => vec![String::from_utf8_lossy(bytes).into_owned()],
+                RecordData::Oversize(_) => Vec::new(),
             }
         };
         self.rejects.push_back(RejectedRow {
@@ -564,6 +565,12 @@ impl RecordSink for Stage {
         self.summary.rows += 1;
         self.issues.clear();
         let built = match (&mut self.mapper, record.data) {
+            (_, RecordData::Oversize(o)) => {
+                return self.reject(
+                    &record,
+                    vec![crate::validate::oversize_issue(record.row, o)],
+                );
+            }
             (RecordMapper::Mapped(b), RecordData::Csv(fields)) => {
                 let expected = self.summary.headers.len();
                 if fields.len() != expected {

@@ -49,6 +49,11 @@ pub enum Code {
     InvalidText,
     /// A JSON line or element that is not valid JSON.
     InvalidJsonRecord,
+    /// A record over [`MAX_RECORD_BYTES`](crate::source::MAX_RECORD_BYTES)
+    /// (or [`MAX_FIELDS`](crate::source::MAX_FIELDS) fields): not kept.
+    RecordTooLarge,
+    /// A CSV quote that never closes: the rest of the file was one field.
+    UnterminatedQuote,
     /// The API refused the message (HTTP 400/413 on the message alone).
     RejectedByApi,
     // --- warnings: the row is sent ---
@@ -101,6 +106,8 @@ impl Code {
             Code::WrongFieldCount => "wrong_field_count",
             Code::InvalidText => "invalid_text",
             Code::InvalidJsonRecord => "invalid_json_record",
+            Code::RecordTooLarge => "record_too_large",
+            Code::UnterminatedQuote => "unterminated_quote",
             Code::RejectedByApi => "rejected_by_api",
             Code::TimestampBefore1970 => "timestamp_before_1970",
             Code::TimestampInFuture => "timestamp_in_future",
@@ -131,6 +138,51 @@ pub struct Issue {
 }
 
 use crate::mapping::CallType;
+use crate::source::{Oversize, OversizeKind, MAX_FIELDS, MAX_RECORD_BYTES};
+
+/// The finding for a record the reader did not keep (too large, or a quote
+/// that never closes).
+pub fn oversize_issue(row: u64, oversize: Oversize) -> Issue {
+    let Oversize {
+        bytes,
+        kind,
+        quote_line,
+    } = oversize;
+    let hint = match quote_line {
+        Some(line) => format!(" — a quote opened on line {line} may never close"),
+        None => String::new(),
+    };
+    let (code, message) = match kind {
+        OversizeKind::Bytes => (
+            Code::RecordTooLarge,
+            format!(
+                "the record is {bytes} bytes, over the {} MiB limit (Segment takes at most \
+                 32 KB per message){hint}",
+                MAX_RECORD_BYTES >> 20
+            ),
+        ),
+        OversizeKind::Fields => (
+            Code::RecordTooLarge,
+            format!(
+                "the record has more than {MAX_FIELDS} fields, the limit ({bytes} bytes){hint}"
+            ),
+        ),
+        OversizeKind::UnterminatedQuote => (
+            Code::UnterminatedQuote,
+            format!(
+                "a quote opened on line {} never closes: the rest of the file ({bytes} bytes) \
+                 was read as one field",
+                quote_line.unwrap_or_default()
+            ),
+        ),
+    };
+    Issue {
+        row,
+        column: None,
+        code,
+        message,
+    }
+}
 
 /// Which of the fields Segment checks at ingest a message has (each a
 /// non-empty string).
@@ -262,5 +314,43 @@ mod tests {
             vec![]
         );
         assert!(Code::TimestampInFuture.is_warning() && !Code::MissingEvent.is_warning());
+    }
+
+    #[test]
+    fn oversize_findings_name_the_cause() {
+        let issue = |kind, quote_line| {
+            let o = Oversize {
+                bytes: 2_000_000,
+                kind,
+                quote_line,
+            };
+            let i = oversize_issue(7, o);
+            assert_eq!(i.row, 7);
+            (i.code, i.message)
+        };
+        assert_eq!(
+            issue(OversizeKind::Bytes, None),
+            (
+                Code::RecordTooLarge,
+                "the record is 2000000 bytes, over the 1 MiB limit (Segment takes at most \
+                 32 KB per message)"
+                    .into()
+            )
+        );
+        assert!(issue(OversizeKind::Bytes, Some(5))
+            .1
+            .ends_with("— a quote opened on line 5 may never close"));
+        assert_eq!(issue(OversizeKind::Fields, None).0, Code::RecordTooLarge);
+        assert_eq!(
+            issue(OversizeKind::UnterminatedQuote, Some(5)),
+            (
+                Code::UnterminatedQuote,
+                "a quote opened on line 5 never closes: the rest of the file (2000000 bytes) \
+                 was read as one field"
+                    .into()
+            )
+        );
+        assert_eq!(Code::RecordTooLarge.as_str(), "record_too_large");
+        assert_eq!(Code::UnterminatedQuote.as_str(), "unterminated_quote");
     }
 }

@@ -237,7 +237,7 @@ fn csv_fields(data: &OwnedData) -> Vec<String> {
             .iter()
             .map(|f| String::from_utf8(f.clone()).unwrap())
             .collect(),
-        OwnedData::Json(_) => panic!("expected CSV fields"),
+        other => panic!("expected CSV fields, got {other:?}"),
     }
 }
 

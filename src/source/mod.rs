@@ -8,6 +8,13 @@
 //!
 //! [`sniff`] looks at the first bytes of a file and guesses the settings;
 //! every guess can be overridden through [`SourceOptions`].
+//!
+//! Nothing in the input decides how much memory or time reading takes: a
+//! record over [`MAX_RECORD_BYTES`] (or a CSV record over [`MAX_FIELDS`]
+//! fields) is not kept but handed out as [`RecordData::Oversize`] and reading
+//! goes on with the next record; gzip output is handed on in small pieces, so
+//! a gzip bomb never sits whole in memory; a quote that never closes is
+//! reported at the row where it opened instead of swallowing the file.
 
 use serde::{Deserialize, Serialize};
 
@@ -32,7 +39,22 @@ pub use json::{JsonArraySplitter, NdjsonSplitter};
 pub use options::parse_delimiter;
 pub use owned::{OwnedData, OwnedRecord, RecordBuffer};
 pub use reader::RecordReader;
-pub use sniff::{sniff, sniff_import, Sniffed};
+pub use sniff::{gunzip_sample, sniff, sniff_import, Sniffed};
+
+/// The most bytes one record may hold; a larger one becomes
+/// [`RecordData::Oversize`] and its bytes are dropped as they are read.
+///
+/// Far beyond anything that can be sent: Segment takes at most 32 KB per
+/// message ([`crate::batch::MAX_MESSAGE_BYTES`]). The limit is there so that
+/// a broken file (a quote that never closes, a file with no line breaks) costs
+/// a bounded amount of memory, and the browser worker does not die of it.
+pub const MAX_RECORD_BYTES: usize = 1024 * 1024;
+
+/// The most fields one CSV record may have (the header row included); more
+/// makes the record [`RecordData::Oversize`]. A record of empty fields is one
+/// byte per field, so without this a 1 MiB record could ask for a million
+/// field ends (8 MB) and a header of a million names.
+pub const MAX_FIELDS: usize = 65_536;
 
 /// The shape of the records in a file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -191,6 +213,33 @@ pub enum RecordData<'a> {
     /// The bytes of one JSON value (an NDJSON line or a JSON-array element),
     /// trimmed of surrounding white space, not yet parsed.
     Json(&'a [u8]),
+    /// A record that was not kept: over a limit, or a CSV quote that never
+    /// closes. Its row, line and offset are right; its bytes are gone.
+    Oversize(Oversize),
+}
+
+/// Why a record was not kept, and how big it was.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Oversize {
+    /// The record's size in the decoded text, in bytes.
+    pub bytes: u64,
+    pub kind: OversizeKind,
+    /// CSV: the line of a quote still open when the record went over the
+    /// limit or the file ended. An odd quote count in a record that large
+    /// is most often a stray quote that swallowed the lines after it.
+    pub quote_line: Option<u64>,
+}
+
+/// Which limit a record went over.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OversizeKind {
+    /// More than [`MAX_RECORD_BYTES`] bytes.
+    Bytes,
+    /// More than [`MAX_FIELDS`] fields (CSV).
+    Fields,
+    /// The file ended inside a quoted field (CSV): the record is the rest of
+    /// the file, whatever its size, and is not handed out as fields.
+    UnterminatedQuote,
 }
 
 /// One record, with where it came from.

@@ -1,7 +1,7 @@
 //! Owned copies of records and a sink that keeps them: for tests, previews
 //! and small inputs. The streaming path never needs these.
 
-use super::{Record, RecordData, RecordSink};
+use super::{Oversize, Record, RecordData, RecordSink};
 
 /// The owned form of [`RecordData`].
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -10,6 +10,8 @@ pub enum OwnedData {
     Csv(Vec<Vec<u8>>),
     /// The bytes of one JSON value.
     Json(Vec<u8>),
+    /// A record that was not kept (see [`RecordData::Oversize`]).
+    Oversize(Oversize),
 }
 
 /// The owned form of [`Record`].
@@ -26,7 +28,7 @@ impl OwnedRecord {
     pub fn fields(&self) -> Option<&[Vec<u8>]> {
         match &self.data {
             OwnedData::Csv(fields) => Some(fields),
-            OwnedData::Json(_) => None,
+            OwnedData::Json(_) | OwnedData::Oversize(_) => None,
         }
     }
 
@@ -34,7 +36,15 @@ impl OwnedRecord {
     pub fn json(&self) -> Option<&[u8]> {
         match &self.data {
             OwnedData::Json(bytes) => Some(bytes),
-            OwnedData::Csv(_) => None,
+            OwnedData::Csv(_) | OwnedData::Oversize(_) => None,
+        }
+    }
+
+    /// Why the record was not kept, if it was not.
+    pub fn oversize(&self) -> Option<Oversize> {
+        match self.data {
+            OwnedData::Oversize(o) => Some(o),
+            OwnedData::Csv(_) | OwnedData::Json(_) => None,
         }
     }
 }
@@ -45,6 +55,7 @@ impl Record<'_> {
         let data = match self.data {
             RecordData::Csv(fields) => OwnedData::Csv(fields.iter().map(<[u8]>::to_vec).collect()),
             RecordData::Json(bytes) => OwnedData::Json(bytes.to_vec()),
+            RecordData::Oversize(o) => OwnedData::Oversize(o),
         };
         OwnedRecord {
             row: self.row,

@@ -45,16 +45,43 @@ impl Parser {
     }
 }
 
+/// Decoding and parsing: everything after gunzip.
+#[derive(Debug)]
+struct TextStage {
+    decoder: Decoder,
+    parser: Parser,
+    /// Decoded text, reused between pushes.
+    text: Vec<u8>,
+}
+
+impl TextStage {
+    fn push<S: RecordSink>(&mut self, bytes: &[u8], sink: &mut S) -> Result<(), SourceError> {
+        if self.decoder.is_passthrough() {
+            // Plain UTF-8: no copy.
+            return self.parser.push(bytes, sink);
+        }
+        self.text.clear();
+        self.decoder.push(bytes, &mut self.text);
+        self.parser.push(&self.text, sink)
+    }
+
+    fn finish<S: RecordSink>(&mut self, sink: &mut S) -> Result<(), SourceError> {
+        self.text.clear();
+        self.decoder.finish(&mut self.text);
+        self.parser.push(&self.text, sink)?;
+        self.parser.finish(sink)
+    }
+}
+
 /// Reads a file pushed in chunks of any size and hands out its records.
+///
+/// Memory does not depend on the input: a chunk is decoded and parsed as it
+/// comes (gzip output in pieces of tens of KiB), and a record over
+/// [`MAX_RECORD_BYTES`](super::MAX_RECORD_BYTES) is not kept.
 #[derive(Debug)]
 pub struct RecordReader {
     gunzip: Option<Gunzip>,
-    decoder: Decoder,
-    parser: Parser,
-    /// Decompressed bytes, reused between pushes.
-    plain: Vec<u8>,
-    /// Decoded text, reused between pushes.
-    text: Vec<u8>,
+    stage: TextStage,
     bytes_in: u64,
     finished: bool,
 }
@@ -72,10 +99,11 @@ impl RecordReader {
         };
         RecordReader {
             gunzip: (settings.compression == Compression::Gzip).then(Gunzip::new),
-            decoder: Decoder::new(settings.encoding),
-            parser,
-            plain: Vec::new(),
-            text: Vec::new(),
+            stage: TextStage {
+                decoder: Decoder::new(settings.encoding),
+                parser,
+                text: Vec::new(),
+            },
             bytes_in: 0,
             finished: false,
         }
@@ -89,7 +117,7 @@ impl RecordReader {
     /// The row number the next record will get: every row below it has
     /// been handed out from the bytes pushed so far.
     pub fn next_row(&self) -> u64 {
-        self.parser.next_row()
+        self.stage.parser.next_row()
     }
 
     /// Reads the next chunk of the file.
@@ -101,11 +129,13 @@ impl RecordReader {
             });
         }
         self.bytes_in += chunk.len() as u64;
-        let mut plain = std::mem::take(&mut self.plain);
-        let result = self.push_plain(chunk, &mut plain, sink);
-        plain.clear();
-        self.plain = plain;
-        result
+        let stage = &mut self.stage;
+        match &mut self.gunzip {
+            Some(gunzip) => gunzip
+                .push_with(chunk, |plain| stage.push(plain, sink))
+                .map_err(|e| at_row(e, stage.parser.next_row())),
+            None => stage.push(chunk, sink),
+        }
     }
 
     /// Ends the file: hands out the last record and checks nothing is cut off.
@@ -116,49 +146,18 @@ impl RecordReader {
                 message: "finish called twice".into(),
             });
         }
-        let mut plain = std::mem::take(&mut self.plain);
+        let stage = &mut self.stage;
         if let Some(gunzip) = &mut self.gunzip {
-            let row = self.parser.next_row();
-            gunzip.finish(&mut plain).map_err(|e| at_row(e, row))?;
+            gunzip
+                .finish_with(|plain| stage.push(plain, sink))
+                .map_err(|e| at_row(e, stage.parser.next_row()))?;
         }
-        self.decode_and_parse(&plain, sink)?;
-        self.text.clear();
-        self.decoder.finish(&mut self.text);
-        self.parser.push(&self.text, sink)?;
-        self.parser.finish(sink)
-    }
-
-    fn push_plain<S: RecordSink>(
-        &mut self,
-        chunk: &[u8],
-        plain: &mut Vec<u8>,
-        sink: &mut S,
-    ) -> Result<(), SourceError> {
-        match &mut self.gunzip {
-            Some(gunzip) => {
-                let row = self.parser.next_row();
-                gunzip.push(chunk, plain).map_err(|e| at_row(e, row))?;
-                self.decode_and_parse(plain, sink)
-            }
-            None => self.decode_and_parse(chunk, sink),
-        }
-    }
-
-    fn decode_and_parse<S: RecordSink>(
-        &mut self,
-        bytes: &[u8],
-        sink: &mut S,
-    ) -> Result<(), SourceError> {
-        if self.decoder.is_passthrough() {
-            // Plain UTF-8: no copy.
-            return self.parser.push(bytes, sink);
-        }
-        self.text.clear();
-        self.decoder.push(bytes, &mut self.text);
-        self.parser.push(&self.text, sink)
+        stage.finish(sink)
     }
 }
 
+/// A gzip error names the row being read when it happened; an error from
+/// the parser already names its own.
 fn at_row(mut e: SourceError, row: u64) -> SourceError {
     e.row = e.row.or(Some(row));
     e

@@ -12,7 +12,7 @@ use super::decode::Decoder;
 use super::gzip::{Gunzip, GZIP_MAGIC};
 use super::{
     Compression, Encoding, Format, Record, RecordData, RecordSink, Settings, SourceError,
-    SourceOptions,
+    SourceOptions, MAX_RECORD_BYTES,
 };
 
 /// Delimiters tried, in order of preference when they score the same.
@@ -76,8 +76,8 @@ impl Sample {
             } else {
                 Compression::None
             });
-        let plain = match compression {
-            Compression::None => sample.to_vec(),
+        let (plain, is_complete) = match compression {
+            Compression::None => (sample.to_vec(), is_complete),
             Compression::Gzip => gunzip_sample(sample, is_complete)?,
         };
         let encoding = match options.encoding {
@@ -126,14 +126,28 @@ impl Sample {
     }
 }
 
-fn gunzip_sample(sample: &[u8], is_complete: bool) -> Result<Vec<u8>, SourceError> {
+/// The most decompressed text a sample is cut to: plenty to guess from, and
+/// a bound on what a gzip bomb of a sample can cost.
+const MAX_SAMPLE_TEXT: usize = 8 * MAX_RECORD_BYTES;
+
+/// The sample decompressed, at most about [`MAX_SAMPLE_TEXT`] bytes of it,
+/// and whether that is the whole file.
+pub fn gunzip_sample(sample: &[u8], is_complete: bool) -> Result<(Vec<u8>, bool), SourceError> {
     let mut gunzip = Gunzip::new();
     let mut plain = Vec::new();
-    gunzip.push(sample, &mut plain)?;
+    // 1 KiB of deflate is at most ~1 MiB of text: checking between slices
+    // keeps the text near the cap, whatever the ratio.
+    for slice in sample.chunks(1024) {
+        gunzip.push(slice, &mut plain)?;
+        if plain.len() >= MAX_SAMPLE_TEXT {
+            plain.truncate(MAX_SAMPLE_TEXT);
+            return Ok((plain, false));
+        }
+    }
     if is_complete {
         gunzip.finish(&mut plain)?;
     }
-    Ok(plain)
+    Ok((plain, is_complete))
 }
 
 fn complete_lines(text: &[u8], is_complete: bool) -> &[u8] {
@@ -413,5 +427,19 @@ mod tests {
         for text in ["id", "e-mail", "a.b", "2nd", "-", "."] {
             assert!(matches!(kind(text), Kind::Text(_)), "{text}");
         }
+    }
+
+    #[test]
+    fn a_gzip_bomb_sample_is_cut_short() {
+        use std::io::Write;
+        let text = "a,b\n".repeat(4 << 20); // 16 MiB, ~16 KB gzipped
+        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        e.write_all(text.as_bytes()).unwrap();
+        let gz = e.finish().unwrap();
+        let sample = Sample::read(&gz, true, &SourceOptions::default()).unwrap();
+        assert!(!sample.complete);
+        assert_eq!(sample.text.len(), MAX_SAMPLE_TEXT);
+        assert_eq!(sample.settings.format, Format::Csv);
+        assert_eq!(sample.settings.compression, Compression::Gzip);
     }
 }

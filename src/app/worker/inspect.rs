@@ -6,7 +6,7 @@ use super::reader::SliceReader;
 use crate::app::protocol::{Failure, InspectionView, PreviewView};
 use crate::mapping::{suggest_mapping, Mapping};
 use crate::pipeline::{ImportOptions, Importer};
-use crate::source::{inspect, Compression, Gunzip, Settings, SourceOptions};
+use crate::source::{gunzip_sample, inspect, Compression, Settings, SourceOptions};
 
 /// Bytes read to guess the settings (as the CLI's `inspect`).
 const SAMPLE_BYTES: f64 = 256.0 * 1024.0;
@@ -70,16 +70,14 @@ pub fn preview_sample(
     settings: &Settings,
     mapping: Mapping,
 ) -> PreviewView {
-    // A gzip sample is unpacked here so it can be cut at a line like any other.
+    // A gzip sample is unpacked here so it can be cut at a line like any
+    // other (at most a few MB of text, however well it packs).
     let mut settings = settings.clone();
     let mut sample = raw;
+    let mut complete = complete;
     if settings.compression == Compression::Gzip {
-        let mut text = Vec::new();
-        let mut gz = Gunzip::new();
-        let unpacked = gz.push(&sample, &mut text);
-        if complete {
-            let _ = unpacked.and_then(|()| gz.finish(&mut text));
-        }
+        let (text, whole) = gunzip_sample(&sample, complete).unwrap_or_default();
+        complete = complete && whole;
         settings.compression = Compression::None;
         sample = text;
     }
