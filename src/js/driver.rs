@@ -170,6 +170,7 @@ impl PauseControl {
 /// Where a run stands (handed to the progress callback).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Tsify)]
 #[serde(rename_all = "camelCase")]
+#[tsify(hashmap_as_object)]
 pub struct Progress {
     #[serde(flatten)]
     pub session: SessionProgress,

@@ -79,6 +79,8 @@ use crate::validate::{Code, Issue};
 pub const DEFAULT_CHUNK_BYTES: usize = 1024 * 1024;
 /// How often a changed checkpoint is handed out.
 pub const DEFAULT_CHECKPOINT_EVERY_MS: u64 = 1000;
+/// The running hash is snapshotted at least this often (bytes).
+const SNAPSHOT_BYTES: usize = 64 * 1024;
 /// Rejected rows kept in the report (all are counted, and all go out as
 /// [`SessionEvent::Rejected`]).
 pub const DEFAULT_KEEP_REJECTED_ROWS: usize = 10_000;
@@ -338,17 +340,22 @@ impl SendSession {
         if self.input != Input::Reading {
             return Ok(());
         }
-        self.bytes_in += bytes.len() as u64;
-        self.identity.push_head(bytes);
-        // Another file is told as such before its bytes are compared.
-        self.check_identity(now_ms)?;
-        if let Err(changed) = self.content.push(bytes) {
-            return self.refuse(SessionError::FileChanged(changed), now_ms);
+        // In slices, so the running hash has a snapshot at least every
+        // SNAPSHOT_BYTES (the verified prefix of a checkpoint gets that close
+        // to its watermark, however large the shell's chunks).
+        for slice in bytes.chunks(SNAPSHOT_BYTES) {
+            self.bytes_in += slice.len() as u64;
+            self.identity.push_head(slice);
+            // Another file is told as such before its bytes are compared.
+            self.check_identity(now_ms)?;
+            if let Err(changed) = self.content.push(slice) {
+                return self.refuse(SessionError::FileChanged(changed), now_ms);
+            }
+            if let Err(e) = self.importer.push(slice) {
+                return self.input_failed(e, now_ms);
+            }
+            self.content.snapshot(self.importer.next_row());
         }
-        if let Err(e) = self.importer.push(bytes) {
-            return self.input_failed(e, now_ms);
-        }
-        self.content.snapshot(self.importer.next_row());
         self.after_input(now_ms)
     }
 

@@ -124,14 +124,15 @@ test("a wrong write key stops the run and names every row", async () => {
   assert.equal(report.complete, false);
 });
 
-test("cancel before the start: rows read are undelivered, the report balances", async () => {
+test("cancel before the start: nothing is read or sent, and the report says why", async () => {
+  const before = await recv.stats();
   const { report } = await importInPage({ endpoint: `${recv.url}/v1/batch`, writeKey: KEY, cancel: true });
   assert.equal(report.balanced, true);
   assert.equal(report.complete, false);
   assert.equal(report.delivered, 0);
-  assert.ok(report.undelivered > 0);
-  assert.match(report.undeliveredReason, /cancel/);
-  assert.deepEqual(report.undeliveredRows[0][0], 2);
+  assert.equal(report.rows, report.rejected + report.undelivered);
+  assert.deepEqual(report.stopped, { kind: "cancelled", by: "the abort signal" });
+  assert.equal((await recv.stats()).requests, before.requests);
 });
 
 test("an unreachable endpoint is explained in plain words", async () => {
@@ -217,7 +218,9 @@ test("stopped mid-run, resumed from the last checkpoint: every row once over bot
     const mismatch = {
       mapping: await codeOf(window.sb.importFile(file, otherMapping, { ...options, resumeFrom: saved.checkpoint })),
       endpoint: await codeOf(window.sb.importFile(file, mapping, { ...options, endpoint: endpoint.replace("/v1/batch", "/v1/import"), resumeFrom: saved.checkpoint })),
-      file: await codeOf(window.sb.importFile(new File([text + "u1,x,2024-03-01T10:00:00Z,pro\n"], "resume.csv"), mapping, { ...options, resumeFrom: saved.checkpoint })),
+      // Another file: its first rows (done, so never sent again) differ.
+      file: await codeOf(window.sb.importFile(new File([text.replace("u2,", "u9,")], "resume.csv"), mapping, { ...options, resumeFrom: saved.checkpoint })),
+      key: await codeOf(window.sb.importFile(file, mapping, { ...options, writeKey: "another", resumeFrom: saved.checkpoint })),
     };
     return { first, second, saved, progress, mismatch };
   }, { text: csvText("Resumed Order"), endpoint, key: KEY });
@@ -248,7 +251,9 @@ test("stopped mid-run, resumed from the last checkpoint: every row once over bot
   t.diagnostic(`stopped at ${saved.rowsDone} rows done; resumed: ${second.previouslyDelivered} delivered earlier, ${resent} messages arrived twice`);
 
   // A checkpoint of another mapping, endpoint or file is refused, not applied.
-  assert.deepEqual(mismatch, { mapping: "checkpoint_mismatch", endpoint: "checkpoint_mismatch", file: "checkpoint_mismatch" });
+  assert.deepEqual(mismatch, {
+    mapping: "checkpoint_mismatch", endpoint: "checkpoint_mismatch", file: "checkpoint_mismatch", key: "checkpoint_mismatch",
+  });
 });
 
 test("paused: nothing is sent or read while paused; resumed, every row once", async (t) => {
