@@ -14,6 +14,9 @@ use crate::pipeline::RejectedRow;
 pub struct RejectsCsv {
     writer: csv_core::Writer,
     buf: Vec<u8>,
+    /// The file's columns: a row with fewer cells (one the API refused has
+    /// none) is padded, so every line has the header's width.
+    columns: usize,
 }
 
 impl RejectsCsv {
@@ -22,6 +25,7 @@ impl RejectsCsv {
         let mut w = RejectsCsv {
             writer: csv_core::Writer::new(),
             buf: Vec::new(),
+            columns: columns.len(),
         };
         let mut out = Vec::new();
         let fixed = ["row", "line", "code", "reason"]
@@ -42,6 +46,12 @@ impl RejectsCsv {
             reject.reason(),
         ];
         cells.extend(reject.cells.iter().cloned());
+        // (A row with more cells than the header, a wrong field count, keeps
+        // them all: nothing of it is dropped.)
+        let width = 4 + self.columns;
+        if cells.len() < width {
+            cells.resize(width, String::new());
+        }
         self.line(&cells, out);
     }
 

@@ -411,7 +411,7 @@ impl Run {
         let report = self.session.finish(now);
         on_progress(&Progress {
             session: progress,
-            checkpoint: Some(report.checkpoint.clone()),
+            checkpoint: report.checkpoint.clone(),
         });
         report
     }

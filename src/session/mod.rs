@@ -572,7 +572,11 @@ impl SendSession {
             rejected_rows: std::mem::take(&mut self.rejected_rows),
             rejected_rows_omitted: self.rejected_rows_omitted,
             server_rejected: std::mem::take(&mut self.server_rejected),
-            checkpoint: self.checkpoint_json(),
+            checkpoint: self
+                .checkpoint
+                .import()
+                .is_some()
+                .then(|| self.checkpoint_json()),
             paused_ms: self.paused_total(now_ms),
             destination: Some(self.destination()),
         }

@@ -181,7 +181,10 @@ pub struct SessionReport {
     /// Rows the endpoint refused, with its answer (earlier runs' included).
     pub server_rejected: Vec<(u64, String)>,
     /// The checkpoint document at the end: resume from it if rows remain.
-    pub checkpoint: String,
+    /// `None` when the run stopped before it knew which import it is (it
+    /// sent nothing then, so there is nothing to resume: start again).
+    #[cfg_attr(feature = "js", tsify(optional))]
+    pub checkpoint: Option<String>,
     /// Milliseconds the run spent paused.
     pub paused_ms: u64,
     /// Where the rows went and which ids they carry.

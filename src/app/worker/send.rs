@@ -137,9 +137,10 @@ pub async fn run(scope: &mut Scope, pending: &mut Option<Request>, job: Job) -> 
                 Ok(report) => {
                     // The last checkpoint first, so the page keeps (or, when
                     // every row is accounted for, forgets) the final state.
-                    let _ = scope
-                        .send(Response::SendCheckpoint(final_checkpoint(&report)))
-                        .await;
+                    // (None: the send stopped before anything could be sent.)
+                    if let Some(cp) = final_checkpoint(&report) {
+                        let _ = scope.send(Response::SendCheckpoint(cp)).await;
+                    }
                     return Response::Sent(summarize(&report, started, host));
                 }
                 Err(e) if e.checkpoint => {
@@ -211,13 +212,13 @@ fn send_settings(s: &Settings, target: SendTarget) -> SendSettings {
 
 /// The checkpoint at the end of a run: rows done are the delivered and the
 /// rejected ones (rows never read are not done).
-fn final_checkpoint(r: &driver::Report) -> SendCheckpoint {
+fn final_checkpoint(r: &driver::Report) -> Option<SendCheckpoint> {
     let rec = &r.reconciliation;
-    SendCheckpoint {
-        checkpoint: r.checkpoint.clone(),
+    Some(SendCheckpoint {
+        checkpoint: r.checkpoint.clone()?,
         rows_done: (rec.delivered + rec.rejected) as f64,
         delivered_earlier: rec.previously_delivered as f64,
-    }
+    })
 }
 
 fn summarize(r: &driver::Report, started: f64, endpoint_host: String) -> SendReport {

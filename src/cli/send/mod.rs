@@ -263,8 +263,8 @@ impl Shell<'_> {
         let headers = session.headers().to_vec();
         let report = session.finish(now_ms());
         let mut failures = Vec::new();
-        if let Some(file) = &self.checkpoint {
-            if let Err(e) = file.save(&report.checkpoint) {
+        if let (Some(file), Some(json)) = (&self.checkpoint, &report.checkpoint) {
+            if let Err(e) = file.save(json) {
                 failures.push(e);
             }
         }
