@@ -338,8 +338,8 @@ enum Ran {
     Refused(SessionError),
     /// The process died; the last checkpoint it saved.
     Died(Option<String>),
-    /// It reported; the rejected rows it named, and its checkpoint.
-    Reported(SessionReport, BTreeSet<u64>),
+    /// It reported; the rejected rows it named.
+    Reported(Box<SessionReport>, BTreeSet<u64>),
 }
 
 struct RunPlan {
@@ -437,7 +437,7 @@ fn run(
             if report.checkpoint.is_some() {
                 saved.clone_from(&report.checkpoint);
             }
-            return Ran::Reported(report, rejected);
+            return Ran::Reported(Box::new(report), rejected);
         }
         // The next thing to happen: an answer, a timer, the end of a pause.
         let next_answer = pending.iter().map(|p| p.at).min();
