@@ -17,7 +17,7 @@ export PATH := $(HOME)/.cargo/bin:$(CURDIR)/node_modules/.bin:$(PATH)
 
 CLI := target/release/segment-backfill
 
-.PHONY: help tools tools-rust tools-npm tools-chromium test lint test-native test-wasm cli run bench-native clean
+.PHONY: help tools tools-rust tools-npm tools-chromium test lint test-native test-wasm soak cli run bench-native clean
 
 help:
 	@echo "make test          install missing tools, then fmt, clippy, native, wasm and browser tests"
@@ -27,6 +27,7 @@ help:
 	@echo "make cli           build $(CLI)"
 	@echo "make bench         browser benchmark vs Papa Parse on generated 132 MB and 1 GB CSVs (bench/results.md)"
 	@echo "make bench-native  parse and pipeline speed on a generated ~100 MB CSV (release build)"
+	@echo "make soak          the randomized send-path test at length (SOAK_SCENARIOS, default 200000; release build)"
 
 # --- tools ---------------------------------------------------------------
 
@@ -65,6 +66,14 @@ lint:
 
 test-native:
 	cargo test --features cli
+
+# The randomized whole-path test (tests/session_random.rs) at length: the
+# same scenarios as in `make test` and many more, in a release build. A
+# failure prints the seed that reproduces it (SESSION_SEED=...).
+SOAK_SCENARIOS ?= 200000
+soak:
+	SESSION_SCENARIOS=$(SOAK_SCENARIOS) SESSION_BASE=$${SESSION_BASE:-$$(date +%s)} \
+	  cargo test --release --features cli --test session_random -- --nocapture
 
 # The core must build for the browser with no web or network dependency.
 test-wasm:

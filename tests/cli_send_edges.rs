@@ -465,9 +465,7 @@ fn a_stopped_send_keeps_its_state_and_its_refusals() {
     .stdout(Stdio::piped())
     .spawn()
     .expect("spawn");
-    wait_for("the refusal", || {
-        local.stats().by_status.contains_key(&400)
-    });
+    wait_for("the refusal", || local.stats().by_status.contains_key(&400));
     std::thread::sleep(Duration::from_millis(1_300));
     stop(&mut child, "-TERM");
     let mut stdout = String::new();

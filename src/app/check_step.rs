@@ -4,7 +4,7 @@
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
-use super::protocol::{Progress, Report, Request};
+use super::protocol::{CheckProgress, CheckReport, Request};
 use super::state::{Action, CheckState, Step};
 use super::widgets::{
     bytes, count, duration, percent, plural, progress_starting, tile, DayChart, StepNav,
@@ -131,7 +131,7 @@ pub fn CheckStep() -> Html {
     }
 }
 
-fn progress(p: &Progress) -> Html {
+fn progress(p: &CheckProgress) -> Html {
     if p.elapsed_ms == 0.0 {
         // Nothing heard from the worker yet.
         return progress_starting("Check progress");
@@ -161,7 +161,7 @@ fn rows(n: f64) -> String {
     plural(n, "row", "rows")
 }
 
-fn results(r: &Report) -> Html {
+fn results(r: &CheckReport) -> Html {
     let errors = r.findings.iter().filter(|f| !f.warning);
     let warnings = r.findings.iter().filter(|f| f.warning);
     let finding = |f: &super::protocol::Finding| {

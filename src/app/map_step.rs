@@ -70,15 +70,30 @@ pub fn MapStep() -> Html {
     let on_passthrough = {
         let ctx = ctx.clone();
         let suggested = view.suggested.clone();
+        let archive = view.archive.is_some();
         Callback::from(move |e: Event| {
             let input: HtmlInputElement = e.target_unchecked_into();
             let next = if input.checked() {
-                Mapping::default()
+                Mapping {
+                    replay: archive.then_some(true),
+                    ..Mapping::default()
+                }
             } else {
                 suggested.clone()
             };
             // An empty note hides the "suggested" one, which no longer applies.
             ctx.dispatch(Action::SetMapping(next, Some(String::new())));
+        })
+    };
+    // Sent as they are, records are replayed when the file is one of
+    // Segment's archives unless the mapping says otherwise.
+    let replay = m.replay.unwrap_or(view.archive.is_some());
+    let on_replay = {
+        let ctx = ctx.clone();
+        Callback::from(move |e: Event| {
+            let input: HtmlInputElement = e.target_unchecked_into();
+            let on = input.checked();
+            edit(&ctx, move |m| m.replay = Some(on));
         })
     };
     let on_save = {
@@ -132,7 +147,24 @@ pub fn MapStep() -> Html {
 
     let type_value = m.call_type.map(CallType::as_str).unwrap_or("");
     let body = if passthrough {
-        html! { <p class="muted">{ "Each record is sent as it is (after validation). Columns are not mapped." }</p> }
+        html! {
+            <>
+                <p class="muted">{ "Each record is sent as it is (after validation). Columns are not mapped. A record's own sentAt is never sent: each batch's is set when it goes, so Segment keeps the event's time." }</p>
+                if let Some(signs) = &view.archive {
+                    <div class="banner info" role="status">
+                        <p><strong>{ "This file looks like one of Segment's own archives" }</strong>{ format!(" ({}).", signs.describe()) }</p>
+                        <p>{ "Segment's import guide asks to replay such files: their sentAt would re-date every event, and their old messageIds may be dropped as duplicates." }</p>
+                    </div>
+                }
+                <label class="check">
+                    <input type="checkbox" id="replay" checked={replay} onchange={on_replay} />
+                    { " Replay: drop sentAt, messageId, projectId and receivedAt, and derive new messageIds" }
+                </label>
+                if view.archive.is_some() && !replay {
+                    <p class="note">{ "Replay is off: the original messageIds are sent, and Segment drops those it has seen before." }</p>
+                }
+            </>
+        }
     } else {
         html! {
             <>

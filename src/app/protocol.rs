@@ -12,7 +12,7 @@ use wasm_bindgen::JsValue;
 use web_sys::Blob;
 
 use crate::mapping::Mapping;
-use crate::source::{Settings, SourceOptions};
+use crate::source::{ArchiveSigns, Settings, SourceOptions};
 
 /// What the page asks the worker to do.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -149,7 +149,7 @@ pub struct SendReport {
 pub enum Response {
     Inspected(InspectionView),
     Previewed(PreviewView),
-    Progress(Progress),
+    CheckProgress(CheckProgress),
     Checked(CheckDone),
     SendProgress(SendProgress),
     SendCheckpoint(SendCheckpoint),
@@ -168,8 +168,11 @@ pub struct InspectionView {
     pub rows: Vec<Vec<String>>,
     /// The sample is the whole file.
     pub complete: bool,
-    /// What [`crate::mapping::suggest_mapping`] makes of the headers.
+    /// What [`crate::mapping::suggest_for`] makes of the sample.
     pub suggested: Mapping,
+    /// Why the records look like one of Segment's own archives, if they do.
+    #[serde(default)]
+    pub archive: Option<ArchiveSigns>,
 }
 
 /// The first messages exactly as they would be sent, and the first problems.
@@ -187,7 +190,7 @@ pub struct PreviewView {
 
 /// How far a check has come.
 #[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
-pub struct Progress {
+pub struct CheckProgress {
     pub bytes: f64,
     pub total: f64,
     pub rows: f64,
@@ -208,7 +211,7 @@ pub struct Finding {
 /// The result of a full check. Counts are `f64` because they cross to
 /// JavaScript as numbers (exact up to 2^53 rows).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-pub struct Report {
+pub struct CheckReport {
     pub rows: f64,
     pub valid: f64,
     pub rejected: f64,
@@ -230,7 +233,7 @@ pub struct Report {
 /// A finished check: the report and the downloads.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct CheckDone {
-    pub report: Report,
+    pub report: CheckReport,
     /// `row,line,code,reason,<columns>` for every rejected row.
     #[serde(with = "serde_wasm_bindgen::preserve")]
     pub rejects: Blob,
@@ -279,7 +282,7 @@ impl gloo_worker::Codec for JsCodec {
 
 /// The page's name for the worker's reactor. The page needs only the
 /// message types to talk to it; naming the real reactor
-/// ([`super::worker::Importer`]) would link the whole import pipeline into
+/// ([`super::worker::ImportWorker`]) would link the whole import pipeline into
 /// the page's wasm. Both sides speak the same [`Request`]/[`Response`].
 #[gloo_worker::reactor::reactor(ImporterProxy)]
 pub async fn importer_proxy(_scope: gloo_worker::reactor::ReactorScope<Request, Response>) {}

@@ -10,7 +10,8 @@ use web_sys::Blob;
 use yew::Reducible;
 
 use super::protocol::{
-    CheckDone, Failure, InspectionView, PreviewView, Progress, Response, SendProgress, SendReport,
+    CheckDone, CheckProgress, Failure, InspectionView, PreviewView, Response, SendProgress,
+    SendReport,
 };
 use super::resume::{self, SavedRun};
 use crate::mapping::Mapping;
@@ -56,7 +57,7 @@ pub struct Picked {
 pub enum CheckState {
     #[default]
     Idle,
-    Running(Progress),
+    Running(CheckProgress),
     Done(Rc<CheckDoneView>),
     Cancelled,
 }
@@ -252,7 +253,7 @@ impl Reducible for State {
                 s.send_paused = paused;
             }
             Action::CheckStarted => {
-                s.check = CheckState::Running(Progress::default());
+                s.check = CheckState::Running(CheckProgress::default());
                 s.error = None;
             }
             Action::CancelRequested => {}
@@ -286,7 +287,7 @@ fn apply(old: Rc<State>, mut s: State, response: Response) -> Rc<State> {
             refresh_resume(&mut s);
         }
         Response::Previewed(view) => s.preview = Some(Rc::new(view)),
-        Response::Progress(p) => match s.check {
+        Response::CheckProgress(p) => match s.check {
             CheckState::Running(_) => s.check = CheckState::Running(p),
             // A late progress after Cancel or Done changes nothing.
             _ => return old,

@@ -7,7 +7,7 @@ use serde::Serialize;
 use super::human;
 use super::input::{Input, SourceArgs};
 use super::Outcome;
-use crate::mapping::{suggest_mapping, Mapping};
+use crate::mapping::{suggest_for, Mapping};
 use crate::source::{inspect, ArchiveSigns, Settings};
 
 const SAMPLE_ROWS: usize = 20;
@@ -42,7 +42,7 @@ pub fn run(
         SAMPLE_ROWS,
     )
     .map_err(|e| format!("{}: {e}", input.name))?;
-    let mapping = suggest_mapping(&found.headers, &found.rows);
+    let mapping = suggest_for(&found);
     if let Some(path) = write_mapping {
         std::fs::write(path, mapping.to_json_pretty() + "\n")
             .map_err(|e| format!("{}: cannot write: {e}", path.display()))?;
@@ -82,9 +82,9 @@ pub fn run(
     if let Some(signs) = &found.archive {
         outln!(
             "\nThis looks like one of Segment's own archives ({}).\n\
-             Without a mapping, check and send replay it: sentAt, messageId, projectId and \
+             It is replayed (with or without a mapping): sentAt, messageId, projectId and \
              receivedAt are dropped\nand messageIds derived anew, as Segment's import guide asks \
-             (--no-replay keeps the original messageIds).",
+             (--no-replay, or \"replay\": false, keeps the original messageIds).",
             signs.describe()
         );
     }

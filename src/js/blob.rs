@@ -9,8 +9,8 @@ use crate::blob_slices::BlobSlices;
 
 use super::error::{codes, describe, JsApiError, JsResult};
 
-/// Bytes read per slice by default.
-pub const DEFAULT_CHUNK_BYTES: usize = 1024 * 1024;
+/// Bytes read per slice by default: the core's, as the CLI reads.
+pub const DEFAULT_CHUNK_BYTES: usize = crate::session::DEFAULT_CHUNK_BYTES;
 
 /// Reads a Blob front to back, one slice at a time (one slice ahead: see
 /// [`BlobSlices`]).

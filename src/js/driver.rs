@@ -61,7 +61,7 @@ const TS_IMPORT_FILE_OPTIONS: &'static str = r#"
 /** Options of `importFile`: the settings plus a progress callback and a cancel signal. */
 export interface ImportFileOptions extends SendSettings {
   /** Called at most every 100 ms while the import runs, and once at the end. */
-  onProgress?: (progress: Progress) => void;
+  onProgress?: (progress: ImportProgress) => void;
   /** Abort it to cancel: nothing new is sent, the report names every row not delivered. */
   signal?: AbortSignal;
   /**
@@ -171,7 +171,7 @@ impl PauseControl {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Tsify)]
 #[serde(rename_all = "camelCase")]
 #[tsify(hashmap_as_object)]
-pub struct Progress {
+pub struct ImportProgress {
     #[serde(flatten)]
     pub session: SessionProgress,
     /// The checkpoint document, about once a second when it changed and in
@@ -192,7 +192,7 @@ pub async fn send_file(
     file: Blob,
     mapping: Option<Mapping>,
     options: SendOptions,
-    mut on_progress: impl FnMut(&Progress),
+    mut on_progress: impl FnMut(&ImportProgress),
 ) -> JsResult<Report> {
     let s = options.settings;
     let auth = s.auth.unwrap_or_default();
@@ -216,7 +216,9 @@ pub async fn send_file(
         setup.batch.write_key = Some(s.write_key.trim().to_string());
     }
     let mut engine = EngineConfig {
-        max_in_flight: s.concurrency.unwrap_or(4) as usize,
+        max_in_flight: s
+            .concurrency
+            .map_or(EngineConfig::default().max_in_flight, |n| n as usize),
         max_requests_per_sec: s.rate_per_second,
         max_attempts: s.max_attempts,
         // Each tab draws its own jitter, so tabs retrying a struggling
@@ -314,7 +316,7 @@ impl Run {
     async fn drive(
         &mut self,
         signal: Option<&AbortSignal>,
-        on_progress: &mut impl FnMut(&Progress),
+        on_progress: &mut impl FnMut(&ImportProgress),
     ) -> JsResult<()> {
         loop {
             let now = now_ms() as u64;
@@ -391,7 +393,7 @@ impl Run {
 
     /// Calls back at most every 100 ms, at once when `urgent` or when a new
     /// checkpoint waits.
-    fn progress(&mut self, on_progress: &mut impl FnMut(&Progress), urgent: bool) {
+    fn progress(&mut self, on_progress: &mut impl FnMut(&ImportProgress), urgent: bool) {
         let now = now_ms();
         let due =
             urgent || self.checkpoint.is_some() || now - self.last_progress >= PROGRESS_EVERY_MS;
@@ -399,17 +401,17 @@ impl Run {
             return;
         }
         self.last_progress = now;
-        on_progress(&Progress {
+        on_progress(&ImportProgress {
             session: self.session.progress(now as u64),
             checkpoint: self.checkpoint.take(),
         });
     }
 
-    fn finish(self, on_progress: &mut impl FnMut(&Progress)) -> Report {
+    fn finish(self, on_progress: &mut impl FnMut(&ImportProgress)) -> Report {
         let now = now_ms() as u64;
         let progress = self.session.progress(now);
         let report = self.session.finish(now);
-        on_progress(&Progress {
+        on_progress(&ImportProgress {
             session: progress,
             checkpoint: report.checkpoint.clone(),
         });

@@ -21,7 +21,7 @@
 
 mod suggest;
 
-pub use suggest::suggest_mapping;
+pub use suggest::{suggest_for, suggest_mapping};
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};

@@ -111,6 +111,20 @@ const CONTEXT: &[(&str, &str)] = &[
     ("timezone", "timezone"),
 ];
 
+/// Suggests a mapping for what [`crate::source::inspect`] saw: for one of
+/// Segment's own archives, none but `replay: true` (each record is a message
+/// to replay, and saying so in the mapping keeps every step showing what the
+/// send does); else [`suggest_mapping`] from the columns and sample rows.
+pub fn suggest_for(found: &crate::source::Inspection) -> Mapping {
+    match found.archive {
+        Some(_) => Mapping {
+            replay: Some(true),
+            ..Mapping::default()
+        },
+        None => suggest_mapping(&found.headers, &found.rows),
+    }
+}
+
 /// Suggests a mapping for a file with these headers; `samples` (rows of cells
 /// in header order, may be empty) refine it: a `type` column whose cells are
 /// call types, number columns, the day/month order of slash dates.

@@ -9,7 +9,7 @@
 //! default, and the report says so; the mapping's `replay: false` (the CLI's
 //! `--no-replay`) keeps the original ids.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use super::json::{JsonArraySplitter, NdjsonSplitter};
@@ -35,7 +35,7 @@ pub const REPLAY_DROPPED: [&str; 8] = [
 const SET_BY_SEGMENT: [&str; 4] = ["receivedAt", "received_at", "projectId", "project_id"];
 
 /// Why a sample looks like one of Segment's archives.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "js", derive(tsify::Tsify))]
 #[serde(rename_all = "camelCase")]
 pub struct ArchiveSigns {

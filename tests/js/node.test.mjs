@@ -277,7 +277,7 @@ test("the package manifest", () => {
   assert.equal(manifest.version, version());
   for (const f of manifest.files) readFileSync(join(root, "pkg", f));
   const dts = readFileSync(join(root, "pkg", manifest.types), "utf8");
-  for (const name of ["Inspection", "Mapping", "Summary", "RejectedRow", "Report", "Progress", "ImportFileOptions", "ErrorCode"]) {
+  for (const name of ["Inspection", "Mapping", "Summary", "RejectedRow", "Report", "SessionReport", "ImportProgress", "SessionProgress", "ImportFileOptions", "ErrorCode"]) {
     assert.match(dts, new RegExp(`export (interface|type) ${name}\\b`), name);
   }
   assert.ok(pathToFileURL(join(root, "pkg", manifest.main)));

@@ -5,7 +5,7 @@ use wasm_bindgen::JsValue;
 use wasm_bindgen_test::wasm_bindgen_test;
 
 use super::{blob, disabled, picked, Downloads, Page, ORDERS};
-use crate::app::protocol::{CheckDone, Finding, Progress, Report, Request, Response};
+use crate::app::protocol::{CheckDone, CheckProgress, CheckReport, Finding, Request, Response};
 use crate::app::state::{CheckState, Step};
 
 const REJECTS: &str = "row,line,code,reason,user_id,event\n\
@@ -13,8 +13,8 @@ const REJECTS: &str = "row,line,code,reason,user_id,event\n\
 const BATCHES: &str = "{\"batch\":[]}\n";
 
 /// A report as the worker sends it for a 20,000-row file.
-pub fn report() -> Report {
-    Report {
+pub fn report() -> CheckReport {
+    CheckReport {
         rows: 20_000.0,
         valid: 19_967.0,
         rejected: 33.0,
@@ -62,7 +62,7 @@ pub fn report() -> Report {
     }
 }
 
-pub fn done(report: Report, batches: Option<&str>) -> CheckDone {
+pub fn done(report: CheckReport, batches: Option<&str>) -> CheckDone {
     CheckDone {
         report,
         rejects: blob(REJECTS.as_bytes()),
@@ -104,7 +104,7 @@ async fn the_check_runs_on_entry_shows_progress_and_cancels() {
     let send = page.button("4Send");
     assert!(disabled(&send) && send.title() == "Run the check first.");
 
-    page.answer(Response::Progress(Progress {
+    page.answer(Response::CheckProgress(CheckProgress {
         bytes: 250_000.0,
         total: 1_000_000.0,
         rows: 5_000.0,
@@ -243,7 +243,7 @@ async fn the_rejected_rows_and_the_batches_download() {
 #[wasm_bindgen_test]
 async fn a_clean_file_without_timestamps() {
     let page = check_page().await;
-    let clean = Report {
+    let clean = CheckReport {
         rejected: 0.0,
         valid: 20_000.0,
         with_warnings: 0.0,

@@ -2,6 +2,7 @@
 //! live preview built by the worker's own code.
 
 use serde_json::{json, Value};
+use wasm_bindgen::JsCast;
 use wasm_bindgen_test::wasm_bindgen_test;
 
 use super::{picked, picked_again, value, Downloads, Page, ORDERS};
@@ -277,4 +278,40 @@ async fn the_last_mapping_is_remembered_for_the_same_columns() {
     );
     let page = Page::open(other).await;
     assert!(page.text().contains("Suggested from the column names"));
+}
+
+/// One of Segment's own archives: replayed by default, said so, and the
+/// user can keep the original ids (the preview follows).
+#[wasm_bindgen_test]
+async fn an_archive_is_replayed_unless_the_user_says_otherwise() {
+    let line = r#"{"type":"track","userId":"u1","event":"E","timestamp":"2019-05-02T18:33:59Z","sentAt":"2019-05-02T18:34:00Z","messageId":"old-1","projectId":"p","receivedAt":"2019-05-02T18:34:01Z"}"#;
+    let file = format!("{line}\n{line}\n");
+    let mut page = Page::open(picked("archive.ndjson", file.as_bytes(), Step::Map)).await;
+    assert!(page
+        .text()
+        .contains("looks like one of Segment's own archives"));
+    assert!(page.text().contains("in 2 of 2 sampled records"));
+    let replay: web_sys::HtmlInputElement = page.find("#replay").unchecked_into();
+    assert!(replay.checked(), "on by default for an archive");
+    assert_eq!(
+        page.state().mapping.replay,
+        Some(true),
+        "said in the mapping"
+    );
+    page.serve().await;
+    let first = &preview(&page)[0];
+    assert_ne!(first["messageId"], "old-1", "a new id");
+    assert!(first.get("projectId").is_none() && first.get("sentAt").is_none());
+
+    page.click(&page.find("#replay")).await;
+    assert_eq!(page.state().mapping.replay, Some(false));
+    assert!(page.text().contains("Replay is off"));
+    let sent = page.serve().await;
+    assert_eq!(previewed(&sent).replay, Some(false));
+    let first = &preview(&page)[0];
+    assert_eq!(first["messageId"], "old-1", "the original id");
+    assert!(
+        first.get("sentAt").is_none(),
+        "never a message-level sentAt"
+    );
 }

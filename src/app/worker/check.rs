@@ -9,7 +9,7 @@ use wasm_bindgen::JsValue;
 use web_sys::{Blob, BlobPropertyBag};
 
 use super::reader::{unreadable, SLICE_BYTES};
-use crate::app::protocol::{CheckDone, Failure, Finding, Progress, Report};
+use crate::app::protocol::{CheckDone, CheckProgress, CheckReport, Failure, Finding};
 use crate::blob_slices::BlobSlices;
 use crate::mapping::Mapping;
 use crate::pipeline::{ImportOptions, Importer, Summary};
@@ -26,7 +26,7 @@ const PROGRESS_EVERY_MS: f64 = 100.0;
 /// What the loop asks of its caller between slices.
 pub trait Host {
     /// Reports progress; returns `false` when the page has gone.
-    fn progress(&mut self, p: Progress) -> bool;
+    fn progress(&mut self, p: CheckProgress) -> bool;
     /// Gives the event loop a turn; returns `true` when Cancel arrived.
     #[allow(async_fn_in_trait)] // OK because the trait is private to this worker.
     async fn cancelled(&mut self) -> bool;
@@ -83,7 +83,7 @@ pub async fn run(
         let now = js_sys::Date::now();
         if now - last_progress >= PROGRESS_EVERY_MS {
             last_progress = now;
-            let p = Progress {
+            let p = CheckProgress {
                 bytes: reader.offset(),
                 total,
                 rows: importer.counts().rows as f64,
@@ -178,8 +178,8 @@ fn blob(parts: &Array, kind: &str) -> Result<Blob, Failure> {
     })
 }
 
-fn report(s: &Summary, elapsed_ms: f64, rejects_truncated: bool) -> Report {
-    Report {
+fn report(s: &Summary, elapsed_ms: f64, rejects_truncated: bool) -> CheckReport {
+    CheckReport {
         rows: s.rows as f64,
         valid: s.valid as f64,
         rejected: s.rejected as f64,

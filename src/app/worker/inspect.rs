@@ -4,7 +4,7 @@ use web_sys::Blob;
 
 use super::reader::SliceReader;
 use crate::app::protocol::{Failure, InspectionView, PreviewView};
-use crate::mapping::{suggest_mapping, Mapping};
+use crate::mapping::{suggest_for, Mapping};
 use crate::pipeline::{ImportOptions, Importer};
 use crate::source::{gunzip_sample, inspect, Compression, Settings, SourceOptions};
 
@@ -44,13 +44,14 @@ pub fn view(
             "Check the format, encoding and delimiter overrides below, or pick another file.",
         )
     })?;
-    let suggested = suggest_mapping(&found.headers, &found.rows);
+    let suggested = suggest_for(&found);
     Ok(InspectionView {
         settings: found.settings,
         headers: found.headers,
         rows: found.rows,
         complete,
         suggested,
+        archive: found.archive,
     })
 }
 

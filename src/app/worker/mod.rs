@@ -13,17 +13,17 @@ use futures::{FutureExt, SinkExt, StreamExt};
 use gloo_worker::reactor::{reactor, ReactorScope};
 use gloo_worker::Registrable;
 
-use crate::app::protocol::{JsCodec, Progress, Request, Response};
+use crate::app::protocol::{CheckProgress, JsCodec, Request, Response};
 
 type Scope = ReactorScope<Request, Response>;
 
 /// Registers the worker (called by `src/bin/worker.rs`).
 pub fn register() {
-    Importer::registrar().encoding::<JsCodec>().register();
+    ImportWorker::registrar().encoding::<JsCodec>().register();
 }
 
 /// The worker's reactor: one request at a time, in order.
-#[reactor(Importer)]
+#[reactor(ImportWorker)]
 pub async fn importer(mut scope: Scope) {
     let mut pending: Option<Request> = None;
     loop {
@@ -113,10 +113,10 @@ struct Host<'a> {
 }
 
 impl check::Host for Host<'_> {
-    fn progress(&mut self, p: Progress) -> bool {
+    fn progress(&mut self, p: CheckProgress) -> bool {
         // Only the newest progress matters.
         self.queued.clear();
-        self.queued.push(Response::Progress(p));
+        self.queued.push(Response::CheckProgress(p));
         true
     }
 

@@ -83,7 +83,7 @@ pub async fn run(scope: &mut Scope, pending: &mut Option<Request>, job: Job) -> 
         pause: Some(pause.clone()),
     };
     let (tx, mut progress) = unbounded::<Tick>();
-    let on_progress = move |p: &driver::Progress| {
+    let on_progress = move |p: &driver::ImportProgress| {
         let checkpoint = p.checkpoint.clone().map(|checkpoint| SendCheckpoint {
             checkpoint,
             rows_done: p.session.rows_done as f64,
