@@ -10,6 +10,7 @@ use super::widgets::{
     bytes, count, duration, percent, plural, progress_starting, tile, DayChart, StepNav,
 };
 use super::{download, use_ctx, Ctx};
+use crate::message::SourceNamespace;
 
 fn start(ctx: &Ctx) {
     let s = &ctx.state;
@@ -21,8 +22,16 @@ fn start(ctx: &Ctx) {
         settings: view.settings.clone(),
         mapping: s.mapping.clone(),
         keep_batches: s.keep_batches,
+        id_namespace: id_namespace(s),
     });
     ctx.dispatch(Action::CheckStarted);
+}
+
+/// The id namespace of the write key the Send step holds (typed or
+/// remembered): only its hash goes to the worker, for the dry run's ids.
+fn id_namespace(s: &super::state::State) -> Option<String> {
+    let key = s.send_form.write_key.trim();
+    (!key.is_empty()).then(|| SourceNamespace::of_write_key(key).to_string())
 }
 
 #[component]
@@ -115,6 +124,15 @@ pub fn CheckStep() -> Html {
                             </button>
                         }
                     </div>
+                    if has_batches {
+                        <p class="muted" id="batch-ids">{
+                            if done.0.id_namespace.is_some() {
+                                "Their messageIds are the ones a send to the source of the write key in Send carries."
+                            } else {
+                                "Their messageIds belong to no source yet: they depend on the destination. Enter the write key in Send, then check again, to get the ids a send will carry."
+                            }
+                        }</p>
+                    }
                 </>
             }
         }

@@ -38,6 +38,10 @@ pub enum Request {
         mapping: Mapping,
         /// Keep every batch body for a dry-run download.
         keep_batches: bool,
+        /// The destination's id namespace (16 hex digits, a hash of the
+        /// write key the Send step holds), so the downloaded batches carry
+        /// the messageIds a send there will; `None`: no destination yet.
+        id_namespace: Option<String>,
     },
     /// Send the whole file to an endpoint (the JS layer's fetch driver).
     Send {
@@ -240,6 +244,9 @@ pub struct CheckDone {
     /// One request body per line (dry run); `undefined` when not kept.
     #[serde(with = "serde_wasm_bindgen::preserve")]
     pub batches: JsValue,
+    /// The id namespace the batches' messageIds were derived with.
+    #[serde(default)]
+    pub id_namespace: Option<String>,
 }
 
 /// A failure shown in the page: what happened and what to do.

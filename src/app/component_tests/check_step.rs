@@ -4,9 +4,10 @@
 use wasm_bindgen::JsValue;
 use wasm_bindgen_test::wasm_bindgen_test;
 
-use super::{blob, disabled, picked, Downloads, Page, ORDERS};
+use super::{after, blob, disabled, picked, Downloads, Page, ORDERS};
 use crate::app::protocol::{CheckDone, CheckProgress, CheckReport, Finding, Request, Response};
-use crate::app::state::{CheckState, Step};
+use crate::app::state::{Action, CheckState, SendForm, Step};
+use crate::message::SourceNamespace;
 
 const REJECTS: &str = "row,line,code,reason,user_id,event\n\
     998,998,missing_identity,\"user_id: neither userId nor anonymousId is set\",,Order Completed\n";
@@ -67,6 +68,7 @@ pub fn done(report: CheckReport, batches: Option<&str>) -> CheckDone {
         report,
         rejects: blob(REJECTS.as_bytes()),
         batches: batches.map_or(JsValue::UNDEFINED, |b| blob(b.as_bytes()).into()),
+        id_namespace: None,
     }
 }
 
@@ -272,4 +274,49 @@ async fn a_clean_file_without_timestamps() {
         .closest(".tile.bad")
         .unwrap()
         .is_none());
+}
+
+/// The dry run's batches carry the ids a send to the key in Send will
+/// carry: only the key's hash goes to the worker, and the page says which
+/// ids the download has.
+#[wasm_bindgen_test]
+async fn the_dry_run_carries_the_ids_of_the_key_in_send() {
+    let form = SendForm {
+        write_key: "wk_secret".into(),
+        ..SendForm::default()
+    };
+    let state = after(
+        picked("orders.csv", ORDERS.as_bytes(), Step::Map),
+        [Action::SetSendForm(form), Action::GoTo(Step::Check)],
+    );
+    let mut page = Page::open(state).await;
+    let sent = page.sent();
+    let expected = SourceNamespace::of_write_key("wk_secret").to_string();
+    match sent.as_slice() {
+        [Request::Check { id_namespace, .. }] => {
+            assert_eq!(id_namespace.as_deref(), Some(expected.as_str()))
+        }
+        other => panic!("expected one Check request, got {other:?}"),
+    }
+    assert!(
+        !format!("{sent:?}").contains("wk_secret"),
+        "the key stays on the page"
+    );
+    let mut with_ids = done(report(), Some(BATCHES));
+    with_ids.id_namespace = Some(expected);
+    page.answer(Response::Checked(with_ids)).await;
+    assert!(page
+        .find("#batch-ids")
+        .text_content()
+        .unwrap_or_default()
+        .contains("the source of the write key in Send"));
+}
+
+#[wasm_bindgen_test]
+async fn without_a_key_the_dry_run_says_its_ids_belong_to_no_source() {
+    let mut page = check_page().await;
+    page.answer(Response::Checked(done(report(), Some(BATCHES))))
+        .await;
+    let note = page.find("#batch-ids").text_content().unwrap_or_default();
+    assert!(note.contains("belong to no source yet"), "{note}");
 }

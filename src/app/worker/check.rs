@@ -12,6 +12,7 @@ use super::reader::{unreadable, SLICE_BYTES};
 use crate::app::protocol::{CheckDone, CheckProgress, CheckReport, Failure, Finding};
 use crate::blob_slices::BlobSlices;
 use crate::mapping::Mapping;
+use crate::message::{IdScheme, MessageIds, SourceNamespace};
 use crate::pipeline::{ImportOptions, Importer, Summary};
 use crate::report::RejectsCsv;
 use crate::source::Settings;
@@ -38,18 +39,37 @@ pub enum Outcome {
     Cancelled,
 }
 
+/// One check, as the page asked for it.
+pub struct Job {
+    pub file: Blob,
+    pub settings: Settings,
+    pub mapping: Mapping,
+    /// Keep every batch body for the dry-run download.
+    pub keep_batches: bool,
+    /// The destination's id namespace, for the batches' messageIds.
+    pub id_namespace: Option<String>,
+}
+
 /// Runs the check over the whole file.
-pub async fn run(
-    file: Blob,
-    settings: &Settings,
-    mapping: Mapping,
-    keep_batches: bool,
-    host: &mut impl Host,
-) -> Result<Outcome, Failure> {
+pub async fn run(job: Job, host: &mut impl Host) -> Result<Outcome, Failure> {
+    let Job {
+        file,
+        settings,
+        mapping,
+        keep_batches,
+        id_namespace,
+    } = job;
+    let settings = &settings;
     let started = js_sys::Date::now();
+    // A namespace the page made itself: a bad one would be a bug, and the
+    // ids then belong to no source (the page says which it asked for).
+    let namespace = id_namespace
+        .as_deref()
+        .and_then(|hex| SourceNamespace::parse_hex(hex).ok());
     let options = ImportOptions {
         now_ms: started as i64,
         keep_reject_cells: true,
+        ids: MessageIds::new(IdScheme::V2, namespace.unwrap_or(SourceNamespace::NONE)),
         ..Default::default()
     };
     let mut importer = Importer::new(Some(mapping), settings, options).map_err(|e| {
@@ -107,6 +127,7 @@ pub async fn run(
         report: report(&summary, elapsed, truncated),
         rejects,
         batches,
+        id_namespace: namespace.map(|n| n.to_string()),
     }))
 }
 

@@ -52,13 +52,21 @@ pub async fn importer(mut scope: Scope) {
                 settings,
                 mapping,
                 keep_batches,
+                id_namespace,
             } => {
                 let mut host = Host {
                     scope: &mut scope,
                     pending: &mut pending,
                     queued: Vec::new(),
                 };
-                let outcome = check::run(file, &settings, mapping, keep_batches, &mut host).await;
+                let job = check::Job {
+                    file,
+                    settings,
+                    mapping,
+                    keep_batches,
+                    id_namespace,
+                };
+                let outcome = check::run(job, &mut host).await;
                 let queued = std::mem::take(&mut host.queued);
                 for r in queued {
                     if scope.send(r).await.is_err() {
