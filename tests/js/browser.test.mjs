@@ -299,3 +299,57 @@ test("paused: nothing is sent or read while paused; resumed, every row once", as
   t.diagnostic(`paused for ${report.pausedMs} ms after ${still[0].requests} requests, `
     + `${still[0].bytesRead} of ${ticks.at(-1).bytesRead} bytes read; ${still.length} progress calls while paused`);
 });
+
+test("a redirect is refused in the browser: nothing goes where it points", async () => {
+  const target = await receiver(CLI, null, []);
+  const redirecting = await receiver(CLI, null, ["--redirect-to", target.endpoint, "--redirect-status", "307"]);
+  try {
+    const { report } = await importInPage({ endpoint: redirecting.endpoint, writeKey: KEY, auth: "body" });
+    assert.equal(report.balanced, true);
+    assert.equal(report.delivered, 0);
+    assert.equal(report.stopped.kind, "refused", JSON.stringify(report.stopped));
+    assert.match(report.stopped.reason, /redirect/);
+    assert.equal((await target.stats()).requests, 0, "the batch and the key went nowhere else");
+    assert.ok((await redirecting.stats()).requests >= 1);
+  } finally {
+    target.stop();
+    redirecting.stop();
+  }
+});
+
+test("messageIds depend on the source; a dry run with the key (or its namespace) has a send's ids", async () => {
+  const out = join(dir, "ids.ndjson");
+  const local = await receiver(CLI, out, []);
+  try {
+    const result = await page.evaluate(async ({ text, endpoint }) => {
+      const file = new File([text], "ids.csv", { type: "text/csv" });
+      const found = window.sb.inspect(new Uint8Array(await file.arrayBuffer()));
+      const mapping = window.sb.suggestMapping(found.headers, found.rows);
+      const dryRun = (options) => {
+        const imp = new window.sb.Importer(mapping, options);
+        imp.push(new TextEncoder().encode(text));
+        imp.finish();
+        return imp.takeBatches().flatMap((b) => JSON.parse(b).batch.map((m) => m.messageId));
+      };
+      const report = await window.sb.importFile(file, mapping, { endpoint, writeKey: "source-a" });
+      return {
+        report,
+        withKey: dryRun({ writeKey: "source-a" }),
+        withNamespace: dryRun({ idNamespace: report.destination.idNamespace }),
+        otherKey: dryRun({ writeKey: "source-b" }),
+        noKey: dryRun({}),
+      };
+    }, { text: "user_id,event\nu1,A\nu2,B\nu1,A\n", endpoint: local.endpoint });
+    const sent = readFileSync(out, "utf8").trim().split("\n").map((l) => JSON.parse(l).messageId);
+    assert.equal(result.report.delivered, 3);
+    assert.equal(result.report.destination.idScheme, 2);
+    assert.deepEqual(result.withKey, sent, "a dry run with the key has the ids the send sent");
+    assert.deepEqual(result.withNamespace, sent);
+    assert.equal(new Set(sent).size, 3, "the repeated row is two events");
+    for (const other of [result.otherKey, result.noKey]) {
+      assert.ok(other.every((id) => !sent.includes(id)), "another source, other ids");
+    }
+  } finally {
+    local.stop();
+  }
+});
