@@ -87,7 +87,7 @@ fn replay_note(replay: bool, archive: Option<&ArchiveSigns>) -> Option<String> {
              (replay: false, or --no-replay, keeps the original messageIds)",
             signs.describe()
         )),
-        (true, None) => Some(format!("replay: {dropped}")),
+        (true, None) => Some(format!("replayed: {dropped}")),
         (false, Some(signs)) => Some(format!(
             "this file looks like one of Segment's own archives ({}), but replay is off: the \
              original messageIds are sent, and Segment drops those it has seen",

@@ -31,6 +31,10 @@ pub fn initial_mapping(view: &InspectionView) -> (Mapping, Option<String>) {
             m,
             Some("Restored the mapping you last used with these columns.".into()),
         ),
+        None if view.archive.is_some() => (
+            view.suggested.clone(),
+            Some("Each record is one of Segment's own messages: replayed as it is.".into()),
+        ),
         None => (
             view.suggested.clone(),
             Some("Suggested from the column names: check each field.".into()),
