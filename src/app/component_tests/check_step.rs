@@ -314,7 +314,7 @@ async fn the_dry_run_carries_the_ids_of_the_key_in_send() {
 
 #[wasm_bindgen_test]
 async fn without_a_key_the_dry_run_says_its_ids_belong_to_no_source() {
-    let mut page = check_page().await;
+    let page = check_page().await;
     page.answer(Response::Checked(done(report(), Some(BATCHES))))
         .await;
     let note = page.find("#batch-ids").text_content().unwrap_or_default();
