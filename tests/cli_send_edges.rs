@@ -12,7 +12,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use common::{run_json, send_cmd, temp_dir, write_orders, Local, BIN};
+use common::{run_json, send_cmd, temp_dir, write_orders, write_orders_with, Local, Order, BIN};
 use segment_backfill::cli::receive::{ReceiverConfig, Redirect};
 use serde_json::Value;
 
@@ -513,22 +513,14 @@ fn a_stopped_send_keeps_its_state_and_its_refusals() {
 #[test]
 fn the_rejects_file_keeps_its_columns_whatever_comes_first() {
     let dir = temp_dir("ragged");
-    let mut text = String::from("order_id,user_id,event,created_at,price,sku\n");
-    for i in 1..=5_000 {
-        let user = if i == 4_900 {
+    let (file, mapping) = write_orders_with(&dir, 5_000, |i| Order {
+        user: if i == 4_900 {
             String::new()
         } else {
             format!("u{i}")
-        };
-        let sku = if i == 5 { "POISON" } else { "sku" };
-        text.push_str(&format!(
-            "A-{i},{user},Order Completed,2024-03-01T10:00:00Z,1.50,{sku}\n"
-        ));
-    }
-    let file = dir.join("orders.csv");
-    std::fs::write(&file, text).expect("write");
-    let mapping = dir.join("mapping.json");
-    std::fs::write(&mapping, common::MAPPING).expect("mapping");
+        },
+        sku: if i == 5 { "POISON" } else { "sku" }.into(),
+    });
     let local = Local::start(ReceiverConfig {
         poison_marker: Some("POISON".into()),
         ..ReceiverConfig::default()
@@ -575,22 +567,15 @@ fn an_unwritable_rejects_file_stops_the_send_but_loses_nothing() {
         return;
     }
     let dir = temp_dir("full");
-    let mut text = String::from("order_id,user_id,event,created_at,price,sku\n");
-    for i in 1..=4_000 {
-        // Every other row is invalid, so rejected rows keep coming.
-        let user = if i % 2 == 0 {
+    // Every other row is invalid, so rejected rows keep coming.
+    let (file, mapping) = write_orders_with(&dir, 4_000, |i| Order {
+        user: if i % 2 == 0 {
             String::new()
         } else {
             format!("u{i}")
-        };
-        text.push_str(&format!(
-            "A-{i},{user},Order Completed,2024-03-01T10:00:00Z,1.50,sku\n"
-        ));
-    }
-    let file = dir.join("orders.csv");
-    std::fs::write(&file, text).expect("write");
-    let mapping = dir.join("mapping.json");
-    std::fs::write(&mapping, common::MAPPING).expect("mapping");
+        },
+        sku: "sku".into(),
+    });
     let local = Local::start(ReceiverConfig::default());
     let cp = dir.join("ck.json").to_string_lossy().to_string();
     let out = send_cmd(

@@ -30,6 +30,17 @@ async fn start(config: ReceiverConfig) -> Result<Receiver, Box<dyn Error>> {
     Ok(Receiver::start("127.0.0.1:0".parse()?, config).await?)
 }
 
+/// A receiver writing to a fresh out file named after `name`.
+async fn start_writing(name: &str) -> Result<(Receiver, PathBuf), Box<dyn Error>> {
+    let out = out_path(name);
+    let receiver = start(ReceiverConfig {
+        out: Some(out.clone()),
+        ..ReceiverConfig::default()
+    })
+    .await?;
+    Ok((receiver, out))
+}
+
 /// A plain HTTP client that ignores any proxy settings of the environment.
 fn client() -> Result<reqwest::Client, Box<dyn Error>> {
     Ok(reqwest::Client::builder()
@@ -99,12 +110,7 @@ fn header<'a>(response: &'a reqwest::Response, name: &str) -> Option<&'a str> {
 
 #[tokio::test]
 async fn valid_batch_is_answered_and_written() -> TestResult {
-    let out = out_path("valid");
-    let receiver = start(ReceiverConfig {
-        out: Some(out.clone()),
-        ..ReceiverConfig::default()
-    })
-    .await?;
+    let (receiver, out) = start_writing("valid").await?;
     let messages = vec![track("m1", "u1"), track("m2", "u2"), track("m3", "u3")];
     let (status, body) = post(
         &client()?,
@@ -283,12 +289,7 @@ async fn oversize_body_is_400() -> TestResult {
 
 #[tokio::test]
 async fn oversize_message_rejects_the_batch() -> TestResult {
-    let out = out_path("oversize-message");
-    let receiver = start(ReceiverConfig {
-        out: Some(out.clone()),
-        ..ReceiverConfig::default()
-    })
-    .await?;
+    let (receiver, out) = start_writing("oversize-message").await?;
     let mut big = track("big", "u");
     big["properties"]["blob"] = json!("x".repeat(33 * 1024));
     let (status, _) = post(
@@ -321,12 +322,7 @@ async fn too_many_messages_is_400() -> TestResult {
 
 #[tokio::test]
 async fn messages_without_identity_are_dropped_silently() -> TestResult {
-    let out = out_path("dropped");
-    let receiver = start(ReceiverConfig {
-        out: Some(out.clone()),
-        ..ReceiverConfig::default()
-    })
-    .await?;
+    let (receiver, out) = start_writing("dropped").await?;
     let messages = vec![
         track("keep", "u"),
         json!({"type": "track", "event": "No One", "messageId": "d1"}),

@@ -74,6 +74,20 @@ struct File {
     offsets: BTreeMap<u64, usize>,
 }
 
+impl File {
+    fn empty() -> File {
+        File {
+            bytes: Vec::new(),
+            mapping: None,
+            rows: Vec::new(),
+            invalid: BTreeSet::new(),
+            poisoned: BTreeSet::new(),
+            explicit_id: BTreeSet::new(),
+            offsets: BTreeMap::new(),
+        }
+    }
+}
+
 fn padding(rng: &mut Rng, len: u64) -> String {
     (0..len)
         .map(|_| char::from(b'a' + rng.below(26) as u8))
@@ -94,15 +108,7 @@ fn csv_file(rng: &mut Rng) -> File {
     };
     let with_ids = rng.chance(40);
     let mut text = String::from("user,event,n,id,pad\n");
-    let mut f = File {
-        bytes: Vec::new(),
-        mapping: None,
-        rows: Vec::new(),
-        invalid: BTreeSet::new(),
-        poisoned: BTreeSet::new(),
-        explicit_id: BTreeSet::new(),
-        offsets: BTreeMap::new(),
-    };
+    let mut f = File::empty();
     let mut lines: Vec<(String, bool, bool, bool)> = Vec::new();
     for i in 0..n {
         let row = i + 2;
@@ -167,15 +173,7 @@ fn ndjson_file(rng: &mut Rng) -> File {
     let n = rng.below(120);
     let archive = rng.chance(20);
     let mut text = String::new();
-    let mut f = File {
-        bytes: Vec::new(),
-        mapping: None,
-        rows: Vec::new(),
-        invalid: BTreeSet::new(),
-        poisoned: BTreeSet::new(),
-        explicit_id: BTreeSet::new(),
-        offsets: BTreeMap::new(),
-    };
+    let mut f = File::empty();
     for i in 0..n {
         let row = i + 1;
         f.offsets.insert(row, text.len());

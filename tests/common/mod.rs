@@ -31,16 +31,36 @@ pub fn temp_dir(name: &str) -> PathBuf {
 
 /// `rows` valid orders; `poison_row` (1-based data row) carries the marker.
 pub fn write_orders(dir: &Path, rows: usize, poison_row: Option<usize>) -> (PathBuf, PathBuf) {
-    let mut csv = String::from("order_id,user_id,event,created_at,price,sku\n");
-    for i in 1..=rows {
-        let sku = if Some(i) == poison_row {
+    write_orders_with(dir, rows, |i| Order {
+        user: format!("u{}", i % 977),
+        sku: if Some(i) == poison_row {
             "POISON"
         } else {
             "sku"
-        };
+        }
+        .into(),
+    })
+}
+
+/// What varies from one order to the next in [`write_orders_with`].
+pub struct Order {
+    /// The user id (empty: a row rejected as missing_identity).
+    pub user: String,
+    /// `POISON` makes the receiver refuse the message when told to.
+    pub sku: String,
+}
+
+/// `rows` orders, row `i` (from 1) made by `order(i)`, and [`MAPPING`].
+pub fn write_orders_with(
+    dir: &Path,
+    rows: usize,
+    order: impl Fn(usize) -> Order,
+) -> (PathBuf, PathBuf) {
+    let mut csv = String::from("order_id,user_id,event,created_at,price,sku\n");
+    for i in 1..=rows {
+        let Order { user, sku } = order(i);
         csv.push_str(&format!(
-            "A-{i},u{},Order Completed,2024-03-{:02}T10:{:02}:00Z,{}.50,{sku}\n",
-            i % 977,
+            "A-{i},{user},Order Completed,2024-03-{:02}T10:{:02}:00Z,{}.50,{sku}\n",
             1 + i % 28,
             i % 60,
             i % 300

@@ -5,12 +5,7 @@ use super::*;
 
 #[tokio::test]
 async fn an_answered_batch_is_already_in_the_out_file() -> TestResult {
-    let out = out_path("on-disk");
-    let receiver = start(ReceiverConfig {
-        out: Some(out.clone()),
-        ..ReceiverConfig::default()
-    })
-    .await?;
+    let (receiver, out) = start_writing("on-disk").await?;
     let client = client()?;
     let mut sent = Vec::new();
     for b in 0..5 {
@@ -59,12 +54,7 @@ async fn a_failed_write_is_answered_500_and_counts_nothing() -> TestResult {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn fifty_concurrent_clients_all_succeed() -> TestResult {
-    let out = out_path("concurrent");
-    let receiver = start(ReceiverConfig {
-        out: Some(out.clone()),
-        ..ReceiverConfig::default()
-    })
-    .await?;
+    let (receiver, out) = start_writing("concurrent").await?;
     let target = url(&receiver, "/v1/batch");
     let mut tasks = tokio::task::JoinSet::new();
     for c in 0..50 {

@@ -64,12 +64,7 @@ async fn redirect_mode_answers_with_location_and_keeps_nothing() -> TestResult {
 
 #[tokio::test]
 async fn a_client_that_follows_a_307_delivers_at_the_new_location() -> TestResult {
-    let out = out_path("redirect-target");
-    let target = start(ReceiverConfig {
-        out: Some(out.clone()),
-        ..ReceiverConfig::default()
-    })
-    .await?;
+    let (target, out) = start_writing("redirect-target").await?;
     let moved = start(redirect_to(307, &url(&target, "/v1/batch"))).await?;
     let messages = vec![track("f1", "u"), track("f2", "u")];
     // reqwest follows redirects by default; a 307 repeats the POST and body.
