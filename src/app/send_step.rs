@@ -14,19 +14,15 @@ use super::resume_offer::ResumeNote;
 use super::state::{current_import, Action, CheckState, Picked, Resume, SendForm, SendState, Step};
 use super::widgets::{bytes, count, duration, percent, plural, progress_starting, tile, StepNav};
 use super::{download, storage, use_ctx, Ctx};
-use crate::deliver::endpoint::is_loopback_authority;
+use crate::deliver::endpoint::{resolve, Region};
 
 /// Rows the endpoint refused that the page lists (the JSON has them all).
 const REFUSED_SHOWN: usize = 20;
 
 /// Destination presets: id, label, endpoint.
 const PRESETS: [(&str, &str, &str); 3] = [
-    ("us", "Segment (US)", "https://api.segment.io/v1/batch"),
-    (
-        "eu",
-        "Segment (EU)",
-        "https://events.eu1.segmentapis.com/v1/batch",
-    ),
+    ("us", "Segment (US)", Region::Us.endpoint()),
+    ("eu", "Segment (EU)", Region::Eu.endpoint()),
     (
         "local",
         "Local receiver (make run)",
@@ -63,25 +59,17 @@ pub(super) fn with_endpoint(form: &SendForm, url: &str) -> SendForm {
     }
 }
 
-/// Plain `http://` to 127.0.0.1, localhost or [::1] with at most a port: the
-/// host itself, not a prefix (`http://localhost.example.com` is another
-/// machine), by the same rule as the worker's fetch driver.
-fn loopback_http(url: &str) -> bool {
-    let Some(rest) = url.strip_prefix("http://") else {
-        return false;
-    };
-    is_loopback_authority(rest.split(['/', '?', '#']).next().unwrap_or(""))
-}
-
-/// The target from the form, or what is wrong with it.
+/// The target from the form, or what is wrong with it. The endpoint is
+/// checked by the core's rule (the one the worker's driver and the CLI
+/// apply): https, or plain http only to 127.0.0.1, localhost or [::1].
 fn target(form: &SendForm) -> Result<SendTarget, Failure> {
-    let endpoint = endpoint(form);
-    if !(endpoint.starts_with("https://") || loopback_http(&endpoint)) {
-        return Err(Failure::new(
-            format!("the endpoint {endpoint:?} is not an https:// address"),
-            "Use https://… (plain http only for 127.0.0.1 or localhost).",
-        ));
+    let typed = endpoint(form);
+    let hint = "Use https://… (plain http only for 127.0.0.1, localhost or [::1]).";
+    if typed.is_empty() {
+        return Err(Failure::new("no endpoint", hint));
     }
+    let endpoint =
+        resolve(Some(&typed), Region::Us).map_err(|e| Failure::new(e.to_string(), hint))?;
     if form.write_key.trim().is_empty() {
         return Err(Failure::new(
             "no write key",

@@ -19,7 +19,7 @@ pub enum Region {
 
 impl Region {
     /// The region's batch endpoint.
-    pub fn endpoint(self) -> &'static str {
+    pub const fn endpoint(self) -> &'static str {
         match self {
             Region::Us => "https://api.segment.io/v1/batch",
             Region::Eu => "https://events.eu1.segmentapis.com/v1/batch",

@@ -353,3 +353,26 @@ test("messageIds depend on the source; a dry run with the key (or its namespace)
     local.stop();
   }
 });
+
+test("a gzip bomb and a quote that never closes cost time, not memory", async () => {
+  // 256 MB of one endless quoted field, gzipped to a few hundred KB.
+  const { gzipSync } = await import("node:zlib");
+  const bomb = gzipSync(Buffer.concat([
+    Buffer.from('user_id,event\nu1,E\nu2,"'), Buffer.alloc(256 * 1024 * 1024, 0x61),
+  ]), { level: 9 });
+  const result = await page.evaluate(async ({ b64, endpoint, key }) => {
+    const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+    const file = new File([bytes], "bomb.csv.gz");
+    const before = window.wasmMemoryBytes();
+    const mapping = { type: "track", rules: [{ from: "user_id", to: "userId" }, { from: "event", to: "event" }] };
+    const report = await window.sb.importFile(file, mapping, { endpoint, writeKey: key });
+    return { report, grew: window.wasmMemoryBytes() - before };
+  }, { b64: bomb.toString("base64"), endpoint: `${recv.url}/v1/batch`, key: KEY });
+  const { report, grew } = result;
+  assert.equal(report.balanced, true);
+  assert.equal(report.rows, 2);
+  assert.equal(report.delivered, 1);
+  assert.equal(report.rejectedRows[0].row, 3);
+  assert.equal(report.rejectedRows[0].issues[0].code, "unterminated_quote");
+  assert.ok(grew < 32 * 1024 * 1024, `wasm memory grew by ${grew} bytes`);
+});

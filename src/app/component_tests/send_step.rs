@@ -91,10 +91,12 @@ async fn the_write_key_is_masked_and_plain_http_is_for_this_machine_only() {
         "http://[::1].example.com/v1/batch",
     ] {
         page.type_text(&url, bad).await;
+        // The core's rule and words (as the CLI's and the package's), naming
+        // the address.
         refused(
             &mut page,
-            &format!("The endpoint \"{bad}\" is not an https:// address"),
-            "What to do: Use https://… (plain http only for 127.0.0.1 or localhost).",
+            bad,
+            "What to do: Use https://… (plain http only for 127.0.0.1, localhost or [::1]).",
         )
         .await;
     }
