@@ -19,6 +19,9 @@ use xxhash_rust::xxh3::Xxh3;
 /// Snapshots kept at most; beyond, the spacing between them doubles (only
 /// the granularity of the verified prefix suffers).
 const MAX_SNAPSHOTS: usize = 4096;
+/// Bytes hashed at least between two snapshots: a digest costs about as
+/// much as hashing a kilobyte, and a shell may push a few bytes at a time.
+const MIN_SNAPSHOT_BYTES: u64 = 4096;
 
 /// The first `bytes` bytes of the file hash to `hash` (xxh3-128, 32 hex).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -149,8 +152,13 @@ impl ContentTracker {
     }
 
     /// Notes that every row below `next_row` has been read from the bytes
-    /// hashed so far.
-    pub fn snapshot(&mut self, next_row: u64) {
+    /// hashed so far (taken at most every [`MIN_SNAPSHOT_BYTES`], or when
+    /// `last`: the end of the file).
+    pub fn snapshot(&mut self, next_row: u64, last: bool) {
+        let since = self.bytes - self.snapshots.back().map_or(0, |s| s.bytes);
+        if !last && since < MIN_SNAPSHOT_BYTES {
+            return;
+        }
         let snap = Snapshot {
             bytes: self.bytes,
             next_row,
@@ -216,7 +224,7 @@ mod tests {
         let mut t = ContentTracker::new(None).ok()?;
         for (i, c) in data.chunks(chunk).enumerate() {
             t.push(c).ok()?;
-            t.snapshot(i as u64 + 2);
+            t.snapshot(i as u64 + 2, true);
         }
         t.prefix_for(watermark)
     }
@@ -270,7 +278,7 @@ mod tests {
         let mut t = ContentTracker::new(None).expect("tracker");
         for row in 0..100_000u64 {
             t.push(b"x").expect("push");
-            t.snapshot(row + 2);
+            t.snapshot(row + 2, true);
         }
         assert!(t.snapshots.len() <= MAX_SNAPSHOTS);
         let p = t.prefix_for(50_000).expect("prefix");

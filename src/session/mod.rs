@@ -354,7 +354,7 @@ impl SendSession {
             if let Err(e) = self.importer.push(slice) {
                 return self.input_failed(e, now_ms);
             }
-            self.content.snapshot(self.importer.next_row());
+            self.content.snapshot(self.importer.next_row(), false);
         }
         self.after_input(now_ms)
     }
@@ -375,7 +375,7 @@ impl SendSession {
         if let Err(e) = self.importer.finish() {
             return self.input_failed(e, now_ms);
         }
-        self.content.snapshot(self.importer.next_row());
+        self.content.snapshot(self.importer.next_row(), true);
         self.input = Input::Finished;
         self.after_input(now_ms)
     }

@@ -376,3 +376,23 @@ test("a gzip bomb and a quote that never closes cost time, not memory", async ()
   assert.equal(report.rejectedRows[0].issues[0].code, "unterminated_quote");
   assert.ok(grew < 32 * 1024 * 1024, `wasm memory grew by ${grew} bytes`);
 });
+
+test("null and empty messageIds get ids of their own, never 'null'", async () => {
+  const out = join(dir, "null-ids.ndjson");
+  const local = await receiver(CLI, out, []);
+  try {
+    const report = await page.evaluate(async ({ endpoint }) => {
+      const lines = [null, "", "  ", null].map((id, i) =>
+        JSON.stringify({ type: "track", userId: `u${i}`, event: "E", messageId: id }));
+      const file = new File([lines.join("\n") + "\n"], "ids.ndjson");
+      return window.sb.importFile(file, null, { endpoint, writeKey: "k" });
+    }, { endpoint: local.endpoint });
+    assert.equal(report.delivered, 4);
+    assert.equal(report.summary.byCode.message_id_replaced.count, 4);
+    const ids = readFileSync(out, "utf8").trim().split("\n").map((l) => JSON.parse(l).messageId);
+    assert.equal(new Set(ids).size, 4);
+    assert.ok(ids.every((id) => typeof id === "string" && id.trim() !== "" && id !== "null"), ids.join());
+  } finally {
+    local.stop();
+  }
+});
