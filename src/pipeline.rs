@@ -270,6 +270,7 @@ impl Importer {
             stage: Stage {
                 mapping,
                 mapper,
+                expects_header: !json && settings.has_header,
                 ids,
                 batcher: Batcher::new(batch),
                 now_ms: options.now_ms,
@@ -423,6 +424,8 @@ enum RecordMapper {
 struct Stage {
     mapping: Option<Mapping>,
     mapper: RecordMapper,
+    /// A CSV whose first record is its header.
+    expects_header: bool,
     ids: MessageIds,
     batcher: Batcher,
     now_ms: i64,
@@ -552,6 +555,18 @@ impl RecordSink for Stage {
 
     fn record(&mut self, record: Record<'_>) {
         if self.fatal.is_some() {
+            return;
+        }
+        if let (RecordMapper::Pending, RecordData::Oversize(o), true) =
+            (&self.mapper, record.data, self.expects_header)
+        {
+            // Without its header the file's columns are unknown: say why
+            // here, not later as a column the mapping cannot find.
+            let issue = crate::validate::oversize_issue(record.row, o);
+            self.fatal = Some(ImportError::Source(SourceError {
+                row: Some(record.row),
+                message: format!("the header row cannot be read: {}", issue.message),
+            }));
             return;
         }
         if let (RecordMapper::Pending, RecordData::Csv(fields)) = (&self.mapper, record.data) {

@@ -371,3 +371,32 @@ fn golden_passthrough_ids() {
         r#"{"traits":{"plan":"pro"},"type":"identify","userId":"u9","messageId":"c7933840-acdf-8fee-81b6-15e312a39e5a"}"#
     );
 }
+
+/// A header that cannot be read (a quote that never closes in it) is said
+/// as such, at row 1, not as a column the mapping cannot find.
+#[test]
+fn an_unreadable_header_is_named_as_such() {
+    let csv = "user_id,\"created_at,price\nu1,2024-01-01,1\n";
+    let settings = Settings {
+        format: Format::Csv,
+        encoding: crate::source::Encoding::Utf8,
+        compression: crate::source::Compression::None,
+        bom: false,
+        delimiter: b',',
+        has_header: true,
+    };
+    let mapping = Mapping::from_json(MAPPING).expect("mapping");
+    let mut imp =
+        Importer::new(Some(mapping), &settings, ImportOptions::default()).expect("importer");
+    let r = imp.push(csv.as_bytes()).and_then(|()| imp.finish());
+    let e = r.expect_err("no header, no import");
+    assert!(
+        matches!(e, ImportError::Source(SourceError { row: Some(1), .. })),
+        "{e}"
+    );
+    assert!(
+        e.to_string().contains("the header row cannot be read")
+            && e.to_string().contains("never closes"),
+        "{e}"
+    );
+}
