@@ -16,6 +16,7 @@
 mod convert;
 pub mod id;
 pub mod passthrough;
+mod writer;
 
 pub use convert::{convert, Cell, ConvertError};
 pub use id::{IdScheme, MessageIds, SourceNamespace};
@@ -25,6 +26,18 @@ use serde_json::{Map, Value};
 use crate::batch::MAX_MESSAGE_BYTES;
 use crate::mapping::{CallType, EmptyPolicy, Mapping, MappingError, ValueKind, STRING_FIELDS};
 use crate::source::{Fields, TextFields};
+use crate::time::TimeSpec;
+use crate::validate::{required_fields, Code, Issue, Present, MAX_MESSAGE_ID_CHARS};
+use writer::{write_type, LeafWriter, MemberKey};
+
+/// One input record, ready to be mapped.
+#[derive(Debug, Clone, Copy)]
+pub enum Row<'a> {
+    Csv(Fields<'a>),
+    /// A CSV record already validated as UTF-8 (see [`Row::csv`]).
+    CsvText(Fields<'a>, TextFields<'a>),
+    Json(&'a Map<String, Value>),
+}
 
 impl<'a> Row<'a> {
     /// A CSV record, its text validated once for all its fields.
@@ -34,17 +47,6 @@ impl<'a> Row<'a> {
             None => Row::Csv(fields),
         }
     }
-}
-use crate::time::TimeSpec;
-use crate::validate::{required_fields, Code, Issue, Present, MAX_MESSAGE_ID_CHARS};
-
-/// One input record, ready to be mapped.
-#[derive(Debug, Clone, Copy)]
-pub enum Row<'a> {
-    Csv(Fields<'a>),
-    /// A CSV record already validated as UTF-8 (see [`Row::csv`]).
-    CsvText(Fields<'a>, TextFields<'a>),
-    Json(&'a Map<String, Value>),
 }
 
 /// What the caller learns about a message that was built.
@@ -609,206 +611,6 @@ pub(crate) fn issue(row: u64, column: &str, code: Code, message: String) -> Issu
     }
 }
 
-fn cell_of<'a>(source: &'a CellSource, input: Row<'a>) -> Result<Cell<'a>, String> {
-    match (source, input) {
-        (CellSource::Constant(Value::String(s)), _) => Ok(Cell::Text(s)),
-        (CellSource::Constant(v), _) => Ok(Cell::Json(v)),
-        (CellSource::Column(i), Row::CsvText(_, text)) => Ok(text.get(*i).map_or(Cell::Missing, Cell::Text)),
-        (CellSource::Column(i), Row::Csv(fields)) => match fields.get(*i) {
-            None => Ok(Cell::Missing),
-            Some(bytes) => std::str::from_utf8(bytes).map(Cell::Text).map_err(|_| {
-                "the cell is not valid UTF-8 text; is the file's encoding right? (try --encoding windows-1252)"
-                    .to_string()
-            }),
-        },
-        (CellSource::JsonPath(path), Row::Json(object)) => {
-            let mut cur: Option<&Value> = None;
-            for (n, key) in path.iter().enumerate() {
-                cur = if n == 0 { object.get(key) } else { cur.and_then(|v| v.get(key)) };
-            }
-            Ok(cur.map_or(Cell::Missing, Cell::Json))
-        }
-        _ => Ok(Cell::Missing),
-    }
-}
-
-/// `{"type":"…"`: how every message starts.
-fn write_type(out: &mut Vec<u8>, call_type: CallType) {
-    out.extend_from_slice(b"{\"type\":\"");
-    out.extend_from_slice(call_type.as_str().as_bytes());
-    out.push(b'"');
-}
-
-/// What converting one row's leaves needs, and what it finds.
-struct LeafWriter<'b, 'r> {
-    leaves: &'b [Leaf],
-    special: Special,
-    /// Where each leaf's value was written in the output.
-    spans: &'b mut [Option<(usize, usize)>],
-    event: &'b mut String,
-    /// The leaf of each issue pushed, to put them back in rule order.
-    issue_leaves: &'b mut Vec<usize>,
-    rest: &'b RestPlan,
-    input: Row<'r>,
-    row: u64,
-    issues: &'b mut Vec<Issue>,
-    ok: bool,
-    millis: Option<i64>,
-    /// The first `rest` column whose cell is not text.
-    bad_rest: Option<String>,
-}
-
-impl LeafWriter<'_, '_> {
-    /// Writes `nodes` (an object's members) onto `out`, each as
-    /// `,"name":value`: every object's first comma becomes its `{` once the
-    /// object is done (so no member has to know whether it comes first).
-    fn write_nodes(&mut self, nodes: &[Node], out: &mut Vec<u8>) {
-        for node in nodes {
-            let mark = out.len();
-            node.key.write(out);
-            match &node.kind {
-                NodeKind::Leaf(i) => {
-                    let start = out.len();
-                    if self.convert_leaf(*i, out) {
-                        self.spans[*i] = Some((start, out.len()));
-                    } else {
-                        out.truncate(mark); // empty, or refused
-                    }
-                }
-                NodeKind::Object {
-                    children,
-                    rest: is_rest,
-                } => {
-                    let body = out.len();
-                    self.write_nodes(children, out);
-                    if *is_rest {
-                        if let Err(column) = write_rest(self.rest, self.input, out) {
-                            self.bad_rest.get_or_insert(column);
-                        }
-                    }
-                    if out.len() == body {
-                        out.truncate(mark); // nothing inside: leave the object out
-                    } else {
-                        out[body] = b'{'; // was the first member's comma
-                        out.push(b'}');
-                    }
-                }
-            }
-        }
-    }
-
-    /// Converts leaf `i` of this row onto `out`. False when it writes
-    /// nothing: an empty cell that sets nothing, or a cell that cannot be
-    /// converted (then with an issue, and the row is rejected).
-    fn convert_leaf(&mut self, i: usize, out: &mut Vec<u8>) -> bool {
-        let leaf = &self.leaves[i];
-        // The usual leaf first: a non-empty text cell written as a string.
-        if let (ValueKind::String, CellSource::Column(c), Row::CsvText(_, text)) =
-            (leaf.kind, &leaf.source, self.input)
-        {
-            if let Some(t) = text.get(*c).filter(|t| !t.is_empty()) {
-                convert::write_str(out, t);
-                if Some(i) == self.special.event {
-                    self.event.push_str(t);
-                }
-                return true;
-            }
-        }
-        let cell = match cell_of(&leaf.source, self.input) {
-            Ok(c) => c,
-            Err(message) => {
-                self.refuse(i, Code::InvalidText, message);
-                return false;
-            }
-        };
-        if cell.is_empty(leaf.kind) {
-            match leaf.empty {
-                EmptyPolicy::Skip => return false,
-                EmptyPolicy::Null => out.extend_from_slice(b"null"),
-                EmptyPolicy::String => out.extend_from_slice(b"\"\""),
-            }
-            return true;
-        }
-        match convert(cell, leaf.kind, leaf.time.as_ref(), out) {
-            Ok(done) => {
-                if Some(i) == self.special.timestamp {
-                    self.millis = done.millis;
-                }
-                if Some(i) == self.special.event {
-                    // The name as is, when the cell is text written as text
-                    // (else read back from the JSON once the row is done).
-                    if let (Cell::Text(t), ValueKind::String) = (cell, leaf.kind) {
-                        self.event.push_str(t);
-                    }
-                }
-                if let Some(w) = done.warning {
-                    self.issue_leaves.push(i);
-                    self.issues
-                        .push(issue(self.row, &leaf.label, Code::AmbiguousLocalTime, w));
-                }
-                true
-            }
-            Err(e) => {
-                let message = format!("{} (for {})", e.message, leaf.to);
-                self.refuse(i, e.code, message);
-                false
-            }
-        }
-    }
-
-    fn refuse(&mut self, i: usize, code: Code, message: String) {
-        self.issue_leaves.push(i);
-        self.issues
-            .push(issue(self.row, &self.leaves[i].label, code, message));
-        self.ok = false;
-    }
-}
-
-/// Writes the columns no rule names; `Err(column)` for a cell that is not
-/// valid text (the row is then rejected, never sent garbled).
-fn write_rest(rest: &RestPlan, input: Row<'_>, out: &mut Vec<u8>) -> Result<(), String> {
-    match (rest, input) {
-        (RestPlan::Columns(columns), Row::CsvText(_, text)) => {
-            for (i, key, _) in columns {
-                match text.get(*i) {
-                    Some(t) if !t.is_empty() => {
-                        key.write(out);
-                        convert::write_str(out, t);
-                    }
-                    _ => {}
-                }
-            }
-        }
-        (RestPlan::Columns(columns), Row::Csv(fields)) => {
-            for (i, key, name) in columns {
-                // Empty cells set nothing.
-                match fields.get(*i) {
-                    Some(b) if !b.is_empty() => {
-                        let text = std::str::from_utf8(b).map_err(|_| name.clone())?;
-                        key.write(out);
-                        convert::write_str(out, text);
-                    }
-                    _ => {}
-                }
-            }
-        }
-        (RestPlan::JsonExcept(except), Row::Json(object)) => {
-            for (k, v) in object {
-                if v.is_null() || except.iter().any(|e| e == k) {
-                    continue;
-                }
-                out.push(b',');
-                convert::write_str(out, k);
-                out.push(b':');
-                // OK because serializing a Value into a Vec cannot fail.
-                serde_json::to_writer(&mut *out, v).unwrap_or_default();
-            }
-        }
-        _ => {}
-    }
-    Ok(())
-}
-
 fn insert_path(nodes: &mut Vec<Node>, path: &str, leaf: usize) {
     let (head, tail) = match path.split_once('.') {
         Some((h, t)) => (h, Some(t)),
@@ -841,58 +643,6 @@ fn insert_path(nodes: &mut Vec<Node>, path: &str, leaf: usize) {
             if let NodeKind::Object { children, .. } = &mut nodes[pos].kind {
                 insert_path(children, tail, leaf);
             }
-        }
-    }
-}
-
-/// `,"name":`, the start of an object member, escaped once at compile time.
-///
-/// Written for every member of every row: a short key is kept padded in a
-/// fixed array, copied whole (a fixed-size copy, no `memcpy` call) and cut
-/// back to its length.
-#[derive(Debug, Clone)]
-struct MemberKey {
-    padded: [u8; MemberKey::INLINE],
-    len: usize,
-    /// Keys longer than `INLINE`.
-    long: Option<Box<[u8]>>,
-}
-
-impl MemberKey {
-    const INLINE: usize = 32;
-
-    fn new(name: &str) -> MemberKey {
-        let mut text = Vec::with_capacity(name.len() + 4);
-        text.push(b',');
-        convert::write_str(&mut text, name);
-        text.push(b':');
-        let mut padded = [0; MemberKey::INLINE];
-        match padded.get_mut(..text.len()) {
-            Some(head) => {
-                head.copy_from_slice(&text);
-                MemberKey {
-                    padded,
-                    len: text.len(),
-                    long: None,
-                }
-            }
-            None => MemberKey {
-                padded,
-                len: text.len(),
-                long: Some(text.into_boxed_slice()),
-            },
-        }
-    }
-
-    #[inline]
-    fn write(&self, out: &mut Vec<u8>) {
-        match &self.long {
-            None => {
-                let end = out.len() + self.len;
-                out.extend_from_slice(&self.padded);
-                out.truncate(end);
-            }
-            Some(text) => out.extend_from_slice(text),
         }
     }
 }
