@@ -45,14 +45,16 @@
 //! half-applied. The resumed run keeps the checkpoint's id scheme, so rows
 //! that were in flight are sent again with the ids they had.
 
+mod accounting;
 mod checkpoint;
 mod content;
 mod identity;
 mod report;
+mod setup;
 mod tally;
 
 use std::cell::RefCell;
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::VecDeque;
 use std::rc::Rc;
 
 pub use checkpoint::{Checkpoint, CheckpointError, CHECKPOINT_VERSION};
@@ -61,82 +63,24 @@ pub use identity::{IdentityPart, ImportIdentity, Mismatch, IDENTITY_HEAD_BYTES};
 pub use report::{
     Destination, SessionError, SessionEvent, SessionProgress, SessionReport, StopReason,
 };
+pub use setup::{
+    SessionSetup, DEFAULT_CHECKPOINT_EVERY_MS, DEFAULT_CHUNK_BYTES, DEFAULT_KEEP_REJECTED_ROWS,
+};
 pub use tally::{merge_ranges, RunTally};
+
+use accounting::EarlierRefusals;
 
 use content::ContentTracker;
 use identity::PendingIdentity;
 
-use crate::batch::BatchOptions;
-use crate::deliver::{DeliveryEngine, EngineConfig, Event, Outcome, RequestId, Transmit};
-use crate::mapping::Mapping;
-use crate::message::{IdScheme, MessageIds, SourceNamespace};
+use crate::deliver::{DeliveryEngine, Outcome, RequestId, Transmit};
+use crate::message::{IdScheme, MessageIds};
 use crate::pipeline::{ImportError, ImportOptions, RejectedRow, SniffingImporter};
-use crate::report::row_ranges;
-use crate::source::{Format, SourceOptions};
-use crate::validate::{Code, Issue};
+use crate::source::Format;
 
-/// Bytes read from the file per push, in every shell.
-pub const DEFAULT_CHUNK_BYTES: usize = 1024 * 1024;
-/// How often a changed checkpoint is handed out.
-pub const DEFAULT_CHECKPOINT_EVERY_MS: u64 = 1000;
-/// The running hash is snapshotted at least this often (bytes).
+/// Input goes to the importer in slices of at most this many bytes, so the
+/// running hash has a snapshot at least this often.
 const SNAPSHOT_BYTES: usize = 64 * 1024;
-/// Rejected rows kept in the report (all are counted, and all go out as
-/// [`SessionEvent::Rejected`]).
-pub const DEFAULT_KEEP_REJECTED_ROWS: usize = 10_000;
-
-/// Everything a session needs besides the file's bytes.
-#[derive(Debug, Clone)]
-pub struct SessionSetup {
-    /// The mapping; `None` only for JSON records that are messages already.
-    pub mapping: Option<Mapping>,
-    /// What the user set about reading the file (the rest is sniffed).
-    pub source: SourceOptions,
-    /// Bytes buffered to sniff the settings (0: the default, 64 KiB).
-    pub sample_bytes: usize,
-    /// The batch endpoint, resolved ([`crate::deliver::endpoint::resolve`]).
-    pub endpoint: String,
-    /// The destination source: [`SourceNamespace::of_write_key`].
-    pub source_namespace: SourceNamespace,
-    /// The messageId scheme asked for; `None`: the checkpoint's when
-    /// resuming, else the default (2).
-    pub id_scheme: Option<IdScheme>,
-    /// Batch size, integrations, the key in the body (body auth).
-    pub batch: BatchOptions,
-    /// Concurrency, rate, retries, timeouts, the jitter seed.
-    pub engine: EngineConfig,
-    /// The checkpoint of an earlier run of this import, to resume from.
-    pub resume: Option<Checkpoint>,
-    /// Keep the cells of rejected rows (for the rejects CSV).
-    pub keep_reject_cells: bool,
-    /// Rejected rows kept in the report.
-    pub keep_rejected_rows: usize,
-    /// The file's size, when known (for progress).
-    pub size: Option<u64>,
-    /// How often a changed checkpoint is handed out.
-    pub checkpoint_every_ms: u64,
-}
-
-impl SessionSetup {
-    /// A setup with the defaults, to `endpoint` for the source `namespace`.
-    pub fn new(endpoint: impl Into<String>, namespace: SourceNamespace) -> SessionSetup {
-        SessionSetup {
-            mapping: None,
-            source: SourceOptions::default(),
-            sample_bytes: 0,
-            endpoint: endpoint.into(),
-            source_namespace: namespace,
-            id_scheme: None,
-            batch: BatchOptions::default(),
-            engine: EngineConfig::default(),
-            resume: None,
-            keep_reject_cells: true,
-            keep_rejected_rows: DEFAULT_KEEP_REJECTED_ROWS,
-            size: None,
-            checkpoint_every_ms: DEFAULT_CHECKPOINT_EVERY_MS,
-        }
-    }
-}
 
 /// Where reading stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -146,14 +90,6 @@ enum Input {
     Finished,
     /// Reading stopped early (a cancel, a refusal, a broken file).
     Stopped,
-}
-
-/// Rows of the resumed run that the endpoint refused earlier: reported
-/// again as this run reads past them (the skip callback notes them).
-#[derive(Debug, Default)]
-struct EarlierRefusals {
-    waiting: BTreeMap<u64, String>,
-    read: Vec<(u64, String)>,
 }
 
 /// One import's send (see the module docs).
@@ -651,85 +587,6 @@ impl SendSession {
         }
     }
 
-    /// Moves the importer's rejected rows (and the earlier refusals read
-    /// past) out as events, in row order.
-    fn take_rejects(&mut self) {
-        let mut earlier: VecDeque<(u64, String)> =
-            std::mem::take(&mut self.earlier.borrow_mut().read).into();
-        self.earlier_refused_read += earlier.len() as u64;
-        while let Some(r) = self.importer.pop_reject() {
-            while earlier.front().is_some_and(|(row, _)| *row < r.row) {
-                if let Some((row, reason)) = earlier.pop_front() {
-                    self.refused_row(row, reason, false);
-                }
-            }
-            // Done as far as the checkpoint goes: a resumed run rejects it again.
-            self.checkpoint.mark_done(r.row);
-            if self.rejected_rows.len() < self.keep_rejected_rows {
-                self.rejected_rows.push(r.clone());
-            } else {
-                self.rejected_rows_omitted += 1;
-            }
-            self.events.push_back(SessionEvent::Rejected(r));
-        }
-        for (row, reason) in earlier {
-            self.refused_row(row, reason, false);
-        }
-    }
-
-    /// A row the endpoint refused, now or in the run resumed.
-    fn refused_row(&mut self, row: u64, reason: String, now: bool) {
-        if now {
-            self.refused_now += 1;
-        }
-        self.server_rejected.push((row, reason.clone()));
-        self.events.push_back(SessionEvent::Rejected(RejectedRow {
-            row,
-            line: 0,
-            issues: vec![Issue {
-                row,
-                column: None,
-                code: Code::RejectedByApi,
-                message: reason,
-            }],
-            cells: Vec::new(),
-        }));
-    }
-
-    fn drain_engine(&mut self, now_ms: u64) {
-        while let Some(event) = self.engine.poll_event() {
-            self.checkpoint.record(&event);
-            match event {
-                Event::Acknowledged { rows, .. } => self.acknowledged += rows.len() as u64,
-                Event::Rejected { row, reason } => self.refused_row(row, reason, true),
-                Event::Retrying {
-                    seq,
-                    attempt,
-                    at_ms,
-                    reason,
-                } => {
-                    self.note = Some(format!("batch {seq}: {reason}; attempt {attempt} follows"));
-                    self.events.push_back(SessionEvent::Retrying {
-                        seq,
-                        attempt,
-                        at_ms,
-                        reason,
-                    });
-                }
-                Event::Undelivered { rows, reason } => {
-                    let mut rows = rows;
-                    rows.sort_unstable();
-                    self.undelivered.extend(row_ranges(rows));
-                    self.undelivered_reason.get_or_insert(reason);
-                }
-                Event::Fatal { status, reason } => {
-                    self.note = Some(reason.clone());
-                    self.stop_with(StopReason::Refused { status, reason }, now_ms);
-                }
-            }
-        }
-    }
-
     /// Stops reading and sending (the first reason stays).
     fn stop_with(&mut self, reason: StopReason, now_ms: u64) {
         if self.stop.is_some() || self.refused.is_some() {
@@ -779,24 +636,6 @@ impl SendSession {
         self.engine.abort(e.to_string());
         self.refused = Some(e.clone());
         Err(e)
-    }
-
-    /// Whether the checkpoint changed since it was last handed out.
-    fn checkpoint_pending(&self) -> bool {
-        self.checkpoint.import().is_some()
-            && self.last_checkpoint_rows != Some(self.checkpoint.rows_done(self.first_row))
-    }
-
-    fn maybe_checkpoint(&mut self, now_ms: u64) {
-        let due = self
-            .last_checkpoint_at
-            .is_none_or(|at| now_ms >= at.saturating_add(self.checkpoint_every_ms));
-        if due && self.checkpoint_pending() {
-            self.last_checkpoint_at = Some(now_ms);
-            self.last_checkpoint_rows = Some(self.checkpoint.rows_done(self.first_row));
-            let json = self.checkpoint_json();
-            self.events.push_back(SessionEvent::Checkpoint(json));
-        }
     }
 
     fn paused_total(&self, now_ms: u64) -> u64 {

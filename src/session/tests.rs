@@ -6,6 +6,7 @@
 use std::collections::BTreeMap;
 
 use super::*;
+use crate::mapping::Mapping;
 use crate::deliver::Outcome;
 use crate::message::SourceNamespace;
 
