@@ -20,6 +20,7 @@ mod input;
 mod inspect;
 pub mod receive;
 mod send;
+mod signals;
 
 use std::path::PathBuf;
 use std::process::ExitCode;

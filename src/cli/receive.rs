@@ -22,7 +22,7 @@
 //! - [`faults`]: seeded fault injection.
 //! - [`redirect`]: redirect mode.
 //! - [`store`]: statistics and the NDJSON out file.
-//! - [`signals`]: what stops the CLI's receiver.
+//! - [`super::signals`]: what stops it (shared with `send`).
 //!
 //! Test aids:
 //! - [`ReceiverConfig::poison_marker`] makes any batch containing a given
@@ -42,7 +42,6 @@ mod ingest;
 mod redirect;
 mod routes;
 mod server;
-mod signals;
 mod store;
 
 use std::net::SocketAddr;
@@ -196,7 +195,7 @@ pub fn run(addr: SocketAddr, config: ReceiverConfig) -> Result<(), String> {
     runtime.block_on(async move {
         let banner = describe(&config);
         // Before the banner: whoever starts us may signal as soon as it reads it.
-        let mut signals = signals::StopSignals::listen()?;
+        let mut signals = super::signals::StopSignals::listen()?;
         let receiver = Receiver::start(addr, config)
             .await
             .map_err(|e| format!("cannot listen on {addr}: {e}"))?;

@@ -6,8 +6,8 @@
 use std::collections::BTreeMap;
 
 use super::*;
-use crate::mapping::Mapping;
 use crate::deliver::Outcome;
+use crate::mapping::Mapping;
 use crate::message::SourceNamespace;
 
 const T0: u64 = 1_767_225_600_000;

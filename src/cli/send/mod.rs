@@ -297,42 +297,32 @@ impl Shell<'_> {
     }
 }
 
-/// Ctrl-C, and SIGTERM where there is one (the default of `kill`, systemd
-/// and containers): each stops the run cleanly, reported as cancelled.
+/// The stop signals ([`super::signals::StopSignals`]) as the send loop
+/// waits for them: the first one stops the run; later ones change nothing
+/// (the run is already finishing its requests in flight).
 struct Signals {
-    #[cfg(unix)]
-    term: tokio::signal::unix::Signal,
+    stop: super::signals::StopSignals,
     stopping: bool,
 }
 
 impl Signals {
     fn new() -> Result<Signals, String> {
         Ok(Signals {
-            #[cfg(unix)]
-            term: tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-                .map_err(|e| format!("cannot listen for SIGTERM: {e}"))?,
+            stop: super::signals::StopSignals::listen()?,
             stopping: false,
         })
     }
 
-    /// The next stop request; pending forever after the first (a second
-    /// Ctrl-C while waiting for requests in flight changes nothing).
+    /// The first stop request's name; pending forever after it (or when no
+    /// signal can come any more).
     async fn next(&mut self) -> &'static str {
-        if self.stopping {
-            return std::future::pending().await;
+        if !self.stopping {
+            if let Ok(by) = self.stop.recv().await {
+                self.stopping = true;
+                return by;
+            }
         }
-        #[cfg(unix)]
-        let by = tokio::select! {
-            _ = tokio::signal::ctrl_c() => "Ctrl-C",
-            _ = self.term.recv() => "SIGTERM",
-        };
-        #[cfg(not(unix))]
-        let by = {
-            let _ = tokio::signal::ctrl_c().await;
-            "Ctrl-C"
-        };
-        self.stopping = true;
-        by
+        std::future::pending().await
     }
 }
 
