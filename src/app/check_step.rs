@@ -30,8 +30,8 @@ fn start(ctx: &Ctx) {
 /// The id namespace of the write key the Send step holds (typed or
 /// remembered): only its hash goes to the worker, for the dry run's ids.
 fn id_namespace(s: &super::state::State) -> Option<String> {
-    let key = s.send_form.write_key.trim();
-    (!key.is_empty()).then(|| SourceNamespace::of_write_key(key).to_string())
+    let ns = SourceNamespace::for_destination(None, Some(&s.send_form.write_key));
+    (!ns.is_none()).then(|| ns.to_string())
 }
 
 #[component]

@@ -49,11 +49,7 @@ pub fn run(args: &BatchesArgs) -> Result<Outcome, String> {
                 .millis
         }
     };
-    let namespace = match (&args.id_namespace, &args.write_key) {
-        (Some(ns), _) => *ns,
-        (None, Some(key)) if !key.trim().is_empty() => SourceNamespace::of_write_key(key),
-        _ => SourceNamespace::NONE,
-    };
+    let namespace = SourceNamespace::for_destination(args.id_namespace, args.write_key.as_deref());
     let ids = MessageIds::new(args.ids.id_scheme.unwrap_or_default(), namespace);
     let out = &args.out;
     std::fs::create_dir_all(out).map_err(|e| format!("{}: cannot create: {e}", out.display()))?;

@@ -31,7 +31,7 @@ use wasm_bindgen::prelude::*;
 use web_sys::{AbortSignal, Blob};
 
 use super::blob::BlobReader;
-use super::error::{JsApiError, JsResult};
+use super::error::{codes, JsApiError, JsResult};
 use super::fetch::Transport;
 use super::options::{from_js, mapping_from_js, Auth, SendSettings};
 use super::time::{now_ms, Wake};
@@ -196,24 +196,30 @@ pub async fn send_file(
 ) -> JsResult<Report> {
     let s = options.settings;
     let auth = s.auth.unwrap_or_default();
-    let transport = Transport::new(&s.endpoint, &s.write_key, auth)?;
+    // Read once: a key pasted with a newline is the same key everywhere it
+    // goes (the header or the body, and its hash in the ids).
+    let key = s.write_key.trim();
+    if key.is_empty() {
+        return Err(JsApiError::new(
+            codes::INVALID_OPTIONS,
+            "writeKey is empty: Segment would answer 200 and drop every message",
+        ));
+    }
+    let transport = Transport::new(&s.endpoint, key, auth)?;
     let resume = s
         .resume_from
         .as_deref()
         .map(Checkpoint::from_json)
         .transpose()
         .map_err(|e| JsApiError::from(crate::session::SessionError::Checkpoint(e)))?;
-    let mut setup = SessionSetup::new(
-        transport.endpoint(),
-        SourceNamespace::of_write_key(&s.write_key),
-    );
+    let mut setup = SessionSetup::new(transport.endpoint(), SourceNamespace::of_write_key(key));
     setup.mapping = mapping;
     setup.source = s.source_options()?;
     setup.sample_bytes = s.sample_bytes.unwrap_or(0) as usize;
     setup.id_scheme = s.id_scheme()?;
     setup.batch.integrations = s.integrations.clone();
     if auth == Auth::Body {
-        setup.batch.write_key = Some(s.write_key.trim().to_string());
+        setup.batch.write_key = Some(key.to_string());
     }
     let mut engine = EngineConfig {
         max_in_flight: s

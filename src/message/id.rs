@@ -121,6 +121,21 @@ impl SourceNamespace {
             .map_err(|_| format!("an id namespace is 16 hex digits, not {t:?}"))
     }
 
+    /// The destination a dry run's ids are for: an explicit namespace (as a
+    /// send reports it), else the write key's, else none (an empty key is
+    /// no key). The CLI's `batches`, the package's `Importer` and the app's
+    /// dry run all choose this way.
+    pub fn for_destination(
+        explicit: Option<SourceNamespace>,
+        write_key: Option<&str>,
+    ) -> SourceNamespace {
+        match (explicit, write_key.map(str::trim)) {
+            (Some(ns), _) => ns,
+            (None, Some(key)) if !key.is_empty() => SourceNamespace::of_write_key(key),
+            _ => SourceNamespace::NONE,
+        }
+    }
+
     /// Whether this is [`SourceNamespace::NONE`].
     pub fn is_none(self) -> bool {
         self == SourceNamespace::NONE
@@ -270,6 +285,14 @@ mod tests {
         let ns = SourceNamespace::of_write_key("k");
         assert_eq!(SourceNamespace::parse_hex(&ns.to_string()), Ok(ns));
         assert!(SourceNamespace::parse_hex("xyz").is_err());
+        let other = SourceNamespace::of_write_key("other");
+        assert_eq!(
+            SourceNamespace::for_destination(Some(other), Some("k")),
+            other
+        );
+        assert_eq!(SourceNamespace::for_destination(None, Some(" k ")), ns);
+        assert!(SourceNamespace::for_destination(None, Some("  ")).is_none());
+        assert!(SourceNamespace::for_destination(None, None).is_none());
         assert!(SourceNamespace::parse_hex("0123456789abcdeg").is_err());
         assert_eq!(IdScheme::parse("v1"), Ok(IdScheme::V1));
         assert_eq!(IdScheme::parse("2"), Ok(IdScheme::V2));

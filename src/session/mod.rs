@@ -100,10 +100,9 @@ pub struct SendSession {
     /// The identity of the checkpoint resumed from, to compare with.
     theirs: Option<ImportIdentity>,
     content: ContentTracker,
+    /// This run's (its first row is set once the settings are known), or
+    /// the one resumed from when `theirs` is set.
     checkpoint: Checkpoint,
-    /// The checkpoint was made by this run (its first row is set once the
-    /// settings are known).
-    fresh_checkpoint: bool,
     first_row: u64,
     earlier: Rc<RefCell<EarlierRefusals>>,
     earlier_refused_read: u64,
@@ -197,7 +196,7 @@ impl SendSession {
             SniffingImporter::new(setup.mapping, setup.source, options, setup.sample_bytes)
                 .map_err(import_refusal)?;
         let earlier = Rc::new(RefCell::new(EarlierRefusals::default()));
-        let (checkpoint, fresh_checkpoint) = match setup.resume {
+        let checkpoint = match setup.resume {
             Some(cp) => {
                 earlier.borrow_mut().waiting = cp.server_rejected.iter().cloned().collect();
                 let done = cp.clone();
@@ -212,9 +211,9 @@ impl SendSession {
                     }
                     skip
                 }));
-                (cp, false)
+                cp
             }
-            None => (Checkpoint::new(1), true),
+            None => Checkpoint::new(1),
         };
         Ok(SendSession {
             importer,
@@ -223,7 +222,6 @@ impl SendSession {
             theirs,
             content,
             checkpoint,
-            fresh_checkpoint,
             first_row: 1,
             earlier,
             earlier_refused_read: 0,
@@ -536,7 +534,7 @@ impl SendSession {
                     Format::Csv if settings.has_header => 2,
                     _ => 1,
                 };
-                if self.fresh_checkpoint {
+                if self.theirs.is_none() {
                     self.checkpoint = Checkpoint::new(self.first_row);
                 }
             }

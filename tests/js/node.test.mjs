@@ -268,6 +268,7 @@ test("errors are Error objects with a stable code", async () => {
   });
   assert.equal(await rejectsWith({ endpoint: local, resumeFrom: foreign }), "checkpoint_mismatch");
   assert.equal(await rejectsWith({ endpoint: local, idScheme: 3 }), "invalid_options");
+  assert.equal(await rejectsWith({ endpoint: local, writeKey: "  " }), "invalid_options");
 });
 
 test("the package manifest", () => {

@@ -110,12 +110,15 @@ struct JsonReport<'a> {
 }
 
 pub fn run(args: &SendArgs) -> Result<Outcome, String> {
-    if args.write_key.trim().is_empty() {
+    // Read once: a key pasted with a newline is the same key everywhere it
+    // goes (the header or the body, and its hash in the ids).
+    let key = args.write_key.trim();
+    if key.is_empty() {
         return Err("the write key is empty (--write-key or SEGMENT_WRITE_KEY)".into());
     }
     let endpoint = endpoint::resolve(args.endpoint.as_deref(), args.region.into())
         .map_err(|e| format!("--endpoint: {e}"))?;
-    let transport = Transport::new(&endpoint, args.auth, args.write_key.clone())?;
+    let transport = Transport::new(&endpoint, args.auth, key.to_string())?;
     let (checkpoint, resume) = match &args.checkpoint {
         None => (None, None),
         Some(path) => {
@@ -129,10 +132,7 @@ pub fn run(args: &SendArgs) -> Result<Outcome, String> {
         }
     };
     let input = Input::open(&args.file)?;
-    let mut setup = SessionSetup::new(
-        endpoint.clone(),
-        SourceNamespace::of_write_key(&args.write_key),
-    );
+    let mut setup = SessionSetup::new(endpoint.clone(), SourceNamespace::of_write_key(key));
     setup.mapping = input::load_mapping(args.common.mapping.as_deref(), args.common.replay())?;
     setup.source = args.common.source.options()?;
     setup.id_scheme = args.ids.id_scheme;
@@ -141,7 +141,7 @@ pub fn run(args: &SendArgs) -> Result<Outcome, String> {
         .batch_messages
         .clamp(1, crate::batch::MAX_BATCH_MESSAGES);
     if args.auth == Auth::Body {
-        setup.batch.write_key = Some(args.write_key.trim().to_string());
+        setup.batch.write_key = Some(key.to_string());
     }
     setup.engine = EngineConfig {
         max_in_flight: args.concurrency.max(1),
