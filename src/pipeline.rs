@@ -111,6 +111,22 @@ pub struct RejectedRow {
 }
 
 impl RejectedRow {
+    /// A row the endpoint refused (400/413 on its message alone), with the
+    /// endpoint's answer as the reason; it has no cells.
+    pub fn refused_by_api(row: u64, reason: String) -> RejectedRow {
+        RejectedRow {
+            row,
+            line: 0,
+            issues: vec![Issue {
+                row,
+                column: None,
+                code: Code::RejectedByApi,
+                message: reason,
+            }],
+            cells: Vec::new(),
+        }
+    }
+
     /// The first error's code.
     pub fn code(&self) -> Option<Code> {
         self.issues

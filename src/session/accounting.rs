@@ -9,7 +9,6 @@ use super::{SendSession, SessionEvent, StopReason};
 use crate::deliver::Event;
 use crate::pipeline::RejectedRow;
 use crate::report::row_ranges;
-use crate::validate::{Code, Issue};
 
 /// Rows of the resumed run that the endpoint refused earlier: reported
 /// again as this run reads past them (the skip callback notes them).
@@ -52,17 +51,10 @@ impl SendSession {
             self.refused_now += 1;
         }
         self.server_rejected.push((row, reason.clone()));
-        self.events.push_back(SessionEvent::Rejected(RejectedRow {
-            row,
-            line: 0,
-            issues: vec![Issue {
-                row,
-                column: None,
-                code: Code::RejectedByApi,
-                message: reason,
-            }],
-            cells: Vec::new(),
-        }));
+        self.events
+            .push_back(SessionEvent::Rejected(RejectedRow::refused_by_api(
+                row, reason,
+            )));
     }
 
     pub(super) fn drain_engine(&mut self, now_ms: u64) {

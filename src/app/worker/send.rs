@@ -21,7 +21,6 @@ use crate::mapping::Mapping;
 use crate::pipeline::RejectedRow;
 use crate::report::RejectsCsv;
 use crate::source::Settings;
-use crate::validate::{Code, Issue};
 
 /// Rows the endpoint refused that the report lists (all of them are counted).
 const MAX_SERVER_REJECTED: usize = 10_000;
@@ -272,17 +271,7 @@ fn rejects_csv(r: &driver::Report) -> JsValue {
     let refused: Vec<RejectedRow> = r
         .server_rejected
         .iter()
-        .map(|(row, reason)| RejectedRow {
-            row: *row,
-            line: 0,
-            issues: vec![Issue {
-                row: *row,
-                column: None,
-                code: Code::RejectedByApi,
-                message: reason.clone(),
-            }],
-            cells: Vec::new(),
-        })
+        .map(|(row, reason)| RejectedRow::refused_by_api(*row, reason.clone()))
         .collect();
     let mut rows: Vec<&RejectedRow> = r.rejected_rows.iter().chain(&refused).collect();
     rows.sort_by_key(|row| row.row);
