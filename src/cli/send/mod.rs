@@ -187,9 +187,10 @@ pub fn run(args: &SendArgs) -> Result<Outcome, String> {
 
 /// "nothing was sent: …" with what to do about it.
 fn refused(name: &str, e: &crate::session::SessionError) -> String {
+    // (Whether a restart re-sends rows with the ids they had depends on
+    // what differs: not said here, so as not to promise it.)
     let hint = if e.is_about_the_checkpoint() {
-        " (--restart starts this import over; rows delivered before keep their ids, so \
-         Segment drops the repeats)"
+        " (--restart starts this import over, replacing the checkpoint)"
     } else {
         ""
     };
