@@ -19,8 +19,10 @@
 //! This module is the model only (serde types and checks that need no input);
 //! [`crate::message`] compiles it against a file's columns and applies it.
 
+mod missing;
 mod suggest;
 
+pub use missing::{MissingTokens, DEFAULT_MISSING};
 pub use suggest::{suggest_for, suggest_mapping};
 
 use serde::{Deserialize, Serialize};
@@ -114,6 +116,31 @@ pub enum EmptyPolicy {
     String,
 }
 
+/// What a cell that cannot be converted to the rule's type does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "js", derive(tsify::Tsify))]
+#[serde(rename_all = "lowercase")]
+pub enum InvalidPolicy {
+    /// The row is rejected with the reason (the default; the only choice
+    /// for the timestamp).
+    #[default]
+    Reject,
+    /// The field is left out and the row is sent, with a warning.
+    Drop,
+    /// The cell is sent as text, with a warning.
+    Text,
+}
+
+impl InvalidPolicy {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            InvalidPolicy::Reject => "reject",
+            InvalidPolicy::Drop => "drop",
+            InvalidPolicy::Text => "text",
+        }
+    }
+}
+
 /// Where columns that no rule names go.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "js", derive(tsify::Tsify))]
@@ -166,6 +193,18 @@ pub struct Rule {
     /// `dmy` or `mdy` for slash dates such as `03/04/2024`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub date_order: Option<DateOrder>,
+    /// What a cell that cannot be converted does (default `reject`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub invalid: Option<InvalidPolicy>,
+    /// For `as: number` and `integer`: the decimal separator, `.` (default) or `,`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "js", tsify(type = "string", optional))]
+    pub decimal: Option<char>,
+    /// For `as: number` and `integer`: the thousands separator (`,` `.` space
+    /// `'` `_`), accepted only between groups of three digits. None by default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "js", tsify(type = "string", optional))]
+    pub thousands: Option<char>,
 }
 
 impl Rule {
@@ -204,6 +243,11 @@ pub struct Mapping {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "js", tsify(optional))]
     pub replay: Option<bool>,
+    /// Cell texts that mean "no value" (trimmed, compared exactly); such a
+    /// cell counts as empty. Unset: [`DEFAULT_MISSING`]; `[]`: none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "js", tsify(optional))]
+    pub missing: Option<Vec<String>>,
 }
 
 /// A mapping that cannot be used, with the reason.
@@ -230,6 +274,12 @@ pub const STRING_FIELDS: [&str; 9] = [
     "name",
     "category",
 ];
+
+/// The decimal separators a number rule may name.
+pub const DECIMAL_SEPARATORS: [char; 2] = ['.', ','];
+/// The thousands separators a number rule may name (a no-break space and a
+/// narrow no-break space are what French and Swiss exports write).
+pub const THOUSANDS_SEPARATORS: [char; 7] = [',', '.', ' ', '\'', '_', '\u{a0}', '\u{202f}'];
 
 /// Fields set by Segment or by the batch, which a mapping must not write.
 const FORBIDDEN_FIELDS: [&str; 4] = ["sentAt", "receivedAt", "originalTimestamp", "batch"];
@@ -300,6 +350,42 @@ impl Mapping {
                     "rule {n} ({to}): format, timezone and dateOrder apply only to \"as\": \"timestamp\""
                 )));
             }
+            let invalid = rule.invalid.unwrap_or_default();
+            if invalid != InvalidPolicy::Reject {
+                if to == "timestamp" {
+                    return Err(MappingError(format!(
+                        "rule {n}: a timestamp that cannot be read always rejects the row (\"invalid\": \"{}\" would send it dated on arrival)",
+                        invalid.as_str()
+                    )));
+                }
+                if kind == ValueKind::String {
+                    return Err(MappingError(format!(
+                        "rule {n} ({to}): \"invalid\" applies to number, integer, boolean, json and timestamp rules"
+                    )));
+                }
+            }
+            if rule.decimal.is_some() || rule.thousands.is_some() {
+                if !matches!(kind, ValueKind::Number | ValueKind::Integer) {
+                    return Err(MappingError(format!(
+                        "rule {n} ({to}): decimal and thousands apply only to \"as\": \"number\" or \"integer\""
+                    )));
+                }
+                if let Some(d) = rule.decimal.filter(|d| !DECIMAL_SEPARATORS.contains(d)) {
+                    return Err(MappingError(format!(
+                        "rule {n} ({to}): the decimal separator is \".\" or \",\", not {d:?}"
+                    )));
+                }
+                if let Some(t) = rule.thousands.filter(|t| !THOUSANDS_SEPARATORS.contains(t)) {
+                    return Err(MappingError(format!(
+                        "rule {n} ({to}): the thousands separator is one of , . ' _ or a space, not {t:?}"
+                    )));
+                }
+                if rule.thousands.is_some() && rule.thousands == Some(rule.decimal.unwrap_or('.')) {
+                    return Err(MappingError(format!(
+                        "rule {n} ({to}): the decimal and thousands separators must differ"
+                    )));
+                }
+            }
             if to.contains('.') && STRING_FIELDS.contains(&top) || to.starts_with("timestamp.") {
                 return Err(MappingError(format!(
                     "rule {n}: {top} is a plain value, it has no field {to}"
@@ -323,6 +409,14 @@ impl Mapping {
             ));
         }
         Ok(())
+    }
+
+    /// The missing-value tokens this mapping uses.
+    pub fn missing_tokens(&self) -> MissingTokens {
+        match &self.missing {
+            Some(list) => MissingTokens::new(list.iter().map(String::as_str)),
+            None => MissingTokens::default(),
+        }
     }
 
     /// Whether some rule sets the timestamp (without one, events are dated on arrival).
@@ -422,11 +516,55 @@ mod tests {
                 r#"{"type":"track","rules":[{"from":"a","to":"properties.x","timezone":"Europe/Berlin"}]}"#,
                 "apply only",
             ),
+            (
+                r#"{"type":"track","rules":[{"from":"a","to":"timestamp","invalid":"drop"}]}"#,
+                "always rejects",
+            ),
+            (
+                r#"{"type":"track","rules":[{"from":"a","to":"properties.x","invalid":"text"}]}"#,
+                "applies to number",
+            ),
+            (
+                r#"{"type":"track","rules":[{"from":"a","to":"properties.x","decimal":","}]}"#,
+                "apply only to",
+            ),
+            (
+                r#"{"type":"track","rules":[{"from":"a","to":"properties.x","as":"number","decimal":";"}]}"#,
+                "decimal separator",
+            ),
+            (
+                r#"{"type":"track","rules":[{"from":"a","to":"properties.x","as":"number","thousands":"."}]}"#,
+                "must differ",
+            ),
+            (
+                r#"{"type":"track","rules":[{"from":"a","to":"properties.x","as":"number","decimal":",,"}]}"#,
+                "expected a character",
+            ),
         ];
         for (json, want) in cases {
             let err = Mapping::from_json(json).expect_err(json).0;
             assert!(err.contains(want), "{json}: {err}");
         }
+    }
+
+    #[test]
+    fn missing_tokens_default_replace_and_turn_off() {
+        let m = Mapping::from_json(r#"{"type":"track"}"#).expect("ok");
+        assert!(m.missing_tokens().is_missing("NA"));
+        let m = Mapping::from_json(r#"{"type":"track","missing":["?"]}"#).expect("ok");
+        assert!(m.missing_tokens().is_missing("?") && !m.missing_tokens().is_missing("NA"));
+        let m = Mapping::from_json(r#"{"type":"track","missing":[]}"#).expect("ok");
+        assert!(!m.missing_tokens().is_missing("NA"));
+        let m = Mapping::from_json(
+            r#"{"type":"track","rules":[{"from":"p","to":"properties.p","as":"number","decimal":",","thousands":".","invalid":"drop"}]}"#,
+        )
+        .expect("ok");
+        assert_eq!(m.rules[0].decimal, Some(','));
+        assert_eq!(m.rules[0].invalid, Some(InvalidPolicy::Drop));
+        assert_eq!(
+            Mapping::from_json(&m.to_json_pretty()).expect("round trip"),
+            m
+        );
     }
 
     #[test]

@@ -275,6 +275,7 @@ pub fn suggest_mapping(headers: &[String], samples: &[Vec<String>]) -> Mapping {
         rest: call_type.default_rest(),
         integrations: None,
         replay: None,
+        missing: None,
     }
 }
 
