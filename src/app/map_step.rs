@@ -9,9 +9,9 @@ use super::protocol::{Failure, Request};
 use super::state::{Action, Step};
 use super::widgets::StepNav;
 use super::{download, storage, use_ctx, Ctx};
-use crate::mapping::{CallType, Mapping, Rest, ValueKind};
+use crate::mapping::{CallType, InvalidPolicy, Mapping, Rest, ValueKind};
 use crate::source::Format;
-use crate::time::DateOrder;
+use crate::time::{undecided_date_example, DateOrder};
 
 const KINDS: [(ValueKind, &str); 6] = [
     (ValueKind::String, "text"),
@@ -20,6 +20,28 @@ const KINDS: [(ValueKind, &str); 6] = [
     (ValueKind::Boolean, "true/false"),
     (ValueKind::Json, "JSON"),
     (ValueKind::Timestamp, "date/time"),
+];
+
+/// What a value that cannot be read does: (policy, option value, label).
+const INVALID: [(InvalidPolicy, &str, &str); 3] = [
+    (InvalidPolicy::Reject, "reject", "reject the row"),
+    (InvalidPolicy::Drop, "drop", "leave the field out"),
+    (InvalidPolicy::Text, "text", "send as text"),
+];
+/// Decimal separators: (separator, option value, label).
+const DECIMAL: [(char, &str, &str); 2] = [
+    ('.', "point", "point (3.50)"),
+    (',', "comma", "comma (3,50)"),
+];
+/// Thousands separators (named, as an option's value would lose a space).
+const THOUSANDS: [(char, &str, &str); 7] = [
+    (',', "comma", "comma (1,234)"),
+    ('.', "point", "point (1.234)"),
+    (' ', "space", "space (1 234)"),
+    ('\'', "apostrophe", "apostrophe (1'234)"),
+    ('_', "underscore", "underscore (1_234)"),
+    ('\u{a0}', "nbsp", "no-break space"),
+    ('\u{202f}', "nnbsp", "narrow no-break space"),
 ];
 
 fn edit(ctx: &Ctx, f: impl FnOnce(&mut Mapping)) {
@@ -179,6 +201,7 @@ pub fn MapStep() -> Html {
                 <p id="type-help" class="muted">{ "track: something a user did · identify: who a user is · page/screen: a view · group: a company · alias: merge two ids" }</p>
                 <FieldTable headers={view.headers.clone()} />
                 <ColumnTable headers={view.headers.clone()} />
+                <MissingForm />
             </>
         }
     };
@@ -328,9 +351,20 @@ fn TimeOptionsForm() -> Html {
         Some(DateOrder::DayFirst) => "dmy",
         Some(DateOrder::MonthFirst) => "mdy",
     };
+    // When the sample does not settle the order, ask in the control's words.
+    let ask = opts
+        .date_order
+        .is_none()
+        .then(|| undecided_in_sample(&ctx))
+        .flatten();
     html! {
         <fieldset class="overrides">
             <legend>{ "Reading the timestamp" }</legend>
+            if let Some(example) = ask {
+                <p id="ts-order-ask" class="note" role="status">
+                    { format!("Is {example} day first or month first? The first rows do not say. Choose below; until then, rows that read both ways are rejected.") }
+                </p>
+            }
             <label>{ "Dates like 03/04/2024" }
                 <select id="ts-order" onchange={on_order}>
                     <option value="" selected={order.is_empty()}>{ "reject if ambiguous" }</option>
@@ -346,6 +380,58 @@ fn TimeOptionsForm() -> Html {
                 <input id="ts-format" type="text" placeholder="e.g. %d.%m.%Y %H:%M"
                     value={opts.format.clone().unwrap_or_default()} onchange={on_format} />
             </label>
+        </fieldset>
+    }
+}
+
+/// A timestamp value of the sample that reads as two dates, when the
+/// sample does not decide which (see [`undecided_date_example`]).
+fn undecided_in_sample(ctx: &Ctx) -> Option<String> {
+    let view = ctx.state.inspection.as_ref()?;
+    let column = ctx
+        .state
+        .mapping
+        .rules
+        .iter()
+        .find(|r| r.to == "timestamp")?
+        .from
+        .as_deref()?;
+    let i = view.headers.iter().position(|h| h == column)?;
+    let values = view
+        .rows
+        .iter()
+        .filter_map(|r| r.get(i))
+        .map(String::as_str);
+    undecided_date_example(values).map(str::to_string)
+}
+
+/// The cell texts that mean "no value", for every column.
+#[component]
+fn MissingForm() -> Html {
+    let ctx = use_ctx();
+    let m = &ctx.state.mapping;
+    let on_change = {
+        let ctx = ctx.clone();
+        Callback::from(move |e: Event| {
+            let text = e.target_unchecked_into::<HtmlInputElement>().value();
+            edit(&ctx, |m| map_edit::set_missing(m, &text));
+        })
+    };
+    let on_default = {
+        let ctx = ctx.clone();
+        Callback::from(move |_| edit(&ctx, |m| m.missing = None))
+    };
+    html! {
+        <fieldset class="overrides missing">
+            <legend>{ "Values that mean “no value”" }</legend>
+            <label for="missing">{ "A cell that is exactly one of these counts as empty: an id is missing, a property is left out. Separate with commas; clear the field for none." }</label>
+            <div class="row">
+                <input id="missing" type="text" value={map_edit::missing_text(m)} onchange={on_change}
+                    placeholder="none: every text is a value" />
+                if m.missing.is_some() {
+                    <button type="button" class="secondary" onclick={on_default}>{ "Default list" }</button>
+                }
+            </div>
         </fieldset>
     }
 }
@@ -393,8 +479,56 @@ fn ColumnTable(props: &HeadersProps) -> Html {
             });
             Callback::from(move |e: Event| set(e.target_unchecked_into::<HtmlSelectElement>().value()))
         };
+        let on_invalid = {
+            let set = set(|t, v| {
+                t.invalid = INVALID
+                    .iter()
+                    .find(|(_, n, _)| *n == v)
+                    .map_or(InvalidPolicy::Reject, |(p, ..)| *p)
+            });
+            Callback::from(move |e: Event| set(e.target_unchecked_into::<HtmlSelectElement>().value()))
+        };
+        let on_decimal = {
+            let set = set(|t, v| {
+                t.decimal = DECIMAL.iter().find(|(_, n, _)| *n == v).map(|(c, ..)| *c)
+            });
+            Callback::from(move |e: Event| set(e.target_unchecked_into::<HtmlSelectElement>().value()))
+        };
+        let on_thousands = {
+            let set = set(|t, v| {
+                t.thousands = THOUSANDS.iter().find(|(_, n, _)| *n == v).map(|(c, ..)| *c)
+            });
+            Callback::from(move |e: Event| set(e.target_unchecked_into::<HtmlSelectElement>().value()))
+        };
         let dest = target.dest.field().unwrap_or("ignore");
         let ignored = target.dest == Rest::Ignore;
+        let typed = target.kind != ValueKind::String;
+        let number = matches!(target.kind, ValueKind::Number | ValueKind::Integer);
+        let invalid = INVALID
+            .iter()
+            .find(|(p, ..)| *p == target.invalid)
+            .map_or("reject", |(_, n, _)| *n);
+        let decimal = target.decimal.unwrap_or('.');
+        // The choices made, so the closed options still say what they are.
+        let summary = {
+            let mut s = format!(
+                "If unreadable: {}",
+                INVALID
+                    .iter()
+                    .find(|(p, ..)| *p == target.invalid)
+                    .map_or("reject the row", |(.., l)| *l)
+            );
+            if number && decimal == ',' {
+                s.push_str(" · decimal comma");
+            }
+            if let Some((.., label)) = THOUSANDS
+                .iter()
+                .find(|(c, ..)| number && Some(*c) == target.thousands)
+            {
+                s.push_str(&format!(" · thousands: {}", label.split(" (").next().unwrap_or(label)));
+            }
+            s
+        };
         html! {
             <tr class={classes!(ignored.then_some("ignored"))}>
                 <th scope="row">{ col }</th>
@@ -417,6 +551,35 @@ fn ColumnTable(props: &HeadersProps) -> Html {
                                 <option value={*n} selected={target.kind == *k}>{ *n }</option>
                             }) }
                         </select>
+                    }
+                    if !ignored && typed {
+                        <details class="rule-options">
+                            <summary>{ summary }</summary>
+                            <label>{ "If a value cannot be read" }
+                                <select aria-label={format!("{col}: if a value cannot be read")} onchange={on_invalid}>
+                                    { for INVALID.iter().map(|(_, n, l)| html! {
+                                        <option value={*n} selected={invalid == *n}>{ *l }</option>
+                                    }) }
+                                </select>
+                            </label>
+                            if number {
+                                <label>{ "Decimal separator" }
+                                    <select aria-label={format!("{col}: decimal separator")} onchange={on_decimal}>
+                                        { for DECIMAL.iter().map(|(c, n, l)| html! {
+                                            <option value={*n} selected={decimal == *c}>{ *l }</option>
+                                        }) }
+                                    </select>
+                                </label>
+                                <label>{ "Thousands separator" }
+                                    <select aria-label={format!("{col}: thousands separator")} onchange={on_thousands}>
+                                        <option value="none" selected={target.thousands.is_none()}>{ "none" }</option>
+                                        { for THOUSANDS.iter().map(|(c, n, l)| html! {
+                                            <option value={*n} selected={target.thousands == Some(*c)}>{ *l }</option>
+                                        }) }
+                                    </select>
+                                </label>
+                            }
+                        </details>
                     }
                 </td>
             </tr>

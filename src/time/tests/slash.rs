@@ -9,7 +9,7 @@ fn slash_dates_ambiguous_unless_decided() {
         TimeError::Ambiguous(m) => {
             assert_eq!(
                 m,
-                "\"03/04/2024\" could be 3 April or March 4; set dateOrder to \"dmy\" or \"mdy\" for this column"
+                "\"03/04/2024\" could be 3 April or March 4; set dateOrder to \"dmy\" (day first) or \"mdy\" (month first) for this column"
             );
         }
         other => panic!("{other:?}"),
