@@ -412,15 +412,15 @@ fn number_rule(header: &str, to: String, f: values::NumberFormat) -> Rule {
 }
 
 /// The timestamp column: among the columns not yet used whose every value
-/// reads as a time, the most time-like (a date and a time of day over a
-/// date alone); between equals, the one named like a timestamp (earlier
+/// reads as a time, the most time-like (a date and a time of day, or an
+/// epoch number, over a date alone); between equals, the one named like a timestamp (earlier
 /// aliases first), then the one whose values say their zone, then the first.
 /// A column named like a timestamp may hold dates, epoch numbers or nothing
 /// in the sample; any other column must hold dates with times, so that
 /// birthdays, sign-up days and numeric ids are not taken for it. A column
 /// named like a time whose values are not times is not suggested.
 fn timestamp_column(keys: &[String], values: &[Vec<&str>], used: &[bool]) -> Option<usize> {
-    let mut best: Option<(values::TimeLike, usize, bool, usize)> = None;
+    let mut best: Option<(bool, usize, bool, usize)> = None;
     for (i, key) in keys.iter().enumerate() {
         if used[i] {
             continue;
@@ -433,11 +433,12 @@ fn timestamp_column(keys: &[String], values: &[Vec<&str>], used: &[bool]) -> Opt
             values::time_like(&values[i])
         };
         let Some(like) = like else { continue };
-        if alias.is_none() && like < values::TimeLike::DateTime {
+        if alias.is_none() && like != values::TimeLike::DateTime {
             continue;
         }
         let rank = (
-            like,
+            // An epoch number is a whole instant, as a date and time is.
+            like != values::TimeLike::Date,
             TIMESTAMP.len() - alias.unwrap_or(TIMESTAMP.len()),
             values::has_zone(&values[i]),
             usize::MAX - i,

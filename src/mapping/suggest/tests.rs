@@ -278,6 +278,11 @@ fn the_most_time_like_column_is_the_timestamp() {
     let (headers, rows) = table("user_id,event,ts\n1,A,1700000000");
     let m = suggest_mapping(&headers, &rows);
     assert_eq!(to_of(&m, "ts").as_deref(), Some("timestamp"));
+    // A named epoch column is as time-like as a date and time.
+    let (headers, rows) = table("user_id,event,logged,ts\n1,A,2024-01-02 10:00:00,1700000000");
+    let m = suggest_mapping(&headers, &rows);
+    assert_eq!(to_of(&m, "ts").as_deref(), Some("timestamp"));
+    assert_eq!(to_of(&m, "logged"), None, "left to the rest, as text");
 
     // Named like a time, holding something else: not suggested, and left
     // as text (`soon` is not a number either).
@@ -406,4 +411,27 @@ fn header_words() {
     assert!(words("").is_empty());
     assert!(is_identifier("customerid") && is_identifier("IATA code"));
     assert!(!is_identifier("paid") && !is_identifier("number_of_items"));
+}
+
+#[test]
+fn odd_headers_and_short_rows_give_a_usable_mapping() {
+    let headers = h(&["event", "", "a.b", "n", "n", "Kunden-Nr", "größe"]);
+    let rows = vec![
+        row(&["A", "1", "2", "3", "4", "5", "6"]),
+        row(&["B", "1"]),
+        row(&[]),
+        row(&["C", "1", "2", "3", "4", "5", &"9".repeat(100_000)]),
+    ];
+    let m = suggest_mapping(&headers, &rows);
+    assert!(m.check().is_ok(), "{m:?}");
+    // An empty name or one with a dot cannot be written as a path like the
+    // rest writes it; a repeated name once; a customer number is a label;
+    // 100,000 digits are not a number.
+    let typed: Vec<(&str, &str)> = m
+        .rules
+        .iter()
+        .filter(|r| r.to.starts_with("properties."))
+        .map(|r| (r.from.as_deref().unwrap_or(""), r.to.as_str()))
+        .collect();
+    assert_eq!(typed, [("n", "properties.n")]);
 }

@@ -171,8 +171,9 @@ pub(super) enum TimeLike {
     /// A day (`2024-01-02`, `03/04/2024`, `20240102`): when it happened is
     /// known to the day only, and birthdays and sign-up dates look alike.
     Date,
-    /// An epoch number: a time, but a column of 10-digit numbers may as well
-    /// hold ids, so only a column named like a timestamp is taken as one.
+    /// An epoch number: a whole instant, but a column of 10-digit numbers
+    /// may as well hold ids, so only a column named like a timestamp is
+    /// taken as one.
     Epoch,
     /// A date and a time of day (`2013-01-01 05:00:00`).
     DateTime,
