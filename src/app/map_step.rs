@@ -133,7 +133,7 @@ pub fn MapStep() -> Html {
         Callback::from(move |_| {
             ctx.dispatch(Action::SetMapping(
                 suggested.clone(),
-                Some("Back to the suggestion from the column names.".into()),
+                Some("Back to the suggestion from the column names and the first rows.".into()),
             ))
         })
     };

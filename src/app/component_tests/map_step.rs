@@ -46,7 +46,7 @@ async fn suggested_columns_are_preselected_and_previewed() {
     let mut page = map_page().await;
     assert!(page
         .text()
-        .contains("Suggested from the column names: check each field."));
+        .contains("Suggested from the column names and the first rows: check each field."));
     assert_eq!(value(&page.labelled("Call type", "select")), "track");
     assert_eq!(value(&page.find("#field-userId")), "user_id");
     assert_eq!(value(&page.find("#field-event")), "event");
