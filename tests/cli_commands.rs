@@ -71,6 +71,34 @@ fn inspect_sniffs_and_suggests() {
 }
 
 #[test]
+fn inspect_suggests_types_and_the_timestamp_from_the_values() {
+    let dir = temp_dir("inspect-values");
+    let file = dir.join("preise.csv");
+    std::fs::write(
+        &file,
+        "user_id;event;logged;preis;menge;flight\n\
+         u1;Kauf;2024-03-01 10:00:00;3,50;2;1545\n\
+         u2;Kauf;2024-03-02 11:30:00;1.234,50;NA;1714\n",
+    )
+    .expect("written");
+    let v = json(&["inspect", &s(&file), "--json"]);
+    assert_eq!(
+        v["suggestedMapping"],
+        serde_json::json!({
+            "type": "track",
+            "rules": [
+                {"from": "user_id", "to": "userId"},
+                {"from": "event", "to": "event"},
+                {"from": "logged", "to": "timestamp", "as": "timestamp"},
+                {"from": "preis", "to": "properties.preis", "as": "number", "decimal": ",", "thousands": "."},
+                {"from": "menge", "to": "properties.menge", "as": "number"}
+            ],
+            "rest": "properties"
+        })
+    );
+}
+
+#[test]
 fn check_counts_every_row_and_writes_safe_rejects() {
     let dir = temp_dir("check");
     let rejects = dir.join("rejects.csv");

@@ -26,7 +26,7 @@ $("file").addEventListener("change", async () => {
       (s.format === "csv" ? `, delimiter "${delimiter}", ${s.hasHeader ? "with" : "no"} header` : "") +
       (s.compression === "gzip" ? ", gzip" : "");
     showPreview(found.headers, found.rows.slice(0, 5));
-    const mapping = s.format === "csv" ? suggestMapping(found.headers, found.rows) : null;
+    const mapping = s.format === "csv" ? suggestMapping(found.headers, found.rows, s) : null;
     $("mapping").value = mapping ? JSON.stringify(mapping, null, 2) : "";
     $("start").disabled = false;
   } catch (e) {

@@ -8,7 +8,7 @@
 //! (Exercised by the end-to-end test, tests/e2e/app.test.mjs: the page's
 //! edited mapping must give the CLI's counts.)
 
-use crate::mapping::{CallType, Mapping, Rest, Rule, ValueKind};
+use crate::mapping::{CallType, InvalidPolicy, Mapping, Rest, Rule, ValueKind, DEFAULT_MISSING};
 use crate::time::DateOrder;
 
 /// A Segment field: its path, label, and whether the call type needs it.
@@ -103,12 +103,17 @@ pub fn is_field_rule(r: &Rule) -> bool {
     !r.to.contains('.')
 }
 
-/// Where one "other" column goes.
+/// Where one "other" column goes, and how its values are read.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ColumnTarget {
     pub dest: Rest,
     pub name: String,
     pub kind: ValueKind,
+    /// What a value that cannot be read as `kind` does (not for text).
+    pub invalid: InvalidPolicy,
+    /// The decimal and thousands separators of a number or integer.
+    pub decimal: Option<char>,
+    pub thousands: Option<char>,
 }
 
 /// The columns no field rule uses.
@@ -141,12 +146,18 @@ pub fn column_target(m: &Mapping, column: &str) -> ColumnTarget {
                 dest,
                 name: rest.to_string(),
                 kind: r.kind(),
+                invalid: r.invalid.unwrap_or_default(),
+                decimal: r.decimal,
+                thousands: r.thousands,
             }
         }
         None => ColumnTarget {
             dest: m.rest,
             name: column.to_string(),
             kind: ValueKind::String,
+            invalid: InvalidPolicy::Reject,
+            decimal: None,
+            thousands: None,
         },
     }
 }
@@ -183,10 +194,16 @@ pub fn set_column(m: &mut Mapping, headers: &[String], column: &str, target: &Co
     } else {
         target.name.trim().to_string()
     };
+    // Options that do not apply to the type are dropped, not kept hidden.
+    let typed = target.kind != ValueKind::String;
+    let number = matches!(target.kind, ValueKind::Number | ValueKind::Integer);
     let rule = target.dest.field().map(|field| Rule {
         from: Some(column.to_string()),
         to: format!("{field}.{name}"),
-        kind: (target.kind != ValueKind::String).then_some(target.kind),
+        kind: typed.then_some(target.kind),
+        invalid: Some(target.invalid).filter(|&p| typed && p != InvalidPolicy::Reject),
+        decimal: target.decimal.filter(|&c| number && c != '.'),
+        thousands: target.thousands.filter(|_| number),
         ..Rule::default()
     });
     match (at, rule) {
@@ -308,4 +325,25 @@ pub fn set_time_options(m: &mut Mapping, o: TimeOptions) {
         r.timezone = blank(o.timezone);
         r.format = blank(o.format);
     }
+}
+
+/// The missing-value tokens as the page shows them: comma-separated, the
+/// default list when the mapping sets none.
+pub fn missing_text(m: &Mapping) -> String {
+    match &m.missing {
+        Some(list) => list.join(", "),
+        None => DEFAULT_MISSING.join(", "),
+    }
+}
+
+/// Sets the missing-value tokens from comma-separated text (empty: none);
+/// the default list is saved as no list, so the mapping stays short.
+pub fn set_missing(m: &mut Mapping, text: &str) {
+    let mut tokens: Vec<String> = Vec::new();
+    for t in text.split(',').map(str::trim).filter(|t| !t.is_empty()) {
+        if !tokens.iter().any(|k| k == t) {
+            tokens.push(t.to_string());
+        }
+    }
+    m.missing = (tokens != DEFAULT_MISSING).then_some(tokens);
 }

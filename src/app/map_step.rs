@@ -4,25 +4,18 @@ use wasm_bindgen_futures::JsFuture;
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
-use super::map_edit::{self, ColumnTarget, Source, TimeOptions};
+use super::map_columns::{ColumnTable, MissingForm};
+use super::map_edit::{self, Source, TimeOptions};
 use super::protocol::{Failure, Request};
 use super::state::{Action, Step};
 use super::widgets::StepNav;
 use super::{download, storage, use_ctx, Ctx};
-use crate::mapping::{CallType, Mapping, Rest, ValueKind};
+use crate::mapping::{CallType, Mapping};
 use crate::source::Format;
-use crate::time::DateOrder;
+use crate::time::{undecided_date_example, DateOrder};
 
-const KINDS: [(ValueKind, &str); 6] = [
-    (ValueKind::String, "text"),
-    (ValueKind::Number, "number"),
-    (ValueKind::Integer, "integer"),
-    (ValueKind::Boolean, "true/false"),
-    (ValueKind::Json, "JSON"),
-    (ValueKind::Timestamp, "date/time"),
-];
-
-fn edit(ctx: &Ctx, f: impl FnOnce(&mut Mapping)) {
+/// Applies one edit to the mapping; the preview follows.
+pub(super) fn edit(ctx: &Ctx, f: impl FnOnce(&mut Mapping)) {
     let mut m = ctx.state.mapping.clone();
     f(&mut m);
     ctx.dispatch(Action::SetMapping(m, None));
@@ -140,7 +133,7 @@ pub fn MapStep() -> Html {
         Callback::from(move |_| {
             ctx.dispatch(Action::SetMapping(
                 suggested.clone(),
-                Some("Back to the suggestion from the column names.".into()),
+                Some("Back to the suggestion from the column names and the first rows.".into()),
             ))
         })
     };
@@ -179,6 +172,7 @@ pub fn MapStep() -> Html {
                 <p id="type-help" class="muted">{ "track: something a user did · identify: who a user is · page/screen: a view · group: a company · alias: merge two ids" }</p>
                 <FieldTable headers={view.headers.clone()} />
                 <ColumnTable headers={view.headers.clone()} />
+                <MissingForm />
             </>
         }
     };
@@ -218,8 +212,8 @@ pub fn MapStep() -> Html {
 }
 
 #[derive(Properties, PartialEq)]
-struct HeadersProps {
-    headers: Vec<String>,
+pub(super) struct HeadersProps {
+    pub headers: Vec<String>,
 }
 
 /// The Segment fields of the call type, each from a column or a constant.
@@ -328,9 +322,20 @@ fn TimeOptionsForm() -> Html {
         Some(DateOrder::DayFirst) => "dmy",
         Some(DateOrder::MonthFirst) => "mdy",
     };
+    // When the sample does not settle the order, ask in the control's words.
+    let ask = opts
+        .date_order
+        .is_none()
+        .then(|| undecided_in_sample(&ctx))
+        .flatten();
     html! {
         <fieldset class="overrides">
             <legend>{ "Reading the timestamp" }</legend>
+            if let Some(example) = ask {
+                <p id="ts-order-ask" class="note" role="status">
+                    { format!("Is {example} day first or month first? The first rows do not say. Choose below; until then, rows that read both ways are rejected.") }
+                </p>
+            }
             <label>{ "Dates like 03/04/2024" }
                 <select id="ts-order" onchange={on_order}>
                     <option value="" selected={order.is_empty()}>{ "reject if ambiguous" }</option>
@@ -350,85 +355,25 @@ fn TimeOptionsForm() -> Html {
     }
 }
 
-/// Every other column: where it goes, under which name, as which type.
-#[component]
-fn ColumnTable(props: &HeadersProps) -> Html {
-    let ctx = use_ctx();
-    let m = &ctx.state.mapping;
-    let headers = props.headers.clone();
-    let rows = map_edit::other_columns(m, &props.headers).into_iter().map(|col| {
-        let target = map_edit::column_target(m, col);
-        let set = |f: fn(&mut ColumnTarget, String)| {
-            let ctx = ctx.clone();
-            let col = col.clone();
-            let target = target.clone();
-            let headers = headers.clone();
-            move |value: String| {
-                let mut t = target.clone();
-                f(&mut t, value);
-                edit(&ctx, |m| map_edit::set_column(m, &headers, &col, &t));
-            }
-        };
-        let on_dest = {
-            let set = set(|t, v| {
-                t.dest = match v.as_str() {
-                    "properties" => Rest::Properties,
-                    "traits" => Rest::Traits,
-                    "context" => Rest::Context,
-                    _ => Rest::Ignore,
-                }
-            });
-            Callback::from(move |e: Event| set(e.target_unchecked_into::<HtmlSelectElement>().value()))
-        };
-        let on_name = {
-            let set = set(|t, v| t.name = v);
-            Callback::from(move |e: Event| set(e.target_unchecked_into::<HtmlInputElement>().value()))
-        };
-        let on_kind = {
-            let set = set(|t, v| {
-                t.kind = KINDS
-                    .iter()
-                    .find(|(_, n)| *n == v)
-                    .map_or(ValueKind::String, |(k, _)| *k)
-            });
-            Callback::from(move |e: Event| set(e.target_unchecked_into::<HtmlSelectElement>().value()))
-        };
-        let dest = target.dest.field().unwrap_or("ignore");
-        let ignored = target.dest == Rest::Ignore;
-        html! {
-            <tr class={classes!(ignored.then_some("ignored"))}>
-                <th scope="row">{ col }</th>
-                <td>
-                    <select aria-label={format!("{col}: goes to")} onchange={on_dest}>
-                        { for ["properties", "traits", "context", "ignore"].iter().map(|d| html! {
-                            <option value={*d} selected={dest == *d}>{ if *d == "ignore" { "ignored" } else { d } }</option>
-                        }) }
-                    </select>
-                </td>
-                <td>
-                    if !ignored {
-                        <input type="text" aria-label={format!("{col}: name in {dest}")} value={target.name.clone()} onchange={on_name} />
-                    }
-                </td>
-                <td>
-                    if !ignored {
-                        <select aria-label={format!("{col}: type")} onchange={on_kind}>
-                            { for KINDS.iter().map(|(k, n)| html! {
-                                <option value={*n} selected={target.kind == *k}>{ *n }</option>
-                            }) }
-                        </select>
-                    }
-                </td>
-            </tr>
-        }
-    });
-    html! {
-        <table class="columns">
-            <caption>{ "Other columns" }</caption>
-            <thead><tr><th scope="col">{ "Column" }</th><th scope="col">{ "Goes to" }</th><th scope="col">{ "Name" }</th><th scope="col">{ "Type" }</th></tr></thead>
-            <tbody>{ for rows }</tbody>
-        </table>
-    }
+/// A timestamp value of the sample that reads as two dates, when the
+/// sample does not decide which (see [`undecided_date_example`]).
+fn undecided_in_sample(ctx: &Ctx) -> Option<String> {
+    let view = ctx.state.inspection.as_ref()?;
+    let column = ctx
+        .state
+        .mapping
+        .rules
+        .iter()
+        .find(|r| r.to == "timestamp")?
+        .from
+        .as_deref()?;
+    let i = view.headers.iter().position(|h| h == column)?;
+    let values = view
+        .rows
+        .iter()
+        .filter_map(|r| r.get(i))
+        .map(String::as_str);
+    undecided_date_example(values).map(str::to_string)
 }
 
 /// The first messages exactly as they would be sent.

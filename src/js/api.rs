@@ -5,8 +5,8 @@ use wasm_bindgen::prelude::*;
 
 use super::error::{codes, JsApiError, JsResult};
 use super::options::{from_js, InspectOptions};
-use crate::mapping::{suggest_mapping, Mapping};
-use crate::source::{self, Inspection};
+use crate::mapping::{suggest_mapping, suggest_mapping_for, Mapping};
+use crate::source::{self, Inspection, Settings};
 
 /// Rows `inspect` returns unless told otherwise.
 const DEFAULT_PREVIEW_ROWS: usize = 20;
@@ -30,15 +30,23 @@ pub fn inspect(
 }
 
 /// Suggests a mapping from column names and, optionally, sample rows (cells
-/// in header order): the same suggestions as the app and `inspect` in the CLI.
+/// in header order) and the settings `inspect` found (with them, the same
+/// suggestion as the app and `inspect` in the CLI: decimal commas need the
+/// delimiter, and JSON values are not typed).
 #[wasm_bindgen(js_name = suggestMapping)]
 pub fn suggest(
     headers: Vec<String>,
     #[wasm_bindgen(js_name = "sampleRows", unchecked_optional_param_type = "string[][]")]
     sample_rows: Option<JsValue>,
+    #[wasm_bindgen(unchecked_optional_param_type = "Settings")] settings: Option<JsValue>,
 ) -> JsResult<Ts<Mapping>> {
     let rows: Vec<Vec<String>> = from_js(sample_rows.unwrap_or_default(), "sampleRows")?;
-    Ok(suggest_mapping(&headers, &rows).into_ts()?)
+    let settings: Option<Settings> = from_js(settings.unwrap_or_default(), "settings")?;
+    let mapping = match settings {
+        Some(s) => suggest_mapping_for(&headers, &rows, &s),
+        None => suggest_mapping(&headers, &rows),
+    };
+    Ok(mapping.into_ts()?)
 }
 
 /// The package version (the crate's).

@@ -23,7 +23,7 @@ mod missing;
 mod suggest;
 
 pub use missing::{MissingTokens, DEFAULT_MISSING};
-pub use suggest::{suggest_for, suggest_mapping};
+pub use suggest::{suggest_for, suggest_mapping, suggest_mapping_for};
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};

@@ -109,8 +109,8 @@ pub(super) fn parse_year_last(t: &str, spec: &TimeSpec) -> Result<ParsedTime, Ti
             (Ok(d), Ok(m)) if d == m => d,
             (Ok(d), Ok(m)) => {
                 return Err(TimeError::Ambiguous(format!(
-                    "{} could be {} {} or {} {}; set dateOrder to \"dmy\" or \"mdy\" for \
-                     this column",
+                    "{} could be {} {} or {} {}; set dateOrder to \"dmy\" (day first) or \"mdy\" \
+                     (month first) for this column",
                     q(t),
                     d.day(),
                     month_name(d.month()),

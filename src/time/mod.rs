@@ -51,7 +51,7 @@ mod tests;
 
 pub use format::{days_since_epoch, format_iso_millis};
 pub use model::{DateOrder, ParsedTime, TimeError, TimeSpec, TimeWarning};
-pub use parse::{detect_date_order, looks_like_timestamp, parse_timestamp};
+pub use parse::{detect_date_order, looks_like_timestamp, parse_timestamp, undecided_date_example};
 
 /// 0000-01-01T00:00:00.000Z in milliseconds since the Unix epoch.
 const MIN_MS: i64 = -62_167_219_200_000;

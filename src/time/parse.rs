@@ -92,6 +92,21 @@ pub fn detect_date_order<'a>(samples: impl IntoIterator<Item = &'a str>) -> Opti
     }
 }
 
+/// A sample value that reads as two different dates (`03/04/2024`) when
+/// the samples do not decide the order ([`detect_date_order`] is `None`):
+/// the example to show when asking a person which order the column uses.
+pub fn undecided_date_example<'a>(
+    samples: impl IntoIterator<Item = &'a str> + Clone,
+) -> Option<&'a str> {
+    if detect_date_order(samples.clone()).is_some() {
+        return None;
+    }
+    samples.into_iter().map(str::trim).find(|s| {
+        year_last_parts(s)
+            .is_some_and(|(a, b, year)| a != b && real_date(year, b, a) && real_date(year, a, b))
+    })
+}
+
 /// Whether a value looks like a timestamp at all (for mapping suggestions):
 /// any form [`parse_timestamp`] accepts parses, ambiguous slash dates included.
 ///

@@ -100,6 +100,17 @@ test("suggestMapping gives the CLI's suggestion", () => {
   assert.deepEqual(mapping, JSON.parse(run.stdout).suggestedMapping);
   // sampleRows is optional.
   assert.ok(Array.isArray(suggestMapping(headers).rules));
+  // With inspect's settings, a semicolon file's decimal commas are read.
+  const semi = new TextEncoder().encode("user_id;event;price\nu1;A;3,50\nu2;B;12\n");
+  const found = inspect(semi);
+  const price = (m) => m.rules.find((r) => r.from === "price");
+  assert.deepEqual(price(suggestMapping(found.headers, found.rows, found.settings)), {
+    from: "price",
+    to: "properties.price",
+    as: "number",
+    decimal: ",",
+  });
+  assert.equal(price(suggestMapping(found.headers, found.rows)), undefined);
 });
 
 test("Importer batches equal the CLI's, byte for byte", async (t) => {

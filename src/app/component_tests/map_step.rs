@@ -8,7 +8,8 @@ use wasm_bindgen_test::wasm_bindgen_test;
 use super::{picked, picked_again, value, Downloads, Page, ORDERS};
 use crate::app::protocol::Request;
 use crate::app::state::Step;
-use crate::mapping::{CallType, Mapping, Rule};
+use crate::mapping::{CallType, InvalidPolicy, Mapping, Rule};
+use crate::time::DateOrder;
 
 const NO_TIMESTAMP: &str = "No timestamp is mapped.";
 
@@ -45,7 +46,7 @@ async fn suggested_columns_are_preselected_and_previewed() {
     let mut page = map_page().await;
     assert!(page
         .text()
-        .contains("Suggested from the column names: check each field."));
+        .contains("Suggested from the column names and the first rows: check each field."));
     assert_eq!(value(&page.labelled("Call type", "select")), "track");
     assert_eq!(value(&page.find("#field-userId")), "user_id");
     assert_eq!(value(&page.find("#field-event")), "event");
@@ -314,4 +315,188 @@ async fn an_archive_is_replayed_unless_the_user_says_otherwise() {
         first.get("sentAt").is_none(),
         "never a message-level sentAt"
     );
+}
+
+#[wasm_bindgen_test]
+async fn missing_values_are_shown_and_saved_only_when_not_the_default() {
+    let mut page = map_page().await;
+    page.serve().await;
+    let field = page.find("#missing");
+    assert_eq!(
+        value(&field),
+        "NA, N/A, #N/A, null, NULL, None, nan, NaN, (null), undefined, -",
+        "the default list, shown"
+    );
+    assert_eq!(page.state().mapping.missing, None);
+    assert!(!page.has_button("Default list"));
+
+    page.enter_text(&field, " NA , ?, NA,, n/a ").await;
+    assert_eq!(
+        page.state().mapping.missing,
+        Some(vec!["NA".into(), "?".into(), "n/a".into()]),
+        "trimmed, without repeats or empty tokens"
+    );
+    assert_eq!(value(&page.find("#missing")), "NA, ?, n/a");
+
+    // Cleared: no token at all, which the preview is built with.
+    page.enter_text(&page.find("#missing"), "").await;
+    assert_eq!(page.state().mapping.missing, Some(vec![]));
+    let sent = page.serve().await;
+    assert_eq!(previewed(&sent).missing, Some(vec![]));
+
+    page.click(&page.button("Default list")).await;
+    assert_eq!(page.state().mapping.missing, None);
+    // Typing the default list by hand is the default too.
+    page.enter_text(
+        &page.find("#missing"),
+        "NA, N/A, #N/A, null, NULL, None, nan, NaN, (null), undefined, -",
+    )
+    .await;
+    assert_eq!(page.state().mapping.missing, None);
+}
+
+#[wasm_bindgen_test]
+async fn a_typed_column_says_what_an_unreadable_value_does() {
+    let mut page = map_page().await;
+    page.serve().await;
+    let policy = "price: if a value cannot be read";
+    assert_eq!(value(&page.labelled_by(policy)), "reject");
+    assert!(
+        !page.has("[aria-label='plan: if a value cannot be read']"),
+        "text is never unreadable"
+    );
+    assert!(
+        !page.has("[aria-label='created_at: if a value cannot be read']"),
+        "a timestamp that cannot be read always rejects its row"
+    );
+
+    page.choose(&page.labelled_by(policy), "drop").await;
+    assert_eq!(price(&page).invalid, Some(InvalidPolicy::Drop));
+    assert!(page.text().contains("If unreadable: leave the field out"));
+    page.choose(&page.labelled_by(policy), "text").await;
+    assert_eq!(price(&page).invalid, Some(InvalidPolicy::Text));
+    let sent = page.serve().await;
+    assert_eq!(
+        rule(&previewed(&sent), "properties.price").and_then(|r| r.invalid),
+        Some(InvalidPolicy::Text)
+    );
+    page.choose(&page.labelled_by(policy), "reject").await;
+    assert_eq!(price(&page).invalid, None, "the default is not written");
+
+    // A policy does not outlive its type.
+    page.choose(&page.labelled_by(policy), "drop").await;
+    page.choose(&page.labelled_by("price: type"), "text").await;
+    assert_eq!(price(&page).invalid, None);
+    assert!(!page.has("[aria-label='price: if a value cannot be read']"));
+    page.choose(&page.labelled_by("price: type"), "true/false")
+        .await;
+    assert_eq!(value(&page.labelled_by(policy)), "reject");
+    assert!(
+        !page.has("[aria-label='price: decimal separator']"),
+        "separators are for numbers"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn number_columns_take_decimal_and_thousands_separators() {
+    let mut page = map_page().await;
+    page.serve().await;
+    assert_eq!(
+        value(&page.labelled_by("price: decimal separator")),
+        "point"
+    );
+    assert_eq!(
+        value(&page.labelled_by("price: thousands separator")),
+        "none"
+    );
+
+    page.choose(&page.labelled_by("price: decimal separator"), "comma")
+        .await;
+    page.choose(&page.labelled_by("price: thousands separator"), "space")
+        .await;
+    assert_eq!(
+        (price(&page).decimal, price(&page).thousands),
+        (Some(','), Some(' '))
+    );
+    let summary = page.find("details.rule-options summary");
+    assert_eq!(
+        summary.text_content().unwrap_or_default(),
+        "If unreadable: reject the row · decimal comma · thousands: space"
+    );
+    let sent = page.serve().await;
+    let previewed = previewed(&sent);
+    let r = rule(&previewed, "properties.price");
+    assert_eq!(
+        r.map(|r| (r.decimal, r.thousands)),
+        Some((Some(','), Some(' ')))
+    );
+
+    // Integers keep them; a point is the default and is not written.
+    page.choose(&page.labelled_by("price: type"), "integer")
+        .await;
+    assert_eq!(price(&page).thousands, Some(' '));
+    page.choose(&page.labelled_by("price: decimal separator"), "point")
+        .await;
+    page.choose(&page.labelled_by("price: thousands separator"), "none")
+        .await;
+    assert_eq!((price(&page).decimal, price(&page).thousands), (None, None));
+
+    // The same separator twice: the mapping says what is wrong.
+    page.choose(&page.labelled_by("price: thousands separator"), "point")
+        .await;
+    let problem = page
+        .find(".banner.error")
+        .text_content()
+        .unwrap_or_default();
+    assert!(
+        problem.contains("the decimal and thousands separators must differ"),
+        "{problem}"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn an_undecided_date_order_is_asked_in_the_controls_words() {
+    let file = "user_id;event;date\nu1;A;03/04/2024\nu2;B;05/06/2024\n";
+    let page = Page::open(picked("dates.csv", file.as_bytes(), Step::Map)).await;
+    assert_eq!(value(&page.find("#field-timestamp")), "date");
+    assert_eq!(value(&page.find("#ts-order")), "");
+    let ask = page
+        .find("#ts-order-ask")
+        .text_content()
+        .unwrap_or_default();
+    assert!(
+        ask.starts_with("Is 03/04/2024 day first or month first? The first rows do not say."),
+        "{ask}"
+    );
+    let options = page.texts("#ts-order option");
+    assert!(
+        options.iter().any(|o| o.starts_with("day first")),
+        "{options:?}"
+    );
+    assert!(options.iter().any(|o| o.starts_with("month first")));
+
+    page.choose(&page.find("#ts-order"), "dmy").await;
+    assert_eq!(
+        rule(&page.state().mapping, "timestamp").and_then(|r| r.date_order),
+        Some(DateOrder::DayFirst)
+    );
+    assert!(!page.has("#ts-order-ask"), "answered");
+    drop(page);
+
+    // One row of the sample settles it: nothing to ask.
+    let file = "user_id;event;date\nu1;A;01.02.2024\nu2;B;15.02.2024\n";
+    let page = Page::open(picked("dates-2.csv", file.as_bytes(), Step::Map)).await;
+    assert_eq!(value(&page.find("#ts-order")), "dmy");
+    assert!(!page.has("#ts-order-ask"));
+}
+
+/// The rule for the orders' price column.
+fn price(page: &Page) -> Rule {
+    rule_of(page, "properties.price")
+}
+
+fn rule_of(page: &Page, to: &str) -> Rule {
+    rule(&page.state().mapping, to)
+        .cloned()
+        .unwrap_or_else(|| panic!("no rule writes {to}"))
 }

@@ -1,7 +1,7 @@
 //! Slash dates and their day/month order.
 
 use super::*;
-use crate::time::detect_date_order;
+use crate::time::{detect_date_order, undecided_date_example};
 
 #[test]
 fn slash_dates_ambiguous_unless_decided() {
@@ -9,7 +9,7 @@ fn slash_dates_ambiguous_unless_decided() {
         TimeError::Ambiguous(m) => {
             assert_eq!(
                 m,
-                "\"03/04/2024\" could be 3 April or March 4; set dateOrder to \"dmy\" or \"mdy\" for this column"
+                "\"03/04/2024\" could be 3 April or March 4; set dateOrder to \"dmy\" (day first) or \"mdy\" (month first) for this column"
             );
         }
         other => panic!("{other:?}"),
@@ -118,5 +118,31 @@ fn detects_date_order() {
     assert_eq!(
         detect_date_order(owned.iter().map(String::as_str)),
         Some(DateOrder::DayFirst)
+    );
+}
+
+#[test]
+fn one_deciding_row_settles_a_column() {
+    // Only the last of many rows can be read one way only.
+    let mut column = vec!["01.02.2024 10:00"; 19];
+    column.push("15.02.2024 10:00");
+    assert_eq!(
+        detect_date_order(column.iter().copied()),
+        Some(DateOrder::DayFirst)
+    );
+    assert_eq!(undecided_date_example(column.iter().copied()), None);
+    column.pop();
+    assert_eq!(detect_date_order(column.iter().copied()), None);
+    assert_eq!(
+        undecided_date_example(column.iter().copied()),
+        Some("01.02.2024 10:00")
+    );
+    // The same day and month, or no slash date: nothing to ask.
+    assert_eq!(undecided_date_example(["05/05/2024", "2024-01-02"]), None);
+    // Rows that prove both orders: a person must decide, shown the first
+    // value that reads both ways.
+    assert_eq!(
+        undecided_date_example(["13/04/2024", "04/13/2024", " 03/04/2024 "]),
+        Some("03/04/2024")
     );
 }
