@@ -30,6 +30,10 @@ pub struct MissingTokens {
     /// The longest token's length in bytes: a longer cell is never missing,
     /// which keeps the test to one comparison for most cells.
     longest: usize,
+    /// Bit `b` set: some token starts with byte `b` (white space too, as a
+    /// cell is trimmed): most short cells (digits, words) fail here, without
+    /// trimming or comparing (this runs for most cells of every row).
+    first: [u64; 4],
 }
 
 impl Default for MissingTokens {
@@ -47,7 +51,20 @@ impl MissingTokens {
             .filter(|t| !t.is_empty())
             .collect();
         let longest = tokens.iter().map(String::len).max().unwrap_or(0);
-        MissingTokens { tokens, longest }
+        let mut first = [0u64; 4];
+        let starts = tokens.iter().filter_map(|t| t.as_bytes().first().copied());
+        for b in starts.chain(*b" \t\n\r\x0b\x0c") {
+            first[usize::from(b >> 6)] |= 1 << (b & 63);
+        }
+        // Other white space `trim` removes (a no-break space...) is not ASCII.
+        for b in 0x80..=0xffu8 {
+            first[usize::from(b >> 6)] |= 1 << (b & 63);
+        }
+        MissingTokens {
+            tokens,
+            longest,
+            first,
+        }
     }
 
     /// No token at all (`"missing": []`).
@@ -57,7 +74,7 @@ impl MissingTokens {
 
     /// The token `text` is (after trimming), if it is one.
     pub fn token_of<'t>(&'t self, text: &str) -> Option<&'t str> {
-        if self.longest == 0 || text.len() > self.longest + 64 {
+        if !self.may_be_missing(text) {
             return None;
         }
         let t = text.trim();
@@ -65,6 +82,18 @@ impl MissingTokens {
             return None;
         }
         self.tokens.iter().find(|k| *k == t).map(String::as_str)
+    }
+
+    /// The cheap test first: false for a cell that cannot be a token.
+    #[inline]
+    fn may_be_missing(&self, text: &str) -> bool {
+        match text.as_bytes().first() {
+            Some(&b) => {
+                text.len() <= self.longest + 64
+                    && self.first[usize::from(b >> 6)] & (1 << (b & 63)) != 0
+            }
+            None => false,
+        }
     }
 
     /// Whether `text` means "no value".
@@ -115,6 +144,8 @@ mod tests {
             assert!(!m.is_missing(t), "{t:?}");
         }
         assert_eq!(m.token_of("  NULL"), Some("NULL"));
+        assert_eq!(m.token_of("\u{a0}NA\u{a0}"), Some("NA"), "a no-break space is trimmed");
+        assert_eq!(m.token_of(&format!("{}NA", " ".repeat(80))), None, "too long");
     }
 
     #[test]
