@@ -191,7 +191,10 @@ impl Separators {
             if let Some(k) = self.thousands {
                 seps.push_str(&format!(", thousands separator {k:?}"));
             }
-            err(code, format!("{t:?} is not a number with the rule's {seps}: {why}"))
+            err(
+                code,
+                format!("{t:?} is not a number with the rule's {seps}: {why}"),
+            )
         };
         let mut out = String::with_capacity(t.len());
         let mut chars = t.chars().peekable();

@@ -21,7 +21,12 @@ fn build(mapping: &str, cols: &[&str], cells: &[&str]) -> (Option<String>, Vec<I
     }
     let mut out = Vec::new();
     let mut issues = Vec::new();
-    let built = b.build(7, Row::csv(Fields::new(&data, &ends)), &mut out, &mut issues);
+    let built = b.build(
+        7,
+        Row::csv(Fields::new(&data, &ends)),
+        &mut out,
+        &mut issues,
+    );
     let text = built.map(|_| String::from_utf8(out).expect("utf-8"));
     (text, issues)
 }
@@ -64,8 +69,16 @@ fn a_missing_token_in_the_id_is_missing_identity_and_says_so() {
         issues[0].message
     );
     // An empty id says nothing about tokens.
-    let (_, issues) = build(FLIGHTS, &["tailnum", "dep_delay", "carrier"], &["", "2", "UA"]);
-    assert!(!issues[0].message.contains("token"), "{}", issues[0].message);
+    let (_, issues) = build(
+        FLIGHTS,
+        &["tailnum", "dep_delay", "carrier"],
+        &["", "2", "UA"],
+    );
+    assert!(
+        !issues[0].message.contains("token"),
+        "{}",
+        issues[0].message
+    );
 }
 
 #[test]
@@ -133,7 +146,10 @@ fn json_records_tokens_in_mapped_strings_only() {
     let mut out = Vec::new();
     let mut issues = Vec::new();
     let row = Row::Json(record.as_object().expect("object"));
-    assert!(b.build(2, row, &mut out, &mut issues).is_some(), "{issues:?}");
+    assert!(
+        b.build(2, row, &mut out, &mut issues).is_some(),
+        "{issues:?}"
+    );
     let m: serde_json::Value = serde_json::from_slice(&out).expect("json");
     // The mapped "NA" is empty (skipped); the unmapped one is typed JSON, sent as it is.
     assert_eq!(m["properties"], json!({"carrier": "NA"}));
@@ -185,7 +201,10 @@ fn invalid_reject_drop_and_text() {
     assert_eq!(codes(&issues), vec![Code::ValueKeptAsText]);
     assert!(issues[0].message.contains("sent as the text \" 12,50\""));
     // A value that converts is written as usual under either policy.
-    assert_eq!(message(&prices("text"), &cols, &["1", "3.5"])["properties"]["price"], 3.5);
+    assert_eq!(
+        message(&prices("text"), &cols, &["1", "3.5"])["properties"]["price"],
+        3.5
+    );
 }
 
 #[test]
@@ -196,10 +215,18 @@ fn a_dropped_value_does_not_hide_another_reason() {
         {"from":"q","to":"properties.quantity","as":"integer"}]}"#;
     let (sent, issues) = build(mapping, &["u", "p", "q"], &["1", "x", "y"]);
     assert_eq!(sent, None);
-    assert_eq!(codes(&issues), vec![Code::ValueDropped, Code::InvalidInteger]);
+    assert_eq!(
+        codes(&issues),
+        vec![Code::ValueDropped, Code::InvalidInteger]
+    );
 }
 
-fn number(decimal: Option<char>, thousands: Option<char>, kind: &str, cell: &str) -> Result<String, String> {
+fn number(
+    decimal: Option<char>,
+    thousands: Option<char>,
+    kind: &str,
+    cell: &str,
+) -> Result<String, String> {
     let mut rule = format!(r#"{{"from":"p","to":"properties.n","as":"{kind}""#);
     if let Some(d) = decimal {
         rule.push_str(&format!(r#","decimal":"{d}""#));
@@ -234,7 +261,13 @@ fn decimal_comma_and_thousands_groups() {
     ok(Some(','), Some('.'), "number", "1.234,50", "1234.50");
     ok(Some(','), Some('.'), "number", "12.345.678", "12345678");
     ok(Some(','), Some(' '), "number", " 1 234,5 ", "1234.5");
-    ok(Some(','), Some('\u{a0}'), "number", "1\u{a0}234,5", "1234.5");
+    ok(
+        Some(','),
+        Some('\u{a0}'),
+        "number",
+        "1\u{a0}234,5",
+        "1234.5",
+    );
     ok(None, Some(','), "number", "1,234.5", "1234.5");
     ok(None, Some('\''), "integer", "1'000'000", "1000000");
     ok(None, Some('_'), "integer", "-1_000", "-1000");
@@ -245,24 +278,108 @@ fn decimal_comma_and_thousands_groups() {
         assert!(e.starts_with(code) && e.contains(why), "{cell:?}: {e}");
     };
     let groups = "stands only between groups of three digits";
-    refused(Some(','), Some('.'), "number", "1.5", "invalid_number", groups);
-    refused(None, Some(','), "number", "1,2345", "invalid_number", groups);
-    refused(None, Some(','), "number", "12345,678", "invalid_number", groups);
+    refused(
+        Some(','),
+        Some('.'),
+        "number",
+        "1.5",
+        "invalid_number",
+        groups,
+    );
+    refused(
+        None,
+        Some(','),
+        "number",
+        "1,2345",
+        "invalid_number",
+        groups,
+    );
+    refused(
+        None,
+        Some(','),
+        "number",
+        "12345,678",
+        "invalid_number",
+        groups,
+    );
     refused(None, Some(','), "number", "1,23", "invalid_number", groups);
-    refused(Some(','), None, "number", ",5", "invalid_number", "no digit before");
-    refused(Some(','), None, "number", "1,,5", "invalid_number", "no digit after");
-    refused(Some(','), None, "number", "1,5,3", "invalid_number", "second decimal");
-    refused(Some(','), None, "number", "1.5", "invalid_number", "neither the decimal");
-    refused(Some(','), Some('.'), "number", "1,234.5", "invalid_number", "after the decimal");
-    refused(Some(','), None, "number", "3,50 €", "invalid_number", "not part of a number");
-    refused(Some(','), Some('.'), "integer", "1.234,5", "invalid_integer", "no decimal part");
-    refused(None, Some(','), "integer", "1,,000", "invalid_integer", groups);
+    refused(
+        Some(','),
+        None,
+        "number",
+        ",5",
+        "invalid_number",
+        "no digit before",
+    );
+    refused(
+        Some(','),
+        None,
+        "number",
+        "1,,5",
+        "invalid_number",
+        "no digit after",
+    );
+    refused(
+        Some(','),
+        None,
+        "number",
+        "1,5,3",
+        "invalid_number",
+        "second decimal",
+    );
+    refused(
+        Some(','),
+        None,
+        "number",
+        "1.5",
+        "invalid_number",
+        "neither the decimal",
+    );
+    refused(
+        Some(','),
+        Some('.'),
+        "number",
+        "1,234.5",
+        "invalid_number",
+        "after the decimal",
+    );
+    refused(
+        Some(','),
+        None,
+        "number",
+        "3,50 €",
+        "invalid_number",
+        "not part of a number",
+    );
+    refused(
+        Some(','),
+        Some('.'),
+        "integer",
+        "1.234,5",
+        "invalid_integer",
+        "no decimal part",
+    );
+    refused(
+        None,
+        Some(','),
+        "integer",
+        "1,,000",
+        "invalid_integer",
+        groups,
+    );
     // The message quotes the cell and the rule's separators.
-    let e = number(Some(','), Some('.'), "number", "1.5", ).expect_err("1.5");
+    let e = number(Some(','), Some('.'), "number", "1.5").expect_err("1.5");
     assert!(
         e.contains("\"1.5\" is not a number with the rule's decimal separator ',', thousands separator '.'"),
         "{e}"
     );
     // Without separators, nothing changes: "1,5" is refused as before.
-    refused(None, None, "number", "1,5", "invalid_number", "\"1,5\" is not a number");
+    refused(
+        None,
+        None,
+        "number",
+        "1,5",
+        "invalid_number",
+        "\"1,5\" is not a number",
+    );
 }

@@ -10,6 +10,7 @@ use super::{issue, CellSource, Leaf, Node, NodeKind, RestPlan, Row, Special};
 use crate::mapping::{CallType, EmptyPolicy, InvalidPolicy, MissingTokens, ValueKind};
 use crate::validate::{Code, Issue};
 
+#[inline(always)] // it was, before `missing_note` used it too (this runs per cell)
 pub(super) fn cell_of<'a>(source: &'a CellSource, input: Row<'a>) -> Result<Cell<'a>, String> {
     match (source, input) {
         (CellSource::Constant(Value::String(s)), _) => Ok(Cell::Text(s)),
@@ -85,8 +86,7 @@ impl LeafWriter<'_, '_> {
                     let body = out.len();
                     self.write_nodes(children, out);
                     if *is_rest {
-                        if let Err(column) = write_rest(self.rest, self.missing, self.input, out)
-                        {
+                        if let Err(column) = write_rest(self.rest, self.missing, self.input, out) {
                             self.bad_rest.get_or_insert(column);
                         }
                     }
@@ -132,11 +132,11 @@ impl LeafWriter<'_, '_> {
             }
         };
         // Constants are never missing values: the mapping wrote them.
-        let is_missing = || {
-            !matches!(leaf.source, CellSource::Constant(_))
-                && cell.text().is_some_and(|t| self.missing.is_missing(t))
+        let text = match leaf.source {
+            CellSource::Constant(_) => None,
+            _ => cell.text(),
         };
-        if cell.is_empty(leaf.kind) || is_missing() {
+        if cell.is_empty(leaf.kind) || text.is_some_and(|t| self.missing.is_missing(t)) {
             match leaf.empty {
                 EmptyPolicy::Skip => return false,
                 EmptyPolicy::Null => out.extend_from_slice(b"null"),
@@ -146,7 +146,7 @@ impl LeafWriter<'_, '_> {
         }
         // Locale-written numbers (`1.234,50`) are read as plain ones first.
         let plain;
-        let read = match (leaf.separators, cell.text()) {
+        let read = match (leaf.separators, text) {
             (Some(seps), Some(t)) => match seps.plain(t, leaf.kind) {
                 Ok(p) => {
                     plain = p;
@@ -186,6 +186,8 @@ impl LeafWriter<'_, '_> {
     /// A cell that cannot be converted, handled as its rule's `invalid`
     /// says: the row rejected, or the field left out or sent as text with a
     /// warning naming the value and the reason. True when a value was written.
+    #[cold]
+    #[inline(never)]
     fn invalid(&mut self, i: usize, cell: Cell<'_>, e: ConvertError, out: &mut Vec<u8>) -> bool {
         let leaf = &self.leaves[i];
         let (code, message, written) = match leaf.invalid {
@@ -217,7 +219,8 @@ impl LeafWriter<'_, '_> {
             }
         };
         self.issue_leaves.push(i);
-        self.issues.push(issue(self.row, &leaf.label, code, message));
+        self.issues
+            .push(issue(self.row, &leaf.label, code, message));
         written
     }
 
