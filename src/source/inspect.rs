@@ -39,7 +39,7 @@ pub struct Inspection {
 }
 
 /// How often one missing-value token appears in one column of the sample.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "js", derive(tsify::Tsify))]
 #[serde(rename_all = "camelCase")]
 pub struct MissingSeen {
