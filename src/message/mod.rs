@@ -16,10 +16,12 @@
 mod convert;
 pub mod id;
 pub mod passthrough;
+mod separators;
 mod writer;
 
-pub use convert::{convert, Cell, ConvertError, Separators};
+pub use convert::{convert, Cell, ConvertError};
 pub use id::{IdScheme, MessageIds, SourceNamespace};
+pub use separators::Separators;
 
 use serde_json::{Map, Value};
 
