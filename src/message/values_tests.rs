@@ -383,3 +383,38 @@ fn decimal_comma_and_thousands_groups() {
         "\"1,5\" is not a number",
     );
 }
+
+#[test]
+fn separators_never_panic_lose_or_invent_a_digit() {
+    // Every string of up to 5 characters over an alphabet of digits,
+    // separators, signs and a multi-byte space, under every setting.
+    let alphabet = ['1', '0', '.', ',', ' ', '\u{a0}', '-', 'e', '\''];
+    let settings = [
+        Separators::of(Some(','), None),
+        Separators::of(Some(','), Some('.')),
+        Separators::of(Some('.'), Some(',')),
+        Separators::of(Some(','), Some('\u{a0}')),
+        Separators::of(None, Some('\'')),
+    ];
+    let mut texts = vec![String::new()];
+    for _ in 0..5 {
+        let longer: Vec<String> = texts
+            .iter()
+            .filter(|t| t.chars().count() == texts.last().map_or(0, |l| l.chars().count()))
+            .flat_map(|t| alphabet.iter().map(move |c| format!("{t}{c}")))
+            .collect();
+        texts.extend(longer);
+    }
+    let digits = |t: &str| t.chars().filter(char::is_ascii_digit).collect::<String>();
+    for seps in settings.into_iter().flatten() {
+        for t in &texts {
+            for kind in [ValueKind::Number, ValueKind::Integer] {
+                if let Ok(plain) = seps.plain(t, kind) {
+                    assert_eq!(digits(&plain), digits(t), "{t:?} {seps:?}");
+                    assert!(plain.parse::<f64>().is_ok(), "{t:?} → {plain:?}");
+                    assert!(!plain.contains([',', ' ', '\'', '\u{a0}']), "{plain:?}");
+                }
+            }
+        }
+    }
+}
