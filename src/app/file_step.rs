@@ -132,7 +132,7 @@ pub fn FileStep() -> Html {
                 <section class="card" aria-labelledby="grid-h">
                     <h2 id="grid-h">{ "First rows" }</h2>
                     { grid(&view.headers, &view.rows) }
-                    { missing_seen(&view.missing) }
+                    { missing_seen(&view.missing, view.settings.format) }
                 </section>
             </>
         },
@@ -159,7 +159,7 @@ pub fn FileStep() -> Html {
 
 /// `Missing-value tokens: dep_delay NA ×12, NULL ×1 · tailnum NA ×3`, and
 /// what becomes of them (the Map step's missing list decides).
-fn missing_seen(seen: &[MissingSeen]) -> Html {
+fn missing_seen(seen: &[MissingSeen], format: Format) -> Html {
     if seen.is_empty() {
         return html! {};
     }
@@ -177,7 +177,11 @@ fn missing_seen(seen: &[MissingSeen]) -> Html {
             { for columns.iter().enumerate().map(|(i, (c, items))| html! {
                 <>{ if i > 0 { " · " } else { "" } }<code>{ *c }</code>{ format!(" {}", items.join(", ")) }</>
             }) }
-            { ". They are sent as empty cells (an id of NA is a missing id), unless the mapping's missing list says otherwise." }
+            { if format == Format::Csv {
+                ". They are sent as empty cells (an id of NA is a missing id), unless the mapping's missing list says otherwise."
+            } else {
+                ". In mapped fields they count as empty (an id of NA is a missing id), unless the mapping's missing list says otherwise; records sent as they are keep them."
+            } }
         </p>
     }
 }

@@ -8,7 +8,7 @@ use super::human;
 use super::input::{Input, SourceArgs};
 use super::Outcome;
 use crate::mapping::{suggest_for, Mapping};
-use crate::source::{inspect, ArchiveSigns, MissingSeen, Settings};
+use crate::source::{inspect, ArchiveSigns, Format, MissingSeen, Settings};
 
 const SAMPLE_ROWS: usize = 20;
 
@@ -83,10 +83,13 @@ pub fn run(
         outln!("  {:<24} {}", shorten(h, 24), examples.join(" | "));
     }
     if !found.missing.is_empty() {
-        outln!(
-            "\nMissing-value tokens in the sample (the default list; sent as empty cells \
-             unless the mapping's \"missing\" says otherwise):"
-        );
+        let fate = if found.settings.format == Format::Csv {
+            "sent as empty cells unless the mapping's \"missing\" says otherwise"
+        } else {
+            "empty in mapped fields unless the mapping's \"missing\" says otherwise; \
+             records sent as they are keep them"
+        };
+        outln!("\nMissing-value tokens in the sample (the default list; {fate}):");
         outln!("  {}", missing_line(&found.missing));
     }
     if let Some(signs) = &found.archive {

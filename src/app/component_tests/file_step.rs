@@ -79,6 +79,22 @@ async fn missing_value_tokens_seen_are_named_per_column() {
           They are sent as empty cells (an id of NA is a missing id), unless the mapping's \
           missing list says otherwise."]
     );
+
+    // JSON records sent as they are keep their values: the page says so.
+    let events = "{\"userId\":\"NA\",\"event\":\"x\"}\n";
+    page.pick_file(
+        &page.find("#file-input"),
+        "events.ndjson",
+        events.as_bytes(),
+    )
+    .await;
+    page.serve().await;
+    let line = page.texts(".missing-seen").concat();
+    assert!(
+        line.starts_with("Missing-value tokens in the sample: userId NA ×1. In mapped fields")
+            && line.ends_with("records sent as they are keep them."),
+        "{line}"
+    );
 }
 
 #[wasm_bindgen_test]
