@@ -155,7 +155,12 @@ impl RejectedRow {
 #[serde(rename_all = "camelCase")]
 pub struct CodeTally {
     pub warning: bool,
+    /// Findings with this code (a row can have several: two number columns).
     pub count: u64,
+    /// Rows with at least one finding with this code: rejected rows for an
+    /// error, sent rows for a warning (a rejected row's warnings are not
+    /// counted: it is not sent).
+    pub rows: u64,
     pub examples: Vec<Issue>,
 }
 
@@ -176,6 +181,13 @@ pub struct Summary {
     pub previously_delivered: u64,
     /// Findings by code.
     pub by_code: BTreeMap<Code, CodeTally>,
+    /// Rejected rows with errors of more than one code: each is counted
+    /// under every one of them, so the errors' `rows` add up to more than
+    /// `rejected` by at least this many.
+    pub rejected_several_reasons: u64,
+    /// Sent rows with warnings of more than one code (likewise for
+    /// `with_warnings`).
+    pub warned_several_reasons: u64,
     pub first_timestamp: Option<String>,
     pub last_timestamp: Option<String>,
     /// Valid messages that carry no timestamp (Segment dates them on arrival).
@@ -489,7 +501,7 @@ impl Stage {
 
     fn reject(&mut self, record: &Record<'_>, issues: Vec<Issue>) {
         self.summary.rejected += 1;
-        self.tally(&issues);
+        self.tally(&issues, true);
         let cells = if !self.keep_cells {
             Vec::new()
         } else {
@@ -510,13 +522,32 @@ impl Stage {
         });
     }
 
-    fn tally(&mut self, issues: &[Issue]) {
-        for i in issues {
+    /// Counts one row's findings: for a rejected row its errors, for a sent
+    /// row its warnings (each row once per code, and once more when it has
+    /// more than one code, so that the per-code counts can be read exactly).
+    fn tally(&mut self, issues: &[Issue], rejected: bool) {
+        let mut codes = 0;
+        for (n, i) in issues.iter().enumerate() {
+            if i.code.is_warning() == rejected {
+                continue;
+            }
+            let first_of_code = !issues[..n].iter().any(|j| j.code == i.code);
             let t = self.summary.by_code.entry(i.code).or_default();
             t.warning = i.code.is_warning();
             t.count += 1;
+            if first_of_code {
+                t.rows += 1;
+                codes += 1;
+            }
             if t.examples.len() < EXAMPLES_PER_CODE {
                 t.examples.push(i.clone());
+            }
+        }
+        if codes > 1 {
+            if rejected {
+                self.summary.rejected_several_reasons += 1;
+            } else {
+                self.summary.warned_several_reasons += 1;
             }
         }
     }
@@ -527,7 +558,7 @@ impl Stage {
         if !self.issues.is_empty() {
             self.summary.with_warnings += 1;
             let issues = std::mem::take(&mut self.issues);
-            self.tally(&issues);
+            self.tally(&issues, false);
             self.issues = issues;
         }
         // Counted in plain fields per row; turned into strings in `summary()`.

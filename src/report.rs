@@ -136,6 +136,33 @@ pub fn row_ranges(rows: impl IntoIterator<Item = u64>) -> Vec<(u64, u64)> {
     out
 }
 
+/// `1234567` → `1,234,567`.
+pub fn grouped(n: u64) -> String {
+    let s = n.to_string();
+    let mut out = String::with_capacity(s.len() + s.len() / 3);
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Why the per-code row counts add up to more than the total (`what`:
+/// "rejected rows", "rows with warnings"), for the CLI and the app alike.
+pub fn several_reasons(several: u64, total: u64, what: &str) -> String {
+    let rows = match several {
+        1 => "1 row has".to_string(),
+        n => format!("{} rows have", grouped(n)),
+    };
+    format!(
+        "{rows} more than one reason; each is listed under every reason, so the counts add up \
+         to more than the {} {what}",
+        grouped(total)
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -70,6 +70,12 @@ pub enum Code {
     /// A message-level `sentAt` that is not sent: the batch's `sentAt` is
     /// stamped at each attempt, and an old one would re-date the event.
     SentAtDropped,
+    /// A cell that cannot be converted, left out of the message as its
+    /// rule's `"invalid": "drop"` asks.
+    ValueDropped,
+    /// A cell that cannot be converted, sent as a JSON string as its rule's
+    /// `"invalid": "text"` asks.
+    ValueKeptAsText,
 }
 
 impl Code {
@@ -82,6 +88,8 @@ impl Code {
                 | Code::AmbiguousLocalTime
                 | Code::MessageIdReplaced
                 | Code::SentAtDropped
+                | Code::ValueDropped
+                | Code::ValueKeptAsText
         )
     }
 
@@ -114,6 +122,8 @@ impl Code {
             Code::AmbiguousLocalTime => "ambiguous_local_time",
             Code::MessageIdReplaced => "message_id_replaced",
             Code::SentAtDropped => "sent_at_dropped",
+            Code::ValueDropped => "value_dropped",
+            Code::ValueKeptAsText => "value_kept_as_text",
         }
     }
 }

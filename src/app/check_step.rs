@@ -179,13 +179,24 @@ fn rows(n: f64) -> String {
     plural(n, "row", "rows")
 }
 
+/// Why the rows under the reasons add up to more than the total.
+fn several(several: f64, total: f64, what: &str) -> Html {
+    if several < 1.0 {
+        return html! {};
+    }
+    let text = crate::report::several_reasons(several as u64, total as u64, what);
+    html! { <p class="note several-reasons">{ text }</p> }
+}
+
 fn results(r: &CheckReport) -> Html {
     let errors = r.findings.iter().filter(|f| !f.warning);
     let warnings = r.findings.iter().filter(|f| f.warning);
     let finding = |f: &super::protocol::Finding| {
         html! {
             <details class={classes!("finding", if f.warning { "warn" } else { "error" })} open={!f.warning}>
-                <summary><code>{ &f.code }</code>{ format!(" — {}", rows(f.count)) }</summary>
+                <summary><code>{ &f.code }</code>{ format!(" — {}", rows(f.rows)) }
+                    if f.count > f.rows { { format!(" ({} findings)", count(f.count)) } }
+                </summary>
                 <ul>{ for f.examples.iter().map(|(row, msg)| html! { <li>{ format!("row {}: {msg}", count(*row)) }</li> }) }</ul>
             </details>
         }
@@ -212,10 +223,12 @@ fn results(r: &CheckReport) -> Html {
             if r.findings.iter().any(|f| !f.warning) {
                 <h3>{ "Why rows are rejected" }</h3>
                 { for errors.map(finding) }
+                { several(r.rejected_several_reasons, r.rejected, "rejected rows") }
             }
             if r.findings.iter().any(|f| f.warning) {
                 <h3>{ "Warnings (rows are still sent)" }</h3>
                 { for warnings.map(finding) }
+                { several(r.warned_several_reasons, r.with_warnings, "rows with warnings") }
             }
             <h3>{ "When" }</h3>
             <p>

@@ -7,9 +7,9 @@ use yew::prelude::*;
 
 use super::protocol::{Failure, Request};
 use super::state::{Action, CheckState, Picked, Step};
-use super::widgets::{bytes, StepNav};
+use super::widgets::{bytes, count, StepNav};
 use super::{use_ctx, Ctx};
-use crate::source::{Compression, Encoding, Format, Settings, SourceOptions};
+use crate::source::{Compression, Encoding, Format, MissingSeen, Settings, SourceOptions};
 
 /// Rows shown in the preview grid.
 const GRID_ROWS: usize = 10;
@@ -132,6 +132,7 @@ pub fn FileStep() -> Html {
                 <section class="card" aria-labelledby="grid-h">
                     <h2 id="grid-h">{ "First rows" }</h2>
                     { grid(&view.headers, &view.rows) }
+                    { missing_seen(&view.missing, view.settings.format) }
                 </section>
             </>
         },
@@ -153,6 +154,35 @@ pub fn FileStep() -> Html {
             { details }
             <StepNav back={None::<Step>} next={Some(Step::Map)} />
         </>
+    }
+}
+
+/// `Missing-value tokens: dep_delay NA ×12, NULL ×1 · tailnum NA ×3`, and
+/// what becomes of them (the Map step's missing list decides).
+fn missing_seen(seen: &[MissingSeen], format: Format) -> Html {
+    if seen.is_empty() {
+        return html! {};
+    }
+    let mut columns: Vec<(&str, Vec<String>)> = Vec::new();
+    for m in seen {
+        let item = format!("{} ×{}", m.token, count(m.count as f64));
+        match columns.last_mut() {
+            Some((c, items)) if *c == m.column => items.push(item),
+            _ => columns.push((&m.column, vec![item])),
+        }
+    }
+    html! {
+        <p class="missing-seen muted">
+            <strong>{ "Missing-value tokens in the sample: " }</strong>
+            { for columns.iter().enumerate().map(|(i, (c, items))| html! {
+                <>{ if i > 0 { " · " } else { "" } }<code>{ *c }</code>{ format!(" {}", items.join(", ")) }</>
+            }) }
+            { if format == Format::Csv {
+                ". They are sent as empty cells (an id of NA is a missing id), unless the mapping's missing list says otherwise."
+            } else {
+                ". In mapped fields they count as empty (an id of NA is a missing id), unless the mapping's missing list says otherwise; records sent as they are keep them."
+            } }
+        </p>
     }
 }
 

@@ -12,7 +12,7 @@ use wasm_bindgen::JsValue;
 use web_sys::Blob;
 
 use crate::mapping::Mapping;
-use crate::source::{ArchiveSigns, Settings, SourceOptions};
+use crate::source::{ArchiveSigns, MissingSeen, Settings, SourceOptions};
 
 /// What the page asks the worker to do.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -177,6 +177,9 @@ pub struct InspectionView {
     /// Why the records look like one of Segment's own archives, if they do.
     #[serde(default)]
     pub archive: Option<ArchiveSigns>,
+    /// Missing-value tokens of the default list seen in the sample.
+    #[serde(default)]
+    pub missing: Vec<MissingSeen>,
 }
 
 /// The first messages exactly as they would be sent, and the first problems.
@@ -207,7 +210,12 @@ pub struct CheckProgress {
 pub struct Finding {
     pub code: String,
     pub warning: bool,
+    /// Findings with this code.
     pub count: f64,
+    /// Rows with this code (rejected rows for an error, sent rows for a
+    /// warning): what the page shows.
+    #[serde(default)]
+    pub rows: f64,
     /// `(row, message)` of the first occurrences.
     pub examples: Vec<(f64, String)>,
 }
@@ -226,6 +234,12 @@ pub struct CheckReport {
     pub per_day: Vec<(String, f64)>,
     pub top_events: Vec<(String, f64)>,
     pub findings: Vec<Finding>,
+    /// Rejected rows (sent rows) with more than one code among their errors
+    /// (warnings): the rows under the codes add up to more by this many.
+    #[serde(default)]
+    pub rejected_several_reasons: f64,
+    #[serde(default)]
+    pub warned_several_reasons: f64,
     pub notes: Vec<String>,
     pub batches: f64,
     pub bytes: f64,

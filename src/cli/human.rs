@@ -3,20 +3,12 @@
 use std::fmt::Write as _;
 
 use crate::pipeline::Summary;
-use crate::report::Reconciliation;
+use crate::report::{grouped, several_reasons, Reconciliation};
 use crate::source::{Compression, Encoding, Format, Settings};
 
 /// `1234567` → `1,234,567`.
 pub fn count(n: u64) -> String {
-    let s = n.to_string();
-    let mut out = String::with_capacity(s.len() + s.len() / 3);
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
+    grouped(n)
 }
 
 /// `1536` → `1.5 KB` (decimal units, as Segment states its limits).
@@ -109,8 +101,14 @@ pub fn summary(name: &str, settings_line: &str, s: &Summary, rejects_file: Optio
             continue;
         }
         let _ = writeln!(o, "\n{title}:");
+        let warning = group.first().is_some_and(|(_, t)| t.warning);
         for (code, t) in group {
-            let _ = write!(o, "  {:<24} {:>9}", code.as_str(), count(t.count));
+            // Rows, as the totals above count rows; findings when a row has
+            // several of one code (two number columns).
+            let _ = write!(o, "  {:<24} {:>9}", code.as_str(), count(t.rows));
+            if t.count > t.rows {
+                let _ = write!(o, " ({} findings)", count(t.count));
+            }
             if let Some(e) = t.examples.first() {
                 let col = e
                     .column
@@ -120,6 +118,18 @@ pub fn summary(name: &str, settings_line: &str, s: &Summary, rejects_file: Optio
                 let _ = write!(o, "   e.g. row {}{col}: {}", e.row, e.message);
             }
             o.push('\n');
+        }
+        let (several, total, what) = if warning {
+            (
+                s.warned_several_reasons,
+                s.with_warnings,
+                "rows with warnings",
+            )
+        } else {
+            (s.rejected_several_reasons, s.rejected, "rejected rows")
+        };
+        if several > 0 {
+            let _ = writeln!(o, "  {}", several_reasons(several, total, what));
         }
     }
     o.push('\n');

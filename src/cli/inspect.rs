@@ -8,7 +8,7 @@ use super::human;
 use super::input::{Input, SourceArgs};
 use super::Outcome;
 use crate::mapping::{suggest_for, Mapping};
-use crate::source::{inspect, ArchiveSigns, Settings};
+use crate::source::{inspect, ArchiveSigns, Format, MissingSeen, Settings};
 
 const SAMPLE_ROWS: usize = 20;
 
@@ -23,6 +23,8 @@ struct Report<'a> {
     /// Present when the records look like one of Segment's own archives.
     #[serde(skip_serializing_if = "Option::is_none")]
     segment_archive: Option<&'a ArchiveSigns>,
+    /// Missing-value tokens of the default list seen in the sample.
+    missing_values: &'a [MissingSeen],
 }
 
 pub fn run(
@@ -55,6 +57,7 @@ pub fn run(
             sample_rows: &found.rows,
             suggested_mapping: &mapping,
             segment_archive: found.archive.as_ref(),
+            missing_values: &found.missing,
         };
         outln!(
             "{}",
@@ -79,6 +82,16 @@ pub fn run(
             .collect();
         outln!("  {:<24} {}", shorten(h, 24), examples.join(" | "));
     }
+    if !found.missing.is_empty() {
+        let fate = if found.settings.format == Format::Csv {
+            "sent as empty cells unless the mapping's \"missing\" says otherwise"
+        } else {
+            "empty in mapped fields unless the mapping's \"missing\" says otherwise; \
+             records sent as they are keep them"
+        };
+        outln!("\nMissing-value tokens in the sample (the default list; {fate}):");
+        outln!("  {}", missing_line(&found.missing));
+    }
     if let Some(signs) = &found.archive {
         outln!(
             "\nThis looks like one of Segment's own archives ({}).\n\
@@ -100,6 +113,23 @@ pub fn run(
         outln!("Warning: no column looks like the event time; without one every event is dated when Segment receives it.");
     }
     Ok(Outcome::Done)
+}
+
+/// `dep_delay: NA ×12, NULL ×1; tailnum: NA ×3`.
+fn missing_line(seen: &[MissingSeen]) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    for (i, m) in seen.iter().enumerate() {
+        let item = format!("{} ×{}", m.token, human::count(m.count));
+        if i > 0 && seen[i - 1].column == m.column {
+            if let Some(last) = parts.last_mut() {
+                last.push_str(", ");
+                last.push_str(&item);
+            }
+        } else {
+            parts.push(format!("{}: {item}", shorten(&m.column, 24)));
+        }
+    }
+    parts.join("; ")
 }
 
 fn shorten(s: &str, max: usize) -> String {

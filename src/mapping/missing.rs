@@ -24,18 +24,39 @@ pub const DEFAULT_MISSING: [&str; 11] = [
 ];
 
 /// A mapping's missing-value tokens, ready to test cells against.
+///
+/// This runs for most cells of every row, so a cell that cannot be a token
+/// is told in a few instructions: one table lookup by its first byte gives
+/// the lengths of the tokens starting with it; a cell of another length is
+/// no token, unless it ends with a byte that trimming may remove.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MissingTokens {
     tokens: Vec<String>,
-    /// The longest token's length in bytes: a longer cell is never missing,
-    /// which keeps the test to one comparison for most cells.
+    /// The longest token's length in bytes: a longer trimmed cell is never
+    /// missing.
     longest: usize,
+    /// By first byte: bit `n` set when a token of `n` bytes starts with it
+    /// (bit 63: 63 bytes or more); every bit for a byte that trimming may
+    /// remove (white space, control characters, any non-ASCII byte).
+    by_first: [u64; 256],
 }
 
 impl Default for MissingTokens {
     fn default() -> Self {
         MissingTokens::new(DEFAULT_MISSING.iter().copied())
     }
+}
+
+/// A byte that `str::trim` may remove, or part of a character it may (a
+/// superset: control characters and every non-ASCII byte).
+#[inline]
+fn may_trim(b: u8) -> bool {
+    b.wrapping_sub(0x21) >= 0x5f
+}
+
+#[inline]
+fn length_bit(len: usize) -> u64 {
+    1 << len.min(63)
 }
 
 impl MissingTokens {
@@ -46,8 +67,22 @@ impl MissingTokens {
             .map(|t| t.trim().to_string())
             .filter(|t| !t.is_empty())
             .collect();
-        let longest = tokens.iter().map(String::len).max().unwrap_or(0);
-        MissingTokens { tokens, longest }
+        let mut by_first = [0u64; 256];
+        for (b, lengths) in by_first.iter_mut().enumerate() {
+            if may_trim(b as u8) {
+                *lengths = u64::MAX;
+            }
+        }
+        for t in &tokens {
+            if let Some(&f) = t.as_bytes().first() {
+                by_first[usize::from(f)] |= length_bit(t.len());
+            }
+        }
+        MissingTokens {
+            longest: tokens.iter().map(String::len).max().unwrap_or(0),
+            tokens,
+            by_first,
+        }
     }
 
     /// No token at all (`"missing": []`).
@@ -56,8 +91,20 @@ impl MissingTokens {
     }
 
     /// The token `text` is (after trimming), if it is one.
+    #[inline]
     pub fn token_of<'t>(&'t self, text: &str) -> Option<&'t str> {
-        if self.longest == 0 || text.len() > self.longest + 64 {
+        let b = text.as_bytes();
+        let (&first, &last) = (b.first()?, b.last()?);
+        if self.by_first[usize::from(first)] & length_bit(b.len()) == 0 && !may_trim(last) {
+            return None;
+        }
+        self.trimmed_token_of(text)
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn trimmed_token_of<'t>(&'t self, text: &str) -> Option<&'t str> {
+        if text.len() > self.longest + 64 {
             return None;
         }
         let t = text.trim();
@@ -115,6 +162,20 @@ mod tests {
             assert!(!m.is_missing(t), "{t:?}");
         }
         assert_eq!(m.token_of("  NULL"), Some("NULL"));
+        assert_eq!(
+            m.token_of("\u{a0}NA\u{a0}"),
+            Some("NA"),
+            "a no-break space is trimmed"
+        );
+        assert_eq!(
+            m.token_of(&format!("{}NA", " ".repeat(80))),
+            None,
+            "too long"
+        );
+        let long = "x".repeat(70);
+        let m = MissingTokens::new([long.as_str(), "é"]);
+        assert!(m.is_missing(&long) && m.is_missing(" é") && m.is_missing("é"));
+        assert!(!m.is_missing(&"x".repeat(71)) && !m.is_missing(&"x".repeat(69)));
     }
 
     #[test]

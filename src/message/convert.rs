@@ -18,7 +18,16 @@ pub enum Cell<'a> {
     Missing,
 }
 
-impl Cell<'_> {
+impl<'a> Cell<'a> {
+    /// The cell's text, when it is text (a CSV field, a JSON string).
+    pub fn text(&self) -> Option<&'a str> {
+        match *self {
+            Cell::Text(t) => Some(t),
+            Cell::Json(Value::String(s)) => Some(s),
+            _ => None,
+        }
+    }
+
     /// Whether the cell counts as empty (`""`, null, missing; for the non-string
     /// kinds, white space only too).
     pub fn is_empty(&self, kind: ValueKind) -> bool {
@@ -158,7 +167,7 @@ fn err(code: Code, message: String) -> ConvertError {
     ConvertError { code, message }
 }
 
-fn text_of<'a>(cell: &Cell<'a>) -> std::borrow::Cow<'a, str> {
+pub(super) fn text_of<'a>(cell: &Cell<'a>) -> std::borrow::Cow<'a, str> {
     match *cell {
         Cell::Text(t) => t.into(),
         Cell::Json(Value::String(s)) => s.as_str().into(),

@@ -16,15 +16,20 @@
 mod convert;
 pub mod id;
 pub mod passthrough;
+mod separators;
 mod writer;
 
 pub use convert::{convert, Cell, ConvertError};
 pub use id::{IdScheme, MessageIds, SourceNamespace};
+pub use separators::Separators;
 
 use serde_json::{Map, Value};
 
 use crate::batch::MAX_MESSAGE_BYTES;
-use crate::mapping::{CallType, EmptyPolicy, Mapping, MappingError, ValueKind, STRING_FIELDS};
+use crate::mapping::{
+    CallType, EmptyPolicy, InvalidPolicy, Mapping, MappingError, MissingTokens, ValueKind,
+    STRING_FIELDS,
+};
 use crate::source::{Fields, TextFields};
 use crate::time::TimeSpec;
 use crate::validate::{required_fields, Code, Issue, Present, MAX_MESSAGE_ID_CHARS};
@@ -73,6 +78,10 @@ struct Leaf {
     to: String,
     kind: ValueKind,
     empty: EmptyPolicy,
+    /// What a cell that cannot be converted does.
+    invalid: InvalidPolicy,
+    /// A number rule's `decimal`/`thousands`, when it names any.
+    separators: Option<Separators>,
     time: Option<TimeSpec>,
 }
 
@@ -121,6 +130,7 @@ pub struct MessageBuilder {
     root: Vec<Node>,
     rest: RestPlan,
     special: Special,
+    missing: MissingTokens,
     notes: Vec<String>,
     now_ms: i64,
     ids: MessageIds,
@@ -262,6 +272,8 @@ impl MessageBuilder {
                 to: rule.to.clone(),
                 kind,
                 empty: rule.empty.unwrap_or_default(),
+                invalid: rule.invalid.unwrap_or_default(),
+                separators: Separators::of(rule.decimal, rule.thousands),
                 time,
             });
             let slot = match rule.to.as_str() {
@@ -318,6 +330,7 @@ impl MessageBuilder {
             root,
             rest: RestPlan::None,
             special,
+            missing: mapping.missing_tokens(),
             notes,
             now_ms,
             ids: MessageIds::default(),
@@ -385,6 +398,7 @@ impl MessageBuilder {
             event: &mut self.event,
             issue_leaves: &mut self.issue_leaves,
             rest: &self.rest,
+            missing: &self.missing,
             input,
             row,
             issues,
@@ -454,7 +468,18 @@ impl MessageBuilder {
         };
         for (code, field, message) in required_fields(call_type, present) {
             let label = self.label_for(field);
-            issues.push(issue(row, &label, code, message.to_string()));
+            let mut message = message.to_string();
+            let fields: &[&str] = match code {
+                Code::MissingIdentity if call_type != CallType::Alias => &["userId", "anonymousId"],
+                _ => &[field],
+            };
+            for f in fields {
+                if let Some(note) = self.missing_note(input, f) {
+                    message.push_str("; ");
+                    message.push_str(&note);
+                }
+            }
+            issues.push(issue(row, &label, code, message));
             ok = false;
         }
         if let Some(i) = self.special.message_id {
@@ -530,6 +555,22 @@ impl MessageBuilder {
     fn has_text(&self, out: &[u8], leaf: Option<usize>) -> bool {
         leaf.and_then(|i| self.spans[i])
             .is_some_and(|(s, e)| e - s > 2 && out[s] == b'"')
+    }
+
+    /// Why a required field is unset when its cell holds a missing-value
+    /// token (`userId: the cell holds "NA", ...`): a row rejected for a
+    /// missing id whose cell is not empty would puzzle its reader. Runs only
+    /// for rows rejected so.
+    fn missing_note(&self, input: Row<'_>, field: &str) -> Option<String> {
+        let leaf = self
+            .leaves
+            .iter()
+            .find(|l| l.to == field && !matches!(l.source, CellSource::Constant(_)))?;
+        let cell = writer::cell_of(&leaf.source, input).ok()?;
+        let token = self.missing.token_of(cell.text()?)?;
+        Some(format!(
+            "{field}: the cell holds {token:?}, a missing-value token (see the mapping's missing list)"
+        ))
     }
 
     fn label_for(&self, field: &str) -> String {
@@ -663,3 +704,5 @@ fn quoted_list<S: AsRef<str>>(names: &[S]) -> String {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod values_tests;

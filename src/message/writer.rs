@@ -5,12 +5,13 @@
 
 use serde_json::Value;
 
-use super::convert::{self, convert, Cell};
+use super::convert::{self, convert, Cell, ConvertError};
 use super::{issue, CellSource, Leaf, Node, NodeKind, RestPlan, Row, Special};
-use crate::mapping::{CallType, EmptyPolicy, ValueKind};
+use crate::mapping::{CallType, EmptyPolicy, InvalidPolicy, MissingTokens, ValueKind};
 use crate::validate::{Code, Issue};
 
-fn cell_of<'a>(source: &'a CellSource, input: Row<'a>) -> Result<Cell<'a>, String> {
+#[inline(always)] // it was, before `missing_note` used it too (this runs per cell)
+pub(super) fn cell_of<'a>(source: &'a CellSource, input: Row<'a>) -> Result<Cell<'a>, String> {
     match (source, input) {
         (CellSource::Constant(Value::String(s)), _) => Ok(Cell::Text(s)),
         (CellSource::Constant(v), _) => Ok(Cell::Json(v)),
@@ -50,6 +51,8 @@ pub(super) struct LeafWriter<'b, 'r> {
     /// The leaf of each issue pushed, to put them back in rule order.
     pub(super) issue_leaves: &'b mut Vec<usize>,
     pub(super) rest: &'b RestPlan,
+    /// Cell texts that count as empty (the mapping's `missing` list).
+    pub(super) missing: &'b MissingTokens,
     pub(super) input: Row<'r>,
     pub(super) row: u64,
     pub(super) issues: &'b mut Vec<Issue>,
@@ -83,7 +86,7 @@ impl LeafWriter<'_, '_> {
                     let body = out.len();
                     self.write_nodes(children, out);
                     if *is_rest {
-                        if let Err(column) = write_rest(self.rest, self.input, out) {
+                        if let Err(column) = write_rest(self.rest, self.missing, self.input, out) {
                             self.bad_rest.get_or_insert(column);
                         }
                     }
@@ -99,15 +102,21 @@ impl LeafWriter<'_, '_> {
     }
 
     /// Converts leaf `i` of this row onto `out`. False when it writes
-    /// nothing: an empty cell that sets nothing, or a cell that cannot be
-    /// converted (then with an issue, and the row is rejected).
+    /// nothing: an empty cell (or a missing-value token) that sets nothing,
+    /// or a cell that cannot be converted (then with an issue: the row is
+    /// rejected, or the value dropped with a warning, per the rule).
     pub(super) fn convert_leaf(&mut self, i: usize, out: &mut Vec<u8>) -> bool {
         let leaf = &self.leaves[i];
-        // The usual leaf first: a non-empty text cell written as a string.
+        // The usual leaf first: a non-empty text cell written as a string
+        // (the token test is one length check and one table lookup for most
+        // cells).
         if let (ValueKind::String, CellSource::Column(c), Row::CsvText(_, text)) =
             (leaf.kind, &leaf.source, self.input)
         {
-            if let Some(t) = text.get(*c).filter(|t| !t.is_empty()) {
+            if let Some(t) = text
+                .get(*c)
+                .filter(|t| !t.is_empty() && !self.missing.is_missing(t))
+            {
                 convert::write_str(out, t);
                 if Some(i) == self.special.event {
                     self.event.push_str(t);
@@ -122,7 +131,12 @@ impl LeafWriter<'_, '_> {
                 return false;
             }
         };
-        if cell.is_empty(leaf.kind) {
+        // Constants are never missing values: the mapping wrote them.
+        let text = match leaf.source {
+            CellSource::Constant(_) => None,
+            _ => cell.text(),
+        };
+        if cell.is_empty(leaf.kind) || text.is_some_and(|t| self.missing.is_missing(t)) {
             match leaf.empty {
                 EmptyPolicy::Skip => return false,
                 EmptyPolicy::Null => out.extend_from_slice(b"null"),
@@ -130,7 +144,20 @@ impl LeafWriter<'_, '_> {
             }
             return true;
         }
-        match convert(cell, leaf.kind, leaf.time.as_ref(), out) {
+        // Locale-written numbers (`1.234,50`) are read as plain ones first.
+        let plain;
+        let read = match (leaf.separators, text) {
+            (Some(seps), Some(t)) => match seps.plain(t, leaf.kind) {
+                Ok(p) => {
+                    plain = p;
+                    Cell::Text(&plain)
+                }
+                Err(e) => return self.invalid(i, cell, e, out),
+            },
+            _ => cell,
+        };
+        let start = out.len();
+        match convert(read, leaf.kind, leaf.time.as_ref(), out) {
             Ok(done) => {
                 if Some(i) == self.special.timestamp {
                     self.millis = done.millis;
@@ -150,11 +177,51 @@ impl LeafWriter<'_, '_> {
                 true
             }
             Err(e) => {
-                let message = format!("{} (for {})", e.message, leaf.to);
-                self.refuse(i, e.code, message);
-                false
+                out.truncate(start);
+                self.invalid(i, cell, e, out)
             }
         }
+    }
+
+    /// A cell that cannot be converted, handled as its rule's `invalid`
+    /// says: the row rejected, or the field left out or sent as text with a
+    /// warning naming the value and the reason. True when a value was written.
+    #[cold]
+    #[inline(never)]
+    fn invalid(&mut self, i: usize, cell: Cell<'_>, e: ConvertError, out: &mut Vec<u8>) -> bool {
+        let leaf = &self.leaves[i];
+        let (code, message, written) = match leaf.invalid {
+            InvalidPolicy::Reject => {
+                let message = format!("{} (for {})", e.message, leaf.to);
+                self.refuse(i, e.code, message);
+                return false;
+            }
+            InvalidPolicy::Drop => (
+                Code::ValueDropped,
+                format!(
+                    "{}; {} is left out of this row's message (the rule's invalid: drop), \
+                     the row is sent",
+                    e.message, leaf.to
+                ),
+                false,
+            ),
+            InvalidPolicy::Text => {
+                let text = convert::text_of(&cell);
+                convert::write_str(out, &text);
+                (
+                    Code::ValueKeptAsText,
+                    format!(
+                        "{}; {} is sent as the text {:?} (the rule's invalid: text)",
+                        e.message, leaf.to, text
+                    ),
+                    true,
+                )
+            }
+        };
+        self.issue_leaves.push(i);
+        self.issues
+            .push(issue(self.row, &leaf.label, code, message));
+        written
     }
 
     fn refuse(&mut self, i: usize, code: Code, message: String) {
@@ -167,12 +234,19 @@ impl LeafWriter<'_, '_> {
 
 /// Writes the columns no rule names; `Err(column)` for a cell that is not
 /// valid text (the row is then rejected, never sent garbled).
-fn write_rest(rest: &RestPlan, input: Row<'_>, out: &mut Vec<u8>) -> Result<(), String> {
+/// A missing-value token is left out, as an empty cell is; JSON records'
+/// values are typed JSON and sent as they are.
+fn write_rest(
+    rest: &RestPlan,
+    missing: &MissingTokens,
+    input: Row<'_>,
+    out: &mut Vec<u8>,
+) -> Result<(), String> {
     match (rest, input) {
         (RestPlan::Columns(columns), Row::CsvText(_, text)) => {
             for (i, key, _) in columns {
                 match text.get(*i) {
-                    Some(t) if !t.is_empty() => {
+                    Some(t) if !t.is_empty() && !missing.is_missing(t) => {
                         key.write(out);
                         convert::write_str(out, t);
                     }
@@ -186,8 +260,10 @@ fn write_rest(rest: &RestPlan, input: Row<'_>, out: &mut Vec<u8>) -> Result<(), 
                 match fields.get(*i) {
                     Some(b) if !b.is_empty() => {
                         let text = std::str::from_utf8(b).map_err(|_| name.clone())?;
-                        key.write(out);
-                        convert::write_str(out, text);
+                        if !missing.is_missing(text) {
+                            key.write(out);
+                            convert::write_str(out, text);
+                        }
                     }
                     _ => {}
                 }

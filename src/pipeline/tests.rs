@@ -400,3 +400,40 @@ fn an_unreadable_header_is_named_as_such() {
         "{e}"
     );
 }
+
+#[test]
+fn per_code_rows_and_rows_with_several_reasons_add_up_exactly() {
+    let mapping = r#"{"type":"track","rules":[
+        {"from":"u","to":"userId"},{"value":"E","to":"event"},
+        {"from":"a","to":"properties.a","as":"number"},
+        {"from":"b","to":"properties.b","as":"number"},
+        {"from":"c","to":"properties.c","as":"integer","invalid":"drop"},
+        {"from":"t","to":"timestamp"}]}"#;
+    let csv = "u,a,b,c,t\n\
+        NA,x,1,1,2024-01-01\n\
+        u2,x,y,1,2024-01-01\n\
+        u3,1,1,z,2024-01-01\n\
+        NA,1,1,z,2024-01-01\n\
+        u5,1,1,z,1960-01-01\n\
+        u6,1,1,1,2024-01-01\n";
+    let r = run(csv.as_bytes(), Some(mapping), 7).expect("runs");
+    let s = &r.summary;
+    assert_eq!((s.rows, s.valid, s.rejected, s.with_warnings), (6, 3, 3, 2));
+    let tally = |c: Code| s.by_code.get(&c).map(|t| (t.rows, t.count));
+    // Row 2: missing id + bad a; row 3: bad a and bad b (one code, two
+    // findings); row 5: missing id (its dropped c is not counted: not sent).
+    assert_eq!(tally(Code::MissingIdentity), Some((2, 2)));
+    assert_eq!(tally(Code::InvalidNumber), Some((2, 3)));
+    assert_eq!(s.rejected_several_reasons, 1);
+    // Rows 4 and 6 are sent without c; row 6 also dated before 1970.
+    assert_eq!(tally(Code::ValueDropped), Some((2, 2)));
+    assert_eq!(tally(Code::TimestampBefore1970), Some((1, 1)));
+    assert_eq!(s.warned_several_reasons, 1);
+    assert_eq!(
+        crate::report::several_reasons(s.rejected_several_reasons, s.rejected, "rejected rows"),
+        "1 row has more than one reason; each is listed under every reason, so the counts add \
+         up to more than the 3 rejected rows"
+    );
+    // The rejects file still carries every finding of a rejected row.
+    assert_eq!(r.rejects[2].issues.len(), 2, "{:?}", r.rejects[2]);
+}

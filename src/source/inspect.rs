@@ -10,6 +10,7 @@ use super::csv::CsvParser;
 use super::json::{JsonArraySplitter, NdjsonSplitter};
 use super::sniff::Sample;
 use super::{Format, Record, RecordData, RecordSink, Settings, SourceError, SourceOptions};
+use crate::mapping::MissingTokens;
 
 /// What [`inspect`] saw in a sample.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -29,6 +30,53 @@ pub struct Inspection {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "js", tsify(optional))]
     pub archive: Option<ArchiveSigns>,
+    /// Missing-value tokens (`NA`, `NULL`...) seen in the sampled records,
+    /// per column, in column order. Read with the default list
+    /// ([`crate::mapping::DEFAULT_MISSING`]): there is no mapping yet. For
+    /// JSON, string values only (a mapped one counts as empty; an unmapped
+    /// one is sent as it is).
+    pub missing: Vec<MissingSeen>,
+}
+
+/// How often one missing-value token appears in one column of the sample.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "js", derive(tsify::Tsify))]
+#[serde(rename_all = "camelCase")]
+pub struct MissingSeen {
+    pub column: String,
+    pub token: String,
+    pub count: u64,
+}
+
+/// Counts of (column index, token index).
+#[derive(Default)]
+struct MissingCounts(Vec<(usize, usize, u64)>);
+
+impl MissingCounts {
+    fn add(&mut self, tokens: &MissingTokens, column: usize, text: &str) {
+        let Some(token) = tokens.token_of(text) else {
+            return;
+        };
+        let t = tokens.tokens().iter().position(|k| k == token).unwrap_or(0);
+        match self.0.iter_mut().find(|(c, k, _)| (*c, *k) == (column, t)) {
+            Some(entry) => entry.2 += 1,
+            None => self.0.push((column, t, 1)),
+        }
+    }
+
+    fn seen(mut self, tokens: &MissingTokens, headers: &[String]) -> Vec<MissingSeen> {
+        self.0.sort_unstable();
+        self.0
+            .into_iter()
+            .filter_map(|(c, t, count)| {
+                Some(MissingSeen {
+                    column: headers.get(c)?.clone(),
+                    token: tokens.tokens().get(t)?.clone(),
+                    count,
+                })
+            })
+            .collect()
+    }
 }
 
 /// Sniffs `sample` like [`super::sniff`] and previews its first `max_rows`
@@ -41,36 +89,47 @@ pub fn inspect(
 ) -> Result<Inspection, SourceError> {
     let sample = Sample::read(sample, is_complete, options)?;
     let settings = sample.settings.clone();
-    let (headers, rows, rows_sampled) = match settings.format {
-        Format::Csv => csv_preview(&sample, max_rows),
-        Format::Ndjson | Format::Json => json_preview(&sample, max_rows)?,
+    let tokens = MissingTokens::default();
+    let (headers, rows, rows_sampled, missing) = match settings.format {
+        Format::Csv => csv_preview(&sample, max_rows, &tokens),
+        Format::Ndjson | Format::Json => json_preview(&sample, max_rows, &tokens)?,
     };
+    let missing = missing.seen(&tokens, &headers);
     Ok(Inspection {
         archive: archive_signs(&sample),
         settings,
         headers,
         rows,
         rows_sampled,
+        missing,
     })
 }
 
-type Preview = (Vec<String>, Vec<Vec<String>>, usize);
+type Preview = (Vec<String>, Vec<Vec<String>>, usize, MissingCounts);
 
-#[derive(Default)]
-struct CsvRows {
+struct CsvRows<'t> {
     header: Option<Vec<String>>,
     rows: Vec<Vec<String>>,
     max_rows: usize,
     sampled: usize,
+    tokens: &'t MissingTokens,
+    missing: MissingCounts,
 }
 
-impl RecordSink for CsvRows {
+impl RecordSink for CsvRows<'_> {
     fn header(&mut self, names: &[String]) {
         self.header = Some(names.to_vec());
     }
 
     fn record(&mut self, record: Record<'_>) {
         self.sampled += 1;
+        if let RecordData::Csv(fields) = record.data {
+            for (i, f) in fields.iter().enumerate() {
+                if let Ok(text) = std::str::from_utf8(f) {
+                    self.missing.add(self.tokens, i, text);
+                }
+            }
+        }
         if let (RecordData::Csv(fields), true) = (record.data, self.rows.len() < self.max_rows) {
             self.rows.push(
                 fields
@@ -82,10 +141,14 @@ impl RecordSink for CsvRows {
     }
 }
 
-fn csv_preview(sample: &Sample, max_rows: usize) -> Preview {
+fn csv_preview(sample: &Sample, max_rows: usize, tokens: &MissingTokens) -> Preview {
     let mut sink = CsvRows {
+        header: None,
+        rows: Vec::new(),
         max_rows,
-        ..CsvRows::default()
+        sampled: 0,
+        tokens,
+        missing: MissingCounts::default(),
     };
     let mut parser = CsvParser::new(sample.settings.delimiter, sample.settings.has_header);
     parser.push(sample.complete_lines(), &mut sink);
@@ -94,18 +157,19 @@ fn csv_preview(sample: &Sample, max_rows: usize) -> Preview {
         let width = sink.rows.iter().map(Vec::len).max().unwrap_or(0);
         (1..=width).map(|i| format!("column_{i}")).collect()
     });
-    (headers, sink.rows, sink.sampled)
+    (headers, sink.rows, sink.sampled, sink.missing)
 }
 
-#[derive(Default)]
-struct JsonValues {
+struct JsonValues<'t> {
     keys: Vec<String>,
     objects: Vec<Vec<(String, Value)>>,
     max_rows: usize,
     sampled: usize,
+    tokens: &'t MissingTokens,
+    missing: MissingCounts,
 }
 
-impl RecordSink for JsonValues {
+impl RecordSink for JsonValues<'_> {
     fn header(&mut self, _names: &[String]) {}
 
     fn record(&mut self, record: Record<'_>) {
@@ -118,9 +182,16 @@ impl RecordSink for JsonValues {
         let Ok(Ordered(fields)) = serde_json::from_slice::<Ordered>(bytes) else {
             return;
         };
-        for (key, _) in &fields {
-            if !self.keys.contains(key) {
-                self.keys.push(key.clone());
+        for (key, value) in &fields {
+            let column = match self.keys.iter().position(|k| k == key) {
+                Some(c) => c,
+                None => {
+                    self.keys.push(key.clone());
+                    self.keys.len() - 1
+                }
+            };
+            if let Value::String(text) = value {
+                self.missing.add(self.tokens, column, text);
             }
         }
         if self.objects.len() < self.max_rows {
@@ -129,10 +200,18 @@ impl RecordSink for JsonValues {
     }
 }
 
-fn json_preview(sample: &Sample, max_rows: usize) -> Result<Preview, SourceError> {
+fn json_preview(
+    sample: &Sample,
+    max_rows: usize,
+    tokens: &MissingTokens,
+) -> Result<Preview, SourceError> {
     let mut sink = JsonValues {
+        keys: Vec::new(),
+        objects: Vec::new(),
         max_rows,
-        ..JsonValues::default()
+        sampled: 0,
+        tokens,
+        missing: MissingCounts::default(),
     };
     if sample.settings.format == Format::Ndjson {
         let mut splitter = NdjsonSplitter::new();
@@ -162,7 +241,7 @@ fn json_preview(sample: &Sample, max_rows: usize) -> Result<Preview, SourceError
                 .collect()
         })
         .collect();
-    Ok((sink.keys, rows, sink.sampled))
+    Ok((sink.keys, rows, sink.sampled, sink.missing))
 }
 
 fn cell(value: &Value) -> String {
@@ -199,5 +278,44 @@ impl<'de> Deserialize<'de> for Ordered {
             }
         }
         deserializer.deserialize_map(OrderedVisitor)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn seen(text: &str) -> Vec<(String, String, u64)> {
+        let found = inspect(text.as_bytes(), true, &SourceOptions::default(), 2).expect("reads");
+        found
+            .missing
+            .into_iter()
+            .map(|m| (m.column, m.token, m.count))
+            .collect()
+    }
+
+    #[test]
+    fn missing_tokens_are_counted_per_column_over_the_whole_sample() {
+        let csv = "id,dep_delay,tailnum,note\n1,NA,N1,\n2,3,NA,-\n3,NA,N2,NA \n4,NULL,N3,None\n";
+        let s = |c: &str, t: &str, n| (c.to_string(), t.to_string(), n);
+        assert_eq!(
+            seen(csv),
+            vec![
+                s("dep_delay", "NA", 2),
+                s("dep_delay", "NULL", 1),
+                s("tailnum", "NA", 1),
+                s("note", "NA", 1),
+                s("note", "None", 1),
+                s("note", "-", 1),
+            ],
+            "rows past the 2 previewed count too; the empty cell is not a token"
+        );
+        let ndjson = "{\"a\":\"NA\",\"b\":null,\"c\":1}\n{\"a\":\"x\",\"c\":\"null\"}\n";
+        assert_eq!(
+            seen(ndjson),
+            vec![s("a", "NA", 1), s("c", "null", 1)],
+            "JSON null is not a token; the string \"null\" is"
+        );
+        assert!(seen("a,b\nNorth America,na\n").is_empty());
     }
 }

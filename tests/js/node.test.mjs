@@ -154,6 +154,53 @@ test("Importer batches equal the CLI's, byte for byte", async (t) => {
   assert.ok(compared >= 6, `only ${compared} files compared`);
 });
 
+test("missing, invalid and decimal work through the package as in the CLI", () => {
+  const csv = new TextEncoder().encode(
+    "id,kind,price,qty,note\n" +
+      "u1,a,\"1.234,50\",2,x\n" +
+      "?,b,\"3,5\",1,y\n" +
+      "u3,NA,\"1.5\",1,?\n" +
+      "u4,c,7,many,NA\n",
+  );
+  const found = inspect(csv);
+  assert.deepEqual(found.missing, [
+    { column: "kind", token: "NA", count: 1 },
+    { column: "note", token: "NA", count: 1 },
+  ]);
+  const mapping = {
+    type: "track",
+    missing: ["?"],
+    rules: [
+      { from: "id", to: "userId" },
+      { value: "Bought", to: "event" },
+      { from: "price", to: "properties.price", as: "number", decimal: ",", thousands: ".", invalid: "text" },
+      { from: "qty", to: "properties.qty", as: "integer", invalid: "drop" },
+    ],
+    rest: "properties",
+  };
+  const js = runImporter(csv, mapping);
+  const cli = runCli(csv, "prices.csv", mapping);
+  assert.equal(cli.error, undefined, cli.error);
+  assert.deepEqual(js.batches, cli.batches);
+  const sent = JSON.parse(js.batches[0]).batch;
+  assert.deepEqual(
+    sent.map((m) => [m.userId, m.properties]),
+    [
+      // "?" is this mapping's only token: "NA" is sent as text, "?" left out.
+      ["u1", { price: 1234.5, qty: 2, kind: "a", note: "x" }],
+      ["u3", { price: "1.5", qty: 1, kind: "NA" }],
+      ["u4", { price: 7, kind: "c", note: "NA" }],
+    ],
+  );
+  const s = js.summary;
+  assert.deepEqual([s.rows, s.valid, s.rejected, s.withWarnings], [4, 3, 1, 2]);
+  assert.equal(s.byCode.missing_identity.rows, 1);
+  assert.match(s.byCode.missing_identity.examples[0].message, /the cell holds "\?", a missing-value token/);
+  assert.equal(s.byCode.value_kept_as_text.rows, 1);
+  assert.equal(s.byCode.value_dropped.warning, true);
+  assert.equal(s.rejectedSeveralReasons, 0);
+});
+
 test("a big file makes several batches, each within Segment's limits", () => {
   const big = bigCsv(30_000);
   const { headers, rows } = inspect(big.subarray(0, 65536), { complete: false });

@@ -37,6 +37,7 @@ pub fn report() -> CheckReport {
                 code: "missing_identity".into(),
                 warning: false,
                 count: 20.0,
+                rows: 20.0,
                 examples: vec![(
                     998.0,
                     "user_id: neither userId nor anonymousId is set".into(),
@@ -45,16 +46,21 @@ pub fn report() -> CheckReport {
             Finding {
                 code: "invalid_number".into(),
                 warning: false,
-                count: 13.0,
+                // Two rows also lack an id; one row has two bad numbers.
+                count: 16.0,
+                rows: 15.0,
                 examples: vec![(1_500.0, "price: \"n/a\" is not a number".into())],
             },
             Finding {
                 code: "future_timestamp".into(),
                 warning: true,
                 count: 2.0,
+                rows: 2.0,
                 examples: vec![(7.0, "created_at: in the future".into())],
             },
         ],
+        rejected_several_reasons: 2.0,
+        warned_several_reasons: 0.0,
         notes: vec![],
         batches: 10.0,
         bytes: 4_600_000.0,
@@ -160,7 +166,18 @@ async fn the_report_shows_counts_reasons_dates_and_events() {
     // Errors grouped by reason, open, with an example row; warnings apart.
     assert_eq!(
         page.texts("details.finding.error[open] summary"),
-        ["missing_identity — 20 rows", "invalid_number — 13 rows"]
+        [
+            "missing_identity — 20 rows",
+            "invalid_number — 15 rows (16 findings)"
+        ]
+    );
+    // The overlap is said, not left for the reader to find.
+    assert_eq!(
+        page.texts(".several-reasons"),
+        [
+            "2 rows have more than one reason; each is listed under every reason, so the counts \
+          add up to more than the 33 rejected rows"
+        ]
     );
     assert_eq!(
         page.texts("details.finding.error li"),

@@ -63,6 +63,38 @@ async fn a_picked_file_is_inspected_and_shown_as_sniffed() {
         assert_eq!(value(&select), "", "{label}");
     }
     assert!(!disabled(&page.button("Map →")), "Map once the file reads");
+    assert!(!page.has(".missing-seen"), "no token in this file, no line");
+}
+
+#[wasm_bindgen_test]
+async fn missing_value_tokens_seen_are_named_per_column() {
+    let mut page = Page::open(State::default()).await;
+    let flights = "tailnum,dep_delay,carrier\nN1,NA,UA\nNA,NA,AA\nN3,4,NULL\n";
+    page.pick_file(&page.find("#file-input"), "flights.csv", flights.as_bytes())
+        .await;
+    page.serve().await;
+    assert_eq!(
+        page.texts(".missing-seen"),
+        ["Missing-value tokens in the sample: tailnum NA ×1 · dep_delay NA ×2 · carrier NULL ×1. \
+          They are sent as empty cells (an id of NA is a missing id), unless the mapping's \
+          missing list says otherwise."]
+    );
+
+    // JSON records sent as they are keep their values: the page says so.
+    let events = "{\"userId\":\"NA\",\"event\":\"x\"}\n";
+    page.pick_file(
+        &page.find("#file-input"),
+        "events.ndjson",
+        events.as_bytes(),
+    )
+    .await;
+    page.serve().await;
+    let line = page.texts(".missing-seen").concat();
+    assert!(
+        line.starts_with("Missing-value tokens in the sample: userId NA ×1. In mapped fields")
+            && line.ends_with("records sent as they are keep them."),
+        "{line}"
+    );
 }
 
 #[wasm_bindgen_test]

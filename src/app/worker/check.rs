@@ -225,6 +225,7 @@ fn report(s: &Summary, elapsed_ms: f64, rejects_truncated: bool) -> CheckReport 
                 code: code.as_str().to_string(),
                 warning: t.warning,
                 count: t.count as f64,
+                rows: t.rows as f64,
                 examples: t
                     .examples
                     .iter()
@@ -232,6 +233,8 @@ fn report(s: &Summary, elapsed_ms: f64, rejects_truncated: bool) -> CheckReport 
                     .collect(),
             })
             .collect(),
+        rejected_several_reasons: s.rejected_several_reasons as f64,
+        warned_several_reasons: s.warned_several_reasons as f64,
         notes: s.notes.clone(),
         batches: s.batches as f64,
         bytes: s.bytes as f64,

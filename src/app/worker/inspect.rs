@@ -52,6 +52,7 @@ pub fn view(
         complete,
         suggested,
         archive: found.archive,
+        missing: found.missing,
     })
 }
 
