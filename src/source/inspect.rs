@@ -36,7 +36,17 @@ pub struct Inspection {
     /// JSON, string values only (a mapped one counts as empty; an unmapped
     /// one is sent as it is).
     pub missing: Vec<MissingSeen>,
+    /// Up to [`SUGGESTION_ROWS`] records of the sample as cells (the
+    /// preview's rows first): what the mapping suggestion reads, so a type
+    /// or a date order is decided from the whole sample, not from the
+    /// preview alone. Not serialized: it is the preview's rows and more.
+    #[serde(skip)]
+    pub sampled: Vec<Vec<String>>,
 }
+
+/// How many sampled records the suggestion reads at most (the sample's
+/// size bounds them too).
+pub const SUGGESTION_ROWS: usize = 2_000;
 
 /// How often one missing-value token appears in one column of the sample.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -90,10 +100,12 @@ pub fn inspect(
     let sample = Sample::read(sample, is_complete, options)?;
     let settings = sample.settings.clone();
     let tokens = MissingTokens::default();
-    let (headers, rows, rows_sampled, missing) = match settings.format {
-        Format::Csv => csv_preview(&sample, max_rows, &tokens),
-        Format::Ndjson | Format::Json => json_preview(&sample, max_rows, &tokens)?,
+    let kept = max_rows.max(SUGGESTION_ROWS);
+    let (headers, sampled, rows_sampled, missing) = match settings.format {
+        Format::Csv => csv_preview(&sample, kept, &tokens),
+        Format::Ndjson | Format::Json => json_preview(&sample, kept, &tokens)?,
     };
+    let rows = sampled.iter().take(max_rows).cloned().collect();
     let missing = missing.seen(&tokens, &headers);
     Ok(Inspection {
         archive: archive_signs(&sample),
@@ -102,6 +114,7 @@ pub fn inspect(
         rows,
         rows_sampled,
         missing,
+        sampled,
     })
 }
 

@@ -34,7 +34,7 @@ pub use self::csv::CsvParser;
 pub use archive::{ArchiveSigns, REPLAY_DROPPED};
 pub use decode::Decoder;
 pub use gzip::Gunzip;
-pub use inspect::{inspect, Inspection, MissingSeen};
+pub use inspect::{inspect, Inspection, MissingSeen, SUGGESTION_ROWS};
 pub use json::{JsonArraySplitter, NdjsonSplitter};
 pub use options::parse_delimiter;
 pub use owned::{OwnedData, OwnedRecord, RecordBuffer};

@@ -117,15 +117,23 @@ const CONTEXT: &[(&str, &str)] = &[
 /// Suggests a mapping for what [`crate::source::inspect`] saw: for one of
 /// Segment's own archives, none but `replay: true` (each record is a message
 /// to replay, and saying so in the mapping keeps every step showing what the
-/// send does); else [`suggest_mapping`] from the columns and sample rows,
-/// knowing the file's format and delimiter.
+/// send does); else [`suggest_mapping`] from the columns and every sampled
+/// record (up to [`crate::source::SUGGESTION_ROWS`], not only the preview's
+/// rows), knowing the file's format and delimiter.
 pub fn suggest_for(found: &crate::source::Inspection) -> Mapping {
     match found.archive {
         Some(_) => Mapping {
             replay: Some(true),
             ..Mapping::default()
         },
-        None => suggest_mapping_for(&found.headers, &found.rows, &found.settings),
+        None => {
+            let rows = if found.sampled.is_empty() {
+                &found.rows
+            } else {
+                &found.sampled
+            };
+            suggest_mapping_for(&found.headers, rows, &found.settings)
+        }
     }
 }
 

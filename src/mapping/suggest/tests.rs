@@ -435,3 +435,40 @@ fn odd_headers_and_short_rows_give_a_usable_mapping() {
         .collect();
     assert_eq!(typed, [("n", "properties.n")]);
 }
+
+#[test]
+fn the_whole_sample_decides_not_the_preview() {
+    // The first 50 rows read both ways and hold numbers only; row 51
+    // settles day-first, and a later `n/a`-style label makes `code` text.
+    let mut text = String::from("user_id,event,when,code\n");
+    for i in 0..50 {
+        text.push_str(&format!("u{i},Seen,03.04.2024 10:{:02},{i}\n", i % 60));
+    }
+    text.push_str("u50,Seen,15.04.2024 10:00,7\n");
+    text.push_str("u51,Seen,16.04.2024 10:00,unknown\n");
+    let found = crate::source::inspect(
+        text.as_bytes(),
+        true,
+        &crate::source::SourceOptions::default(),
+        20,
+    )
+    .expect("inspects");
+    assert_eq!(found.rows.len(), 20, "the preview stays short");
+    assert_eq!(found.sampled.len(), 52);
+    let m = suggest_for(&found);
+    let when = m
+        .rules
+        .iter()
+        .find(|r| r.to == "timestamp")
+        .expect("a timestamp");
+    assert_eq!(
+        when.date_order,
+        Some(crate::time::DateOrder::DayFirst),
+        "{m:?}"
+    );
+    assert_eq!(
+        to_of(&m, "code"),
+        None,
+        "a column with text stays text: {m:?}"
+    );
+}
