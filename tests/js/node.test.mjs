@@ -223,6 +223,12 @@ test("errors are Error objects with a stable code", async () => {
   assert.equal(code(() => new Importer(null, { sentAt: "yesterday" })), "invalid_options");
   assert.equal(code(() => new Importer(null, { encoding: "ebcdic" })), "invalid_options");
   assert.equal(code(() => inspect(new Uint8Array())), "source_error");
+  assert.equal(code(() => inspect(fixture("photo.png"))), "unsupported_file");
+  assert.equal(code(() => inspect(fixture("events.xlsx"))), "unsupported_file");
+  assert.match(
+    (() => { try { inspect(fixture("events.parquet")); } catch (e) { return e.message; } })(),
+    /Parquet file, not a data export/,
+  );
 
   const importer = new Importer(null);
   importer.push(new TextEncoder().encode('{"type":"track","userId":"u","event":"E"}\n'));
