@@ -120,6 +120,49 @@ pub fn StepNav(props: &NavProps) -> Html {
     html! { <div class="step-nav">{ back }<span class="spacer"></span>{ next }</div> }
 }
 
+/// Moves the keyboard's focus to the step's heading after each step change
+/// (not on the first render), so a screen reader says where it is.
+#[derive(Properties, PartialEq)]
+pub struct StepFocusProps {
+    pub step: Step,
+}
+
+#[component]
+pub fn StepFocus(props: &StepFocusProps) -> Html {
+    let last = use_mut_ref(|| None::<Step>);
+    use_effect_with(props.step, move |step| {
+        let changed = last.borrow().is_some_and(|was| was != *step);
+        *last.borrow_mut() = Some(*step);
+        if changed {
+            focus_heading(*step);
+        }
+    });
+    html! {}
+}
+
+/// The heading each step opens with.
+fn heading_id(step: Step) -> &'static str {
+    match step {
+        Step::File => "drop-h",
+        Step::Map => "map-h",
+        Step::Check => "check-h",
+        Step::Send => "send-h",
+    }
+}
+
+fn focus_heading(step: Step) {
+    let Some(h) = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.get_element_by_id(heading_id(step)))
+        .and_then(|e| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(e).ok())
+    else {
+        return;
+    };
+    // Focusable by script, not by Tab.
+    let _ = h.set_attribute("tabindex", "-1");
+    let _ = h.focus();
+}
+
 /// Events over time as an inline SVG bar chart (no scripts, no styles
 /// inline): every day between the first and the last, or week, month or
 /// year for long ranges ([`crate::time::timeline`]), so gaps show as gaps;

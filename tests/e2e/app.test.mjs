@@ -135,6 +135,7 @@ try {
   await page.getByText('Advanced').click();
   await page.getByLabel('The write key travels').selectOption('basic');
   await page.getByRole('button', { name: 'Send again' }).click();
+  await page.getByRole('button', { name: 'Yes, send again' }).click();
   await page.waitForFunction(async (url) => {
     const s = await (await fetch(`${url}/stats`)).json();
     return s.duplicates > 0 && s.messages >= 2 * 197;
