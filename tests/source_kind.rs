@@ -7,11 +7,15 @@ use std::io::Write;
 
 use segment_backfill::source::{inspect, not_text, sniff, FileKind, SourceOptions};
 
+/// Real files of other kinds in tests/fixtures/not-text/, text exports in
+/// tests/fixtures/source/.
 fn fixture(name: &str) -> Vec<u8> {
-    let path = format!(
-        "{}/tests/fixtures/source/{name}",
-        env!("CARGO_MANIFEST_DIR")
-    );
+    let dir = if name.ends_with(".csv") || name.ends_with(".ndjson") {
+        "source"
+    } else {
+        "not-text"
+    };
+    let path = format!("{}/tests/fixtures/{dir}/{name}", env!("CARGO_MANIFEST_DIR"));
     std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
 }
 
@@ -190,7 +194,7 @@ fn every_command_refuses_them() {
         ("events.xlsx", "this file is an Excel workbook"),
         ("events.parquet", "this file is a Parquet file"),
     ] {
-        let file = format!("{root}/tests/fixtures/source/{name}");
+        let file = format!("{root}/tests/fixtures/not-text/{name}");
         let commands: [Vec<&str>; 4] = [
             vec!["inspect", &file],
             vec!["check", &file, "--mapping", &mapping],

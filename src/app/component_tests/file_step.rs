@@ -178,7 +178,7 @@ async fn dropping_something_that_is_not_a_file_says_what_to_do() {
 async fn a_file_that_is_not_text_is_named_and_not_mapped() {
     // After a good file, so nothing of it lingers.
     let mut page = Page::open(picked("orders.csv", ORDERS.as_bytes(), Step::File)).await;
-    let png = include_bytes!("../../../tests/fixtures/source/photo.png");
+    let png = include_bytes!("../../../tests/fixtures/not-text/photo.png");
     page.pick_file(&page.find("#file-input"), "photo.png", png)
         .await;
     page.serve().await;
@@ -192,7 +192,7 @@ async fn a_file_that_is_not_text_is_named_and_not_mapped() {
     assert!(!text.contains("Windows-1252"), "{text}");
     assert!(disabled(&page.button("Map →")), "nothing to map");
 
-    let xlsx = include_bytes!("../../../tests/fixtures/source/events.xlsx");
+    let xlsx = include_bytes!("../../../tests/fixtures/not-text/events.xlsx");
     page.pick_file(&page.find("#file-input"), "events.xlsx", xlsx)
         .await;
     page.serve().await;
