@@ -151,9 +151,19 @@ fn heading_id(step: Step) -> &'static str {
 }
 
 fn focus_heading(step: Step) {
-    let Some(h) = web_sys::window()
-        .and_then(|w| w.document())
-        .and_then(|d| d.get_element_by_id(heading_id(step)))
+    let Some(doc) = web_sys::window().and_then(|w| w.document()) else {
+        return;
+    };
+    // What moved the step (a button of the last one) is gone by now; focus
+    // still inside the page's main part was put there by the new step (the
+    // write key when resuming): it stays.
+    if let (Some(active), Some(main)) = (doc.active_element(), doc.get_element_by_id("main")) {
+        if active != main && main.contains(Some(&active)) {
+            return;
+        }
+    }
+    let Some(h) = doc
+        .get_element_by_id(heading_id(step))
         .and_then(|e| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(e).ok())
     else {
         return;
