@@ -219,7 +219,7 @@ fn results(r: &CheckReport) -> Html {
             { nothing_to_send(r) }
             <div class="tiles">
                 { tile("rows", r.rows, "", "count-rows") }
-                { tile("valid, will be sent", r.valid, "ok", "count-valid") }
+                { tile("valid, will be sent", r.valid, if r.valid > 0.0 { "ok" } else { "bad" }, "count-valid") }
                 { tile("rejected", r.rejected, if r.rejected > 0.0 { "bad" } else { "" }, "count-rejected") }
                 { tile("valid with warnings", r.with_warnings, if r.with_warnings > 0.0 { "warn" } else { "" }, "count-warnings") }
             </div>

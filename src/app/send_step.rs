@@ -383,7 +383,7 @@ fn ConfirmAgain(props: &ConfirmProps) -> Html {
     html! {
         <div class="banner warn" role="group" aria-labelledby="again-q" id="confirm-again">
             <p id="again-q"><strong>{ "Send the whole file again?" }</strong>
-                { " Every valid row goes again, with the messageIds it had: Segment drops the ones it already has as duplicates; other receivers may not. The result above is replaced." }</p>
+                { " Every valid row goes again, with the messageIds it had: Segment drops the ones it already has as duplicates; other receivers may not. The result below is replaced." }</p>
             <div class="row">
                 <button type="button" class="primary" ref={yes} onclick={props.on_yes.clone()}>{ "Yes, send again" }</button>
                 <button type="button" class="secondary" onclick={props.on_no.clone()}>{ "No, keep this result" }</button>
