@@ -164,7 +164,8 @@ fn check_counts_every_row_and_writes_safe_rejects() {
 fn formulas_are_neutralised_in_rejects() {
     let dir = temp_dir("formula");
     let csv = dir.join("f.csv");
-    std::fs::write(&csv, "user_id,amount\n=cmd|' /C calc'!A0,oops\n").expect("write");
+    // One valid row: a file with none is "nothing to send" (exit 4).
+    std::fs::write(&csv, "user_id,amount\n=cmd|' /C calc'!A0,oops\nu2,3\n").expect("write");
     let m = dir.join("m.json");
     std::fs::write(&m, r#"{"type":"identify","rules":[{"from":"user_id","to":"userId"},{"from":"amount","to":"traits.amount","as":"number"}]}"#)
         .expect("write");

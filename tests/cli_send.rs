@@ -169,7 +169,9 @@ fn a_wrong_write_key_stops_with_every_row_named() {
         report["reconciliation"]["undeliveredReason"]
             .as_str()
             .unwrap_or("")
-            .contains("401"),
-        "{report:#}"
+            .contains(
+                "the endpoint refused the write key (HTTP 401): missing or invalid write key"
+            ),
+        "the receiver's JSON answer, in words: {report:#}"
     );
 }

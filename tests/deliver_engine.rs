@@ -880,7 +880,16 @@ fn a_fatal_answer_stops_sending_and_settles_everything() {
             .map(|(_, e)| e)
             .filter(|e| matches!(e, Event::Fatal { .. }))
             .collect();
-        let reason = format!("HTTP {code}: Unauthorized");
+        // A refused key or access is said in words (see deliver::policy).
+        let reason = match code {
+            401 => "the endpoint refused the write key (HTTP 401): Unauthorized; check the key \
+                    (Segment: the source's Settings → API Keys) and the region"
+                .to_string(),
+            403 => "the endpoint refused access (HTTP 403): Unauthorized; check the write key \
+                    and that the source is enabled"
+                .to_string(),
+            _ => format!("HTTP {code}: Unauthorized"),
+        };
         assert_eq!(
             fatal,
             vec![&Event::Fatal {

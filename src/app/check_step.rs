@@ -188,6 +188,29 @@ fn several(several: f64, total: f64, what: &str) -> Html {
     html! { <p class="note several-reasons">{ text }</p> }
 }
 
+/// Said first when no row can be sent: Send is not offered then.
+fn nothing_to_send(r: &CheckReport) -> Html {
+    if r.valid > 0.0 {
+        return html! {};
+    }
+    let (what, hint) = if r.rows == 0.0 {
+        (
+            "The file has no rows: nothing to send.".to_string(),
+            " Only a header (or nothing) was found. Pick the export with the data in step 1.",
+        )
+    } else {
+        (
+            format!("None of the {} is valid: nothing to send.", rows(r.rows)),
+            " See why below, then fix the mapping in step 2 or the file.",
+        )
+    };
+    html! {
+        <div class="banner error" role="alert" id="nothing-to-send">
+            <p><strong>{ what }</strong>{ hint }</p>
+        </div>
+    }
+}
+
 fn results(r: &CheckReport) -> Html {
     let errors = r.findings.iter().filter(|f| !f.warning);
     let warnings = r.findings.iter().filter(|f| f.warning);
@@ -204,9 +227,10 @@ fn results(r: &CheckReport) -> Html {
     html! {
         <>
             <p class="muted">{ format!("{} read in {}", rows(r.rows), duration(r.elapsed_ms / 1000.0)) }</p>
+            { nothing_to_send(r) }
             <div class="tiles">
                 { tile("rows", r.rows, "", "count-rows") }
-                { tile("valid, will be sent", r.valid, "ok", "count-valid") }
+                { tile("valid, will be sent", r.valid, if r.valid > 0.0 { "ok" } else { "bad" }, "count-valid") }
                 { tile("rejected", r.rejected, if r.rejected > 0.0 { "bad" } else { "" }, "count-rejected") }
                 { tile("valid with warnings", r.with_warnings, if r.with_warnings > 0.0 { "warn" } else { "" }, "count-warnings") }
             </div>

@@ -16,6 +16,7 @@ mod map_step;
 mod protocol;
 mod resume;
 mod resume_offer;
+mod send_progress;
 mod send_step;
 mod state;
 mod storage;
@@ -115,6 +116,7 @@ fn App() -> Html {
 /// The page for a state and a worker (the component tests render it with a
 /// stand-in worker).
 fn page(ctx: Ctx) -> Html {
+    let step = ctx.state.step;
     let body = match ctx.state.step {
         Step::File => html! { <file_step::FileStep /> },
         Step::Map => html! { <map_step::MapStep /> },
@@ -129,6 +131,7 @@ fn page(ctx: Ctx) -> Html {
                 <widgets::Stepper />
             </header>
             <main id="main">
+                <widgets::StepFocus {step} />
                 <widgets::ErrorBanner />
                 <resume_offer::ResumeOffer />
                 { body }

@@ -95,6 +95,10 @@ pub struct SendProgress {
     pub paused: bool,
     /// Of `elapsed_ms`, the time spent paused.
     pub paused_ms: f64,
+    /// Time since a message was last acknowledged (since the start, or the
+    /// end of a pause, when none was since).
+    #[serde(default)]
+    pub since_delivery_ms: f64,
 }
 
 /// What the page keeps of a running send so it can be resumed after the

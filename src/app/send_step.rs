@@ -8,11 +8,12 @@ use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{HtmlInputElement, HtmlSelectElement, HtmlTextAreaElement};
 use yew::prelude::*;
 
-use super::protocol::{Failure, Request, SendProgress, SendReport, SendTarget};
+use super::protocol::{Failure, Request, SendReport, SendTarget};
 use super::resume::SavedRun;
 use super::resume_offer::ResumeNote;
+use super::send_progress::{progress, Sending};
 use super::state::{current_import, Action, CheckState, Picked, Resume, SendForm, SendState, Step};
-use super::widgets::{bytes, count, duration, percent, plural, progress_starting, tile, StepNav};
+use super::widgets::{count, duration, plural, tile, StepNav};
 use super::{download, storage, use_ctx, Ctx};
 use crate::deliver::endpoint::{resolve, Region};
 
@@ -152,9 +153,15 @@ pub fn SendStep() -> Html {
         });
     }
     let show_key = use_state(|| false);
+    // "Send again" asks first: the last result is replaced.
+    let confirming = use_state(|| false);
     let state = &ctx.state;
     let form = state.send_form.clone();
     let running = matches!(state.send, SendState::Running(_));
+    use_effect_with(running, |running| {
+        let guard = running.then(LeaveGuard::install);
+        move || drop(guard)
+    });
     let set = |f: fn(&mut SendForm, String)| {
         let ctx = ctx.clone();
         let form = form.clone();
@@ -214,7 +221,19 @@ pub fn SendStep() -> Html {
     };
     let on_start = {
         let ctx = ctx.clone();
-        Callback::from(move |_| start(&ctx))
+        let confirming = confirming.clone();
+        Callback::from(move |_| {
+            confirming.set(false);
+            start(&ctx);
+        })
+    };
+    let on_again = {
+        let confirming = confirming.clone();
+        Callback::from(move |_| confirming.set(true))
+    };
+    let on_keep = {
+        let confirming = confirming.clone();
+        Callback::from(move |_| confirming.set(false))
     };
     let on_cancel = {
         let ctx = ctx.clone();
@@ -246,7 +265,12 @@ pub fn SendStep() -> Html {
     let earlier = state.tracking.as_ref().map_or(0.0, |t| t.delivered_earlier);
     let body = match &state.send {
         SendState::Idle => html! {},
-        SendState::Running(p) => progress(p, earlier, paused),
+        SendState::Running(p) => progress(&Sending {
+            progress: p,
+            earlier,
+            pausing: paused,
+            valid: matches!(state.check, CheckState::Done(_)).then_some(valid),
+        }),
         SendState::Done(r) => reconciliation(&ctx, r, earlier),
     };
     html! {
@@ -319,12 +343,17 @@ pub fn SendStep() -> Html {
                             { if paused { "Resume" } else { "Pause" } }
                         </button>
                         <button type="button" class="secondary" onclick={on_cancel}>{ "Cancel" }</button>
-                    } else {
-                        <button type="button" class="primary" id="start-send" onclick={on_start}>
-                            { if resuming { "Resume sending" } else if matches!(state.send, SendState::Done(_)) { "Send again" } else { "Start sending" } }
+                    } else if resuming || !matches!(state.send, SendState::Done(_)) {
+                        <button type="button" class="primary" id="start-send" onclick={on_start.clone()}>
+                            { if resuming { "Resume sending" } else { "Start sending" } }
                         </button>
+                    } else if !*confirming {
+                        <button type="button" class="primary" id="start-send" onclick={on_again}>{ "Send again" }</button>
                     }
                 </div>
+                if *confirming && !running {
+                    <ConfirmAgain on_yes={on_start} on_no={on_keep} />
+                }
                 <div aria-live="polite">{ body }</div>
             </section>
             <StepNav back={Some(Step::Check)} next={None::<Step>} />
@@ -332,67 +361,66 @@ pub fn SendStep() -> Html {
     }
 }
 
-/// `earlier`: rows delivered by the stopped send this one resumes;
-/// `pausing`: the user paused (the worker confirms with `p.paused`).
-fn progress(p: &SendProgress, earlier: f64, pausing: bool) -> Html {
-    if p.elapsed_ms == 0.0 && !pausing {
-        // Nothing heard from the worker yet.
-        return progress_starting("Send progress");
+/// Asks before sending the whole file again.
+#[derive(Properties, PartialEq)]
+struct ConfirmProps {
+    on_yes: Callback<MouseEvent>,
+    on_no: Callback<MouseEvent>,
+}
+
+#[component]
+fn ConfirmAgain(props: &ConfirmProps) -> Html {
+    let yes = use_node_ref();
+    {
+        // The question takes the keyboard's focus, on its safe answer's side.
+        let yes = yes.clone();
+        use_effect_with((), move |_| {
+            if let Some(b) = yes.cast::<web_sys::HtmlElement>() {
+                let _ = b.focus();
+            }
+        });
     }
-    let pct = percent(p.bytes, p.total);
-    let read = format!("{pct:.0}% read · {} delivered", count(p.delivered));
-    let tail = format!(
-        "{} in flight · {} retries · {} of {}",
-        count(p.in_flight),
-        count(p.retries),
-        bytes(p.bytes),
-        bytes(p.total)
-    );
-    let status = match (pausing, p.paused) {
-        (true, true) if p.in_flight == 0.0 => Some(
-            "Paused. Nothing is sent and the file is not read until you resume; Cancel ends the send here.".to_string(),
-        ),
-        (true, true) => Some(format!(
-            "Pausing: waiting for the answers to {} in flight…",
-            plural(p.in_flight, "request", "requests")
-        )),
-        (true, false) => Some("Pausing…".to_string()),
-        (false, true) => Some("Resuming…".to_string()),
-        (false, false) => None,
-    };
-    if let Some(status) = status {
-        return html! {
-            <div class="progress paused">
-                <progress max="100" value={format!("{pct:.1}")} aria-label="Send progress"></progress>
-                <p class="status" role="status">{ status }</p>
-                <p>{ format!("{read} · {tail}") }
-                    if earlier > 0.0 { { format!(" · {} delivered before it stopped, skipped", count(earlier)) } }
-                </p>
-                if let Some(n) = &p.note { <p class="note">{ n }</p> }
-            </div>
-        };
-    }
-    // Rates over the time spent sending, not paused.
-    let secs = (p.elapsed_ms - p.paused_ms) / 1000.0;
-    let rate = if secs > 0.0 { p.delivered / secs } else { 0.0 };
-    // Reading runs ahead of sending, so the ETA counts delivered rows against
-    // rows read, and is shown only once it is a second or more.
-    let eta = (p.delivered > 0.0 && p.rows > 0.0 && p.bytes > 0.0)
-        .then(|| {
-            let rows_total = p.rows * (p.total / p.bytes);
-            (rows_total - p.delivered - earlier - p.rejected) / rate.max(1e-9)
-        })
-        .filter(|s| s.is_finite() && *s >= 1.0);
     html! {
-        <div class="progress">
-            <progress max="100" value={format!("{pct:.1}")} aria-label="Send progress"></progress>
-            <p>
-                { format!("{read} · {} messages/s · {tail}", count(rate)) }
-                if let Some(eta) = eta { { format!(" · about {} left", duration(eta)) } }
-                if earlier > 0.0 { { format!(" · {} delivered before it stopped, skipped", count(earlier)) } }
-            </p>
-            if let Some(n) = &p.note { <p class="note">{ n }</p> }
+        <div class="banner warn" role="group" aria-labelledby="again-q" id="confirm-again">
+            <p id="again-q"><strong>{ "Send the whole file again?" }</strong>
+                { " Every valid row goes again, with the messageIds it had: Segment drops the ones it already has as duplicates; other receivers may not. The result below is replaced." }</p>
+            <div class="row">
+                <button type="button" class="primary" ref={yes} onclick={props.on_yes.clone()}>{ "Yes, send again" }</button>
+                <button type="button" class="secondary" onclick={props.on_no.clone()}>{ "No, keep this result" }</button>
+            </div>
         </div>
+    }
+}
+
+/// Asks the browser to confirm leaving the page while a send runs (it would
+/// stop it); removed when dropped.
+struct LeaveGuard(Option<wasm_bindgen::closure::Closure<dyn Fn(web_sys::Event)>>);
+
+impl LeaveGuard {
+    fn install() -> LeaveGuard {
+        let Some(window) = web_sys::window() else {
+            return LeaveGuard(None);
+        };
+        let ask =
+            wasm_bindgen::closure::Closure::<dyn Fn(web_sys::Event)>::new(|e: web_sys::Event| {
+                e.prevent_default();
+                // Older browsers ask only when returnValue is set.
+                if let Some(e) = e.dyn_ref::<web_sys::BeforeUnloadEvent>() {
+                    e.set_return_value("A send is running: leaving the page stops it.");
+                }
+            });
+        let _ =
+            window.add_event_listener_with_callback("beforeunload", ask.as_ref().unchecked_ref());
+        LeaveGuard(Some(ask))
+    }
+}
+
+impl Drop for LeaveGuard {
+    fn drop(&mut self) {
+        if let (Some(ask), Some(window)) = (&self.0, web_sys::window()) {
+            let _ = window
+                .remove_event_listener_with_callback("beforeunload", ask.as_ref().unchecked_ref());
+        }
     }
 }
 

@@ -320,6 +320,13 @@ fn apply(old: Rc<State>, mut s: State, response: Response) -> Rc<State> {
             s.send_paused = false;
         }
         Response::Failed(f) => {
+            // A newly picked file that cannot be read (an image, a
+            // workbook...) leaves nothing to map; an override that fails
+            // keeps the last view, so it can be changed back.
+            if s.inspecting && s.options == SourceOptions::default() {
+                s.inspection = None;
+                s.preview = None;
+            }
             s.inspecting = false;
             if matches!(s.check, CheckState::Running(_)) {
                 s.check = CheckState::Idle;

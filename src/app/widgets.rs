@@ -21,6 +21,9 @@ pub fn blocked(state: &State, step: Step) -> Option<&'static str> {
         Step::Check | Step::Send if state.preview.as_ref().is_some_and(|p| p.error.is_some()) => {
             Some("Fix the mapping first (see the preview).")
         }
+        Step::Send if matches!(&state.check, CheckState::Done(d) if d.0.report.valid == 0.0) => {
+            Some("Nothing to send: no row is valid.")
+        }
         // A send being resumed (or that was) was checked when it started.
         Step::Send
             if !matches!(state.check, CheckState::Done(_))
@@ -117,41 +120,156 @@ pub fn StepNav(props: &NavProps) -> Html {
     html! { <div class="step-nav">{ back }<span class="spacer"></span>{ next }</div> }
 }
 
-/// Events per day as an inline SVG bar chart (no scripts, no styles inline).
+/// Moves the keyboard's focus to the step's heading after each step change
+/// (not on the first render), so a screen reader says where it is.
+#[derive(Properties, PartialEq)]
+pub struct StepFocusProps {
+    pub step: Step,
+}
+
+#[component]
+pub fn StepFocus(props: &StepFocusProps) -> Html {
+    let last = use_mut_ref(|| None::<Step>);
+    use_effect_with(props.step, move |step| {
+        let changed = last.borrow().is_some_and(|was| was != *step);
+        *last.borrow_mut() = Some(*step);
+        if changed {
+            focus_heading(*step);
+        }
+    });
+    html! {}
+}
+
+/// The heading each step opens with.
+fn heading_id(step: Step) -> &'static str {
+    match step {
+        Step::File => "drop-h",
+        Step::Map => "map-h",
+        Step::Check => "check-h",
+        Step::Send => "send-h",
+    }
+}
+
+fn focus_heading(step: Step) {
+    let Some(doc) = web_sys::window().and_then(|w| w.document()) else {
+        return;
+    };
+    // What moved the step (a button of the last one) is gone by now; focus
+    // still inside the page's main part was put there by the new step (the
+    // write key when resuming): it stays.
+    if let (Some(active), Some(main)) = (doc.active_element(), doc.get_element_by_id("main")) {
+        if active != main && main.contains(Some(&active)) {
+            return;
+        }
+    }
+    let Some(h) = doc
+        .get_element_by_id(heading_id(step))
+        .and_then(|e| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(e).ok())
+    else {
+        return;
+    };
+    // Focusable by script, not by Tab.
+    let _ = h.set_attribute("tabindex", "-1");
+    let _ = h.focus();
+}
+
+/// Events over time as an inline SVG bar chart (no scripts, no styles
+/// inline): every day between the first and the last, or week, month or
+/// year for long ranges ([`crate::time::timeline`]), so gaps show as gaps;
+/// dates on the axis.
 #[derive(Properties, PartialEq)]
 pub struct DayChartProps {
     pub days: Vec<(String, f64)>,
 }
 
+/// Where the axis labels go, as fractions of the width (a CSS class each).
+const TICKS: [(f64, &str); 5] = [
+    (0.0, "at-0"),
+    (0.25, "at-25"),
+    (0.5, "at-50"),
+    (0.75, "at-75"),
+    (1.0, "at-100"),
+];
+
 #[component]
 pub fn DayChart(props: &DayChartProps) -> Html {
-    let days = &props.days;
-    if days.is_empty() {
+    let per_day = props
+        .days
+        .iter()
+        .map(|(d, n)| (d.as_str(), n.max(0.0) as u64));
+    let Some(line) = crate::time::timeline(per_day) else {
         return html! { <p class="muted">{ "No timestamps: nothing to chart." }</p> };
-    }
-    let max = days.iter().map(|d| d.1).fold(1.0, f64::max);
+    };
+    let unit = line.bucket.name();
+    let points = &line.points;
+    let max = line.max().max(1) as f64;
     let (w, h) = (720.0_f64, 160.0_f64);
-    let bar = w / days.len() as f64;
-    let bars = days.iter().enumerate().map(|(i, (day, n))| {
-        let bh = (n / max * (h - 4.0)).max(1.0);
+    let bar = w / points.len() as f64;
+    let bars = points.iter().enumerate().map(|(i, p)| {
+        let n = p.count as f64;
+        // A bucket without events keeps a sliver, marked apart: a gap.
+        let (bh, class) = if p.count == 0 {
+            (1.0, "bar none")
+        } else {
+            ((n / max * (h - 4.0)).max(1.0), "bar")
+        };
         html! {
             <rect x={fmt_f(i as f64 * bar)} y={fmt_f(h - bh)}
-                width={fmt_f((bar - 1.0).max(0.5))} height={fmt_f(bh)} class="bar">
-                <title>{ format!("{day}: {}", count(*n)) }</title>
+                width={fmt_f((bar - 1.0).max(0.5))} height={fmt_f(bh)} class={class}>
+                <title>{ format!("{}: {}", p.label, count(n)) }</title>
             </rect>
         }
     });
-    let first = days.first().map(|d| d.0.clone()).unwrap_or_default();
-    let last = days.last().map(|d| d.0.clone()).unwrap_or_default();
+    // First and last always; the quarter marks once bars are narrow enough
+    // for the nearest bar to sit under its mark.
+    let last_i = points.len() - 1;
+    let ticks: Vec<(usize, &str)> = TICKS
+        .iter()
+        .filter(|(f, _)| points.len() >= 20 || *f == 0.0 || *f == 1.0)
+        .map(|(f, class)| ((f * last_i as f64).round() as usize, *class))
+        .fold(Vec::new(), |mut ticks, (i, class)| {
+            if ticks.last().is_none_or(|(j, _)| *j != i) {
+                ticks.push((i, class));
+            }
+            ticks
+        });
+    let marks = ticks.iter().map(|(i, _)| {
+        let x = fmt_f((*i as f64 + 0.5) * bar);
+        html! { <line class="tick" x1={x.clone()} x2={x} y1="0" y2={fmt_f(h)} /> }
+    });
+    let labels = ticks.iter().filter_map(|(i, class)| {
+        let p = points.get(*i)?;
+        Some(html! { <span class={*class}>{ tick_label(&p.label) }</span> })
+    });
+    let first = points.first().map(|p| p.label.clone()).unwrap_or_default();
+    let last = points.last().map(|p| p.label.clone()).unwrap_or_default();
+    let gaps = line.empty_points();
+    let gap_note = (gaps > 0).then(|| {
+        format!(
+            ", {} without events",
+            plural(gaps as f64, unit, &format!("{unit}s"))
+        )
+    });
     html! {
         <figure class="chart">
             <svg viewBox={format!("0 0 {w} {h}")} role="img" preserveAspectRatio="none"
-                aria-label={format!("Events per day from {first} to {last}, busiest day {}", count(max))}>
+                aria-label={format!("Events per {unit} from {first} to {last}, busiest {unit} {}{}",
+                    count(max), gap_note.clone().unwrap_or_default())}>
+                { for marks }
                 { for bars }
             </svg>
-            <figcaption><span>{ first }</span><span>{ format!("max {} / day", count(max)) }</span><span>{ last }</span></figcaption>
+            <div class="axis" aria-hidden="true">{ for labels }</div>
+            <figcaption>
+                <span>{ format!("Events per {unit}") }{ gap_note.unwrap_or_default() }</span>
+                <span>{ format!("max {} / {unit}", count(max)) }</span>
+            </figcaption>
         </figure>
     }
+}
+
+/// An axis label: a week is named by its Monday's date.
+fn tick_label(label: &str) -> &str {
+    label.strip_prefix("week of ").unwrap_or(label)
 }
 
 /// A count in a box: `class` is "", "ok", "bad" or "warn"; `id` lets tests

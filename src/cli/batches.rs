@@ -93,7 +93,7 @@ pub fn run(args: &BatchesArgs) -> Result<Outcome, String> {
             );
         }
     }
-    Ok(Outcome::Done)
+    Ok(super::check::finished(&name, &summary))
 }
 
 fn time_error(e: crate::time::TimeError) -> String {

@@ -22,7 +22,18 @@ pub fn run(file: &Path, common: &CommonArgs, rejects: Option<&Path>) -> Result<O
         rejects,
         serde_json::Map::new(),
     )?;
-    Ok(Outcome::Done)
+    Ok(finished(&name, &summary))
+}
+
+/// [`Outcome::Done`], or [`Outcome::NothingValid`] said on stderr.
+pub fn finished(name: &str, summary: &Summary) -> Outcome {
+    match human::nothing_valid(name, summary) {
+        Some(why) => {
+            eprintln!("segment-backfill: {why}");
+            Outcome::NothingValid
+        }
+        None => Outcome::Done,
+    }
 }
 
 /// What `check` and `batches` share: the whole file through the pipeline

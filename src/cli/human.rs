@@ -65,6 +65,24 @@ pub fn settings(s: &Settings) -> String {
 }
 
 /// The body of `check`'s report.
+/// Why a file read to the end gives nothing to send, when it does (no row,
+/// or every row rejected), for stderr; `None` when a row is valid or an
+/// earlier run delivered some.
+pub fn nothing_valid(name: &str, s: &Summary) -> Option<String> {
+    if s.valid > 0 || s.previously_delivered > 0 {
+        return None;
+    }
+    Some(if s.rows == 0 {
+        format!("{name}: nothing to send: the file has no data rows (only a header, or nothing)")
+    } else {
+        let rows = match s.rows {
+            1 => "the one row was rejected".to_string(),
+            n => format!("all {} rows were rejected", count(n)),
+        };
+        format!("{name}: nothing to send: {rows}")
+    })
+}
+
 pub fn summary(name: &str, settings_line: &str, s: &Summary, rejects_file: Option<&str>) -> String {
     let mut o = String::new();
     let _ = writeln!(

@@ -174,6 +174,9 @@ pub enum Outcome {
     Done,
     /// Done, but some rows were not delivered.
     Incomplete,
+    /// The file was read to the end and holds no valid row: nothing was
+    /// (or would be) sent. Said on stderr by [`human::nothing_valid`].
+    NothingValid,
 }
 
 impl From<Outcome> for ExitCode {
@@ -181,6 +184,7 @@ impl From<Outcome> for ExitCode {
         match o {
             Outcome::Done => ExitCode::SUCCESS,
             Outcome::Incomplete => ExitCode::from(3),
+            Outcome::NothingValid => ExitCode::from(4),
         }
     }
 }

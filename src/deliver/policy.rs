@@ -90,13 +90,45 @@ pub(crate) fn classify(outcome: &Outcome, timeout_ms: u64) -> Verdict {
     }
 }
 
-/// `HTTP 400: <the server's body, trimmed>`.
+/// `HTTP 400: <the server's body, trimmed>`; a JSON body with a `message`
+/// (Segment's `{"success":false,"message":"…","code":"…"}`) is put in words;
+/// a refused key or access says so first.
 fn status_reason(code: u16, body: &str) -> String {
-    let body = trim(body);
-    if body.is_empty() {
-        format!("HTTP {code}")
-    } else {
-        format!("HTTP {code}: {body}")
+    let body = trim(&body_in_words(body));
+    match code {
+        401 => format!(
+            "the endpoint refused the write key (HTTP 401){}; check the key (Segment: the \
+             source's Settings → API Keys) and the region",
+            if body.is_empty() {
+                String::new()
+            } else {
+                format!(": {body}")
+            }
+        ),
+        403 => {
+            format!(
+            "the endpoint refused access (HTTP 403){}; check the write key and that the source \
+             is enabled",
+            if body.is_empty() { String::new() } else { format!(": {body}") }
+        )
+        }
+        _ if body.is_empty() => format!("HTTP {code}"),
+        _ => format!("HTTP {code}: {body}"),
+    }
+}
+
+/// A JSON object's `message` (with its `code` when that adds something),
+/// else the body as it is.
+fn body_in_words(body: &str) -> String {
+    let Ok(serde_json::Value::Object(o)) = serde_json::from_str::<serde_json::Value>(body) else {
+        return body.to_string();
+    };
+    let text = |k: &str| o.get(k).and_then(|v| v.as_str()).map(str::trim);
+    match (text("message").filter(|m| !m.is_empty()), text("code")) {
+        (Some(m), Some(c)) if !c.is_empty() && !m.contains(c) => format!("{m} ({c})"),
+        (Some(m), _) => m.to_string(),
+        (None, Some(c)) if !c.is_empty() => c.to_string(),
+        _ => body.to_string(),
     }
 }
 
@@ -160,6 +192,40 @@ mod tests {
             },
             30_000,
         )
+    }
+
+    #[test]
+    fn refusals_are_put_in_words() {
+        let fatal = |code: u16, body: &str| match classify(
+            &Outcome::Status {
+                code,
+                retry_after_ms: None,
+                body: body.into(),
+            },
+            30_000,
+        ) {
+            Verdict::Fatal { reason, .. } => reason,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(
+            fatal(
+                401,
+                r#"{"success":false,"message":"Invalid write key","code":"invalid_write_key"}"#
+            ),
+            "the endpoint refused the write key (HTTP 401): Invalid write key \
+             (invalid_write_key); check the key (Segment: the source's Settings → API Keys) \
+             and the region"
+        );
+        assert!(fatal(401, "").starts_with("the endpoint refused the write key (HTTP 401); "));
+        assert!(fatal(403, r#"{"message":"source disabled"}"#)
+            .starts_with("the endpoint refused access (HTTP 403): source disabled;"));
+        // Not a JSON object, or no message: the body as it came.
+        assert_eq!(fatal(404, r#"["x"]"#), r#"HTTP 404: ["x"]"#);
+        assert_eq!(fatal(404, r#"{"error":"x"}"#), r#"HTTP 404: {"error":"x"}"#);
+        assert_eq!(
+            fatal(422, r#"{"message":"bad","code":"bad"}"#),
+            "HTTP 422: bad"
+        );
     }
 
     #[test]

@@ -24,8 +24,14 @@ pub fn inspect(
         return Err(JsApiError::new(codes::SOURCE_ERROR, "the file is empty"));
     }
     let max_rows = o.max_rows.map_or(DEFAULT_PREVIEW_ROWS, |n| n as usize);
-    let inspection = source::inspect(bytes, o.complete.unwrap_or(true), &overrides, max_rows)
-        .map_err(|e| JsApiError::new(codes::SOURCE_ERROR, e.to_string()))?;
+    let complete = o.complete.unwrap_or(true);
+    let inspection = source::inspect(bytes, complete, &overrides, max_rows).map_err(|e| {
+        let code = match source::not_text(bytes, complete, &overrides) {
+            Some(_) => codes::UNSUPPORTED_FILE,
+            None => codes::SOURCE_ERROR,
+        };
+        JsApiError::new(code, e.to_string())
+    })?;
     Ok(inspection.into_ts()?)
 }
 

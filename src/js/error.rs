@@ -19,6 +19,10 @@ pub mod codes {
     pub const INVALID_OPTIONS: &str = "invalid_options";
     /// The file cannot be read any further (corrupt gzip, broken JSON array, empty).
     pub const SOURCE_ERROR: &str = "source_error";
+    /// The file is not a text export: an image, a PDF, a workbook, Parquet,
+    /// an archive, another compression or binary data (the message says
+    /// which, and what to do).
+    pub const UNSUPPORTED_FILE: &str = "unsupported_file";
     /// `push` or `finish` after `finish`.
     pub const FINISHED: &str = "finished";
     /// A plain `http://` endpoint that is not on this machine.
@@ -46,6 +50,7 @@ export type ErrorCode =
   | "invalid_mapping"
   | "invalid_options"
   | "source_error"
+  | "unsupported_file"
   | "finished"
   | "insecure_endpoint"
   | "invalid_endpoint"

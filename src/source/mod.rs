@@ -24,6 +24,7 @@ pub mod decode;
 pub mod gzip;
 mod inspect;
 pub mod json;
+mod kind;
 mod lines;
 mod options;
 mod owned;
@@ -36,10 +37,11 @@ pub use decode::Decoder;
 pub use gzip::Gunzip;
 pub use inspect::{inspect, Inspection, MissingSeen, SUGGESTION_ROWS};
 pub use json::{JsonArraySplitter, NdjsonSplitter};
+pub use kind::{FileKind, NotText};
 pub use options::parse_delimiter;
 pub use owned::{OwnedData, OwnedRecord, RecordBuffer};
 pub use reader::RecordReader;
-pub use sniff::{gunzip_sample, sniff, sniff_import, Sniffed};
+pub use sniff::{gunzip_sample, not_text, sniff, sniff_import, Sniffed};
 
 /// The most bytes one record may hold; a larger one becomes
 /// [`RecordData::Oversize`] and its bytes are dropped as they are read.

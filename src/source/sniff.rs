@@ -10,6 +10,7 @@ use super::archive::{archive_signs, ArchiveSigns};
 use super::csv::CsvParser;
 use super::decode::Decoder;
 use super::gzip::{Gunzip, GZIP_MAGIC};
+use super::kind::{looks_binary, signature, FileKind, NotText};
 use super::{
     Compression, Encoding, Format, Record, RecordData, RecordSink, Settings, SourceError,
     SourceOptions, MAX_RECORD_BYTES,
@@ -63,12 +64,51 @@ pub(super) struct Sample {
     pub complete: bool,
 }
 
+/// Why a sample cannot be read.
+enum Refusal {
+    Source(SourceError),
+    /// It is not text (an image, a workbook...).
+    NotText(NotText),
+}
+
+impl From<SourceError> for Refusal {
+    fn from(e: SourceError) -> Refusal {
+        Refusal::Source(e)
+    }
+}
+
+/// What a file is when it is not text (an image, a PDF, a workbook, Parquet,
+/// another compression, binary data), judged from its first bytes as
+/// [`sniff`] judges them; `None` for text, or a file unreadable for another
+/// reason. [`sniff`] and [`super::inspect`] refuse such a file with
+/// [`NotText::message`]; this says which kind it was.
+pub fn not_text(sample: &[u8], is_complete: bool, options: &SourceOptions) -> Option<NotText> {
+    match Sample::read_or_refuse(sample, is_complete, options) {
+        Err(Refusal::NotText(found)) => Some(found),
+        _ => None,
+    }
+}
+
 impl Sample {
     pub fn read(
         sample: &[u8],
         is_complete: bool,
         options: &SourceOptions,
     ) -> Result<Sample, SourceError> {
+        Sample::read_or_refuse(sample, is_complete, options).map_err(|refusal| match refusal {
+            Refusal::Source(e) => e,
+            Refusal::NotText(found) => SourceError {
+                row: None,
+                message: found.message(),
+            },
+        })
+    }
+
+    fn read_or_refuse(
+        sample: &[u8],
+        is_complete: bool,
+        options: &SourceOptions,
+    ) -> Result<Sample, Refusal> {
         let compression = options
             .compression
             .unwrap_or(if sample.starts_with(&GZIP_MAGIC) {
@@ -80,6 +120,10 @@ impl Sample {
             Compression::None => (sample.to_vec(), is_complete),
             Compression::Gzip => gunzip_sample(sample, is_complete)?,
         };
+        let gzipped = compression == Compression::Gzip;
+        if let Some(kind) = signature(&plain) {
+            return Err(Refusal::NotText(NotText { kind, gzipped }));
+        }
         let encoding = match options.encoding {
             Some(encoding) => encoding,
             None => guess_encoding(&plain, is_complete)?,
@@ -91,6 +135,12 @@ impl Sample {
             decoder.finish(&mut text);
         }
         let bom = decoder.had_bom();
+        if looks_binary(&text) {
+            return Err(Refusal::NotText(NotText {
+                kind: FileKind::Binary,
+                gzipped,
+            }));
+        }
 
         let format = options.format.unwrap_or_else(|| guess_format(&text));
         let (delimiter, has_header) = if format == Format::Csv {

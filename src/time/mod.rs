@@ -45,6 +45,7 @@ mod resolve;
 mod rfc2822;
 mod scan;
 mod strftime;
+mod timeline;
 // Native only: proptest does not build for wasm32-unknown-unknown.
 #[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests;
@@ -52,6 +53,7 @@ mod tests;
 pub use format::{days_since_epoch, format_iso_millis};
 pub use model::{DateOrder, ParsedTime, TimeError, TimeSpec, TimeWarning};
 pub use parse::{detect_date_order, looks_like_timestamp, parse_timestamp, undecided_date_example};
+pub use timeline::{timeline, Bucket, Timeline, TimelinePoint};
 
 /// 0000-01-01T00:00:00.000Z in milliseconds since the Unix epoch.
 const MIN_MS: i64 = -62_167_219_200_000;

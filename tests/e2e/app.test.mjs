@@ -135,6 +135,15 @@ try {
   await page.getByText('Advanced').click();
   await page.getByLabel('The write key travels').selectOption('basic');
   await page.getByRole('button', { name: 'Send again' }).click();
+  await page.locator('#confirm-again').waitFor();
+  assert.equal(await page.evaluate(() => document.activeElement?.textContent), 'Yes, send again');
+  await shot('5-send-again-confirm');
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await page.setViewportSize({ width: 390, height: 844 });
+  await shot('5-send-again-confirm-narrow-dark');
+  await page.setViewportSize({ width: 1280, height: 800 });
+  await page.emulateMedia({ colorScheme: 'light' });
+  await page.getByRole('button', { name: 'Yes, send again' }).click();
   await page.waitForFunction(async (url) => {
     const s = await (await fetch(`${url}/stats`)).json();
     return s.duplicates > 0 && s.messages >= 2 * 197;

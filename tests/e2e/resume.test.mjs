@@ -152,6 +152,7 @@ try {
   step = 'start over';
   // Cut again, then decline the offer: the next send starts from row one.
   await page.getByRole('button', { name: 'Send again' }).click();
+  await page.getByRole('button', { name: 'Yes, send again' }).click();
   await page.waitForFunction(() => Object.keys(localStorage).some((k) => k.startsWith('segment-backfill.resume.')
     && JSON.parse(localStorage.getItem(k)).rowsDone >= 2000), null, { timeout: 60_000 });
   await page.reload();
@@ -182,6 +183,7 @@ try {
   // Same file, a receiver answering 300 ms late, two requests at once.
   await sendForm(pausing.endpoint, 2);
   await page.getByRole('button', { name: 'Send again' }).click();
+  await page.getByRole('button', { name: 'Yes, send again' }).click();
   for (let i = 0; (await pausing.stats()).requests < 4; i++) {
     assert.ok(i < 600, 'the send did not get going');
     await page.waitForTimeout(50);
@@ -199,10 +201,10 @@ try {
   const later = await pausing.stats();
   assert.equal(later.requests, atPause.requests, 'no request while paused');
   assert.equal(await progressLine(), lineAtPause, 'no reading, no delivery while paused');
-  const shownDelivered = Number(lineAtPause.match(/read · ([\d,]+) delivered/)[1].replaceAll(',', ''));
+  const shownDelivered = Number(lineAtPause.match(/^([\d,]+) of [\d,]+ rows delivered/)[1].replaceAll(',', ''));
   assert.equal(shownDelivered, later.uniqueMessageIds, 'what arrived before the pause is acknowledged');
   assert.ok(later.uniqueMessageIds > 0 && later.uniqueMessageIds < VALID, `paused part way: ${later.uniqueMessageIds}`);
-  assert.match(lineAtPause, /^\d+% read · [\d,]+ delivered · 0 in flight · /);
+  assert.match(lineAtPause, /^[\d,]+ of [\d,]+ rows delivered \(\d+%\) · \d+% read · 0 in flight · /);
   assert.equal(await page.getByRole('button', { name: 'Cancel' }).isEnabled(), true, 'Cancel works while paused');
   await page.locator('#pause-send').click();
   await page.locator('#sent-delivered').waitFor({ timeout: 120_000 });

@@ -46,7 +46,8 @@ function runCli(bytes, name, mapping) {
       args.push("--mapping", join(dir, "mapping.json"));
     }
     const run = spawnSync(CLI, args, { encoding: "utf8" });
-    if (run.status !== 0) return { error: run.stderr || run.stdout };
+    // 4: no valid row, "nothing to send" (no batch written, as the Importer makes none).
+    if (run.status !== 0 && run.status !== 4) return { error: run.stderr || run.stdout };
     const out = join(dir, "out");
     const names = readdirSync(out).filter((n) => n.endsWith(".json")).sort();
     return { batches: names.map((n) => readFileSync(join(out, n), "utf8")) };
@@ -281,6 +282,13 @@ test("errors are Error objects with a stable code", async () => {
   assert.equal(code(() => new Importer(null, { sentAt: "yesterday" })), "invalid_options");
   assert.equal(code(() => new Importer(null, { encoding: "ebcdic" })), "invalid_options");
   assert.equal(code(() => inspect(new Uint8Array())), "source_error");
+  const notText = (name) => readFileSync(join(root, "tests/fixtures/not-text", name));
+  assert.equal(code(() => inspect(notText("photo.png"))), "unsupported_file");
+  assert.equal(code(() => inspect(notText("events.xlsx"))), "unsupported_file");
+  assert.match(
+    (() => { try { inspect(notText("events.parquet")); } catch (e) { return e.message; } })(),
+    /Parquet file, not a data export/,
+  );
 
   const importer = new Importer(null);
   importer.push(new TextEncoder().encode('{"type":"track","userId":"u","event":"E"}\n'));

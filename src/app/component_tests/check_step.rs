@@ -337,3 +337,107 @@ async fn without_a_key_the_dry_run_says_its_ids_belong_to_no_source() {
     let note = page.find("#batch-ids").text_content().unwrap_or_default();
     assert!(note.contains("belong to no source yet"), "{note}");
 }
+
+#[wasm_bindgen_test]
+async fn the_chart_shows_every_day_of_a_gap_and_names_its_bucket() {
+    let page = check_page().await;
+    // Two busy days two months apart: the 59 days between are drawn empty.
+    let gap = CheckReport {
+        per_day: vec![("2024-01-01".into(), 40.0), ("2024-03-01".into(), 60.0)],
+        ..report()
+    };
+    page.answer(Response::Checked(done(gap, None))).await;
+    assert_eq!(page.all("rect.bar").len(), 61);
+    assert_eq!(page.all("rect.bar.none").len(), 59);
+    assert_eq!(
+        page.find("figure.chart svg")
+            .get_attribute("aria-label")
+            .as_deref(),
+        Some(
+            "Events per day from 2024-01-01 to 2024-03-01, busiest day 60, \
+             59 days without events"
+        )
+    );
+    assert_eq!(
+        page.texts(".chart .axis span"),
+        [
+            "2024-01-01",
+            "2024-01-16",
+            "2024-01-31",
+            "2024-02-15",
+            "2024-03-01"
+        ]
+    );
+    assert!(page
+        .text()
+        .contains("Events per day, 59 days without events"));
+
+    // A year and a half: by week, named so.
+    let page = check_page().await;
+    let long = CheckReport {
+        per_day: vec![("2023-01-02".into(), 7.0), ("2024-06-30".into(), 3.0)],
+        ..report()
+    };
+    page.answer(Response::Checked(done(long, None))).await;
+    assert_eq!(page.all("rect.bar").len(), 78);
+    let axis = page.texts(".chart .axis span");
+    assert_eq!(axis.first().map(String::as_str), Some("2023-01-02"));
+    assert_eq!(axis.last().map(String::as_str), Some("2024-06-24"));
+    assert!(page.text().contains("max 7 / week"), "{}", page.text());
+    assert_eq!(
+        page.texts("rect.bar title").first().map(String::as_str),
+        Some("week of 2023-01-02: 7")
+    );
+}
+
+#[wasm_bindgen_test]
+async fn with_no_valid_row_send_is_not_offered() {
+    // A header-only file: no row at all.
+    let page = check_page().await;
+    let empty = CheckReport {
+        rows: 0.0,
+        valid: 0.0,
+        rejected: 0.0,
+        with_warnings: 0.0,
+        first_timestamp: None,
+        last_timestamp: None,
+        per_day: vec![],
+        top_events: vec![],
+        findings: vec![],
+        batches: 0.0,
+        bytes: 0.0,
+        ..report()
+    };
+    page.answer(Response::Checked(done(empty, None))).await;
+    assert_eq!(
+        page.find("#nothing-to-send")
+            .text_content()
+            .unwrap_or_default(),
+        "The file has no rows: nothing to send. Only a header (or nothing) was found. \
+         Pick the export with the data in step 1."
+    );
+    assert!(disabled(&page.button("Send →")));
+    assert!(page.text().contains("Nothing to send: no row is valid."));
+
+    // Every row rejected.
+    let page = check_page().await;
+    let rejected = CheckReport {
+        valid: 0.0,
+        rejected: 20_000.0,
+        with_warnings: 0.0,
+        ..report()
+    };
+    page.answer(Response::Checked(done(rejected, None))).await;
+    assert!(page
+        .find("#nothing-to-send")
+        .text_content()
+        .unwrap_or_default()
+        .starts_with("None of the 20,000 rows is valid: nothing to send."));
+    assert!(disabled(&page.button("Send →")));
+
+    // One valid row is enough.
+    let page = check_page().await;
+    page.answer(Response::Checked(done(report(), None))).await;
+    assert!(!page.has("#nothing-to-send"));
+    assert!(!disabled(&page.button("Send →")));
+}

@@ -205,3 +205,32 @@ async fn dropping_something_that_is_not_a_file_says_what_to_do() {
     page.click(&page.button("Dismiss")).await;
     assert!(!page.has("[role=alert]"));
 }
+
+#[wasm_bindgen_test]
+async fn a_file_that_is_not_text_is_named_and_not_mapped() {
+    // After a good file, so nothing of it lingers.
+    let mut page = Page::open(picked("orders.csv", ORDERS.as_bytes(), Step::File)).await;
+    let png = include_bytes!("../../../tests/fixtures/not-text/photo.png");
+    page.pick_file(&page.find("#file-input"), "photo.png", png)
+        .await;
+    page.serve().await;
+    let text = page.text();
+    assert!(
+        text.contains("This file is a PNG image, not a data export"),
+        "{text}"
+    );
+    assert!(text.contains("CSV UTF-8"), "{text}");
+    assert!(!page.has(".grid"), "no preview of garbage");
+    assert!(!text.contains("Windows-1252"), "{text}");
+    assert!(disabled(&page.button("Map →")), "nothing to map");
+
+    let xlsx = include_bytes!("../../../tests/fixtures/not-text/events.xlsx");
+    page.pick_file(&page.find("#file-input"), "events.xlsx", xlsx)
+        .await;
+    page.serve().await;
+    assert!(page.text().contains("This file is an Excel workbook"));
+    assert!(page
+        .text()
+        .contains("reading spreadsheets is not supported yet"));
+    assert!(disabled(&page.button("Map →")));
+}

@@ -218,7 +218,7 @@ async fn buttons_progress_and_the_reconciliation_at_each_stage() {
     .await;
     assert!(
         page.text().contains(
-            "50% read · 8,000 delivered · 2,000 messages/s · 3 in flight · 2 retries · 500 KB of 1.0 MB · about 6 s left"
+            "8,000 of 19,967 rows delivered (40%) · 50% read · 2,000 messages/s · 3 in flight · 2 retries · 500 KB of 1.0 MB · about 6 s left"
         ),
         "{}",
         page.text()
@@ -277,7 +277,22 @@ async fn buttons_progress_and_the_reconciliation_at_each_stage() {
     assert!(!page.has_button("Cancel"));
     assert!(!disabled(&page.find("#send-key")));
     assert!(!disabled(&page.button("1File")));
+    // Sending again asks first; "no" keeps the result.
     page.click(&page.button("Send again")).await;
+    assert!(page.sent().is_empty(), "nothing sent before the answer");
+    assert!(page
+        .find("#confirm-again")
+        .text_content()
+        .unwrap_or_default()
+        .starts_with("Send the whole file again?"));
+    assert_eq!(focused_text().as_deref(), Some("Yes, send again"));
+    page.click(&page.button("No, keep this result")).await;
+    assert!(!page.has("#confirm-again"));
+    assert!(page.sent().is_empty());
+    assert!(matches!(page.state().send, SendState::Done(_)));
+    page.click(&page.button("Send again")).await;
+    page.click(&page.button("Yes, send again")).await;
+    assert!(!page.has("#confirm-again"));
     assert_eq!(
         sent_target(&page.sent()).endpoint,
         "https://events.eu1.segmentapis.com/v1/batch"
@@ -361,6 +376,13 @@ fn progress_text(page: &Page) -> String {
     page.texts(".progress p").join(" | ")
 }
 
+fn focused_text() -> Option<String> {
+    web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.active_element())
+        .and_then(|e| e.text_content())
+}
+
 fn focused_id() -> Option<String> {
     web_sys::window()
         .and_then(|w| w.document())
@@ -412,7 +434,7 @@ async fn pause_resume_and_cancel_while_paused() {
     assert_eq!(
         progress_text(&page),
         "Pausing: waiting for the answers to 2 requests in flight… | \
-         50% read · 8,000 delivered · 2 in flight · 0 retries · 500 KB of 1.0 MB"
+         8,000 of 19,967 rows delivered (40%) · 50% read · 2 in flight · 0 retries · 500 KB of 1.0 MB"
     );
     page.answer(Response::SendProgress(SendProgress {
         delivered: 9_000.0,
@@ -426,7 +448,7 @@ async fn pause_resume_and_cancel_while_paused() {
         progress_text(&page),
         "Paused. Nothing is sent and the file is not read until you resume; \
          Cancel ends the send here. | \
-         50% read · 9,000 delivered · 0 in flight · 0 retries · 500 KB of 1.0 MB"
+         9,000 of 19,967 rows delivered (45%) · 50% read · 0 in flight · 0 retries · 500 KB of 1.0 MB"
     );
     assert_eq!(
         page.find(".progress [role=status]").text_content().as_deref(),
@@ -450,8 +472,9 @@ async fn pause_resume_and_cancel_while_paused() {
     }))
     .await;
     assert!(
-        progress_text(&page)
-            .starts_with("50% read · 15,000 delivered · 3,000 messages/s · 2 in flight"),
+        progress_text(&page).starts_with(
+            "15,000 of 19,967 rows delivered (75%) · 50% read · 3,000 messages/s · 2 in flight"
+        ),
         "{}",
         progress_text(&page)
     );
@@ -632,4 +655,116 @@ async fn long_lists_stay_short_on_the_page() {
     .await;
     assert!(disabled(&page.button("Download rejected rows (0, CSV)")));
     assert!(!disabled(&page.button("Download reconciliation (JSON)")));
+}
+
+#[wasm_bindgen_test]
+async fn a_stalled_send_says_so_and_the_bar_counts_rows_delivered() {
+    let mut page = Page::open(checked()).await;
+    page.type_text(&page.find("#send-key"), "wk_secret").await;
+    page.click(&page.button("Start sending")).await;
+    sent_target(&page.sent());
+    // The whole file read, a quarter of the valid rows delivered: the bar
+    // shows the rows.
+    let going = SendProgress {
+        bytes: 1_000_000.0,
+        total: 1_000_000.0,
+        rows: 20_000.0,
+        rejected: 33.0,
+        delivered: 5_000.0,
+        retries: 3.0,
+        in_flight: 4.0,
+        note: Some("batch 12: network error (Failed to fetch); attempt 4 follows".into()),
+        elapsed_ms: 30_000.0,
+        since_delivery_ms: 20_000.0,
+        ..SendProgress::default()
+    };
+    page.answer(Response::SendProgress(going.clone())).await;
+    let bar = page.find("progress");
+    assert_eq!(
+        bar.get_attribute("aria-label").as_deref(),
+        Some("Send progress: rows delivered")
+    );
+    assert_eq!(bar.get_attribute("value").as_deref(), Some("25.0"));
+    assert!(progress_text(&page).starts_with("5,000 of 19,967 rows delivered (25%) · 100% read"));
+    assert!(
+        !page.has("#send-stalled"),
+        "20 s without a delivery is no stall"
+    );
+    assert!(page.text().contains("attempt 4 follows"));
+
+    // Four minutes without a delivery: said loudly, with the last problem.
+    page.answer(Response::SendProgress(SendProgress {
+        elapsed_ms: 250_000.0,
+        since_delivery_ms: 245_000.0,
+        ..going.clone()
+    }))
+    .await;
+    let stall = page.find("#send-stalled");
+    assert_eq!(stall.get_attribute("role").as_deref(), Some("alert"));
+    let text = stall.text_content().unwrap_or_default();
+    assert!(
+        text.starts_with(
+            "Nothing delivered for 4 minutes: the endpoint is unreachable or refusing the rows."
+        ),
+        "{text}"
+    );
+    assert!(text
+        .contains("Last problem: batch 12: network error (Failed to fetch); attempt 4 follows."));
+    assert!(
+        !page.has(".progress .note"),
+        "the problem is said once, in the banner"
+    );
+
+    // Deliveries again: the banner goes.
+    page.answer(Response::SendProgress(SendProgress {
+        delivered: 6_000.0,
+        since_delivery_ms: 100.0,
+        note: None,
+        ..going
+    }))
+    .await;
+    assert!(!page.has("#send-stalled"));
+}
+
+#[wasm_bindgen_test]
+async fn leaving_the_page_asks_only_while_sending() {
+    let leave = || {
+        let event = web_sys::Event::new_with_event_init_dict("beforeunload", &{
+            let init = web_sys::EventInit::new();
+            init.set_cancelable(true);
+            init
+        })
+        .unwrap();
+        // `false`: a listener asked the browser to confirm leaving.
+        web_sys::window().unwrap().dispatch_event(&event).unwrap()
+    };
+    let mut page = Page::open(checked()).await;
+    assert!(leave(), "nothing to lose before sending");
+    page.type_text(&page.find("#send-key"), "wk_secret").await;
+    page.click(&page.button("Start sending")).await;
+    sent_target(&page.sent());
+    assert!(!leave(), "a running send is not left without asking");
+    page.answer(Response::Sent(SendReport {
+        rows: 20_000.0,
+        delivered: 19_967.0,
+        rejected: 33.0,
+        balanced: true,
+        complete: true,
+        ..SendReport::default()
+    }))
+    .await;
+    assert!(leave(), "the guard goes with the send");
+}
+
+#[wasm_bindgen_test]
+async fn each_step_change_focuses_the_step_heading() {
+    let page = Page::open(checked()).await;
+    page.dispatch(Action::GoTo(Step::Check)).await;
+    assert_eq!(focused_id().as_deref(), Some("check-h"));
+    let heading = page.find("#check-h");
+    assert_eq!(heading.get_attribute("tabindex").as_deref(), Some("-1"));
+    page.click(&page.button("Send →")).await;
+    assert_eq!(focused_id().as_deref(), Some("send-h"));
+    page.click(&page.button("← Check")).await;
+    assert_eq!(focused_id().as_deref(), Some("check-h"));
 }

@@ -6,7 +6,7 @@ use super::reader::SliceReader;
 use crate::app::protocol::{Failure, InspectionView, PreviewView};
 use crate::mapping::{suggest_for, Mapping};
 use crate::pipeline::{ImportOptions, Importer};
-use crate::source::{gunzip_sample, inspect, Compression, Settings, SourceOptions};
+use crate::source::{gunzip_sample, inspect, not_text, Compression, Settings, SourceOptions};
 
 /// Bytes read to guess the settings (as the CLI's `inspect`).
 const SAMPLE_BYTES: f64 = 256.0 * 1024.0;
@@ -39,10 +39,14 @@ pub fn view(
     options: &SourceOptions,
 ) -> Result<InspectionView, Failure> {
     let found = inspect(sample, complete, options, SAMPLE_ROWS).map_err(|e| {
-        Failure::new(
-            format!("the file cannot be read: {e}"),
-            "Check the format, encoding and delimiter overrides below, or pick another file.",
-        )
+        // A file that is not text: say what it is, not how to read it.
+        match not_text(sample, complete, options) {
+            Some(_) => Failure::new(e.to_string(), "Pick the data export itself."),
+            None => Failure::new(
+                format!("the file cannot be read: {e}"),
+                "Check the format, encoding and delimiter overrides below, or pick another file.",
+            ),
+        }
     })?;
     let suggested = suggest_for(&found);
     Ok(InspectionView {

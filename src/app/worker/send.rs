@@ -82,7 +82,16 @@ pub async fn run(scope: &mut Scope, pending: &mut Option<Request>, job: Job) -> 
         pause: Some(pause.clone()),
     };
     let (tx, mut progress) = unbounded::<Tick>();
+    // When the count of acknowledged messages last moved (a pause restarts
+    // the clock: nothing is expected while paused).
+    let mut acked = 0u64;
+    let mut moved_at = started;
     let on_progress = move |p: &driver::ImportProgress| {
+        let now = js_sys::Date::now();
+        if p.session.delivery.messages_acknowledged != acked || p.session.paused {
+            acked = p.session.delivery.messages_acknowledged;
+            moved_at = now;
+        }
         let checkpoint = p.checkpoint.clone().map(|checkpoint| SendCheckpoint {
             checkpoint,
             rows_done: p.session.rows_done as f64,
@@ -100,9 +109,10 @@ pub async fn run(scope: &mut Scope, pending: &mut Option<Request>, job: Job) -> 
             retries: s.delivery.retries as f64,
             in_flight: s.delivery.in_flight as f64,
             note: s.note.clone(),
-            elapsed_ms: js_sys::Date::now() - started,
+            elapsed_ms: now - started,
             paused: s.paused,
             paused_ms: s.paused_ms as f64,
+            since_delivery_ms: now - moved_at,
         };
         let _ = tx.unbounded_send(Tick {
             progress,

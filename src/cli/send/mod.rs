@@ -176,13 +176,13 @@ pub fn run(args: &SendArgs) -> Result<Outcome, String> {
     let report = runtime.block_on(shell.drive(session))?;
     progress.finish();
     print(args, &name, &endpoint, &report, progress.elapsed_secs())?;
-    Ok(
-        if report.complete && report.reconciliation.undelivered == 0 && report.balanced {
-            Outcome::Done
-        } else {
-            Outcome::Incomplete
-        },
-    )
+    let all_accounted =
+        report.complete && report.reconciliation.undelivered == 0 && report.balanced;
+    Ok(if !all_accounted {
+        Outcome::Incomplete
+    } else {
+        super::check::finished(&name, &report.summary)
+    })
 }
 
 /// "nothing was sent: …" with what to do about it.

@@ -1,0 +1,143 @@
+//! The Send step while sending: the bar (rows delivered), the counts, the
+//! pause states, and a stall said loudly.
+
+use yew::prelude::*;
+
+use super::protocol::SendProgress;
+use super::widgets::{bytes, count, duration, percent, plural, progress_starting};
+
+/// Nothing acknowledged for this long, with requests failing or waiting:
+/// the page says the endpoint is not taking the rows.
+pub const STALL_MS: f64 = 60_000.0;
+
+/// Where a send stands, for [`progress`].
+pub struct Sending<'a> {
+    pub progress: &'a SendProgress,
+    /// Rows delivered by the stopped send this one resumes.
+    pub earlier: f64,
+    /// The user paused (the worker confirms with `progress.paused`).
+    pub pausing: bool,
+    /// Valid rows the check found, when it ran: the bar's whole.
+    pub valid: Option<f64>,
+}
+
+pub fn progress(s: &Sending<'_>) -> Html {
+    let p = s.progress;
+    if p.elapsed_ms == 0.0 && !s.pausing {
+        // Nothing heard from the worker yet.
+        return progress_starting("Send progress");
+    }
+    let read_pct = percent(p.bytes, p.total);
+    let done = p.delivered + s.earlier;
+    // The bar counts rows delivered; without a check, the file read.
+    let (bar, delivered) = match s.valid.filter(|v| *v > 0.0) {
+        Some(valid) => {
+            let pct = percent(done, valid);
+            (
+                pct,
+                format!(
+                    "{} of {} rows delivered ({pct:.0}%) · {read_pct:.0}% read",
+                    count(done),
+                    count(valid)
+                ),
+            )
+        }
+        None => (
+            read_pct,
+            format!("{read_pct:.0}% read · {} delivered", count(p.delivered)),
+        ),
+    };
+    let label = if s.valid.is_some() {
+        "Send progress: rows delivered"
+    } else {
+        "Send progress: file read"
+    };
+    let tail = format!(
+        "{} in flight · {} retries · {} of {}",
+        count(p.in_flight),
+        count(p.retries),
+        bytes(p.bytes),
+        bytes(p.total)
+    );
+    let skipped = (s.earlier > 0.0).then(|| {
+        format!(
+            " · {} delivered before it stopped, skipped",
+            count(s.earlier)
+        )
+    });
+    let bar = html! {
+        <progress max="100" value={format!("{bar:.1}")} aria-label={label}></progress>
+    };
+    let status = match (s.pausing, p.paused) {
+        (true, true) if p.in_flight == 0.0 => Some(
+            "Paused. Nothing is sent and the file is not read until you resume; Cancel ends the send here.".to_string(),
+        ),
+        (true, true) => Some(format!(
+            "Pausing: waiting for the answers to {} in flight…",
+            plural(p.in_flight, "request", "requests")
+        )),
+        (true, false) => Some("Pausing…".to_string()),
+        (false, true) => Some("Resuming…".to_string()),
+        (false, false) => None,
+    };
+    if let Some(status) = status {
+        return html! {
+            <div class="progress paused">
+                { bar }
+                <p class="status" role="status">{ status }</p>
+                <p>{ format!("{delivered} · {tail}") }{ skipped.unwrap_or_default() }</p>
+                if let Some(n) = &p.note { <p class="note">{ n }</p> }
+            </div>
+        };
+    }
+    // Rates over the time spent sending, not paused.
+    let secs = (p.elapsed_ms - p.paused_ms) / 1000.0;
+    let rate = if secs > 0.0 { p.delivered / secs } else { 0.0 };
+    // Reading runs ahead of sending, so the ETA counts delivered rows against
+    // rows read, and is shown only once it is a second or more.
+    let eta = (p.delivered > 0.0 && p.rows > 0.0 && p.bytes > 0.0)
+        .then(|| {
+            let rows_total = p.rows * (p.total / p.bytes);
+            (rows_total - p.delivered - s.earlier - p.rejected) / rate.max(1e-9)
+        })
+        .filter(|s| s.is_finite() && *s >= 1.0);
+    html! {
+        <div class="progress">
+            { stall(p) }
+            { bar }
+            <p>
+                { format!("{delivered} · {} messages/s · {tail}", count(rate)) }
+                if let Some(eta) = eta { { format!(" · about {} left", duration(eta)) } }
+                { skipped.unwrap_or_default() }
+            </p>
+            if !stalled(p) {
+                if let Some(n) = &p.note { <p class="note">{ n }</p> }
+            }
+        </div>
+    }
+}
+
+/// Nothing delivered for [`STALL_MS`] while requests fail or hang.
+fn stalled(p: &SendProgress) -> bool {
+    !p.paused
+        && p.since_delivery_ms >= STALL_MS
+        && (p.note.is_some() || p.in_flight > 0.0 || p.retries > 0.0)
+}
+
+/// The stall, said where it cannot be missed, with the last problem.
+fn stall(p: &SendProgress) -> Html {
+    if !stalled(p) {
+        return html! {};
+    }
+    let minutes = (p.since_delivery_ms / 60_000.0).floor();
+    html! {
+        <div class="banner error stall" role="alert" id="send-stalled">
+            <p><strong>{ format!(
+                "Nothing delivered for {}: the endpoint is unreachable or refusing the rows.",
+                plural(minutes, "minute", "minutes")
+            ) }</strong></p>
+            if let Some(n) = &p.note { <p>{ format!("Last problem: {n}.") }</p> }
+            <p>{ "Check the network and the endpoint. The send keeps retrying; Cancel stops it here, and every row not delivered is listed and can be sent later." }</p>
+        </div>
+    }
+}
