@@ -27,7 +27,11 @@ use crate::source::{
 use crate::time::{days_since_epoch, format_iso_millis};
 use crate::validate::{Code, Issue};
 
+mod fixes;
 mod sniffing;
+pub use fixes::{
+    Fixes, FixesData, RowCheck, RowChecker, RowFix, JSON_RECORD_COLUMN, MAX_FIXED_ROWS, ROW_COLUMN,
+};
 pub use sniffing::{SniffingImporter, DEFAULT_SAMPLE_BYTES};
 
 /// Examples kept per finding code in the summary.
@@ -46,6 +50,8 @@ pub enum ImportError {
     Mapping(MappingError),
     /// `push` or `finish` after `finish`.
     Finished,
+    /// The fixes do not fit the file (other columns, rows it does not have).
+    Fixes(String),
 }
 
 impl std::fmt::Display for ImportError {
@@ -54,6 +60,7 @@ impl std::fmt::Display for ImportError {
             ImportError::Source(e) => write!(f, "{e}"),
             ImportError::Mapping(e) => write!(f, "{e}"),
             ImportError::Finished => f.write_str("the import is already finished"),
+            ImportError::Fixes(e) => f.write_str(e),
         }
     }
 }
@@ -75,6 +82,8 @@ pub struct ImportOptions {
     /// archives ([`crate::source::sniff_import`]): JSON records sent as they
     /// are then replay, unless the mapping says `replay: false`.
     pub archive: Option<ArchiveSigns>,
+    /// Edited rows that stand in for the file's ([`Fixes`]).
+    pub fixes: Fixes,
 }
 
 /// The summary's note on replaying, for JSON records sent as they are.
@@ -174,6 +183,9 @@ pub struct Summary {
     pub with_warnings: u64,
     /// Valid rows that a resumed run skips because they were delivered before.
     pub previously_delivered: u64,
+    /// Valid rows that are valid thanks to a fix (counted in `valid` too; a
+    /// fixed row still invalid is counted in `rejected` only).
+    pub fixed: u64,
     /// Findings by code.
     pub by_code: BTreeMap<Code, CodeTally>,
     pub first_timestamp: Option<String>,
@@ -209,6 +221,8 @@ pub struct Counts {
     pub rejected: u64,
     /// Valid rows skipped as delivered by an earlier run.
     pub skipped: u64,
+    /// Valid rows that are valid thanks to a fix (also in `valid`).
+    pub fixed: u64,
 }
 
 /// The streaming importer.
@@ -243,6 +257,12 @@ impl Importer {
                 "the mapping has no rules: a CSV file needs at least userId or anonymousId mapped"
                     .into(),
             )));
+        }
+        if json {
+            options
+                .fixes
+                .check_columns(&[JSON_RECORD_COLUMN.to_string()])
+                .map_err(ImportError::Fixes)?;
         }
         let mut notes = Vec::new();
         let ids = options.ids;
@@ -287,6 +307,9 @@ impl Importer {
                 mapping,
                 mapper,
                 expects_header: !json && settings.has_header,
+                json,
+                fixes: options.fixes,
+                fixes_used: 0,
                 ids,
                 batcher: Batcher::new(batch),
                 now_ms: options.now_ms,
@@ -338,7 +361,7 @@ impl Importer {
             .map_err(ImportError::Source)?;
         self.stage.take_fatal()?;
         self.stage.batcher.flush();
-        Ok(())
+        self.stage.unused_fixes(self.reader.next_row())
     }
 
     /// Closes the batch being filled without ending the input (used when a
@@ -405,6 +428,7 @@ impl Importer {
             valid: s.valid,
             rejected: s.rejected,
             skipped: s.previously_delivered,
+            fixed: s.fixed,
         }
     }
 
@@ -442,6 +466,11 @@ struct Stage {
     mapper: RecordMapper,
     /// A CSV whose first record is its header.
     expects_header: bool,
+    /// NDJSON or JSON records.
+    json: bool,
+    fixes: Fixes,
+    /// Fixed rows met so far.
+    fixes_used: usize,
     ids: MessageIds,
     batcher: Batcher,
     now_ms: i64,
@@ -474,8 +503,46 @@ impl Stage {
         }
     }
 
+    /// Refuses fixes of rows the file does not have (it ended before them).
+    fn unused_fixes(&self, next_row: u64) -> Result<(), ImportError> {
+        if self.fixes_used >= self.fixes.len() {
+            return Ok(());
+        }
+        let missing: Vec<String> = self
+            .fixes
+            .rows()
+            .filter(|r| *r >= next_row)
+            .take(5)
+            .map(|r| r.to_string())
+            .collect();
+        Err(ImportError::Fixes(format!(
+            "{} fixed row(s) are not in the file (rows {}{}): its last row is {}; the edits were \
+             made for another file",
+            self.fixes.len() - self.fixes_used,
+            missing.join(", "),
+            if missing.len() == 5 { "…" } else { "" },
+            next_row.saturating_sub(1)
+        )))
+    }
+
     fn compile(&mut self, headers: &[String]) {
         self.summary.headers = headers.to_vec();
+        if let Err(e) = self.fixes.check_columns(headers) {
+            self.fatal = Some(ImportError::Fixes(e));
+            return;
+        }
+        // With a header row, row 1 is the header: it cannot be fixed.
+        if let Some(row) = self
+            .fixes
+            .rows()
+            .next()
+            .filter(|r| self.expects_header && *r < 2)
+        {
+            self.fatal = Some(ImportError::Fixes(format!(
+                "row {row} is the header row, not a record: it cannot be fixed"
+            )));
+            return;
+        }
         if let (RecordMapper::Pending, Some(m)) = (&self.mapper, &self.mapping) {
             match MessageBuilder::for_columns(m, headers, self.now_ms) {
                 Ok(b) => {
@@ -573,6 +640,31 @@ impl RecordSink for Stage {
         if self.fatal.is_some() {
             return;
         }
+        if self.fixes.contains(record.row) {
+            // The fixed cells stand in for the file's, under the same row.
+            let fixes = self.fixes.clone();
+            if let Some(data) = fixes.record_data(record.row, self.json) {
+                self.fixes_used += 1;
+                let valid = self.summary.valid;
+                self.map_record(Record {
+                    row: record.row,
+                    line: record.line,
+                    offset: record.offset,
+                    data,
+                });
+                if self.summary.valid > valid {
+                    self.summary.fixed += 1;
+                }
+                return;
+            }
+        }
+        self.map_record(record);
+    }
+}
+
+impl Stage {
+    /// Maps one record (the file's or its fix) to a message or a rejected row.
+    fn map_record(&mut self, record: Record<'_>) {
         if let (RecordMapper::Pending, RecordData::Oversize(o), true) =
             (&self.mapper, record.data, self.expects_header)
         {

@@ -41,7 +41,7 @@ enum State {
         sample: Vec<u8>,
         mapping: Option<Mapping>,
         source: SourceOptions,
-        options: ImportOptions,
+        options: Box<ImportOptions>,
     },
     Running(Box<Importer>, Settings),
     /// Sniffing or making the importer failed; every later call says so.
@@ -71,7 +71,7 @@ impl SniffingImporter {
                 sample: Vec::new(),
                 mapping,
                 source,
-                options,
+                options: Box::new(options),
             },
             sample_bytes,
             skip: None,
@@ -131,7 +131,7 @@ impl SniffingImporter {
         // otherwise be sniffed whole (for each candidate delimiter).
         let sniffed = &sample[..sample.len().min(self.sample_bytes)];
         let complete = complete && sniffed.len() == sample.len();
-        let made = make(sniffed, complete, mapping, &source, options);
+        let made = make(sniffed, complete, mapping, &source, *options);
         match made {
             Ok((mut importer, settings)) => {
                 if let Some(skip) = self.skip.take() {
