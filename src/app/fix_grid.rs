@@ -207,7 +207,7 @@ pub fn FixGrid(props: &FixGridProps) -> Html {
                 format!("No cell of {name} is exactly \"{}\".", *find)
             } else {
                 format!(
-                    "Replaced {} of {name}: \"{}\" → \"{}\". Re-checking them.",
+                    "Replaced {} of {name}: \"{}\" → \"{}\".",
                     plural(edits.len() as f64, "cell", "cells"),
                     *find,
                     *replace
@@ -256,6 +256,7 @@ pub fn FixGrid(props: &FixGridProps) -> Html {
             html! {
                 <td class={classes!(bad.then_some("bad"))}>
                     <input type="text" value={cell.clone()} {onchange} disabled={sending}
+                        size={cell.chars().count().clamp(6, 40).to_string()}
                         aria-label={format!("{name}, row {}", r.row)}
                         aria-invalid={bad.to_string()}
                         aria-describedby={bad.then(|| id.clone())} />
@@ -325,7 +326,7 @@ pub fn FixGrid(props: &FixGridProps) -> Html {
                 </button>
             </div>
             <fieldset class="row find-replace" disabled={sending}>
-                <legend>{ "Find and replace in a column (whole cells)" }</legend>
+                <legend>{ "Find and replace (whole cells)" }</legend>
                 <label>{ "Column " }
                     <select id="fr-column" onchange={on_column}>
                         { for cols.iter().enumerate().map(|(i, c)| html! {
