@@ -142,6 +142,62 @@ fn edit(ctx: &Ctx, rows: Vec<RowFix>) {
     ctx.dispatch(Action::EditRows(rows));
 }
 
+/// The grid's own controls (one reducer rather than a hook each: each hook
+/// type costs code in the page's first load).
+#[derive(Debug, Clone, PartialEq)]
+struct Ui {
+    only_errors: bool,
+    page: usize,
+    /// The find-and-replace column, by index.
+    column: usize,
+    find: String,
+    replace: String,
+    /// What the last find and replace did.
+    said: Option<String>,
+}
+
+impl Default for Ui {
+    fn default() -> Ui {
+        Ui {
+            only_errors: false,
+            page: 0,
+            column: 0,
+            find: "NA".into(),
+            replace: String::new(),
+            said: None,
+        }
+    }
+}
+
+enum UiMsg {
+    OnlyErrors(bool),
+    Page(usize),
+    Column(usize),
+    Find(String),
+    Replace(String),
+    Said(String),
+}
+
+impl Reducible for Ui {
+    type Action = UiMsg;
+
+    fn reduce(self: Rc<Self>, msg: UiMsg) -> Rc<Self> {
+        let mut ui = (*self).clone();
+        match msg {
+            UiMsg::OnlyErrors(on) => {
+                ui.only_errors = on;
+                ui.page = 0;
+            }
+            UiMsg::Page(p) => ui.page = p,
+            UiMsg::Column(c) => ui.column = c,
+            UiMsg::Find(t) => ui.find = t,
+            UiMsg::Replace(t) => ui.replace = t,
+            UiMsg::Said(t) => ui.said = Some(t),
+        }
+        Rc::new(ui)
+    }
+}
+
 #[derive(Properties, PartialEq)]
 pub struct FixGridProps {
     pub done: Rc<CheckDoneView>,
@@ -150,67 +206,62 @@ pub struct FixGridProps {
 #[component]
 pub fn FixGrid(props: &FixGridProps) -> Html {
     let ctx = use_ctx();
-    let only_errors = use_state(|| false);
-    let page = use_state(|| 0usize);
-    let find_column = use_state(|| 0usize);
-    let find = use_state(|| "NA".to_string());
-    let replace = use_state(String::new);
-    let said = use_state(|| None::<String>);
+    let ui = use_reducer(Ui::default);
 
     let s = &ctx.state;
     let done = &props.done.0;
     let cols = columns(s);
     let all = view_rows(&done.grid, &s.fixes, &s.rechecked);
     let t = tally(&all);
-    let shown: Vec<&ViewRow> = all.iter().filter(|r| !*only_errors || !r.valid()).collect();
+    let shown: Vec<&ViewRow> = all
+        .iter()
+        .filter(|r| !ui.only_errors || !r.valid())
+        .collect();
     let pages = shown.len().div_ceil(PAGE_ROWS).max(1);
-    let current = (*page).min(pages - 1);
+    let current = ui.page.min(pages - 1);
     let first = current * PAGE_ROWS;
     let on_page = &shown[first.min(shown.len())..(first + PAGE_ROWS).min(shown.len())];
     let sending = matches!(s.send, SendState::Running(_));
 
     let on_only = {
-        let (only_errors, page) = (only_errors.clone(), page.clone());
+        let ui = ui.dispatcher();
         Callback::from(move |e: Event| {
             let input: HtmlInputElement = e.target_unchecked_into();
-            only_errors.set(input.checked());
-            page.set(0);
+            ui.dispatch(UiMsg::OnlyErrors(input.checked()));
         })
     };
     let go = |to: usize| {
-        let page = page.clone();
-        Callback::from(move |_| page.set(to))
+        let ui = ui.dispatcher();
+        Callback::from(move |_| ui.dispatch(UiMsg::Page(to)))
     };
     let on_column = {
-        let find_column = find_column.clone();
+        let ui = ui.dispatcher();
         Callback::from(move |e: Event| {
             let select: HtmlSelectElement = e.target_unchecked_into();
-            find_column.set(select.selected_index().max(0) as usize);
+            ui.dispatch(UiMsg::Column(select.selected_index().max(0) as usize));
         })
     };
-    let text_setter = |h: &UseStateHandle<String>| {
-        let h = h.clone();
+    let text_setter = |msg: fn(String) -> UiMsg| {
+        let ui = ui.dispatcher();
         Callback::from(move |e: InputEvent| {
             let input: HtmlInputElement = e.target_unchecked_into();
-            h.set(input.value());
+            ui.dispatch(msg(input.value()));
         })
     };
     let on_replace = {
         let ctx = ctx.clone();
         let all = all.clone();
-        let (column, find, replace, said) =
-            (*find_column, find.clone(), replace.clone(), said.clone());
+        let (column, find, replace) = (ui.column, ui.find.clone(), ui.replace.clone());
+        let said = ui.dispatcher();
         let name = cols.get(column).cloned().unwrap_or_default();
         Callback::from(move |_| {
             let edits = find_replace(&all, column, &find, &replace);
-            said.set(Some(if edits.is_empty() {
-                format!("No cell of {name} is exactly \"{}\".", *find)
+            said.dispatch(UiMsg::Said(if edits.is_empty() {
+                format!("No cell of {name} is exactly \"{find}\".")
             } else {
                 format!(
-                    "Replaced {} of {name}: \"{}\" → \"{}\".",
+                    "Replaced {} of {name}: \"{find}\" → \"{replace}\".",
                     plural(edits.len() as f64, "cell", "cells"),
-                    *find,
-                    *replace
                 )
             }));
             edit(&ctx, edits);
@@ -316,7 +367,7 @@ pub fn FixGrid(props: &FixGridProps) -> Html {
             </p>
             <div class="row fix-tools">
                 <label class="check">
-                    <input type="checkbox" id="fix-only-errors" checked={*only_errors} onchange={on_only} />
+                    <input type="checkbox" id="fix-only-errors" checked={ui.only_errors} onchange={on_only} />
                     { " Only rows with errors" }
                 </label>
                 <span class="spacer"></span>
@@ -330,15 +381,15 @@ pub fn FixGrid(props: &FixGridProps) -> Html {
                 <label>{ "Column " }
                     <select id="fr-column" onchange={on_column}>
                         { for cols.iter().enumerate().map(|(i, c)| html! {
-                            <option value={i.to_string()} selected={i == *find_column}>{ c }</option>
+                            <option value={i.to_string()} selected={i == ui.column}>{ c }</option>
                         }) }
                     </select>
                 </label>
-                <label>{ "Find " }<input type="text" id="fr-find" value={(*find).clone()} oninput={text_setter(&find)} /></label>
-                <label>{ "Replace with " }<input type="text" id="fr-replace" value={(*replace).clone()} oninput={text_setter(&replace)} placeholder="(empty)" /></label>
+                <label>{ "Find " }<input type="text" id="fr-find" value={ui.find.clone()} oninput={text_setter(UiMsg::Find)} /></label>
+                <label>{ "Replace with " }<input type="text" id="fr-replace" value={ui.replace.clone()} oninput={text_setter(UiMsg::Replace)} placeholder="(empty)" /></label>
                 <button type="button" class="secondary" id="fr-apply" onclick={on_replace}>{ "Replace all" }</button>
             </fieldset>
-            if let Some(text) = &*said {
+            if let Some(text) = &ui.said {
                 <p role="status" id="fr-said">{ text }</p>
             }
             if shown.is_empty() {

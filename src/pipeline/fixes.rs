@@ -15,7 +15,6 @@
 //! row. It is written exactly as edited (no spreadsheet formula guard, unlike
 //! the rejects CSV): it is read back as data.
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
@@ -63,7 +62,19 @@ pub struct Fixes {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 struct Inner {
     columns: Vec<String>,
-    rows: BTreeMap<u64, Fix>,
+    /// Sorted by row (a sorted `Vec` rather than a `BTreeMap`: the app's
+    /// first load carries this code, and a map's is several times larger).
+    rows: Vec<(u64, Fix)>,
+}
+
+impl Inner {
+    fn find(&self, row: u64) -> Result<usize, usize> {
+        self.rows.binary_search_by_key(&row, |(r, _)| *r)
+    }
+
+    fn get(&self, row: u64) -> Option<&Fix> {
+        self.find(row).ok().map(|i| &self.rows[i].1)
+    }
 }
 
 /// One row's cells back to back, `ends[i]` where cell `i` ends (the shape
@@ -87,7 +98,7 @@ impl Fixes {
         Fixes {
             inner: Arc::new(Inner {
                 columns,
-                rows: BTreeMap::new(),
+                rows: Vec::new(),
             }),
         }
     }
@@ -104,7 +115,7 @@ impl Fixes {
                 cells.len()
             ));
         }
-        if self.inner.rows.len() >= MAX_FIXED_ROWS && !self.inner.rows.contains_key(&row) {
+        if self.inner.rows.len() >= MAX_FIXED_ROWS && !self.contains(row) {
             return Err(format!(
                 "more than {MAX_FIXED_ROWS} rows are fixed: fix the file itself instead"
             ));
@@ -115,16 +126,19 @@ impl Fixes {
             text.push_str(c);
             ends.push(text.len());
         }
-        Arc::make_mut(&mut self.inner)
-            .rows
-            .insert(row, Fix { text, ends });
+        let fix = Fix { text, ends };
+        let inner = Arc::make_mut(&mut self.inner);
+        match inner.find(row) {
+            Ok(i) => inner.rows[i].1 = fix,
+            Err(i) => inner.rows.insert(i, (row, fix)),
+        }
         Ok(())
     }
 
     /// Drops row `row`'s fix: the file's cells are used again.
     pub fn remove(&mut self, row: u64) {
-        if self.inner.rows.contains_key(&row) {
-            Arc::make_mut(&mut self.inner).rows.remove(&row);
+        if let Ok(i) = self.inner.find(row) {
+            Arc::make_mut(&mut self.inner).rows.remove(i);
         }
     }
 
@@ -143,12 +157,12 @@ impl Fixes {
 
     /// Whether row `row` is fixed.
     pub fn contains(&self, row: u64) -> bool {
-        self.inner.rows.contains_key(&row)
+        self.inner.find(row).is_ok()
     }
 
     /// Row `row`'s fixed cells.
     pub fn cells(&self, row: u64) -> Option<Vec<String>> {
-        let fix = self.inner.rows.get(&row)?;
+        let fix = self.inner.get(row)?;
         Some(
             (0..fix.ends.len())
                 .map(|i| fix.cell(i).to_string())
@@ -158,13 +172,13 @@ impl Fixes {
 
     /// The fixed row numbers, in order.
     pub fn rows(&self) -> impl Iterator<Item = u64> + '_ {
-        self.inner.rows.keys().copied()
+        self.inner.rows.iter().map(|(r, _)| *r)
     }
 
     /// Row `row` as the importer reads it: CSV fields, or a JSON record's
     /// text.
     pub(crate) fn record_data(&self, row: u64, json: bool) -> Option<RecordData<'_>> {
-        let fix = self.inner.rows.get(&row)?;
+        let fix = self.inner.get(row)?;
         Some(if json {
             RecordData::Json(fix.text.as_bytes())
         } else {
@@ -359,8 +373,8 @@ impl From<Fixes> for FixesData {
             rows: fixes
                 .inner
                 .rows
-                .keys()
-                .filter_map(|&row| {
+                .iter()
+                .filter_map(|&(row, _)| {
                     Some(RowFix {
                         row,
                         cells: fixes.cells(row)?,
