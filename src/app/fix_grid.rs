@@ -46,6 +46,9 @@ pub struct ViewRow {
     /// Whether the check found it valid (an edited row can be).
     pub valid_at_check: bool,
     pub edited: bool,
+    /// Fields beyond the header's width (a stray delimiter): such a row is
+    /// shown but not edited here, since which field is extra is a guess.
+    pub extra: Vec<String>,
 }
 
 impl ViewRow {
@@ -54,18 +57,25 @@ impl ViewRow {
     }
 }
 
-/// The check's rows with the edits and re-checks since laid over them.
+/// The check's rows with the edits and re-checks since laid over them,
+/// `width` cells each (a short row gets empty cells to fill in; a long one
+/// keeps its extra fields apart).
 pub fn view_rows(
     grid: &[GridRow],
     fixes: &Fixes,
     rechecked: &BTreeMap<u64, Option<RowStatus>>,
+    width: usize,
 ) -> Vec<ViewRow> {
     grid.iter()
         .map(|g| {
             let row = g.status.row as u64;
+            let mut cells = fixes.cells(row).unwrap_or_else(|| g.cells.clone());
+            let extra = cells.split_off(width.min(cells.len()));
+            cells.resize(width, String::new());
             ViewRow {
                 row,
-                cells: fixes.cells(row).unwrap_or_else(|| g.cells.clone()),
+                cells,
+                extra,
                 status: match rechecked.get(&row) {
                     Some(now) => now.clone(),
                     None => Some(g.status.clone()),
@@ -110,14 +120,19 @@ pub fn tally(rows: &[ViewRow]) -> Tally {
 
 /// [`tally`] of the grid of `done` as edited in `s`.
 pub fn tally_of(s: &State, done: &super::protocol::CheckDone) -> Tally {
-    tally(&view_rows(&done.grid, &s.fixes, &s.rechecked))
+    tally(&view_rows(
+        &done.grid,
+        &s.fixes,
+        &s.rechecked,
+        columns(s).len(),
+    ))
 }
 
 /// The edits that replace the cells of `column` equal to `find` with
 /// `replace` (whole cells only: `NA` never touches `NATHAN`).
 pub fn find_replace(rows: &[ViewRow], column: usize, find: &str, replace: &str) -> Vec<RowFix> {
     rows.iter()
-        .filter(|r| r.cells.get(column).is_some_and(|c| c == find))
+        .filter(|r| r.extra.is_empty() && r.cells.get(column).is_some_and(|c| c == find))
         .map(|r| {
             let mut cells = r.cells.clone();
             cells[column] = replace.to_string();
@@ -211,7 +226,7 @@ pub fn FixGrid(props: &FixGridProps) -> Html {
     let s = &ctx.state;
     let done = &props.done.0;
     let cols = columns(s);
-    let all = view_rows(&done.grid, &s.fixes, &s.rechecked);
+    let all = view_rows(&done.grid, &s.fixes, &s.rechecked, cols.len());
     let t = tally(&all);
     let shown: Vec<&ViewRow> = all
         .iter()
@@ -306,7 +321,7 @@ pub fn FixGrid(props: &FixGridProps) -> Html {
             };
             html! {
                 <td class={classes!(bad.then_some("bad"))}>
-                    <input type="text" value={cell.clone()} {onchange} disabled={sending}
+                    <input type="text" value={cell.clone()} {onchange} disabled={sending || !r.extra.is_empty()}
                         size={cell.chars().count().clamp(6, 40).to_string()}
                         aria-label={format!("{name}, row {}", r.row)}
                         aria-invalid={bad.to_string()}
@@ -344,7 +359,15 @@ pub fn FixGrid(props: &FixGridProps) -> Html {
             <tr key={r.row.to_string()} class={classes!(r.edited.then_some("edited"))}>
                 <th scope="row" class="num">{ count(r.row as f64) }</th>
                 { for cells }
-                <td class="status" aria-live="polite">{ status }</td>
+                <td class="status" aria-live="polite">
+                    { status }
+                    if !r.extra.is_empty() {
+                        <span class="cell-error">{ format!(
+                            "Extra fields: {}. Fix this row in the file: which field is extra is not for the grid to guess.",
+                            r.extra.join(" | ")
+                        ) }</span>
+                    }
+                </td>
             </tr>
         }
     };

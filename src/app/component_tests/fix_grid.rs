@@ -240,3 +240,66 @@ async fn find_and_replace_only_errors_and_the_edits_download() {
         other => panic!("expected a Check request, got {other:?}"),
     }
 }
+
+/// A row with a field too many is shown, extra fields named, but not edited
+/// here; a row with a field too few gets an empty cell to fill in.
+#[wasm_bindgen_test]
+async fn rows_of_the_wrong_width_are_shown_as_they_are() {
+    let wrong = |row: u64, c: &[&str]| GridRow {
+        cells: cells(c),
+        status: RowStatus {
+            row: row as f64,
+            valid: false,
+            issues: vec![CellIssue {
+                column: None,
+                code: "wrong_field_count".into(),
+                message: format!("the row has {} fields, the header has 3", c.len()),
+                warning: false,
+            }],
+        },
+    };
+    let mut d = done(
+        CheckReport {
+            rows: 4.0,
+            valid: 2.0,
+            rejected: 2.0,
+            ..report()
+        },
+        None,
+    );
+    d.grid = vec![
+        wrong(3, &["u2", "Order Completed", "5", "oops"]),
+        wrong(4, &["u3", "Order Completed"]),
+    ];
+    let state = after(
+        picked("orders.csv", CSV.as_bytes(), Step::Check),
+        [Action::CheckStarted, Action::Worker(Response::Checked(d))],
+    );
+    let mut page = Page::open(state).await;
+    page.sent();
+    assert!(
+        disabled(&page.labelled_by("price, row 3")),
+        "not edited here"
+    );
+    assert!(
+        page.text().contains("Extra fields: oops."),
+        "{}",
+        page.text()
+    );
+    // Find and replace leaves it alone too.
+    page.choose(&page.find("#fr-column"), "2").await;
+    page.type_text(&page.find("#fr-find"), "5").await;
+    page.click(&page.button("Replace all")).await;
+    assert!(page.sent().is_empty());
+    // The short row: its missing cell is there to fill in.
+    let price4 = page.labelled_by("price, row 4");
+    assert_eq!(value(&price4), "");
+    page.enter_text(&price4, "7").await;
+    assert_eq!(
+        rechecks(&page.sent()),
+        [RowFix {
+            row: 4,
+            cells: cells(&["u3", "Order Completed", "7"])
+        }]
+    );
+}

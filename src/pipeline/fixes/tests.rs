@@ -254,3 +254,29 @@ fn a_json_record_is_fixed_by_its_text() {
         Err(ImportError::Fixes(_))
     ));
 }
+
+#[test]
+fn fixes_are_bounded_and_a_row_is_fixed_once() {
+    let mut fixes = Fixes::new(vec!["a".into()]);
+    for row in 2..2 + MAX_FIXED_ROWS as u64 {
+        fixes
+            .insert(row, vec![row.to_string()])
+            .expect("within the bound");
+    }
+    let e = fixes
+        .insert(5 + MAX_FIXED_ROWS as u64, vec!["x".into()])
+        .expect_err("one too many");
+    assert!(e.contains("10000 rows"), "{e}");
+    // Replacing a row already fixed is no new row.
+    fixes.insert(2, vec!["again".into()]).expect("replace");
+    assert_eq!(fixes.cells(2), Some(vec!["again".to_string()]));
+    assert_eq!(fixes.len(), MAX_FIXED_ROWS);
+    fixes.remove(2);
+    assert!(!fixes.contains(2) && fixes.len() == MAX_FIXED_ROWS - 1);
+
+    let twice = r#"{"columns":["a"],"rows":[{"row":3,"cells":["x"]},{"row":3,"cells":["y"]}]}"#;
+    let e = serde_json::from_str::<Fixes>(twice).expect_err("twice");
+    assert!(e.to_string().contains("row 3 is fixed twice"), "{e}");
+    let unknown = r#"{"columns":["a"],"rows":[],"extra":1}"#;
+    assert!(serde_json::from_str::<Fixes>(unknown).is_err());
+}
