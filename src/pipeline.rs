@@ -503,44 +503,10 @@ impl Stage {
         }
     }
 
-    /// Refuses fixes of rows the file does not have (it ended before them).
-    fn unused_fixes(&self, next_row: u64) -> Result<(), ImportError> {
-        if self.fixes_used >= self.fixes.len() {
-            return Ok(());
-        }
-        let missing: Vec<String> = self
-            .fixes
-            .rows()
-            .filter(|r| *r >= next_row)
-            .take(5)
-            .map(|r| r.to_string())
-            .collect();
-        Err(ImportError::Fixes(format!(
-            "{} fixed row(s) are not in the file (rows {}{}): its last row is {}; the edits were \
-             made for another file",
-            self.fixes.len() - self.fixes_used,
-            missing.join(", "),
-            if missing.len() == 5 { "…" } else { "" },
-            next_row.saturating_sub(1)
-        )))
-    }
-
     fn compile(&mut self, headers: &[String]) {
         self.summary.headers = headers.to_vec();
-        if let Err(e) = self.fixes.check_columns(headers) {
-            self.fatal = Some(ImportError::Fixes(e));
-            return;
-        }
-        // With a header row, row 1 is the header: it cannot be fixed.
-        if let Some(row) = self
-            .fixes
-            .rows()
-            .next()
-            .filter(|r| self.expects_header && *r < 2)
-        {
-            self.fatal = Some(ImportError::Fixes(format!(
-                "row {row} is the header row, not a record: it cannot be fixed"
-            )));
+        if let Err(e) = self.fixes_fit(headers) {
+            self.fatal = Some(e);
             return;
         }
         if let (RecordMapper::Pending, Some(m)) = (&self.mapper, &self.mapping) {
@@ -640,25 +606,9 @@ impl RecordSink for Stage {
         if self.fatal.is_some() {
             return;
         }
-        if self.fixes.contains(record.row) {
-            // The fixed cells stand in for the file's, under the same row.
-            let fixes = self.fixes.clone();
-            if let Some(data) = fixes.record_data(record.row, self.json) {
-                self.fixes_used += 1;
-                let valid = self.summary.valid;
-                self.map_record(Record {
-                    row: record.row,
-                    line: record.line,
-                    offset: record.offset,
-                    data,
-                });
-                if self.summary.valid > valid {
-                    self.summary.fixed += 1;
-                }
-                return;
-            }
+        if !self.map_fixed(&record) {
+            self.map_record(record);
         }
-        self.map_record(record);
     }
 }
 

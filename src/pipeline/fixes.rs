@@ -266,6 +266,69 @@ impl Fixes {
     }
 }
 
+// What the importer does with the fixes (its `Stage` is the parent
+// module's; the fix logic stays here).
+impl super::Stage {
+    /// Refuses fixes made for other columns, or for the header row.
+    pub(super) fn fixes_fit(&self, headers: &[String]) -> Result<(), super::ImportError> {
+        self.fixes
+            .check_columns(headers)
+            .map_err(super::ImportError::Fixes)?;
+        match self.fixes.rows().next() {
+            Some(row) if self.expects_header && row < 2 => Err(super::ImportError::Fixes(format!(
+                "row {row} is the header row, not a record: it cannot be fixed"
+            ))),
+            _ => Ok(()),
+        }
+    }
+
+    /// Maps the fix of `record`'s row in its place, if there is one (the
+    /// fixed cells stand in for the file's, under the same row number).
+    pub(super) fn map_fixed(&mut self, record: &Record<'_>) -> bool {
+        if !self.fixes.contains(record.row) {
+            return false;
+        }
+        let fixes = self.fixes.clone();
+        let Some(data) = fixes.record_data(record.row, self.json) else {
+            return false;
+        };
+        self.fixes_used += 1;
+        let valid = self.summary.valid;
+        self.map_record(Record {
+            row: record.row,
+            line: record.line,
+            offset: record.offset,
+            data,
+        });
+        if self.summary.valid > valid {
+            self.summary.fixed += 1;
+        }
+        true
+    }
+
+    /// Refuses fixes of rows the file does not have (it ended before them).
+    pub(super) fn unused_fixes(&self, next_row: u64) -> Result<(), super::ImportError> {
+        if self.fixes_used >= self.fixes.len() {
+            return Ok(());
+        }
+        let missing: Vec<String> = self
+            .fixes
+            .rows()
+            .filter(|r| *r >= next_row)
+            .take(5)
+            .map(|r| r.to_string())
+            .collect();
+        Err(super::ImportError::Fixes(format!(
+            "{} fixed row(s) are not in the file (rows {}{}): its last row is {}; the edits were \
+             made for another file",
+            self.fixes.len() - self.fixes_used,
+            missing.join(", "),
+            if missing.len() == 5 { "…" } else { "" },
+            next_row.saturating_sub(1)
+        )))
+    }
+}
+
 /// Collects an edits file's rows.
 struct EditsSink {
     fixes: Option<Fixes>,
