@@ -17,7 +17,7 @@ use std::rc::Rc;
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
-use super::protocol::{GridRow, Request, RowStatus};
+use super::protocol::{Failure, GridRow, Request, RowStatus};
 use super::state::{Action, CheckDoneView, SendState, State};
 use super::widgets::{count, plural};
 use super::{download, use_ctx, Ctx};
@@ -141,12 +141,33 @@ pub fn find_replace(rows: &[ViewRow], column: usize, find: &str, replace: &str) 
         .collect()
 }
 
-/// Keeps the edits and asks the worker to re-check those rows.
+/// Why an edit was not kept.
+pub fn not_kept(why: String) -> Failure {
+    Failure::new(
+        format!("the edit was not kept: {why}"),
+        "Download the rejected rows, fix them in the file itself, and pick it again.",
+    )
+}
+
+/// Keeps the edits and asks the worker to re-check those rows. Edits that
+/// cannot be kept (over the bound) are refused first: a row must never show
+/// the status of cells that are not the ones sent.
 fn edit(ctx: &Ctx, rows: Vec<RowFix>) {
     let s = &ctx.state;
     let Some(view) = &s.inspection else { return };
     if rows.is_empty() {
         return;
+    }
+    let mut trial = if s.fixes.is_empty() {
+        Fixes::new(columns(s))
+    } else {
+        s.fixes.clone()
+    };
+    for r in &rows {
+        if let Err(e) = trial.insert(r.row, r.cells.clone()) {
+            ctx.dispatch(Action::Fail(not_kept(e)));
+            return;
+        }
     }
     ctx.worker.send(Request::CheckRows {
         settings: view.settings.clone(),

@@ -282,14 +282,12 @@ impl Reducible for State {
                 }
                 let mut rechecked = (*s.rechecked).clone();
                 for r in rows {
-                    rechecked.insert(r.row, None);
-                    if let Err(e) = s.fixes.insert(r.row, r.cells) {
-                        s.error = Some(Failure::new(
-                            format!("the edit was not kept: {e}"),
-                            "Download the rejected rows, fix them in the file itself, and pick it again.",
-                        ));
+                    let row = r.row;
+                    if let Err(e) = s.fixes.insert(row, r.cells) {
+                        s.error = Some(super::fix_grid::not_kept(e));
                         break;
                     }
+                    rechecked.insert(row, None);
                 }
                 s.rechecked = Rc::new(rechecked);
             }
@@ -329,7 +327,11 @@ fn apply(old: Rc<State>, mut s: State, response: Response) -> Rc<State> {
         }
         Response::RowsChecked(statuses) => {
             let mut rechecked = (*s.rechecked).clone();
-            for st in statuses {
+            // Only for rows edited (a status of cells not kept means nothing).
+            for st in statuses
+                .into_iter()
+                .filter(|st| s.fixes.contains(st.row as u64))
+            {
                 rechecked.insert(st.row as u64, Some(st));
             }
             s.rechecked = Rc::new(rechecked);

@@ -303,3 +303,36 @@ async fn rows_of_the_wrong_width_are_shown_as_they_are() {
         }]
     );
 }
+
+/// Past the bound an edit is refused, said, and never re-checked: no row
+/// shows the status of cells that would not be sent.
+#[wasm_bindgen_test]
+async fn an_edit_past_the_bound_is_refused_and_not_rechecked() {
+    let mut page = grid_page().await;
+    let mut full = page.state().fixes.clone();
+    if full.is_empty() {
+        full = crate::pipeline::Fixes::new(cells(&["user_id", "event", "price"]));
+    }
+    for row in 100..100 + crate::pipeline::MAX_FIXED_ROWS as u64 {
+        full.insert(row, cells(&["u", "E", "1"]))
+            .expect("within the bound");
+    }
+    let rows: Vec<RowFix> = full
+        .rows()
+        .map(|row| RowFix {
+            row,
+            cells: full.cells(row).unwrap_or_default(),
+        })
+        .collect();
+    page.dispatch(Action::EditRows(rows)).await;
+    page.sent();
+    page.enter_text(&page.labelled_by("user_id, row 3"), "u2")
+        .await;
+    assert!(page.sent().is_empty(), "not re-checked");
+    assert!(!page.state().fixes.contains(3));
+    let banner = page.find("[role=alert]").text_content().unwrap_or_default();
+    assert!(
+        banner.contains("edit was not kept: more than 10000 rows are fixed"),
+        "{banner}"
+    );
+}
