@@ -336,3 +336,54 @@ async fn an_edit_past_the_bound_is_refused_and_not_rechecked() {
         "{banner}"
     );
 }
+
+/// NDJSON: a record is one cell, its text, under "record".
+#[wasm_bindgen_test]
+async fn a_json_record_is_fixed_as_its_text() {
+    const NDJSON: &str = "{\"type\":\"track\",\"userId\":\"a\",\"event\":\"E\"}\n{broken\n";
+    let mut d = done(
+        CheckReport {
+            rows: 2.0,
+            valid: 1.0,
+            rejected: 1.0,
+            ..report()
+        },
+        None,
+    );
+    d.grid = vec![GridRow {
+        cells: cells(&["{broken"]),
+        status: RowStatus {
+            row: 2.0,
+            valid: false,
+            issues: vec![CellIssue {
+                column: None,
+                code: "invalid_json_record".into(),
+                message: "not valid JSON: key must be a string".into(),
+                warning: false,
+            }],
+        },
+    }];
+    let state = after(
+        picked("events.ndjson", NDJSON.as_bytes(), Step::Check),
+        [Action::CheckStarted, Action::Worker(Response::Checked(d))],
+    );
+    let mut page = Page::open(state).await;
+    page.sent();
+    assert!(page.text().contains("✗ not valid JSON"), "{}", page.text());
+    let fixed = r#"{"type":"track","userId":"b","event":"E"}"#;
+    page.enter_text(&page.labelled_by("record, row 2"), fixed)
+        .await;
+    match page.sent().as_slice() {
+        [Request::CheckRows { rows, .. }] => {
+            assert_eq!(
+                rows,
+                &[RowFix {
+                    row: 2,
+                    cells: cells(&[fixed])
+                }]
+            );
+        }
+        other => panic!("expected one CheckRows request, got {other:?}"),
+    }
+    assert_eq!(page.state().fixes.columns(), ["record".to_string()]);
+}
