@@ -189,7 +189,7 @@ fn pipeline_pass(data: &[u8], settings: &Settings, mapping: &Mapping) -> Result<
         keep_reject_cells: false,
         // As `send` derives them: scheme 2 with a source namespace.
         ids: MessageIds::new(IdScheme::V2, SourceNamespace::of_write_key("bench-key")),
-        archive: None,
+        ..ImportOptions::default()
     };
     let mut imp =
         Importer::new(Some(mapping.clone()), settings, options).map_err(|e| e.to_string())?;

@@ -32,6 +32,7 @@ test-app: dist cli tools-chromium
 	CLI=$(CLI) node tests/e2e/resume.test.mjs
 	CLI=$(CLI) node tests/e2e/values.test.mjs
 	node tests/e2e/edges.test.mjs
+	CLI=$(CLI) node tests/e2e/fixgrid.test.mjs
 
 # The runner starts chromedriver and Chromium headless with --no-sandbox
 # itself (so it runs as root without a webdriver.json). --lib: the

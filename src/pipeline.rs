@@ -27,7 +27,11 @@ use crate::source::{
 use crate::time::{days_since_epoch, format_iso_millis};
 use crate::validate::{Code, Issue};
 
+mod fixes;
 mod sniffing;
+pub use fixes::{
+    Fixes, FixesData, RowCheck, RowChecker, RowFix, JSON_RECORD_COLUMN, MAX_FIXED_ROWS, ROW_COLUMN,
+};
 pub use sniffing::{SniffingImporter, DEFAULT_SAMPLE_BYTES};
 
 /// Examples kept per finding code in the summary.
@@ -46,6 +50,8 @@ pub enum ImportError {
     Mapping(MappingError),
     /// `push` or `finish` after `finish`.
     Finished,
+    /// The fixes do not fit the file (other columns, rows it does not have).
+    Fixes(String),
 }
 
 impl std::fmt::Display for ImportError {
@@ -54,6 +60,7 @@ impl std::fmt::Display for ImportError {
             ImportError::Source(e) => write!(f, "{e}"),
             ImportError::Mapping(e) => write!(f, "{e}"),
             ImportError::Finished => f.write_str("the import is already finished"),
+            ImportError::Fixes(e) => f.write_str(e),
         }
     }
 }
@@ -75,6 +82,8 @@ pub struct ImportOptions {
     /// archives ([`crate::source::sniff_import`]): JSON records sent as they
     /// are then replay, unless the mapping says `replay: false`.
     pub archive: Option<ArchiveSigns>,
+    /// Edited rows that stand in for the file's ([`Fixes`]).
+    pub fixes: Fixes,
 }
 
 /// The summary's note on replaying, for JSON records sent as they are.
@@ -179,6 +188,9 @@ pub struct Summary {
     pub with_warnings: u64,
     /// Valid rows that a resumed run skips because they were delivered before.
     pub previously_delivered: u64,
+    /// Valid rows that are valid thanks to a fix (counted in `valid` too; a
+    /// fixed row still invalid is counted in `rejected` only).
+    pub fixed: u64,
     /// Findings by code.
     pub by_code: BTreeMap<Code, CodeTally>,
     /// Rejected rows with errors of more than one code: each is counted
@@ -221,6 +233,8 @@ pub struct Counts {
     pub rejected: u64,
     /// Valid rows skipped as delivered by an earlier run.
     pub skipped: u64,
+    /// Valid rows that are valid thanks to a fix (also in `valid`).
+    pub fixed: u64,
 }
 
 /// The streaming importer.
@@ -255,6 +269,12 @@ impl Importer {
                 "the mapping has no rules: a CSV file needs at least userId or anonymousId mapped"
                     .into(),
             )));
+        }
+        if json {
+            options
+                .fixes
+                .check_columns(&[JSON_RECORD_COLUMN.to_string()])
+                .map_err(ImportError::Fixes)?;
         }
         let mut notes = Vec::new();
         let ids = options.ids;
@@ -299,6 +319,9 @@ impl Importer {
                 mapping,
                 mapper,
                 expects_header: !json && settings.has_header,
+                json,
+                fixes: options.fixes,
+                fixes_used: 0,
                 ids,
                 batcher: Batcher::new(batch),
                 now_ms: options.now_ms,
@@ -350,7 +373,7 @@ impl Importer {
             .map_err(ImportError::Source)?;
         self.stage.take_fatal()?;
         self.stage.batcher.flush();
-        Ok(())
+        self.stage.unused_fixes(self.reader.next_row())
     }
 
     /// Closes the batch being filled without ending the input (used when a
@@ -417,6 +440,7 @@ impl Importer {
             valid: s.valid,
             rejected: s.rejected,
             skipped: s.previously_delivered,
+            fixed: s.fixed,
         }
     }
 
@@ -454,6 +478,11 @@ struct Stage {
     mapper: RecordMapper,
     /// A CSV whose first record is its header.
     expects_header: bool,
+    /// NDJSON or JSON records.
+    json: bool,
+    fixes: Fixes,
+    /// Fixed rows met so far.
+    fixes_used: usize,
     ids: MessageIds,
     batcher: Batcher,
     now_ms: i64,
@@ -488,6 +517,10 @@ impl Stage {
 
     fn compile(&mut self, headers: &[String]) {
         self.summary.headers = headers.to_vec();
+        if let Err(e) = self.fixes_fit(headers) {
+            self.fatal = Some(e);
+            return;
+        }
         if let (RecordMapper::Pending, Some(m)) = (&self.mapper, &self.mapping) {
             match MessageBuilder::for_columns(m, headers, self.now_ms) {
                 Ok(b) => {
@@ -604,6 +637,15 @@ impl RecordSink for Stage {
         if self.fatal.is_some() {
             return;
         }
+        if !self.map_fixed(&record) {
+            self.map_record(record);
+        }
+    }
+}
+
+impl Stage {
+    /// Maps one record (the file's or its fix) to a message or a rejected row.
+    fn map_record(&mut self, record: Record<'_>) {
         if let (RecordMapper::Pending, RecordData::Oversize(o), true) =
             (&self.mapper, record.data, self.expects_header)
         {

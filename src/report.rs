@@ -12,8 +12,7 @@ use crate::pipeline::RejectedRow;
 /// CSV injection: the rejects file is opened by people, in spreadsheets.
 #[derive(Debug)]
 pub struct RejectsCsv {
-    writer: csv_core::Writer,
-    buf: Vec<u8>,
+    lines: CsvLines,
     /// The file's columns: a row with fewer cells (one the API refused has
     /// none) is padded, so every line has the header's width.
     columns: usize,
@@ -23,8 +22,7 @@ impl RejectsCsv {
     /// Starts the file: returns the writer and the header line's bytes.
     pub fn new(columns: &[String]) -> (RejectsCsv, Vec<u8>) {
         let mut w = RejectsCsv {
-            writer: csv_core::Writer::new(),
-            buf: Vec::new(),
+            lines: CsvLines::new(true),
             columns: columns.len(),
         };
         let mut out = Vec::new();
@@ -32,7 +30,7 @@ impl RejectsCsv {
             .into_iter()
             .map(str::to_string);
         let names: Vec<String> = fixed.chain(columns.iter().cloned()).collect();
-        w.line(&names, &mut out);
+        w.lines.line(&names, &mut out);
         (w, out)
     }
 
@@ -52,15 +50,39 @@ impl RejectsCsv {
         if cells.len() < width {
             cells.resize(width, String::new());
         }
-        self.line(&cells, out);
+        self.lines.line(&cells, out);
+    }
+}
+
+/// Writes CSV lines (comma, `\n`, quotes where needed).
+#[derive(Debug)]
+pub(crate) struct CsvLines {
+    writer: csv_core::Writer,
+    buf: Vec<u8>,
+    /// Guard cells a spreadsheet would run as a formula ([`neutralise`]):
+    /// for files people open, not for files read back as data.
+    guard: bool,
+}
+
+impl CsvLines {
+    pub(crate) fn new(guard: bool) -> CsvLines {
+        CsvLines {
+            writer: csv_core::Writer::new(),
+            buf: Vec::new(),
+            guard,
+        }
     }
 
-    fn line(&mut self, cells: &[String], out: &mut Vec<u8>) {
+    pub(crate) fn line(&mut self, cells: &[String], out: &mut Vec<u8>) {
         for (i, cell) in cells.iter().enumerate() {
             if i > 0 {
                 self.pump(out, |w, buf| w.delimiter(buf));
             }
-            let safe = neutralise(cell);
+            let safe = if self.guard {
+                neutralise(cell)
+            } else {
+                cell.as_str().into()
+            };
             let mut input = safe.as_bytes();
             loop {
                 self.buf.resize(input.len() * 2 + 16, 0);

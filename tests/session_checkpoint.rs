@@ -117,6 +117,7 @@ fn import() -> ImportIdentity {
         ids: IdScheme::V2,
         endpoint: "https://api.segment.io/v1/batch".into(),
         source: "cf7d3c0e9508758a".into(),
+        fixes: String::new(),
     }
 }
 

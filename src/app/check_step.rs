@@ -4,6 +4,7 @@
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
+use super::fix_grid::{self, FixGrid};
 use super::protocol::{CheckProgress, CheckReport, Request};
 use super::state::{Action, CheckState, Step};
 use super::widgets::{
@@ -23,6 +24,7 @@ fn start(ctx: &Ctx) {
         mapping: s.mapping.clone(),
         keep_batches: s.keep_batches,
         id_namespace: id_namespace(s),
+        fixes: s.fixes.clone(),
     });
     ctx.dispatch(Action::CheckStarted);
 }
@@ -112,7 +114,7 @@ pub fn CheckStep() -> Html {
             let has_batches = !done.0.batches.is_undefined();
             html! {
                 <>
-                    { results(&done.0.report) }
+                    { results(&done.0.report, fix_grid::tally_of(state, &done.0)) }
                     <div class="row downloads">
                         <button type="button" class="secondary" id="download-rejects" onclick={on_rejects}
                             disabled={done.0.report.rejected == 0.0}>
@@ -144,6 +146,11 @@ pub fn CheckStep() -> Html {
                 { controls }
                 <div aria-live="polite">{ body }</div>
             </section>
+            if let CheckState::Done(done) = &state.check {
+                if !done.0.grid.is_empty() {
+                    <FixGrid done={done.clone()} />
+                }
+            }
             <StepNav back={Some(Step::Map)} next={Some(Step::Send)} />
         </>
     }
@@ -189,8 +196,8 @@ fn several(several: f64, total: f64, what: &str) -> Html {
 }
 
 /// Said first when no row can be sent: Send is not offered then.
-fn nothing_to_send(r: &CheckReport) -> Html {
-    if r.valid > 0.0 {
+fn nothing_to_send(r: &CheckReport, valid: f64) -> Html {
+    if valid > 0.0 {
         return html! {};
     }
     let (what, hint) = if r.rows == 0.0 {
@@ -211,7 +218,9 @@ fn nothing_to_send(r: &CheckReport) -> Html {
     }
 }
 
-fn results(r: &CheckReport) -> Html {
+fn results(r: &CheckReport, fixes: fix_grid::Tally) -> Html {
+    let valid = r.valid + fixes.valid_delta;
+    let rejected = r.rejected - fixes.valid_delta;
     let errors = r.findings.iter().filter(|f| !f.warning);
     let warnings = r.findings.iter().filter(|f| f.warning);
     let finding = |f: &super::protocol::Finding| {
@@ -227,11 +236,14 @@ fn results(r: &CheckReport) -> Html {
     html! {
         <>
             <p class="muted">{ format!("{} read in {}", rows(r.rows), duration(r.elapsed_ms / 1000.0)) }</p>
-            { nothing_to_send(r) }
+            { nothing_to_send(r, valid) }
             <div class="tiles">
                 { tile("rows", r.rows, "", "count-rows") }
-                { tile("valid, will be sent", r.valid, if r.valid > 0.0 { "ok" } else { "bad" }, "count-valid") }
-                { tile("rejected", r.rejected, if r.rejected > 0.0 { "bad" } else { "" }, "count-rejected") }
+                { tile("valid, will be sent", valid, if valid > 0.0 { "ok" } else { "bad" }, "count-valid") }
+                { tile("rejected", rejected, if rejected > 0.0 { "bad" } else { "" }, "count-rejected") }
+                if fixes.fixed > 0.0 {
+                    { tile("fixed in the app (counted in valid)", fixes.fixed, "ok", "count-fixed") }
+                }
                 { tile("valid with warnings", r.with_warnings, if r.with_warnings > 0.0 { "warn" } else { "" }, "count-warnings") }
             </div>
             if r.without_timestamp > 0.0 {

@@ -10,6 +10,7 @@
 mod check_step;
 mod download;
 mod file_step;
+mod fix_grid;
 mod map_columns;
 mod map_edit;
 mod map_step;

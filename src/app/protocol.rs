@@ -12,6 +12,7 @@ use wasm_bindgen::JsValue;
 use web_sys::Blob;
 
 use crate::mapping::Mapping;
+use crate::pipeline::{Fixes, RowFix};
 use crate::source::{ArchiveSigns, MissingSeen, Settings, SourceOptions};
 
 /// What the page asks the worker to do.
@@ -42,6 +43,17 @@ pub enum Request {
         /// write key the Send step holds), so the downloaded batches carry
         /// the messageIds a send there will; `None`: no destination yet.
         id_namespace: Option<String>,
+        /// Rows edited in the fix grid, standing in for the file's.
+        #[serde(default)]
+        fixes: Fixes,
+    },
+    /// Check single rows (edited in the fix grid) with the mapping, as the
+    /// check would: answered with [`Response::RowsChecked`].
+    CheckRows {
+        settings: Settings,
+        headers: Vec<String>,
+        mapping: Mapping,
+        rows: Vec<RowFix>,
     },
     /// Send the whole file to an endpoint (the JS layer's fetch driver).
     Send {
@@ -53,6 +65,9 @@ pub enum Request {
         /// The checkpoint of a stopped send of this same import, to continue
         /// it: rows it has done are not sent again.
         resume: Option<String>,
+        /// Rows edited in the fix grid, sent in their place.
+        #[serde(default)]
+        fixes: Fixes,
     },
     /// Stop the running check or send.
     Cancel,
@@ -122,6 +137,9 @@ pub struct SendReport {
     pub previously_delivered: f64,
     pub rejected: f64,
     pub rejected_by_server: f64,
+    /// Of `delivered`, rows that were valid thanks to an edit in the app.
+    #[serde(default)]
+    pub fixed: f64,
     pub undelivered: f64,
     /// Undelivered rows as inclusive ranges.
     pub undelivered_rows: Vec<(f64, f64)>,
@@ -159,6 +177,8 @@ pub enum Response {
     Previewed(PreviewView),
     CheckProgress(CheckProgress),
     Checked(CheckDone),
+    /// The answer to [`Request::CheckRows`], in the same order.
+    RowsChecked(Vec<RowStatus>),
     SendProgress(SendProgress),
     SendCheckpoint(SendCheckpoint),
     Sent(SendReport),
@@ -231,6 +251,9 @@ pub struct CheckReport {
     pub rows: f64,
     pub valid: f64,
     pub rejected: f64,
+    /// Of `valid`, rows valid thanks to an edit in the fix grid.
+    #[serde(default)]
+    pub fixed: f64,
     pub with_warnings: f64,
     pub without_timestamp: f64,
     pub first_timestamp: Option<String>,
@@ -265,6 +288,59 @@ pub struct CheckDone {
     /// The id namespace the batches' messageIds were derived with.
     #[serde(default)]
     pub id_namespace: Option<String>,
+    /// The rows the fix grid shows: the first rejected rows (at most
+    /// [`crate::pipeline::MAX_FIXED_ROWS`]) and every edited row, in row
+    /// order.
+    #[serde(default)]
+    pub grid: Vec<GridRow>,
+    /// Rejected rows left out of `grid` (beyond the bound).
+    #[serde(default)]
+    pub grid_omitted: f64,
+}
+
+/// One finding of a row, for the fix grid.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CellIssue {
+    /// The column it is about; `None`: the whole row.
+    pub column: Option<String>,
+    pub code: String,
+    pub message: String,
+    pub warning: bool,
+}
+
+/// Whether a row would be sent, and why not.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RowStatus {
+    pub row: f64,
+    pub valid: bool,
+    pub issues: Vec<CellIssue>,
+}
+
+impl RowStatus {
+    /// From the core's findings.
+    pub fn new(row: u64, valid: bool, issues: &[crate::validate::Issue]) -> RowStatus {
+        RowStatus {
+            row: row as f64,
+            valid,
+            issues: issues
+                .iter()
+                .map(|i| CellIssue {
+                    column: i.column.clone(),
+                    code: i.code.as_str().to_string(),
+                    message: i.message.clone(),
+                    warning: i.code.is_warning(),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// A row of the fix grid as the check left it: its cells (the edited ones
+/// for an edited row) and its status.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GridRow {
+    pub cells: Vec<String>,
+    pub status: RowStatus,
 }
 
 /// A failure shown in the page: what happened and what to do.

@@ -8,7 +8,9 @@
 //! endpoint. What is stored is the checkpoint (row numbers and the
 //! endpoint's refusals, no data), a hash of the file and mapping, the
 //! endpoint, counts and a date: never the file's contents, never the write
-//! key. A send that ends with every row accounted for forgets its entry.
+//! key. The one exception: the rows edited in the fix grid, which the send
+//! cannot resume without (they are part of the import). A send that ends
+//! with every row accounted for forgets its entry.
 
 use serde::{Deserialize, Serialize};
 use wasm_bindgen::JsCast;
@@ -16,6 +18,7 @@ use wasm_bindgen::JsCast;
 use super::protocol::SendCheckpoint;
 use super::state::Picked;
 use crate::mapping::Mapping;
+use crate::pipeline::Fixes;
 use crate::source::Settings;
 
 const PREFIX: &str = "segment-backfill.resume.";
@@ -41,6 +44,9 @@ pub struct SavedRun {
     pub saved_at: f64,
     /// The driver's checkpoint document (empty until the first one comes).
     pub checkpoint: String,
+    /// The rows edited in the fix grid that the send carries.
+    #[serde(default, skip_serializing_if = "Fixes::is_empty")]
+    pub fixes: Fixes,
 }
 
 impl SavedRun {
@@ -54,6 +60,7 @@ impl SavedRun {
             delivered_earlier: 0.0,
             saved_at: js_sys::Date::now(),
             checkpoint: String::new(),
+            fixes: Fixes::default(),
         }
     }
 

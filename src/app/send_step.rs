@@ -117,8 +117,17 @@ fn start(ctx: &Ctx) {
                 CheckState::Done(d) => d.0.report.rows,
                 _ => resumed.map_or(0.0, |r| r.rows_total),
             };
+            // The edits made in the grid; after a reload, the resumed
+            // send's own (a checkpoint made with other edits is refused).
+            let fixes = match resumed {
+                Some(run) if s.fixes.is_empty() => run.fixes.clone(),
+                _ => s.fixes.clone(),
+            };
             if let Some(import) = current_import(s) {
-                let run = SavedRun::new(import, target.endpoint.clone(), rows_total);
+                let run = SavedRun {
+                    fixes: fixes.clone(),
+                    ..SavedRun::new(import, target.endpoint.clone(), rows_total)
+                };
                 ctx.dispatch(Action::TrackSend(run));
             }
             ctx.worker.send(Request::Send {
@@ -127,6 +136,7 @@ fn start(ctx: &Ctx) {
                 mapping: s.mapping.clone(),
                 target,
                 resume: resumed.map(|r| r.checkpoint.clone()),
+                fixes,
             });
             ctx.dispatch(Action::SendStarted);
         }
@@ -252,9 +262,14 @@ pub fn SendStep() -> Html {
         })
     };
 
-    let (valid, rejected) = match &state.check {
-        CheckState::Done(d) => (d.0.report.valid, d.0.report.rejected),
-        _ => (0.0, 0.0),
+    let (valid, rejected, fixed) = match &state.check {
+        CheckState::Done(d) => {
+            // With the rows fixed in the grid since the check.
+            let t = super::fix_grid::tally_of(state, &d.0);
+            let r = &d.0.report;
+            (r.valid + t.valid_delta, r.rejected - t.valid_delta, t.fixed)
+        }
+        _ => (0.0, 0.0, 0.0),
     };
     let local = local_run();
     let presets = PRESETS
@@ -280,6 +295,7 @@ pub fn SendStep() -> Html {
                 if valid + rejected > 0.0 {
                     <p>
                         { format!("{} messages will be sent", count(valid)) }
+                        if fixed > 0.0 { { format!(" ({} fixed in the app)", count(fixed)) } }
                         if rejected > 0.0 { { format!("; {} rejected rows will not (see Check).", count(rejected)) } } else { { "." } }
                     </p>
                 }
@@ -477,6 +493,9 @@ fn reconciliation(ctx: &Rc<Ctx>, r: &Rc<SendReport>, earlier: f64) -> Html {
                 { tile(&rejected, r.rejected, bad(r.rejected), "sent-rejected") }
                 { tile("not delivered", r.undelivered, bad(r.undelivered), "sent-undelivered") }
             </div>
+            if r.fixed > 0.0 {
+                <p id="sent-fixed">{ format!("Fixed in the app: {} (sent under their own row numbers; counted once, in delivered).", count(r.fixed)) }</p>
+            }
             <p class="muted">{ format!("rows = delivered + rejected + not delivered: {}. {}, {}, {}{}.",
                 if r.balanced { "balanced" } else { "NOT balanced — please report this" },
                 plural(r.requests, "request", "requests"), plural(r.retries, "retry", "retries"),
@@ -534,6 +553,8 @@ struct ReconciliationFile<'a> {
     rejected: u64,
     rejected_before_sending: u64,
     rejected_by_server: u64,
+    /// Of `delivered`, rows valid thanks to an edit in the app.
+    fixed_in_the_app: u64,
     undelivered: u64,
     undelivered_rows: Vec<[u64; 2]>,
     undelivered_reason: Option<&'a str>,
@@ -592,6 +613,7 @@ pub(super) fn reconciliation_json(r: &SendReport, file: Option<&Picked>) -> Stri
         rejected: n(r.rejected),
         rejected_before_sending: n(r.rejected - r.rejected_by_server),
         rejected_by_server: n(r.rejected_by_server),
+        fixed_in_the_app: n(r.fixed),
         undelivered: n(r.undelivered),
         undelivered_rows: r
             .undelivered_rows

@@ -4,17 +4,19 @@
 //! nothing. Side effects (asking the worker) happen in the components; what
 //! the worker answers comes back as an [`Action`].
 
+use std::collections::BTreeMap;
 use std::rc::Rc;
 
 use web_sys::Blob;
 use yew::Reducible;
 
 use super::protocol::{
-    CheckDone, CheckProgress, Failure, InspectionView, PreviewView, Response, SendProgress,
-    SendReport,
+    CheckDone, CheckProgress, Failure, InspectionView, PreviewView, Response, RowStatus,
+    SendProgress, SendReport,
 };
 use super::resume::{self, SavedRun};
 use crate::mapping::Mapping;
+use crate::pipeline::{Fixes, RowFix};
 use crate::source::SourceOptions;
 
 /// Files smaller than this keep their batches for download by default (the
@@ -158,6 +160,12 @@ pub struct State {
     pub tracking: Option<Rc<SavedRun>>,
     /// The last failure, shown on top of the current step until dismissed.
     pub error: Option<Failure>,
+    /// Rows edited in the fix grid (the file itself is never changed).
+    pub fixes: Fixes,
+    /// Rows edited since the check, by row: their new status once the
+    /// worker re-checked them, `None` while it is on its way (the check's
+    /// status holds for the others).
+    pub rechecked: Rc<BTreeMap<u64, Option<RowStatus>>>,
 }
 
 /// Everything that can happen.
@@ -187,6 +195,8 @@ pub enum Action {
     /// A failure in the page itself (a file that cannot be loaded...).
     Fail(Failure),
     DismissError,
+    /// Rows edited in the fix grid (each re-checked by the worker next).
+    EditRows(Vec<RowFix>),
 }
 
 impl Reducible for State {
@@ -208,11 +218,14 @@ impl Reducible for State {
                 s.error = None;
                 s.resume = Resume::None;
                 s.tracking = None;
+                clear_fixes(&mut s);
             }
             Action::SetOptions(options) => {
                 s.options = options;
                 s.inspecting = true;
                 s.check = CheckState::Idle;
+                // Edits were made for the rows as the file was read before.
+                clear_fixes(&mut s);
                 s.error = None;
             }
             Action::SetMapping(mapping, note) => {
@@ -263,6 +276,21 @@ impl Reducible for State {
                 s.error = Some(f);
             }
             Action::DismissError => s.error = None,
+            Action::EditRows(rows) => {
+                if s.fixes.is_empty() {
+                    s.fixes = Fixes::new(super::fix_grid::columns(&s));
+                }
+                let mut rechecked = (*s.rechecked).clone();
+                for r in rows {
+                    let row = r.row;
+                    if let Err(e) = s.fixes.insert(row, r.cells) {
+                        s.error = Some(super::fix_grid::not_kept(e));
+                        break;
+                    }
+                    rechecked.insert(row, None);
+                }
+                s.rechecked = Rc::new(rechecked);
+            }
         }
         Rc::new(s)
     }
@@ -292,7 +320,22 @@ fn apply(old: Rc<State>, mut s: State, response: Response) -> Rc<State> {
             // A late progress after Cancel or Done changes nothing.
             _ => return old,
         },
-        Response::Checked(done) => s.check = CheckState::Done(Rc::new(CheckDoneView(done))),
+        Response::Checked(done) => {
+            // The check judged the edited rows as they are now.
+            s.rechecked = Rc::default();
+            s.check = CheckState::Done(Rc::new(CheckDoneView(done)));
+        }
+        Response::RowsChecked(statuses) => {
+            let mut rechecked = (*s.rechecked).clone();
+            // Only for rows edited (a status of cells not kept means nothing).
+            for st in statuses
+                .into_iter()
+                .filter(|st| s.fixes.contains(st.row as u64))
+            {
+                rechecked.insert(st.row as u64, Some(st));
+            }
+            s.rechecked = Rc::new(rechecked);
+        }
         Response::Cancelled => s.check = CheckState::Cancelled,
         Response::SendProgress(p) => match s.send {
             SendState::Running(_) => s.send = SendState::Running(p),
@@ -339,6 +382,11 @@ fn apply(old: Rc<State>, mut s: State, response: Response) -> Rc<State> {
         }
     }
     Rc::new(s)
+}
+
+fn clear_fixes(s: &mut State) {
+    s.fixes = Fixes::default();
+    s.rechecked = Rc::default();
 }
 
 /// The import open now (file, reading settings, mapping), as

@@ -21,7 +21,11 @@ pub fn blocked(state: &State, step: Step) -> Option<&'static str> {
         Step::Check | Step::Send if state.preview.as_ref().is_some_and(|p| p.error.is_some()) => {
             Some("Fix the mapping first (see the preview).")
         }
-        Step::Send if matches!(&state.check, CheckState::Done(d) if d.0.report.valid == 0.0) => {
+        // Rows fixed in the grid since the check count as valid.
+        Step::Send
+            if matches!(&state.check, CheckState::Done(d)
+                if d.0.report.valid + super::fix_grid::tally_of(state, &d.0).valid_delta <= 0.0) =>
+        {
             Some("Nothing to send: no row is valid.")
         }
         // A send being resumed (or that was) was checked when it started.

@@ -106,6 +106,13 @@ pub fn summary(name: &str, settings_line: &str, s: &Summary, rejects_file: Optio
             count(s.with_warnings)
         );
     }
+    if s.fixed > 0 {
+        let _ = writeln!(
+            o,
+            "  fixed        {:>w$}   (valid thanks to an edit, counted in valid)",
+            count(s.fixed)
+        );
+    }
     if s.previously_delivered > 0 {
         let _ = writeln!(
             o,

@@ -8,7 +8,7 @@ use clap::Args;
 
 use crate::mapping::Mapping;
 use crate::message::IdScheme;
-use crate::pipeline::{ImportOptions, Importer};
+use crate::pipeline::{Fixes, ImportOptions, Importer};
 use crate::source::{Settings, Sniffed, SourceOptions};
 
 /// How much of the file is read to guess its settings: the core's one
@@ -67,6 +67,9 @@ pub struct CommonArgs {
     /// Send JSON records with their own messageIds even when the file looks like one of Segment's archives (sentAt is still dropped).
     #[arg(long)]
     pub no_replay: bool,
+    /// Rows fixed by hand, as the app's "Download edits (CSV)" writes them (`row`, then the file's columns): each stands in for the file's row of that number. The file itself is not changed.
+    #[arg(long, value_name = "edits.csv")]
+    pub fixes: Option<PathBuf>,
     #[command(flatten)]
     pub source: SourceArgs,
     /// At most this many messages per batch (Segment's limit, 2500, is the default).
@@ -206,6 +209,29 @@ pub fn load_mapping(path: Option<&Path>, replay: Option<bool>) -> Result<Option<
     Ok(mapping)
 }
 
+/// The most bytes an edits file may have (10,000 rows of wide records).
+const MAX_FIXES_BYTES: u64 = 256 * 1024 * 1024;
+
+/// Reads `--fixes` (none: no fixes).
+pub fn load_fixes(path: Option<&Path>) -> Result<Fixes, String> {
+    let Some(p) = path else {
+        return Ok(Fixes::default());
+    };
+    let name = display_name(p);
+    let file = std::fs::File::open(p).map_err(|e| format!("{name}: cannot read: {e}"))?;
+    let mut bytes = Vec::new();
+    file.take(MAX_FIXES_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| format!("{name}: cannot read: {e}"))?;
+    if bytes.len() as u64 > MAX_FIXES_BYTES {
+        return Err(format!(
+            "{name}: over {} MiB: an edits file holds fixed rows, not a whole file",
+            MAX_FIXES_BYTES >> 20
+        ));
+    }
+    Fixes::from_csv(&bytes).map_err(|e| format!("{name}: {e}"))
+}
+
 /// Opens the input, reads the mapping and makes the importer: what `check`,
 /// `batches` and `send` all start with.
 pub fn start(
@@ -219,6 +245,7 @@ pub fn start(
     let mapping = load_mapping(common.mapping.as_deref(), common.replay())?;
     let mut options = options;
     options.archive = sniffed.archive;
+    options.fixes = load_fixes(common.fixes.as_deref())?;
     options.batch.max_messages = common
         .batch_messages
         .clamp(1, crate::batch::MAX_BATCH_MESSAGES);

@@ -217,6 +217,7 @@ pub async fn send_file(
     setup.source = s.source_options()?;
     setup.sample_bytes = s.sample_bytes.unwrap_or(0) as usize;
     setup.id_scheme = s.id_scheme()?;
+    setup.fixes = super::options::fixes_from(s.fixes.clone())?;
     setup.batch.integrations = s.integrations.clone();
     if auth == Auth::Body {
         setup.batch.write_key = Some(key.to_string());

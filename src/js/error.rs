@@ -17,6 +17,8 @@ pub mod codes {
     pub const INVALID_MAPPING: &str = "invalid_mapping";
     /// An option has the wrong type or value.
     pub const INVALID_OPTIONS: &str = "invalid_options";
+    /// The `fixes` do not fit the file (other columns, rows it does not have).
+    pub const INVALID_FIXES: &str = "invalid_fixes";
     /// The file cannot be read any further (corrupt gzip, broken JSON array, empty).
     pub const SOURCE_ERROR: &str = "source_error";
     /// The file is not a text export: an image, a PDF, a workbook, Parquet,
@@ -110,6 +112,7 @@ impl From<ImportError> for JsApiError {
             ImportError::Source(_) => codes::SOURCE_ERROR,
             ImportError::Mapping(_) => codes::INVALID_MAPPING,
             ImportError::Finished => codes::FINISHED,
+            ImportError::Fixes(_) => codes::INVALID_FIXES,
         };
         JsApiError::new(code, e.to_string())
     }

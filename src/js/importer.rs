@@ -56,6 +56,7 @@ impl JsImporter {
             keep_reject_cells: o.keep_reject_cells.unwrap_or(true),
             ids,
             archive: None,
+            fixes: super::options::fixes_from(o.fixes)?,
         };
         let sample = o.sample_bytes.unwrap_or(0) as usize;
         let inner = SniffingImporter::new(mapping, source, options, sample)?;

@@ -13,6 +13,7 @@ use wasm_bindgen::JsValue;
 use super::error::{codes, JsApiError, JsResult};
 use crate::mapping::Mapping;
 use crate::message::IdScheme;
+use crate::pipeline::{Fixes, FixesData};
 use crate::source::{parse_delimiter, Compression, Encoding, Format, SourceOptions};
 
 /// Options of `inspect`.
@@ -70,6 +71,12 @@ pub struct ImporterOptions {
     /// Keep the cells of rejected rows in `takeRejects()` (default `true`).
     #[tsify(optional)]
     pub keep_reject_cells: Option<bool>,
+    /// Rows edited by hand (`{ columns, rows: [{ row, cells }] }`, the
+    /// columns the file's, in order; `["record"]` and one cell, the record's
+    /// text, for JSON): each stands in for the file's row of that number.
+    /// Part of the import's identity. Default: none.
+    #[tsify(optional)]
+    pub fixes: Option<FixesData>,
     /// The CSV delimiter: one ASCII character, or `"tab"`. Default: guessed.
     #[tsify(optional)]
     pub delimiter: Option<String>,
@@ -127,6 +134,12 @@ pub struct SendSettings {
     /// Rejected rows kept in the report (default 10000; the counts are always complete).
     #[tsify(optional)]
     pub max_rejected_rows: Option<u32>,
+    /// Rows edited by hand (`{ columns, rows: [{ row, cells }] }`, the
+    /// columns the file's, in order; `["record"]` and one cell, the record's
+    /// text, for JSON): each stands in for the file's row of that number.
+    /// Part of the import's identity. Default: none.
+    #[tsify(optional)]
+    pub fixes: Option<FixesData>,
     /// The batch-level `integrations` object; the mapping's wins if it has one.
     #[tsify(optional, type = "Record<string, unknown>")]
     pub integrations: Option<Map<String, Value>>,
@@ -195,6 +208,14 @@ macro_rules! id_options {
     )+};
 }
 id_options!(ImporterOptions, SendSettings);
+
+/// The `fixes` option as the core takes them (`invalid_fixes` when a row
+/// does not fit its columns).
+pub fn fixes_from(data: Option<FixesData>) -> JsResult<Fixes> {
+    data.map_or(Ok(Fixes::default()), |d| {
+        Fixes::try_from(d).map_err(|e| JsApiError::new(codes::INVALID_FIXES, format!("fixes: {e}")))
+    })
+}
 
 /// The source overrides as the core takes them (the core reads the
 /// delimiter exactly as the CLI does: one ASCII character, `tab` or `\t`).

@@ -234,7 +234,8 @@ fn resume_skips_done_rows_but_counts_them() {
             rows: 6,
             valid: 3,
             rejected: 3,
-            skipped: 2
+            skipped: 2,
+            fixed: 0,
         }
     );
     assert_eq!(

@@ -10,6 +10,7 @@
 //! | `ids` | the messageId scheme | a resumed run must re-send rows with the ids they had |
 //! | `endpoint` | the batch URL | rows done at one endpoint are not done at another |
 //! | `source` | the hash of the write key ([`SourceNamespace`]) | rows delivered to one source are not delivered to another |
+//! | `fixes` | [`Fixes::digest`] of the edited rows (absent when none) | an edited row is another message |
 //!
 //! Each part is hashed on its own from a canonical form (serde JSON, never
 //! `Debug`), so the CLI and the browser compute the same identity for the
@@ -22,6 +23,7 @@ use serde::{Deserialize, Serialize};
 use crate::batch::BatchOptions;
 use crate::mapping::Mapping;
 use crate::message::{IdScheme, SourceNamespace};
+use crate::pipeline::Fixes;
 use crate::source::Settings;
 
 /// How much of the start of the file goes into the `file` part.
@@ -43,6 +45,10 @@ pub struct ImportIdentity {
     pub endpoint: String,
     /// The destination source's namespace (16 hex digits).
     pub source: String,
+    /// [`Fixes::digest`] of the edited rows; empty (and not written) when
+    /// there are none, so checkpoints made before fixes existed still match.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub fixes: String,
 }
 
 /// A part of an [`ImportIdentity`], for saying which one differs.
@@ -55,6 +61,7 @@ pub enum IdentityPart {
     Ids,
     Endpoint,
     Source,
+    Fixes,
 }
 
 /// Why a checkpoint is not this import's, in words a person can act on.
@@ -99,6 +106,10 @@ impl fmt::Display for Mismatch {
                 "the checkpoint belongs to another source (another write key): rows delivered \
                  there were not delivered to this one",
             ),
+            IdentityPart::Fixes => f.write_str(
+                "the fixes (edited rows) differ from those the checkpoint was made with: resume \
+                 with the same edits, or start the import over",
+            ),
         }
     }
 }
@@ -112,6 +123,7 @@ pub(crate) struct PendingIdentity {
     pub ids: IdScheme,
     pub endpoint: String,
     pub source: String,
+    pub fixes: String,
     pub reading: Option<String>,
     pub file: Option<String>,
     /// Streaming hash of the head read so far.
@@ -136,6 +148,7 @@ impl PendingIdentity {
         ids: IdScheme,
         endpoint: &str,
         source: SourceNamespace,
+        fixes: &Fixes,
     ) -> PendingIdentity {
         // The integrations that win: the batch options', else the mapping's
         // (as the importer picks them).
@@ -154,6 +167,7 @@ impl PendingIdentity {
             ids,
             endpoint: endpoint.to_string(),
             source: source.to_string(),
+            fixes: fixes.digest(),
             reading: None,
             file: None,
             head: xxhash_rust::xxh3::Xxh3::new(),
@@ -199,6 +213,7 @@ impl PendingIdentity {
             ids: self.ids,
             endpoint: self.endpoint.clone(),
             source: self.source.clone(),
+            fixes: self.fixes.clone(),
         })
     }
 
@@ -233,6 +248,9 @@ impl PendingIdentity {
         }
         if theirs.mapping != self.mapping {
             return Some(hidden(IdentityPart::Mapping));
+        }
+        if theirs.fixes != self.fixes {
+            return Some(hidden(IdentityPart::Fixes));
         }
         if self.file.as_ref().is_some_and(|f| *f != theirs.file) {
             return Some(hidden(IdentityPart::File));
@@ -279,6 +297,7 @@ mod tests {
             IdScheme::V2,
             endpoint,
             SourceNamespace::of_write_key(key),
+            &Fixes::default(),
         )
     }
 
@@ -396,13 +415,20 @@ mod tests {
             IdScheme::V2,
             "e",
             SourceNamespace::NONE,
+            &Fixes::default(),
         );
         let mut batch = BatchOptions::default();
         let mut integrations = serde_json::Map::new();
         integrations.insert("All".into(), false.into());
         batch.integrations = Some(integrations);
-        let with =
-            PendingIdentity::new(m.as_ref(), &batch, IdScheme::V2, "e", SourceNamespace::NONE);
+        let with = PendingIdentity::new(
+            m.as_ref(),
+            &batch,
+            IdScheme::V2,
+            "e",
+            SourceNamespace::NONE,
+            &Fixes::default(),
+        );
         assert_ne!(plain.mapping, with.mapping);
     }
 }

@@ -179,6 +179,7 @@ impl SendSession {
             scheme,
             &setup.endpoint,
             setup.source_namespace,
+            &setup.fixes,
         );
         if let Some(m) = theirs.as_ref().and_then(|t| identity.mismatch(t)) {
             return Err(SessionError::OtherImport(m));
@@ -191,6 +192,7 @@ impl SendSession {
             keep_reject_cells: setup.keep_reject_cells,
             ids,
             archive: None,
+            fixes: setup.fixes,
         };
         let mut importer =
             SniffingImporter::new(setup.mapping, setup.source, options, setup.sample_bytes)
@@ -653,6 +655,9 @@ fn import_refusal(e: ImportError) -> SessionError {
             row: None,
             message: "the input was already finished".into(),
         }),
+        ImportError::Fixes(message) => {
+            SessionError::Source(crate::source::SourceError { row: None, message })
+        }
     }
 }
 

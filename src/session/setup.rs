@@ -7,6 +7,7 @@ use crate::batch::BatchOptions;
 use crate::deliver::EngineConfig;
 use crate::mapping::Mapping;
 use crate::message::{IdScheme, SourceNamespace};
+use crate::pipeline::Fixes;
 use crate::source::SourceOptions;
 
 /// Bytes read from the file per push, in every shell.
@@ -22,6 +23,9 @@ pub const DEFAULT_KEEP_REJECTED_ROWS: usize = 10_000;
 pub struct SessionSetup {
     /// The mapping; `None` only for JSON records that are messages already.
     pub mapping: Option<Mapping>,
+    /// Edited rows that stand in for the file's (part of the import's
+    /// identity).
+    pub fixes: Fixes,
     /// What the user set about reading the file (the rest is sniffed).
     pub source: SourceOptions,
     /// Bytes buffered to sniff the settings (0: the default, 64 KiB).
@@ -54,6 +58,7 @@ impl SessionSetup {
     pub fn new(endpoint: impl Into<String>, namespace: SourceNamespace) -> SessionSetup {
         SessionSetup {
             mapping: None,
+            fixes: Fixes::default(),
             source: SourceOptions::default(),
             sample_bytes: 0,
             endpoint: endpoint.into(),

@@ -565,3 +565,67 @@ fn pausing_holds_requests_and_reading() {
     assert_eq!(r.paused_ms, 5_000);
     assert_eq!(r.reconciliation.delivered, 100);
 }
+
+/// Fixed rows go in the same send under their own rows, each once; a
+/// checkpoint made with one set of edits is refused with another.
+#[test]
+fn fixes_are_sent_in_the_import_and_are_part_of_its_identity() {
+    use crate::pipeline::Fixes;
+    let data = csv(60, &[4, 50]);
+    let columns = ["user", "what", "n"].map(String::from).to_vec();
+    let mut fixes = Fixes::new(columns);
+    // Data row 4 is row 5 (the header is row 1).
+    let fix = |u: &str, n: &str| vec![u.to_string(), "Fixed".to_string(), n.to_string()];
+    fixes.insert(5, fix("f4", "4")).expect("fix");
+    fixes.insert(51, fix("f50", "50")).expect("fix");
+    let mut with = setup(A, "k");
+    with.fixes = fixes.clone();
+    let mut end = Endpoint::default();
+    let how = Run {
+        die_after_acks: Some(2),
+        ..Run::default()
+    };
+    let ran = run(
+        SendSession::new(with.clone(), T0).expect("starts"),
+        &data,
+        &mut end,
+        how,
+    )
+    .expect("runs");
+    let cp = ran.checkpoint.expect("a checkpoint");
+
+    // Without the edits, or with others: refused, saying the fixes differ.
+    let mut other = fixes.clone();
+    other.insert(51, fix("f50", "51")).expect("fix");
+    for fixes in [Fixes::default(), other] {
+        let mut s = setup(A, "k");
+        s.fixes = fixes;
+        match resume(s, &cp).unwrap_err() {
+            SessionError::OtherImport(m) => {
+                assert_eq!(m.part, IdentityPart::Fixes);
+                assert!(m.to_string().contains("fixes"), "{m}");
+            }
+            e => panic!("{e}"),
+        }
+    }
+    // With the same edits: the rest goes, and every row is there once.
+    let ran = run(
+        resume(with, &cp).expect("resumes"),
+        &data,
+        &mut end,
+        Run::default(),
+    )
+    .expect("runs");
+    let report = ran.report.expect("done");
+    assert_eq!(end.got.len(), 60, "every row, fixed ones too");
+    // Each with one messageId (a row in flight at the kill goes again, same id).
+    assert!(
+        end.got
+            .values()
+            .all(|ids| ids.windows(2).all(|w| w[0] == w[1])),
+        "each once"
+    );
+    assert!(end.got.contains_key(&5) && end.got.contains_key(&51));
+    assert_eq!(report.summary.fixed, 2);
+    assert_eq!(report.summary.rejected, 0);
+}

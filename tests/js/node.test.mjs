@@ -35,12 +35,16 @@ function runImporter(bytes, mapping, options = {}, chunk = 7) {
 }
 
 /** The CLI's `batches` output for the same file and mapping, in order. */
-function runCli(bytes, name, mapping) {
+function runCli(bytes, name, mapping, extra = []) {
   const dir = mkdtempSync(join(tmpdir(), "sb-js-"));
   try {
     const file = join(dir, name);
     writeFileSync(file, bytes);
     const args = ["batches", file, "--out", join(dir, "out"), "--sent-at", SENT_AT];
+    for (const [flag, fileName, content] of extra) {
+      writeFileSync(join(dir, fileName), content);
+      args.push(flag, join(dir, fileName));
+    }
     if (mapping) {
       writeFileSync(join(dir, "mapping.json"), JSON.stringify(mapping));
       args.push("--mapping", join(dir, "mapping.json"));
@@ -262,6 +266,25 @@ test("sentAt defaults to now; writeKey and integrations go in the body", () => {
   assert.ok(Date.parse(body.sentAt) >= before - 1 && Date.parse(body.sentAt) <= Date.now());
   assert.equal(body.writeKey, "k");
   assert.deepEqual(body.integrations, { All: false });
+});
+
+test("fixes stand in for their rows, as the CLI's --fixes does", () => {
+  const csv = new TextEncoder().encode("user_id,event,n\nu1,A,1\n,B,2\nu3,C,x\n");
+  const mapping = { type: "track", rules: [{ from: "user_id", to: "userId" }, { from: "event", to: "event" },
+    { from: "n", to: "properties.n", as: "integer" }] };
+  const fixes = { columns: ["user_id", "event", "n"], rows: [{ row: 3, cells: ["u2", "B", "-2"] }] };
+  const { batches, rejects, summary } = runImporter(csv, mapping, { fixes });
+  assert.equal(summary.fixed, 1);
+  assert.deepEqual(rejects.map((r) => r.row), [4], "row 4 was not fixed");
+  const sent = batches.flatMap((b) => JSON.parse(b).batch);
+  assert.deepEqual(sent.map((m) => [m.userId, m.properties?.n]), [["u1", 1], ["u2", -2]]);
+  // The same edits as a file (what the app downloads) give the same bytes.
+  const cli = runCli(csv, "f.csv", mapping, [["--fixes", "edits.csv", "row,user_id,event,n\n3,u2,B,-2\n"]]);
+  assert.deepEqual(cli.batches, batches);
+  assert.throws(() => new Importer(mapping, { fixes: { columns: ["a"], rows: [{ row: 3, cells: ["x", "y"]}] } }),
+    (e) => e.code === "invalid_fixes");
+  const other = new Importer(mapping, { fixes: { columns: ["user", "event", "n"], rows: [{ row: 3, cells: ["a", "b", "1"] }] } });
+  assert.throws(() => { other.push(csv); other.finish(); }, (e) => e.code === "invalid_fixes" && /columns/.test(e.message));
 });
 
 test("errors are Error objects with a stable code", async () => {

@@ -19,6 +19,7 @@ pub fn report() -> CheckReport {
         rows: 20_000.0,
         valid: 19_967.0,
         rejected: 33.0,
+        fixed: 0.0,
         with_warnings: 2.0,
         without_timestamp: 0.0,
         first_timestamp: Some("2024-01-01T00:00:00.000Z".into()),
@@ -75,6 +76,8 @@ pub fn done(report: CheckReport, batches: Option<&str>) -> CheckDone {
         rejects: blob(REJECTS.as_bytes()),
         batches: batches.map_or(JsValue::UNDEFINED, |b| blob(b.as_bytes()).into()),
         id_namespace: None,
+        grid: Vec::new(),
+        grid_omitted: 0.0,
     }
 }
 

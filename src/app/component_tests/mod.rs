@@ -12,6 +12,7 @@
 
 mod check_step;
 mod file_step;
+mod fix_grid;
 mod map_step;
 mod resume;
 mod send_step;

@@ -234,3 +234,63 @@ async fn another_endpoint_starts_from_the_first_row_and_keeps_the_stopped_send()
     );
     assert!(matches!(page.state().resume, Resume::Offered(_)));
 }
+
+/// A send with rows fixed in the grid keeps the edits with its checkpoint;
+/// after a reload (no edits in the page) the resumed send carries them.
+#[wasm_bindgen_test]
+async fn the_edits_are_kept_with_the_send_and_resumed_after_a_reload() {
+    use crate::pipeline::{Fixes, RowFix};
+    forget_everything();
+    let edited = after(
+        picked_again("orders.csv", ORDERS.as_bytes(), Step::Send),
+        [Action::EditRows(vec![RowFix {
+            row: 3,
+            cells: [
+                "u2",
+                "Order Completed",
+                "2024-01-03T10:00:00Z",
+                "20",
+                "free",
+            ]
+            .map(String::from)
+            .to_vec(),
+        }])],
+    );
+    let fixes: Fixes = edited.fixes.clone();
+    assert_eq!(fixes.len(), 1);
+    let mut page = Page::open(edited).await;
+    page.choose(&page.find("#send-preset"), "custom").await;
+    page.type_text(&page.find("#send-endpoint"), LOCAL).await;
+    page.type_text(&page.find("#send-key"), "wk_secret").await;
+    page.click(&page.button("Start sending")).await;
+    match page.sent().as_slice() {
+        [Request::Send { fixes: sent, .. }] => assert_eq!(sent, &fixes),
+        other => panic!("expected one Send request, got {other:?}"),
+    }
+    page.answer(Response::SendCheckpoint(SendCheckpoint {
+        checkpoint: "{\"cp\":1}".into(),
+        rows_done: 1.0,
+        delivered_earlier: 0.0,
+    }))
+    .await;
+    assert_eq!(kept()[0].fixes, fixes, "kept with the checkpoint");
+    drop(page);
+
+    // A reload: the same file, no edits in the page; Resume sends the kept ones.
+    let mut page = Page::open(picked_again("orders.csv", ORDERS.as_bytes(), Step::File)).await;
+    assert!(page.state().fixes.is_empty());
+    page.click(&page.button("Resume")).await;
+    page.type_text(&page.find("#send-key"), "wk_secret").await;
+    page.click(&page.button("Resume sending")).await;
+    match page.sent().as_slice() {
+        [Request::Send {
+            fixes: sent,
+            resume,
+            ..
+        }] => {
+            assert_eq!(sent, &fixes);
+            assert_eq!(resume.as_deref(), Some("{\"cp\":1}"));
+        }
+        other => panic!("expected one Send request, got {other:?}"),
+    }
+}

@@ -525,6 +525,7 @@ fn ended() -> SendReport {
         previously_delivered: 5_000.0,
         rejected: 35.0,
         rejected_by_server: 2.0,
+        fixed: 0.0,
         undelivered: 5.0,
         undelivered_rows: vec![(5.0, 8.0), (12.0, 12.0)],
         undelivered_reason: Some(
@@ -590,6 +591,7 @@ async fn the_reconciliation_and_the_rejected_rows_download() {
             "rejected": 35,
             "rejectedBeforeSending": 33,
             "rejectedByServer": 2,
+            "fixedInTheApp": 0,
             "undelivered": 5,
             "balanced": true,
             "equation": "20000 = 19960 + 35 + 5",

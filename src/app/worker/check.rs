@@ -9,11 +9,13 @@ use wasm_bindgen::JsValue;
 use web_sys::{Blob, BlobPropertyBag};
 
 use super::reader::{unreadable, SLICE_BYTES};
-use crate::app::protocol::{CheckDone, CheckProgress, CheckReport, Failure, Finding};
+use crate::app::protocol::{
+    CheckDone, CheckProgress, CheckReport, Failure, Finding, GridRow, RowStatus,
+};
 use crate::blob_slices::BlobSlices;
 use crate::mapping::Mapping;
 use crate::message::{IdScheme, MessageIds, SourceNamespace};
-use crate::pipeline::{ImportOptions, Importer, Summary};
+use crate::pipeline::{Fixes, ImportOptions, Importer, Summary, MAX_FIXED_ROWS};
 use crate::report::RejectsCsv;
 use crate::source::Settings;
 
@@ -35,7 +37,7 @@ pub trait Host {
 
 /// How a check ended.
 pub enum Outcome {
-    Done(CheckDone),
+    Done(Box<CheckDone>),
     Cancelled,
 }
 
@@ -48,6 +50,8 @@ pub struct Job {
     pub keep_batches: bool,
     /// The destination's id namespace, for the batches' messageIds.
     pub id_namespace: Option<String>,
+    /// Rows edited in the fix grid.
+    pub fixes: Fixes,
 }
 
 /// Runs the check over the whole file.
@@ -58,6 +62,7 @@ pub async fn run(job: Job, host: &mut impl Host) -> Result<Outcome, Failure> {
         mapping,
         keep_batches,
         id_namespace,
+        fixes,
     } = job;
     let settings = &settings;
     let started = js_sys::Date::now();
@@ -70,6 +75,7 @@ pub async fn run(job: Job, host: &mut impl Host) -> Result<Outcome, Failure> {
         now_ms: started as i64,
         keep_reject_cells: true,
         ids: MessageIds::new(IdScheme::V2, namespace.unwrap_or(SourceNamespace::NONE)),
+        fixes: fixes.clone(),
         ..Default::default()
     };
     let mut importer = Importer::new(Some(mapping), settings, options).map_err(|e| {
@@ -122,13 +128,16 @@ pub async fn run(job: Job, host: &mut impl Host) -> Result<Outcome, Failure> {
     }
     let summary = importer.summary();
     let elapsed = js_sys::Date::now() - started;
+    let (grid, grid_omitted) = sink.grid(&fixes);
     let (rejects, batches, truncated) = sink.into_blobs()?;
-    Ok(Outcome::Done(CheckDone {
+    Ok(Outcome::Done(Box::new(CheckDone {
         report: report(&summary, elapsed, truncated),
         rejects,
         batches,
         id_namespace: namespace.map(|n| n.to_string()),
-    }))
+        grid,
+        grid_omitted,
+    })))
 }
 
 /// Where batches and rejected rows go while the file is read.
@@ -137,6 +146,9 @@ struct Sink {
     rejects_bytes: Vec<u8>,
     truncated: bool,
     batches: Option<Array>,
+    /// The first rejected rows, for the fix grid.
+    grid: Vec<GridRow>,
+    grid_omitted: u64,
 }
 
 impl Sink {
@@ -146,6 +158,8 @@ impl Sink {
             rejects_bytes: Vec::new(),
             truncated: false,
             batches: keep_batches.then(Array::new),
+            grid: Vec::new(),
+            grid_omitted: 0,
         }
     }
 
@@ -158,6 +172,14 @@ impl Sink {
             }
         }
         while let Some(r) = importer.pop_reject() {
+            if self.grid.len() < MAX_FIXED_ROWS {
+                self.grid.push(GridRow {
+                    status: RowStatus::new(r.row, false, &r.issues),
+                    cells: r.cells.clone(),
+                });
+            } else {
+                self.grid_omitted += 1;
+            }
             if self.rejects_bytes.len() >= MAX_REJECTS_BYTES {
                 self.truncated = true;
                 continue;
@@ -169,6 +191,22 @@ impl Sink {
             });
             csv.write(&r, &mut self.rejects_bytes);
         }
+    }
+
+    /// The grid: the rejected rows kept, and every edited row that is now
+    /// valid (so an edit stays in view), in row order.
+    fn grid(&mut self, fixes: &Fixes) -> (Vec<GridRow>, f64) {
+        let mut grid = std::mem::take(&mut self.grid);
+        let rejected: std::collections::BTreeSet<u64> =
+            grid.iter().map(|g| g.status.row as u64).collect();
+        for row in fixes.rows().filter(|r| !rejected.contains(r)) {
+            grid.push(GridRow {
+                status: RowStatus::new(row, true, &[]),
+                cells: fixes.cells(row).unwrap_or_default(),
+            });
+        }
+        grid.sort_by(|a, b| a.status.row.total_cmp(&b.status.row));
+        (grid, self.grid_omitted as f64)
     }
 
     fn into_blobs(self) -> Result<(Blob, JsValue, bool), Failure> {
@@ -204,6 +242,7 @@ fn report(s: &Summary, elapsed_ms: f64, rejects_truncated: bool) -> CheckReport 
         rows: s.rows as f64,
         valid: s.valid as f64,
         rejected: s.rejected as f64,
+        fixed: s.fixed as f64,
         with_warnings: s.with_warnings as f64,
         without_timestamp: s.without_timestamp as f64,
         first_timestamp: s.first_timestamp.clone(),

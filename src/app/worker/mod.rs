@@ -6,6 +6,7 @@ mod check;
 // The component tests (app::component_tests) build previews with it.
 pub(super) mod inspect;
 mod reader;
+mod rows;
 #[cfg(feature = "js")]
 mod send;
 
@@ -53,6 +54,7 @@ pub async fn importer(mut scope: Scope) {
                 mapping,
                 keep_batches,
                 id_namespace,
+                fixes,
             } => {
                 let mut host = Host {
                     scope: &mut scope,
@@ -65,6 +67,7 @@ pub async fn importer(mut scope: Scope) {
                     mapping,
                     keep_batches,
                     id_namespace,
+                    fixes,
                 };
                 let outcome = check::run(job, &mut host).await;
                 let queued = std::mem::take(&mut host.queued);
@@ -74,11 +77,20 @@ pub async fn importer(mut scope: Scope) {
                     }
                 }
                 match outcome {
-                    Ok(check::Outcome::Done(done)) => Response::Checked(done),
+                    Ok(check::Outcome::Done(done)) => Response::Checked(*done),
                     Ok(check::Outcome::Cancelled) => Response::Cancelled,
                     Err(f) => Response::Failed(f),
                 }
             }
+            Request::CheckRows {
+                settings,
+                headers,
+                mapping,
+                rows,
+            } => match rows::check(&settings, &headers, mapping, &rows) {
+                Ok(v) => Response::RowsChecked(v),
+                Err(f) => Response::Failed(f),
+            },
             #[cfg(feature = "js")]
             Request::Send {
                 file,
@@ -86,6 +98,7 @@ pub async fn importer(mut scope: Scope) {
                 mapping,
                 target,
                 resume,
+                fixes,
             } => {
                 let job = send::Job {
                     file,
@@ -93,6 +106,7 @@ pub async fn importer(mut scope: Scope) {
                     mapping,
                     target,
                     resume,
+                    fixes,
                 };
                 send::run(&mut scope, &mut pending, job).await
             }

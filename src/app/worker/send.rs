@@ -46,6 +46,8 @@ pub struct Job {
     pub target: SendTarget,
     /// The checkpoint of a stopped send of this import.
     pub resume: Option<String>,
+    /// Rows edited in the fix grid, sent in their place.
+    pub fixes: crate::pipeline::Fixes,
 }
 
 /// Why the driver did not start, and whether the checkpoint was the cause.
@@ -64,6 +66,7 @@ pub async fn run(scope: &mut Scope, pending: &mut Option<Request>, job: Job) -> 
         mapping,
         target,
         resume,
+        fixes,
     } = job;
     let started = js_sys::Date::now();
     let Ok(controller) = AbortController::new() else {
@@ -75,6 +78,7 @@ pub async fn run(scope: &mut Scope, pending: &mut Option<Request>, job: Job) -> 
     let host = endpoint_host(&target.endpoint);
     let mut settings = send_settings(&settings, target);
     settings.resume_from = resume;
+    settings.fixes = (!fixes.is_empty()).then(|| fixes.into());
     let pause = PauseControl::new();
     let options = SendOptions {
         settings,
@@ -239,6 +243,7 @@ fn summarize(r: &driver::Report, started: f64, endpoint_host: String) -> SendRep
         previously_delivered: rec.previously_delivered as f64,
         rejected: rec.rejected as f64,
         rejected_by_server: rec.rejected_by_server as f64,
+        fixed: r.summary.fixed as f64,
         undelivered: rec.undelivered as f64,
         undelivered_rows: rec
             .undelivered_rows

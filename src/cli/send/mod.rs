@@ -134,6 +134,7 @@ pub fn run(args: &SendArgs) -> Result<Outcome, String> {
     let input = Input::open(&args.file)?;
     let mut setup = SessionSetup::new(endpoint.clone(), SourceNamespace::of_write_key(key));
     setup.mapping = input::load_mapping(args.common.mapping.as_deref(), args.common.replay())?;
+    setup.fixes = input::load_fixes(args.common.fixes.as_deref())?;
     setup.source = args.common.source.options()?;
     setup.id_scheme = args.ids.id_scheme;
     setup.batch.max_messages = args
@@ -371,6 +372,12 @@ fn print(
         outln!("  note: {note}");
     }
     out!("{}", human::reconciliation(rec));
+    if report.summary.fixed > 0 {
+        outln!(
+            "  of which fixed by --fixes: {} (sent under their own row numbers)",
+            human::count(report.summary.fixed)
+        );
+    }
     if let Some(e) = &report.error {
         outln!("  the file could not be read to the end: {e}");
     }
