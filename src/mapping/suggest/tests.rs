@@ -439,13 +439,14 @@ fn odd_headers_and_short_rows_give_a_usable_mapping() {
 #[test]
 fn the_whole_sample_decides_not_the_preview() {
     // The first 50 rows read both ways and hold numbers only; row 51
-    // settles day-first, and a later `n/a`-style label makes `code` text.
-    let mut text = String::from("user_id,event,when,code\n");
+    // settles day-first, and two later labels (more than one in fifty)
+    // make `score` text.
+    let mut text = String::from("user_id,event,when,score\n");
     for i in 0..50 {
         text.push_str(&format!("u{i},Seen,03.04.2024 10:{:02},{i}\n", i % 60));
     }
-    text.push_str("u50,Seen,15.04.2024 10:00,7\n");
-    text.push_str("u51,Seen,16.04.2024 10:00,unknown\n");
+    text.push_str("u50,Seen,15.04.2024 10:00,unknown\n");
+    text.push_str("u51,Seen,16.04.2024 10:00,later\n");
     let found = crate::source::inspect(
         text.as_bytes(),
         true,
@@ -467,8 +468,65 @@ fn the_whole_sample_decides_not_the_preview() {
         "{m:?}"
     );
     assert_eq!(
-        to_of(&m, "code"),
+        to_of(&m, "score"),
         None,
         "a column with text stays text: {m:?}"
     );
+}
+
+#[test]
+fn one_outlier_in_fifty_does_not_make_a_column_text() {
+    // As in the app's sample file: 200 orders, one `last tuesday` among the
+    // times and one `n/a` among the prices. The check rejects those two
+    // rows with their reason; the other 198 get a timestamp and numbers.
+    let mut text = String::from("order_id,user_id,created_at,event,price\n");
+    for i in 0..200 {
+        let when = if i == 87 {
+            "last tuesday".to_string()
+        } else {
+            format!("2024-03-{:02}T10:00:00Z", i % 28 + 1)
+        };
+        let price = if i == 150 {
+            "n/a".to_string()
+        } else {
+            format!("{}.50", i + 1)
+        };
+        text.push_str(&format!("A-{i},u{i},{when},Order Completed,{price}\n"));
+    }
+    let found = crate::source::inspect(
+        text.as_bytes(),
+        true,
+        &crate::source::SourceOptions::default(),
+        20,
+    )
+    .expect("inspects");
+    let m = suggest_for(&found);
+    assert_eq!(
+        to_of(&m, "created_at").as_deref(),
+        Some("timestamp"),
+        "{m:?}"
+    );
+    let price = m
+        .rules
+        .iter()
+        .find(|r| r.from.as_deref() == Some("price"))
+        .expect("price");
+    assert_eq!(
+        (price.to.as_str(), price.kind),
+        ("properties.price", Some(ValueKind::Number))
+    );
+    // Five outliers in 200 are too many: the column stays text.
+    let text = text
+        .replacen(",1.50\n", ",one\n", 1)
+        .replacen(",2.50\n", ",two\n", 1)
+        .replacen(",3.50\n", ",three\n", 1)
+        .replacen(",4.50\n", ",four\n", 1);
+    let found = crate::source::inspect(
+        text.as_bytes(),
+        true,
+        &crate::source::SourceOptions::default(),
+        20,
+    )
+    .expect("inspects");
+    assert_eq!(to_of(&suggest_for(&found), "price"), None);
 }

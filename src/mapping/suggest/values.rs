@@ -1,9 +1,15 @@
 //! What a column's sampled values say about its type: numbers (and their
 //! separators), booleans, and how time-like a column is.
 //!
-//! Every reading here is all-or-nothing over the column's values (empty cells
-//! and missing-value tokens left out): one cell that does not fit keeps the
-//! column as text, which sends each value exactly as it was written.
+//! Every reading here is over the column's values (empty cells and
+//! missing-value tokens left out), all of them but for a few outliers: at
+//! most one value in fifty that does not fit (`last tuesday` among 200 ISO
+//! times, `n/a` among prices) does not make a column text. The check then
+//! rejects those rows with their reason, where the user sees them and can
+//! fix them or choose what a bad value does; sending the whole column as
+//! text would have sent every number as a string without a word. More
+//! outliers than that keep the column as text, which sends each value
+//! exactly as it was written.
 
 use crate::time::{looks_like_timestamp, DateOrder};
 
@@ -31,12 +37,9 @@ const PLAIN: NumberFormat = NumberFormat {
 /// dot?). Leading zeros (`02134`) and more than 15 significant digits keep
 /// a column as text: sent as numbers, they would lose digits.
 pub(super) fn number_format(values: &[&str], comma_decimals: bool) -> Option<NumberFormat> {
-    if values.is_empty() {
+    let shapes: Vec<Shape> = values.iter().filter_map(|v| Shape::of(v)).collect();
+    if shapes.is_empty() || !few_outliers(values.len(), shapes.len()) {
         return None;
-    }
-    let mut shapes = Vec::with_capacity(values.len());
-    for v in values {
-        shapes.push(Shape::of(v)?);
     }
     let has_comma = shapes.iter().any(|s| s.commas > 0);
     if !has_comma {
@@ -151,18 +154,32 @@ impl Shape {
 /// Every value is true/false or yes/no, in any case (a column of 1 and 0
 /// is a number column: nothing says those are flags).
 pub(super) fn is_boolean(values: &[&str]) -> bool {
-    !values.is_empty()
-        && values.iter().all(|v| {
+    let flags = values
+        .iter()
+        .filter(|v| {
             ["true", "false", "yes", "no"]
                 .iter()
                 .any(|b| v.trim().eq_ignore_ascii_case(b))
         })
+        .count();
+    flags > 0 && few_outliers(values.len(), flags)
+}
+
+/// Whether `fitting` of `all` values is all of them but for a few
+/// outliers: at most one in fifty (none in a sample under fifty values).
+pub(super) fn few_outliers(all: usize, fitting: usize) -> bool {
+    all - fitting.min(all) <= all / 50
 }
 
 /// How much of a point in time a column's values give: the least of its
-/// values (see [`TimeLike`]); `None` when one of them is not a time.
+/// values that are times (see [`TimeLike`]); `None` when more than a few
+/// of them are not times.
 pub(super) fn time_like(values: &[&str]) -> Option<TimeLike> {
-    values.iter().map(|v| time_like_value(v)).min().flatten()
+    let likes: Vec<TimeLike> = values.iter().filter_map(|v| time_like_value(v)).collect();
+    if !few_outliers(values.len(), likes.len()) {
+        return None;
+    }
+    likes.into_iter().min()
 }
 
 /// How much of a point in time a value gives, ordered from least to most.
@@ -201,8 +218,9 @@ fn time_like_value(value: &str) -> Option<TimeLike> {
 /// (`…Z`, `…+02:00`, `… UTC`): a tie-break between equally time-like
 /// columns, the one that cannot be misread in another zone first.
 pub(super) fn has_zone(values: &[&str]) -> bool {
-    !values.is_empty()
-        && values.iter().all(|v| {
+    let zoned = values
+        .iter()
+        .filter(|v| {
             let t = v.trim();
             let Some((_, clock)) = t.split_once(':') else {
                 return false;
@@ -213,6 +231,8 @@ pub(super) fn has_zone(values: &[&str]) -> bool {
                 || upper.ends_with("UTC")
                 || upper.ends_with("GMT")
         })
+        .count();
+    zoned > 0 && few_outliers(values.len(), zoned)
 }
 
 /// The day/month order the values prove (see [`crate::time::detect_date_order`]).
