@@ -200,6 +200,10 @@ pub struct Summary {
     /// Sent rows with warnings of more than one code (likewise for
     /// `with_warnings`).
     pub warned_several_reasons: u64,
+    /// Missing-value tokens (the mapping's `missing` list) read as empty in
+    /// the rows read, per column, most frequent first: what the import
+    /// turned into "no value" is said, not done silently.
+    pub missing_values: Vec<crate::mapping::MissingSeen>,
     pub first_timestamp: Option<String>,
     pub last_timestamp: Option<String>,
     /// Valid messages that carry no timestamp (Segment dates them on arrival).
@@ -428,6 +432,9 @@ impl Importer {
         events.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
         events.truncate(20);
         s.top_events = events;
+        if let RecordMapper::Mapped(builder) = &self.stage.mapper {
+            s.missing_values = builder.missing_seen();
+        }
         s
     }
 

@@ -185,10 +185,57 @@ pub fn several_reasons(several: u64, total: u64, what: &str) -> String {
     )
 }
 
+/// `dep_delay: NA ×8,255; tailnum: NA ×2,512, null ×3`: missing-value
+/// tokens per column, the columns in the order given, for the CLI and the
+/// app alike.
+pub fn missing_values(seen: &[crate::mapping::MissingSeen]) -> String {
+    let mut columns: Vec<(&str, Vec<String>)> = Vec::new();
+    for m in seen {
+        let item = format!("{} ×{}", m.token, grouped(m.count));
+        match columns.iter_mut().find(|(c, _)| *c == m.column) {
+            Some((_, items)) => items.push(item),
+            None => columns.push((&m.column, vec![item])),
+        }
+    }
+    columns
+        .iter()
+        .map(|(column, items)| format!("{}: {}", short(column), items.join(", ")))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// A column name on one line, at most 24 characters.
+fn short(name: &str) -> String {
+    let name = name.replace(['\n', '\r'], " ");
+    match name.char_indices().nth(23) {
+        Some((cut, _)) if name.chars().count() > 24 => format!("{}…", &name[..cut]),
+        _ => name,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::validate::{Code, Issue};
+
+    #[test]
+    fn missing_values_group_by_column_in_order() {
+        let seen = |column: &str, token: &str, count| crate::mapping::MissingSeen {
+            column: column.into(),
+            token: token.into(),
+            count,
+        };
+        let long = "a column with a very long name indeed";
+        assert_eq!(
+            missing_values(&[
+                seen("dep_delay", "NA", 8255),
+                seen("tailnum", "NA", 2512),
+                seen("dep_delay", "null", 3),
+                seen(long, "-", 1),
+            ]),
+            "dep_delay: NA ×8,255, null ×3; tailnum: NA ×2,512; a column with a very lo…: - ×1"
+        );
+    }
 
     #[test]
     fn rejects_csv_quotes_and_neutralises() {

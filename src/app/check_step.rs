@@ -256,6 +256,12 @@ fn results(r: &CheckReport, fixes: fix_grid::Tally) -> Html {
                 <p class="note">{ "The rejected-rows file holds the first 64 MB of rejects only." }</p>
             }
             { for r.notes.iter().map(|n| html! { <p class="note">{ n }</p> }) }
+            if !r.missing_values.is_empty() {
+                <p class="note" id="missing-values">
+                    <strong>{ "Read as empty (missing-value tokens): " }</strong>
+                    { crate::report::missing_values(&r.missing_values) }
+                </p>
+            }
             if r.findings.iter().any(|f| !f.warning) {
                 <h3>{ "Why rows are rejected" }</h3>
                 { for errors.map(finding) }

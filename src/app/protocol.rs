@@ -267,6 +267,9 @@ pub struct CheckReport {
     pub rejected_several_reasons: f64,
     #[serde(default)]
     pub warned_several_reasons: f64,
+    /// Missing-value tokens read as empty, per column.
+    #[serde(default)]
+    pub missing_values: Vec<MissingSeen>,
     pub notes: Vec<String>,
     pub batches: f64,
     pub bytes: f64,

@@ -157,6 +157,13 @@ pub fn summary(name: &str, settings_line: &str, s: &Summary, rejects_file: Optio
             let _ = writeln!(o, "  {}", several_reasons(several, total, what));
         }
     }
+    if !s.missing_values.is_empty() {
+        let _ = writeln!(
+            o,
+            "\nMissing-value tokens read as empty (the mapping's \"missing\" list):\n  {}",
+            crate::report::missing_values(&s.missing_values)
+        );
+    }
     o.push('\n');
     if let (Some(a), Some(b)) = (&s.first_timestamp, &s.last_timestamp) {
         let days = count(s.events_per_day.len() as u64);

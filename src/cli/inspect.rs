@@ -90,7 +90,7 @@ pub fn run(
              records sent as they are keep them"
         };
         outln!("\nMissing-value tokens in the sample (the default list; {fate}):");
-        outln!("  {}", missing_line(&found.missing));
+        outln!("  {}", crate::report::missing_values(&found.missing));
     }
     if let Some(signs) = &found.archive {
         outln!(
@@ -113,23 +113,6 @@ pub fn run(
         outln!("Warning: no column looks like the event time; without one every event is dated when Segment receives it.");
     }
     Ok(Outcome::Done)
-}
-
-/// `dep_delay: NA ×12, NULL ×1; tailnum: NA ×3`.
-fn missing_line(seen: &[MissingSeen]) -> String {
-    let mut parts: Vec<String> = Vec::new();
-    for (i, m) in seen.iter().enumerate() {
-        let item = format!("{} ×{}", m.token, human::count(m.count));
-        if i > 0 && seen[i - 1].column == m.column {
-            if let Some(last) = parts.last_mut() {
-                last.push_str(", ");
-                last.push_str(&item);
-            }
-        } else {
-            parts.push(format!("{}: {item}", shorten(&m.column, 24)));
-        }
-    }
-    parts.join("; ")
 }
 
 fn shorten(s: &str, max: usize) -> String {

@@ -125,6 +125,53 @@ impl MissingTokens {
     }
 }
 
+/// How often one missing-value token appears in one column.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "js", derive(tsify::Tsify))]
+#[serde(rename_all = "camelCase")]
+pub struct MissingSeen {
+    pub column: String,
+    pub token: String,
+    pub count: u64,
+}
+
+/// Counts the missing-value tokens read as empty while a file is mapped,
+/// per column, so a report can say what became empty: "dep_delay: NA
+/// ×8,255" is said, never done silently. Runs only when a cell is a token.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MissingTally(Vec<MissingSeen>);
+
+impl MissingTally {
+    /// One more `token` read as empty in `column`.
+    #[cold]
+    pub fn add(&mut self, column: &str, token: &str) {
+        match self
+            .0
+            .iter_mut()
+            .find(|s| s.column == column && s.token == token)
+        {
+            Some(seen) => seen.count += 1,
+            None => self.0.push(MissingSeen {
+                column: column.to_string(),
+                token: token.to_string(),
+                count: 1,
+            }),
+        }
+    }
+
+    /// The counts, most frequent first (then by column and token).
+    pub fn seen(&self) -> Vec<MissingSeen> {
+        let mut seen = self.0.clone();
+        seen.sort_by(|a, b| {
+            b.count
+                .cmp(&a.count)
+                .then_with(|| a.column.cmp(&b.column))
+                .then_with(|| a.token.cmp(&b.token))
+        });
+        seen
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -176,6 +223,27 @@ mod tests {
         let m = MissingTokens::new([long.as_str(), "é"]);
         assert!(m.is_missing(&long) && m.is_missing(" é") && m.is_missing("é"));
         assert!(!m.is_missing(&"x".repeat(71)) && !m.is_missing(&"x".repeat(69)));
+    }
+
+    #[test]
+    fn the_tally_counts_per_column_and_token_most_first() {
+        let mut t = MissingTally::default();
+        for (c, k) in [("a", "NA"), ("b", "NA"), ("b", "NA"), ("a", "null")] {
+            t.add(c, k);
+        }
+        let seen: Vec<_> = t
+            .seen()
+            .into_iter()
+            .map(|s| (s.column, s.token, s.count))
+            .collect();
+        assert_eq!(
+            seen,
+            [
+                ("b".into(), "NA".into(), 2),
+                ("a".into(), "NA".into(), 1),
+                ("a".into(), "null".into(), 1)
+            ]
+        );
     }
 
     #[test]

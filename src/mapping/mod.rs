@@ -22,7 +22,7 @@
 mod missing;
 mod suggest;
 
-pub use missing::{MissingTokens, DEFAULT_MISSING};
+pub use missing::{MissingSeen, MissingTally, MissingTokens, DEFAULT_MISSING};
 pub use suggest::{suggest_for, suggest_mapping, suggest_mapping_for};
 
 use serde::{Deserialize, Serialize};

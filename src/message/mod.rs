@@ -27,8 +27,8 @@ use serde_json::{Map, Value};
 
 use crate::batch::MAX_MESSAGE_BYTES;
 use crate::mapping::{
-    CallType, EmptyPolicy, InvalidPolicy, Mapping, MappingError, MissingTokens, ValueKind,
-    STRING_FIELDS,
+    CallType, EmptyPolicy, InvalidPolicy, Mapping, MappingError, MissingSeen, MissingTally,
+    MissingTokens, ValueKind, STRING_FIELDS,
 };
 use crate::source::{Fields, TextFields};
 use crate::time::TimeSpec;
@@ -131,6 +131,8 @@ pub struct MessageBuilder {
     rest: RestPlan,
     special: Special,
     missing: MissingTokens,
+    /// The tokens read as empty so far ([`MessageBuilder::missing_seen`]).
+    tally: MissingTally,
     notes: Vec<String>,
     now_ms: i64,
     ids: MessageIds,
@@ -331,6 +333,7 @@ impl MessageBuilder {
             rest: RestPlan::None,
             special,
             missing: mapping.missing_tokens(),
+            tally: MissingTally::default(),
             notes,
             now_ms,
             ids: MessageIds::default(),
@@ -368,6 +371,12 @@ impl MessageBuilder {
         }
     }
 
+    /// The missing-value tokens read as empty so far, per column (in
+    /// mapped cells and in the columns `rest` takes), most frequent first.
+    pub fn missing_seen(&self) -> Vec<MissingSeen> {
+        self.tally.seen()
+    }
+
     /// Appends the message for one row to `out` (in the pipeline, the batch
     /// body being filled: no second copy). Findings go to `issues` (warnings
     /// included); `None` means the row is rejected, `issues` holds at least
@@ -399,6 +408,7 @@ impl MessageBuilder {
             issue_leaves: &mut self.issue_leaves,
             rest: &self.rest,
             missing: &self.missing,
+            tally: &mut self.tally,
             input,
             row,
             issues,

@@ -7,7 +7,9 @@ use serde_json::Value;
 
 use super::convert::{self, convert, Cell, ConvertError};
 use super::{issue, CellSource, Leaf, Node, NodeKind, RestPlan, Row, Special};
-use crate::mapping::{CallType, EmptyPolicy, InvalidPolicy, MissingTokens, ValueKind};
+use crate::mapping::{
+    CallType, EmptyPolicy, InvalidPolicy, MissingTally, MissingTokens, ValueKind,
+};
 use crate::validate::{Code, Issue};
 
 #[inline(always)] // it was, before `missing_note` used it too (this runs per cell)
@@ -53,6 +55,8 @@ pub(super) struct LeafWriter<'b, 'r> {
     pub(super) rest: &'b RestPlan,
     /// Cell texts that count as empty (the mapping's `missing` list).
     pub(super) missing: &'b MissingTokens,
+    /// The tokens read as empty, per column, for the report.
+    pub(super) tally: &'b mut MissingTally,
     pub(super) input: Row<'r>,
     pub(super) row: u64,
     pub(super) issues: &'b mut Vec<Issue>,
@@ -86,7 +90,9 @@ impl LeafWriter<'_, '_> {
                     let body = out.len();
                     self.write_nodes(children, out);
                     if *is_rest {
-                        if let Err(column) = write_rest(self.rest, self.missing, self.input, out) {
+                        if let Err(column) =
+                            write_rest(self.rest, self.missing, self.tally, self.input, out)
+                        {
                             self.bad_rest.get_or_insert(column);
                         }
                     }
@@ -136,7 +142,15 @@ impl LeafWriter<'_, '_> {
             CellSource::Constant(_) => None,
             _ => cell.text(),
         };
-        if cell.is_empty(leaf.kind) || text.is_some_and(|t| self.missing.is_missing(t)) {
+        let missing = self.missing;
+        let token = match cell.is_empty(leaf.kind) {
+            true => None,
+            false => text.and_then(|t| missing.token_of(t)),
+        };
+        if let Some(token) = token {
+            self.tally.add(&leaf.label, token);
+        }
+        if token.is_some() || cell.is_empty(leaf.kind) {
             match leaf.empty {
                 EmptyPolicy::Skip => return false,
                 EmptyPolicy::Null => out.extend_from_slice(b"null"),
@@ -239,17 +253,21 @@ impl LeafWriter<'_, '_> {
 fn write_rest(
     rest: &RestPlan,
     missing: &MissingTokens,
+    tally: &mut MissingTally,
     input: Row<'_>,
     out: &mut Vec<u8>,
 ) -> Result<(), String> {
     match (rest, input) {
         (RestPlan::Columns(columns), Row::CsvText(_, text)) => {
-            for (i, key, _) in columns {
+            for (i, key, name) in columns {
                 match text.get(*i) {
-                    Some(t) if !t.is_empty() && !missing.is_missing(t) => {
-                        key.write(out);
-                        convert::write_str(out, t);
-                    }
+                    Some(t) if !t.is_empty() => match missing.token_of(t) {
+                        None => {
+                            key.write(out);
+                            convert::write_str(out, t);
+                        }
+                        Some(token) => tally.add(name, token),
+                    },
                     _ => {}
                 }
             }
@@ -260,9 +278,12 @@ fn write_rest(
                 match fields.get(*i) {
                     Some(b) if !b.is_empty() => {
                         let text = std::str::from_utf8(b).map_err(|_| name.clone())?;
-                        if !missing.is_missing(text) {
-                            key.write(out);
-                            convert::write_str(out, text);
+                        match missing.token_of(text) {
+                            None => {
+                                key.write(out);
+                                convert::write_str(out, text);
+                            }
+                            Some(token) => tally.add(name, token),
                         }
                     }
                     _ => {}

@@ -438,3 +438,38 @@ fn per_code_rows_and_rows_with_several_reasons_add_up_exactly() {
     // The rejects file still carries every finding of a rejected row.
     assert_eq!(r.rejects[2].issues.len(), 2, "{:?}", r.rejects[2]);
 }
+
+#[test]
+fn the_summary_says_which_tokens_were_read_as_empty() {
+    let mapping = r#"{"type":"track","rules":[
+        {"from":"u","to":"userId"},{"value":"E","to":"event"},
+        {"from":"d","to":"properties.d","as":"number"}],
+        "rest":"properties"}"#;
+    // `note` goes to properties through `rest`; a constant is never a token.
+    let csv = "u,d,note\n\
+        NA,1,x\n\
+        u2,NA,NULL\n\
+        u3, NA ,-\n\
+        u4,2,ok\n";
+    let r = run(csv.as_bytes(), Some(mapping), 5).expect("runs");
+    let seen: Vec<(String, String, u64)> = r
+        .summary
+        .missing_values
+        .iter()
+        .map(|m| (m.column.clone(), m.token.clone(), m.count))
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            ("d".to_string(), "NA".to_string(), 2),
+            ("note".to_string(), "-".to_string(), 1),
+            ("note".to_string(), "NULL".to_string(), 1),
+            ("u".to_string(), "NA".to_string(), 1),
+        ]
+    );
+    assert_eq!((r.summary.valid, r.summary.rejected), (3, 1));
+    // Turned off, nothing is read as empty and nothing is said.
+    let off = mapping.replace("\"rest\"", "\"missing\":[],\"rest\"");
+    let r = run(csv.as_bytes(), Some(&off), 5).expect("runs");
+    assert!(r.summary.missing_values.is_empty());
+}

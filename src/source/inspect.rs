@@ -10,7 +10,7 @@ use super::csv::CsvParser;
 use super::json::{JsonArraySplitter, NdjsonSplitter};
 use super::sniff::Sample;
 use super::{Format, Record, RecordData, RecordSink, Settings, SourceError, SourceOptions};
-use crate::mapping::MissingTokens;
+use crate::mapping::{MissingSeen, MissingTokens};
 
 /// What [`inspect`] saw in a sample.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -47,16 +47,6 @@ pub struct Inspection {
 /// How many sampled records the suggestion reads at most (the sample's
 /// size bounds them too).
 pub const SUGGESTION_ROWS: usize = 2_000;
-
-/// How often one missing-value token appears in one column of the sample.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "js", derive(tsify::Tsify))]
-#[serde(rename_all = "camelCase")]
-pub struct MissingSeen {
-    pub column: String,
-    pub token: String,
-    pub count: u64,
-}
 
 /// Counts of (column index, token index).
 #[derive(Default)]

@@ -32,10 +32,11 @@ mod reader;
 mod sniff;
 
 pub use self::csv::CsvParser;
+pub use crate::mapping::MissingSeen;
 pub use archive::{ArchiveSigns, REPLAY_DROPPED};
 pub use decode::Decoder;
 pub use gzip::Gunzip;
-pub use inspect::{inspect, Inspection, MissingSeen, SUGGESTION_ROWS};
+pub use inspect::{inspect, Inspection, SUGGESTION_ROWS};
 pub use json::{JsonArraySplitter, NdjsonSplitter};
 pub use kind::{FileKind, NotText};
 pub use options::parse_delimiter;

@@ -62,6 +62,16 @@ test('flights.csv: an NA tail number is a missing id, an NA delay is left out, e
   assert.equal(summary.byCode.missing_identity.count, 2512);
   assert.match(summary.byCode.missing_identity.examples[0].message, /"NA"/);
   assert.equal(summary.byCode.invalid_number, undefined, 'NA is no longer "not a number"');
+  // What became empty is said, per column, with R's counts of NA.
+  const na = Object.fromEntries(summary.missingValues.map((m) => [`${m.column} ${m.token}`, m.count]));
+  assert.deepEqual(na, {
+    'arr_delay NA': 9430,
+    'air_time NA': 9430,
+    'arr_time NA': 8713,
+    'dep_time NA': 8255,
+    'dep_delay NA': 8255,
+    'tailnum NA': 2512,
+  });
   assert.equal(summary.firstTimestamp, '2013-01-01T10:00:00.000Z');
   assert.equal(summary.lastTimestamp, '2014-01-01T04:00:00.000Z');
 });

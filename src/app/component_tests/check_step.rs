@@ -62,6 +62,18 @@ pub fn report() -> CheckReport {
         ],
         rejected_several_reasons: 2.0,
         warned_several_reasons: 0.0,
+        missing_values: vec![
+            crate::mapping::MissingSeen {
+                column: "price".into(),
+                token: "NA".into(),
+                count: 1_204,
+            },
+            crate::mapping::MissingSeen {
+                column: "user_id".into(),
+                token: "NULL".into(),
+                count: 20,
+            },
+        ],
         notes: vec![],
         batches: 10.0,
         bytes: 4_600_000.0,
@@ -173,6 +185,11 @@ async fn the_report_shows_counts_reasons_dates_and_events() {
             "missing_identity — 20 rows",
             "invalid_number — 15 rows (16 findings)"
         ]
+    );
+    // What became empty is said, with the counts.
+    assert_eq!(
+        page.texts("#missing-values"),
+        ["Read as empty (missing-value tokens): price: NA ×1,204; user_id: NULL ×20"]
     );
     // The overlap is said, not left for the reader to find.
     assert_eq!(

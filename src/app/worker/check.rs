@@ -243,6 +243,7 @@ fn report(s: &Summary, elapsed_ms: f64, rejects_truncated: bool) -> CheckReport 
         valid: s.valid as f64,
         rejected: s.rejected as f64,
         fixed: s.fixed as f64,
+        missing_values: s.missing_values.clone(),
         with_warnings: s.with_warnings as f64,
         without_timestamp: s.without_timestamp as f64,
         first_timestamp: s.first_timestamp.clone(),
