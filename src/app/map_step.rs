@@ -133,7 +133,7 @@ pub fn MapStep() -> Html {
         Callback::from(move |_| {
             ctx.dispatch(Action::SetMapping(
                 suggested.clone(),
-                Some("Back to the suggestion from the column names and the first rows.".into()),
+                Some("Back to the suggestion from the column names and the sampled rows.".into()),
             ))
         })
     };
@@ -333,7 +333,7 @@ fn TimeOptionsForm() -> Html {
             <legend>{ "Reading the timestamp" }</legend>
             if let Some(example) = ask {
                 <p id="ts-order-ask" class="note" role="status">
-                    { format!("Is {example} day first or month first? The first rows do not say. Choose below; until then, rows that read both ways are rejected.") }
+                    { format!("Is {example} day first or month first? The sampled rows do not say. Choose below; until then, rows that read both ways are rejected.") }
                 </p>
             }
             <label>{ "Dates like 03/04/2024" }

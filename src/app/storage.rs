@@ -37,7 +37,7 @@ pub fn initial_mapping(view: &InspectionView) -> (Mapping, Option<String>) {
         ),
         None => (
             view.suggested.clone(),
-            Some("Suggested from the column names and the first rows: check each field.".into()),
+            Some("Suggested from the column names and the sampled rows: check each field.".into()),
         ),
     }
 }

@@ -46,7 +46,7 @@ async fn suggested_columns_are_preselected_and_previewed() {
     let mut page = map_page().await;
     assert!(page
         .text()
-        .contains("Suggested from the column names and the first rows: check each field."));
+        .contains("Suggested from the column names and the sampled rows: check each field."));
     assert_eq!(value(&page.labelled("Call type", "select")), "track");
     assert_eq!(value(&page.find("#field-userId")), "user_id");
     assert_eq!(value(&page.find("#field-event")), "event");
@@ -465,7 +465,7 @@ async fn an_undecided_date_order_is_asked_in_the_controls_words() {
         .text_content()
         .unwrap_or_default();
     assert!(
-        ask.starts_with("Is 03/04/2024 day first or month first? The first rows do not say."),
+        ask.starts_with("Is 03/04/2024 day first or month first? The sampled rows do not say."),
         "{ask}"
     );
     let options = page.texts("#ts-order option");
