@@ -25,7 +25,7 @@ help:
 	@echo "make dist          the app as static files in dist/ (any host, any sub-path)"
 	@echo "make pkg           the npm package in pkg/"
 	@echo "make cli           build $(CLI)"
-	@echo "make bench         browser benchmark vs Papa Parse on generated 132 MB and 1 GB CSVs (bench/results.md)"
+	@echo "make bench         browser benchmark vs Papa Parse and uDSV on generated 132 MB and 1 GB CSVs (bench/results.md)"
 	@echo "make bench-native  parse and pipeline speed on a generated ~100 MB CSV (release build)"
 	@echo "make soak          the randomized send-path test at length (SOAK_SCENARIOS, default 200000; release build)"
 

@@ -1,103 +1,21 @@
 // The benchmark's baseline: the same job done the way a JavaScript developer
-// would write it. Papa Parse streams the File in chunks (its default local
-// chunk size) with `header: true`; each row is mapped by hand to the Segment
-// message bench/mapping.json describes, checked, stringified, and packed into
-// `/v1/batch` bodies under Segment's limits. Its messageIds are random UUIDs
-// (cheaper than our deterministic ones, and what the existing tools do).
-importScripts("../node_modules/papaparse/papaparse.min.js");
-
-const MAX_BODY = 475000; // bytes, as our batches: 500 KB with a safety margin
-const MAX_MESSAGES = 2500;
-const MAX_MESSAGE = 32000;
-const LIBRARY = '"context":{"library":{"name":"hand-written","version":"1.0.0"}}';
-
-/** UTF-8 length of a string, without encoding it. */
-function utf8Length(s) {
-  let n = s.length;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 0x80) continue;
-    if (c < 0x800) n += 1;
-    else if (c >= 0xd800 && c <= 0xdbff) { n += 2; i++; } // a surrogate pair: 4 bytes for 2 units
-    else n += 2;
-  }
-  return n;
-}
-
-/** "2024-05-06 18:00:00" (no zone, meaning UTC) or RFC 3339 → ISO with ms, or null. */
-function isoTime(text) {
-  if (!text) return null;
-  const t = new Date(text.length === 19 && text[10] === " " ? `${text.replace(" ", "T")}Z` : text);
-  return Number.isNaN(t.getTime()) ? null : t.toISOString();
-}
-
-/** One CSV row (an object keyed by header) → a track message, or a reason. */
-function toMessage(row) {
-  if (!row.user_id) return "missing userId";
-  if (!row.event) return "missing event";
-  const timestamp = isoTime(row.created_at);
-  if (!timestamp) return "bad timestamp";
-  const properties = {};
-  if (row.shipped_at) {
-    const shipped = isoTime(row.shipped_at);
-    if (!shipped) return "bad shipped_at";
-    properties.shipped_at = shipped;
-  }
-  if (row.price !== "") {
-    const revenue = Number(row.price);
-    if (!Number.isFinite(revenue)) return "price is not a number";
-    properties.revenue = revenue;
-  }
-  if (row.quantity !== "") {
-    const quantity = Number(row.quantity);
-    if (!Number.isInteger(quantity)) return "quantity is not an integer";
-    properties.quantity = quantity;
-  }
-  for (const key of ["order_id", "currency", "product", "note", "country"]) {
-    if (row[key] !== "" && row[key] !== undefined) properties[key] = row[key];
-  }
-  return {
-    type: "track",
-    userId: row.user_id,
-    event: row.event,
-    timestamp,
-    messageId: crypto.randomUUID(),
-    context: { traits: { email: row.email } },
-    properties,
-  };
-}
+// would write it, with Papa Parse. Papa Parse streams the File in chunks (its
+// default local chunk size) with `header: true`; the rows go to the
+// hand-written mapping and batching shared with the uDSV worker
+// (bench/js-mapping.js).
+importScripts("../node_modules/papaparse/papaparse.min.js", "js-mapping.js");
 
 function run(file) {
   return new Promise((resolve, reject) => {
-    let rows = 0, valid = 0, rejected = 0, batches = 0, bodyLength = 0;
-    let parts = [], size = 0;
-    const flush = () => {
-      const body = `{"batch":[${parts.join(",")}],"sentAt":"${new Date().toISOString()}",${LIBRARY}}`;
-      batches++;
-      bodyLength += body.length;
-      parts = [];
-      size = 0;
-    };
+    const sink = mappingSink();
     Papa.parse(file, {
       header: true,
       skipEmptyLines: true,
       chunk(results) {
-        for (const row of results.data) {
-          rows++;
-          const message = toMessage(row);
-          if (typeof message === "string") { rejected++; continue; }
-          const json = JSON.stringify(message);
-          const bytes = utf8Length(json);
-          if (bytes > MAX_MESSAGE) { rejected++; continue; }
-          if (parts.length === MAX_MESSAGES || size + bytes + 1 + 200 > MAX_BODY) flush();
-          parts.push(json);
-          size += bytes + 1;
-          valid++;
-        }
+        for (const row of results.data) sink.row(row);
       },
       complete() {
-        if (parts.length) flush();
-        resolve({ rows, valid, rejected, batches, bodyLength });
+        resolve(sink.finish());
       },
       error: reject,
     });
@@ -105,13 +23,4 @@ function run(file) {
 }
 
 // Set after importScripts: Papa Parse installs its own onmessage in workers.
-onmessage = async ({ data }) => {
-  try {
-    const t0 = performance.now();
-    const result = await run(data.file);
-    postMessage({ ok: true, ms: performance.now() - t0, ...result });
-  } catch (e) {
-    postMessage({ ok: false, error: String(e?.message ?? e) });
-  }
-};
-postMessage({ ready: true });
+serve(run);

@@ -1,5 +1,6 @@
 # The browser benchmark (bench/): this project's pipeline vs Papa Parse + JS,
-# and vs the bare parse, in headless Chromium, in a Web Worker.
+# vs uDSV + the same JS, and vs the bare parse, in headless Chromium, in a
+# Web Worker.
 #
 #   make bench       ~132 MB and ~1 GB generated CSVs (bench/data/, kept between
 #                    runs), delivery at concurrency 1/4/8; writes bench/results.md
