@@ -22,7 +22,11 @@
 //!   then means the endpoint refuses gzip. After one 2xx to gzip, a 400 is the
 //!   batch's own (the engine splits it as usual).
 //! - **In a browser**, a preflight that does not allow `Content-Encoding`
-//!   fails the request before any body is sent: a network error to the page.
+//!   fails the request before any body is sent: a network error to the page,
+//!   the same as a dropped connection. So, until gzip was accepted once, a
+//!   network error to a gzip body is tried once more uncompressed, and
+//!   [`NETWORK_STRIKES`] such errors each followed by a 2xx uncompressed
+//!   make the refusal (one could be a fault of the network).
 //!
 //! The resend is the same body (same messageIds), never compressed, and only
 //! after an answer that accepted nothing: no row is lost or sent twice.
@@ -56,6 +60,10 @@ use super::Outcome;
 
 /// The gzip level request bodies are compressed at (see the module's table).
 pub const GZIP_LEVEL: u32 = 1;
+
+/// How many network errors to gzip bodies, each answered 2xx uncompressed,
+/// make a browser's endpoint one that refuses gzip.
+pub const NETWORK_STRIKES: u32 = 3;
 
 /// Whether request bodies are gzipped.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -116,6 +124,8 @@ pub struct EncodingChoice {
     gzip_accepted: bool,
     /// Why the endpoint is taken to refuse gzip, once it is.
     refused: Option<String>,
+    /// Network errors to gzip bodies whose plain resend was taken.
+    strikes: u32,
 }
 
 impl EncodingChoice {
@@ -124,6 +134,7 @@ impl EncodingChoice {
             mode,
             gzip_accepted: false,
             refused: None,
+            strikes: 0,
         }
     }
 
@@ -177,17 +188,24 @@ impl EncodingChoice {
         if self.refused.is_some() {
             return;
         }
-        if let Outcome::Status { code, .. } = plain {
-            if (200..300).contains(code) {
-                let what = match first {
-                    Outcome::Status { code, .. } => format!("HTTP {code}"),
-                    _ => "a network error (a CORS preflight without Content-Encoding)".into(),
-                };
-                self.refused = Some(format!(
-                    "it answered {what} to a gzip body and {code} to the same batch uncompressed"
-                ));
-            }
+        let Outcome::Status { code, .. } = plain else {
+            return;
+        };
+        if !(200..300).contains(code) {
+            return;
         }
+        self.refused = match first {
+            Outcome::Status { code: first, .. } => Some(format!(
+                "it answered HTTP {first} to a gzip body and {code} to the same batch uncompressed"
+            )),
+            _ => {
+                self.strikes += 1;
+                (self.strikes >= NETWORK_STRIKES).then(|| {
+                    "its CORS preflight does not allow Content-Encoding: gzip bodies failed                      before sending, the same batches uncompressed went through"
+                        .to_string()
+                })
+            }
+        };
     }
 }
 
@@ -282,8 +300,12 @@ mod tests {
         let err = Outcome::NetworkError("TypeError: Failed to fetch".into());
         let mut c = EncodingChoice::new(Compression::Auto);
         assert_eq!(c.after(true, &err, false), Verdict::Keep);
-        assert_eq!(c.after(true, &err, true), Verdict::ResendPlain);
-        c.after_plain(&err, &Outcome::status(200, "{}"));
+        for strike in 1..=NETWORK_STRIKES {
+            assert_eq!(c.after(true, &err, true), Verdict::ResendPlain);
+            c.after_plain(&err, &Outcome::status(200, "{}"));
+            // One dropped connection is not a refusal.
+            assert_eq!(c.compress(), strike < NETWORK_STRIKES);
+        }
         assert!(c.refused().is_some_and(|r| r.contains("CORS")));
 
         let mut c = EncodingChoice::new(Compression::Auto);

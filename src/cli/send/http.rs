@@ -59,7 +59,8 @@ impl From<Compress> for Compression {
     }
 }
 
-/// What went over the wire, counted across all requests (resends included).
+/// What went over the wire: the bodies of the requests that were answered
+/// (resends included).
 #[derive(Debug, Default)]
 pub struct WireCounts {
     /// Request bodies as sent (compressed or not).
@@ -162,11 +163,7 @@ impl Transport {
         if left.is_zero() {
             return Outcome::Timeout;
         }
-        let counts = &self.counts;
-        counts
-            .wire_bytes
-            .fetch_add(body.len() as u64, Ordering::Relaxed);
-        counts.json_bytes.fetch_add(json_len, Ordering::Relaxed);
+        let wire_len = body.len() as u64;
         let mut req = self
             .client
             .post(self.endpoint.clone())
@@ -181,7 +178,17 @@ impl Transport {
                 .header("Content-Type", "application/json"),
             Auth::Body => req.header("Content-Type", "text/plain"),
         };
-        match req.send().await {
+        let sent = req.send().await;
+        if sent.is_ok() {
+            // Counted once answered (as the receiver counts what it read).
+            self.counts
+                .wire_bytes
+                .fetch_add(wire_len, Ordering::Relaxed);
+            self.counts
+                .json_bytes
+                .fetch_add(json_len, Ordering::Relaxed);
+        }
+        match sent {
             Ok(resp) if resp.status().is_redirection() => Outcome::Redirected {
                 status: Some(resp.status().as_u16()),
                 location: resp
