@@ -55,6 +55,11 @@
 //! compressing never slows a send below what the network takes. Level 2
 //! saves another 7% of the wire at a quarter of the speed (~18 MB/s out,
 //! below a gigabit); level 6, 19% for a tenth of it.
+//!
+//! In Chromium (the package, same bodies of another generated CSV): this
+//! level 1 in wasm 279 MB/s to 0.186; `CompressionStream("gzip")` 48 MB/s to
+//! 0.146 (zlib's default level, not settable); level 6 in wasm 30 MB/s to
+//! 0.145. So the browser uses the wasm core too.
 
 use super::Outcome;
 
