@@ -289,14 +289,18 @@ fn summary(stats: &ReceiverStats) -> String {
         .map(|(status, n)| format!("{status}: {n}"))
         .collect();
     format!(
-        "{} requests ({}), {} messages ({} unique ids, {} duplicates), {} dropped, {} faults injected",
+        "{} requests ({}), {} messages ({} unique ids, {} duplicates), {} dropped, {} faults injected; \
+         bodies: {} bytes received, {} decoded, {} compressed requests",
         stats.requests,
         statuses.join(", "),
         stats.messages,
         stats.unique_message_ids,
         stats.duplicates,
         stats.dropped,
-        stats.faults_injected
+        stats.faults_injected,
+        stats.wire_bytes,
+        stats.body_bytes,
+        stats.gzip_requests
     )
 }
 

@@ -140,8 +140,8 @@ impl Transport {
         .await
         {
             Ok(both) => both,
-            // Only a panic in flate2 lands here, and then the body is gone
-            // with it: the engine's watchdog retries the batch.
+            // Only a panic in flate2 lands here; the engine keeps its own
+            // copy of the batch and retries it as after any network error.
             Err(e) => return Outcome::NetworkError(format!("gzip failed: {e}")),
         };
         let json_len = json.len() as u64;
