@@ -7,6 +7,7 @@
 use std::time::Instant;
 
 use segment_backfill::batch::BatchOptions;
+use segment_backfill::deliver::compress::gzip_body;
 use segment_backfill::mapping::Mapping;
 use segment_backfill::message::{IdScheme, MessageIds, SourceNamespace};
 use segment_backfill::pipeline::{ImportOptions, Importer};
@@ -162,6 +163,7 @@ fn main() {
         out.bytes as f64 / 1e6
     );
     println!("pipeline / parse: {:.3} (target ≥ 1/3)", f / p);
+    gzip_levels(&out.sample);
 }
 
 /// Decode and read every record, doing nothing with them.
@@ -179,6 +181,36 @@ fn parse_pass(data: &[u8], settings: &Settings) -> Result<u64, String> {
 struct Output {
     messages: u64,
     bytes: u64,
+    /// The first ~10 MB of request bodies, to measure gzip levels on.
+    sample: Vec<Vec<u8>>,
+}
+
+/// Gzip levels 1–6 on real request bodies: input MB/s on one core and the
+/// wire/JSON ratio (the choice of `deliver::compress::GZIP_LEVEL`).
+fn gzip_levels(bodies: &[Vec<u8>]) {
+    let total: usize = bodies.iter().map(Vec::len).sum();
+    let mb = total as f64 / 1e6;
+    println!(
+        "gzip on {} request bodies ({mb:.1} MB of JSON), median of {PASSES}:",
+        bodies.len()
+    );
+    for level in 1..=6 {
+        let mut speeds = Vec::new();
+        let mut wire = 0;
+        for _ in 0..PASSES {
+            let t = Instant::now();
+            wire = bodies
+                .iter()
+                .map(|b| gzip_body(b, level).len())
+                .sum::<usize>();
+            speeds.push(mb / t.elapsed().as_secs_f64());
+        }
+        println!(
+            "  level {level}: {:>5.0} MB/s in, ratio {:.3}",
+            median(speeds),
+            wire as f64 / total as f64
+        );
+    }
 }
 
 /// The whole import: every batch body made and stamped, as a sender would.
@@ -198,6 +230,9 @@ fn pipeline_pass(data: &[u8], settings: &Settings, mapping: &Mapping) -> Result<
         while let Some(mut b) = imp.pop_batch() {
             b.set_sent_at(1_800_000_000_000);
             out.bytes += b.body().len() as u64;
+            if out.bytes < 10_000_000 {
+                out.sample.push(b.body().to_vec());
+            }
             out.messages += b.len() as u64;
         }
         while imp.pop_reject().is_some() {}

@@ -7,6 +7,8 @@
 // A test crate's root looks for modules beside it, hence the paths.
 #[path = "receiver/faults.rs"]
 mod faults;
+#[path = "receiver/gzip.rs"]
+mod gzip;
 #[path = "receiver/out_file.rs"]
 mod out_file;
 #[path = "receiver/redirect.rs"]
@@ -364,12 +366,9 @@ async fn duplicate_message_ids_are_counted() -> TestResult {
 async fn stats_route_serves_json() -> TestResult {
     let receiver = start(ReceiverConfig::default()).await?;
     let client = client()?;
-    post(
-        &client,
-        &url(&receiver, "/v1/batch"),
-        batch(vec![track("s1", "u")]),
-    )
-    .await?;
+    let body = batch(vec![track("s1", "u")]);
+    let bytes = body.len() + "nope".len();
+    post(&client, &url(&receiver, "/v1/batch"), body).await?;
     post(&client, &url(&receiver, "/v1/batch"), "nope")
         .await
         .ok();
@@ -380,7 +379,8 @@ async fn stats_route_serves_json() -> TestResult {
     assert_eq!(
         stats,
         json!({"requests": 2, "messages": 1, "uniqueMessageIds": 1, "duplicates": 0,
-               "dropped": 0, "byStatus": {"200": 1, "400": 1}, "faultsInjected": 0})
+               "dropped": 0, "byStatus": {"200": 1, "400": 1}, "faultsInjected": 0,
+               "wireBytes": bytes, "bodyBytes": bytes, "gzipRequests": 0})
     );
     let index = client.get(url(&receiver, "/")).send().await?;
     assert_eq!(index.status().as_u16(), 200);

@@ -109,6 +109,12 @@ mod receive_args {
         #[arg(long, value_name = "N", default_value_t = receive::Redirect::DEFAULT_STATUS,
               value_parser = redirect_status, requires = "redirect_to")]
         pub redirect_status: u16,
+        /// Answer 415 to compressed request bodies (an endpoint that does not decode gzip: to try a client's fallback).
+        #[arg(long)]
+        pub refuse_gzip: bool,
+        /// Leave Content-Encoding out of the CORS preflight's allowed headers (a browser then cannot send gzip: to try a client's fallback).
+        #[arg(long)]
+        pub cors_no_content_encoding: bool,
     }
 
     /// `--redirect-status`: a redirect status a client may meet.
@@ -152,6 +158,8 @@ pub fn main() -> ExitCode {
                         status: a.redirect_status,
                         location,
                     }),
+                    refuse_gzip: a.refuse_gzip,
+                    cors_content_encoding: !a.cors_no_content_encoding,
                     ..receive::ReceiverConfig::default()
                 };
                 receive::run(a.listen, config).map(|()| Outcome::Done)

@@ -33,6 +33,11 @@
 //!   303 and 308 too) and a `Location`, plus the usual CORS headers, and
 //!   keeps nothing; the request counts in `/stats` by its status. For
 //!   testing how a client follows (or refuses) a moved endpoint.
+//! - [`ReceiverConfig::refuse_gzip`] (`--refuse-gzip`) answers 415 to
+//!   compressed bodies; [`ReceiverConfig::cors_content_encoding`]
+//!   (`--cors-no-content-encoding` turns it off) leaves `Content-Encoding`
+//!   out of the preflight's allowed headers. Both paths of a client's gzip
+//!   fallback, from the command line and from a browser.
 
 mod auth;
 mod body;
@@ -86,6 +91,13 @@ pub struct ReceiverConfig {
     /// Test aid for clients: answer every ingest POST with this redirect,
     /// before any other check, and keep nothing (see [`Redirect`]).
     pub redirect: Option<Redirect>,
+    /// Test aid: answer 415 to any body with a `Content-Encoding` (other
+    /// than identity) and keep nothing of it, as an endpoint that does not
+    /// decode gzip.
+    pub refuse_gzip: bool,
+    /// Whether the CORS preflight allows the `Content-Encoding` header
+    /// (false: a browser refuses to send a gzip body, before sending it).
+    pub cors_content_encoding: bool,
 }
 
 impl Default for ReceiverConfig {
@@ -100,6 +112,8 @@ impl Default for ReceiverConfig {
             poison_marker: None,
             delay: Duration::ZERO,
             redirect: None,
+            refuse_gzip: false,
+            cors_content_encoding: true,
         }
     }
 }
@@ -275,14 +289,18 @@ fn summary(stats: &ReceiverStats) -> String {
         .map(|(status, n)| format!("{status}: {n}"))
         .collect();
     format!(
-        "{} requests ({}), {} messages ({} unique ids, {} duplicates), {} dropped, {} faults injected",
+        "{} requests ({}), {} messages ({} unique ids, {} duplicates), {} dropped, {} faults injected; \
+         bodies: {} bytes received, {} decoded, {} compressed requests",
         stats.requests,
         statuses.join(", "),
         stats.messages,
         stats.unique_message_ids,
         stats.duplicates,
         stats.dropped,
-        stats.faults_injected
+        stats.faults_injected,
+        stats.wire_bytes,
+        stats.body_bytes,
+        stats.gzip_requests
     )
 }
 

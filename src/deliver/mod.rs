@@ -51,6 +51,7 @@
 //! **Abort**: nothing new is sent, waiting batches are `Undelivered` at once,
 //! answers in flight still settle their rows.
 
+pub mod compress;
 mod config;
 pub mod endpoint;
 mod engine;

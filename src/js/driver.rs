@@ -179,6 +179,14 @@ pub struct ImportProgress {
     /// import if it stops (a closed tab, a crash) instead of starting over.
     #[tsify(optional)]
     pub checkpoint: Option<String>,
+    /// Bytes of request bodies sent (compressed or not), resends included.
+    pub wire_bytes: u64,
+    /// The same bodies as JSON, before compression.
+    pub json_bytes: u64,
+    /// Why the endpoint is taken to refuse gzip (the rest of the run is sent
+    /// uncompressed; nothing lost or sent twice).
+    #[tsify(optional)]
+    pub gzip_refused: Option<String>,
 }
 
 /// Imports `file` and sends it: the whole job. JS: `importFile`.
@@ -205,7 +213,12 @@ pub async fn send_file(
             "writeKey is empty: Segment would answer 200 and drop every message",
         ));
     }
-    let transport = Transport::new(&s.endpoint, key, auth)?;
+    let transport = Transport::new(
+        &s.endpoint,
+        key,
+        auth,
+        s.compress.unwrap_or_default().into(),
+    )?;
     let resume = s
         .resume_from
         .as_deref()
@@ -408,21 +421,37 @@ impl Run {
             return;
         }
         self.last_progress = now;
-        on_progress(&ImportProgress {
-            session: self.session.progress(now as u64),
-            checkpoint: self.checkpoint.take(),
-        });
+        let checkpoint = self.checkpoint.take();
+        let session = self.session.progress(now as u64);
+        on_progress(&progress_of(session, checkpoint, &self.transport));
     }
 
     fn finish(self, on_progress: &mut impl FnMut(&ImportProgress)) -> Report {
         let now = now_ms() as u64;
         let progress = self.session.progress(now);
         let report = self.session.finish(now);
-        on_progress(&ImportProgress {
-            session: progress,
-            checkpoint: report.checkpoint.clone(),
-        });
+        on_progress(&progress_of(
+            progress,
+            report.checkpoint.clone(),
+            &self.transport,
+        ));
         report
+    }
+}
+
+/// A progress call: the session's, and the transport's bytes and gzip state.
+fn progress_of(
+    session: SessionProgress,
+    checkpoint: Option<String>,
+    transport: &Transport,
+) -> ImportProgress {
+    let (wire_bytes, json_bytes) = transport.bytes();
+    ImportProgress {
+        session,
+        checkpoint,
+        wire_bytes,
+        json_bytes,
+        gzip_refused: transport.gzip_refused(),
     }
 }
 

@@ -12,6 +12,16 @@
 //! points. The browser hides such an answer's status and `Location`
 //! ("opaqueredirect"); it becomes [`Outcome::Redirected`], a refusal. At
 //! most [`MAX_ANSWER_CHARS`] of an answer are kept.
+//!
+//! Bodies are gzipped by the wasm core (flate2, level [`GZIP_LEVEL`]) as
+//! [`crate::deliver::compress`] decides. `Content-Encoding` is not a
+//! CORS-safelisted header: the request needs a preflight that allows it, and
+//! a refusal there rejects the `fetch` before any body is sent. So under
+//! `auto`, until the endpoint has taken one gzip body, a rejected `fetch` (a
+//! 415, a 400) is tried once more uncompressed, and a success then makes the
+//! rest of the run uncompressed.
+
+use std::cell::{Cell, RefCell};
 
 use base64::Engine as _;
 use js_sys::{Promise, Reflect, Uint8Array};
@@ -22,6 +32,7 @@ use web_sys::{AbortSignal, Headers, RequestInit, Response};
 use super::error::{codes, describe, JsApiError, JsResult};
 use super::options::Auth;
 use super::time::now_ms;
+use crate::deliver::compress::{gzip_body, Compression, EncodingChoice, Verdict, GZIP_LEVEL};
 use crate::deliver::endpoint::{resolve, Region};
 use crate::deliver::Outcome;
 
@@ -39,6 +50,11 @@ pub struct Transport {
     endpoint: String,
     /// `Basic …` when the key goes in a header; `None` when it is in the body.
     authorization: Option<String>,
+    encoding: RefCell<EncodingChoice>,
+    /// Bytes of request bodies that were answered, resends included.
+    wire_bytes: Cell<u64>,
+    /// The same bodies as JSON, before compression.
+    json_bytes: Cell<u64>,
 }
 
 impl std::fmt::Debug for Transport {
@@ -54,7 +70,12 @@ impl Transport {
     /// A transport to `endpoint` (checked: https, or http on loopback).
     /// With [`Auth::Body`] the key must be in the batch bodies already
     /// (`BatchOptions::write_key`).
-    pub fn new(endpoint: &str, write_key: &str, auth: Auth) -> JsResult<Transport> {
+    pub fn new(
+        endpoint: &str,
+        write_key: &str,
+        auth: Auth,
+        compression: Compression,
+    ) -> JsResult<Transport> {
         if endpoint.trim().is_empty() {
             return Err(JsApiError::new(
                 codes::INVALID_ENDPOINT,
@@ -76,7 +97,44 @@ impl Transport {
         Ok(Transport {
             endpoint,
             authorization,
+            encoding: RefCell::new(EncodingChoice::new(compression)),
+            wire_bytes: Cell::new(0),
+            json_bytes: Cell::new(0),
         })
+    }
+
+    /// Bytes sent so far: (on the wire, as JSON).
+    pub fn bytes(&self) -> (u64, u64) {
+        (self.wire_bytes.get(), self.json_bytes.get())
+    }
+
+    /// Why the endpoint is taken to refuse gzip, once it is.
+    pub fn gzip_refused(&self) -> Option<String> {
+        self.encoding.borrow().refused().map(str::to_string)
+    }
+
+    /// Posts one body (twice when the endpoint refuses gzip: the same body
+    /// uncompressed, within the same timeout) and reports how it ended.
+    /// Never fails: every failure is an [`Outcome`].
+    pub async fn post(&self, body: &[u8], timeout_ms: u64) -> Outcome {
+        let compress = self.encoding.borrow().compress();
+        if !compress {
+            return self.post_once(body, body.len(), false, timeout_ms).await;
+        }
+        let deadline = now_ms() + timeout_ms as f64;
+        let packed = gzip_body(body, GZIP_LEVEL);
+        let first = self.post_once(&packed, body.len(), true, timeout_ms).await;
+        let verdict = self.encoding.borrow_mut().after(true, &first, true);
+        if verdict == Verdict::Keep {
+            return first;
+        }
+        let left = deadline - now_ms();
+        if left < 1.0 {
+            return Outcome::Timeout;
+        }
+        let plain = self.post_once(body, body.len(), false, left as u64).await;
+        self.encoding.borrow_mut().after_plain(&first, &plain);
+        plain
     }
 
     /// The endpoint, for messages.
@@ -84,10 +142,15 @@ impl Transport {
         &self.endpoint
     }
 
-    /// Posts one body and reports how it ended. Never fails: every failure
-    /// is an [`Outcome`] the engine knows what to do with.
-    pub async fn post(&self, body: &[u8], timeout_ms: u64) -> Outcome {
-        let init = match self.request(body, timeout_ms) {
+    /// One `POST` of `body` (gzip of `json_len` bytes of JSON when `gzip`).
+    async fn post_once(
+        &self,
+        body: &[u8],
+        json_len: usize,
+        gzip: bool,
+        timeout_ms: u64,
+    ) -> Outcome {
+        let init = match self.request(body, gzip, timeout_ms) {
             Ok(init) => init,
             Err(e) => {
                 return Outcome::NetworkError(format!("cannot build the request: {}", describe(&e)))
@@ -98,6 +161,10 @@ impl Transport {
             Ok(r) => r,
             Err(e) => return self.failure(&e),
         };
+        // Counted once answered: a body refused at the preflight never left.
+        self.wire_bytes
+            .set(self.wire_bytes.get() + body.len() as u64);
+        self.json_bytes.set(self.json_bytes.get() + json_len as u64);
         if response.type_() == web_sys::ResponseType::Opaqueredirect
             || (300..400).contains(&response.status())
         {
@@ -133,8 +200,12 @@ impl Transport {
         }
     }
 
-    fn request(&self, body: &[u8], timeout_ms: u64) -> Result<RequestInit, JsValue> {
+    fn request(&self, body: &[u8], gzip: bool, timeout_ms: u64) -> Result<RequestInit, JsValue> {
         let headers = Headers::new()?;
+        if gzip {
+            // (Not CORS-safelisted: this makes even a text/plain post preflighted.)
+            headers.set("Content-Encoding", "gzip")?;
+        }
         match &self.authorization {
             Some(auth) => {
                 headers.set("Content-Type", "application/json")?;

@@ -104,6 +104,31 @@ pub enum Auth {
     Body,
 }
 
+/// Whether request bodies are gzipped.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, Tsify)]
+#[serde(rename_all = "lowercase")]
+pub enum Compress {
+    /// Gzip unless the endpoint refuses it (its CORS preflight not allowing
+    /// `Content-Encoding`, a 415): then uncompressed for the rest of the run.
+    #[default]
+    Auto,
+    /// Always gzip.
+    Gzip,
+    /// Never compress.
+    None,
+}
+
+impl From<Compress> for crate::deliver::compress::Compression {
+    fn from(c: Compress) -> Self {
+        use crate::deliver::compress::Compression;
+        match c {
+            Compress::Auto => Compression::Auto,
+            Compress::Gzip => Compression::Gzip,
+            Compress::None => Compression::None,
+        }
+    }
+}
+
 /// The data options of `importFile` (the callbacks are in `ImportFileOptions`).
 #[derive(Debug, Clone, Default, Serialize, Deserialize, Tsify)]
 #[serde(rename_all = "camelCase", default)]
@@ -116,6 +141,9 @@ pub struct SendSettings {
     /// Default `"body"` (no CORS preflight).
     #[tsify(optional)]
     pub auth: Option<Auth>,
+    /// Default `"auto"`: gzip bodies, unless the endpoint refuses them.
+    #[tsify(optional)]
+    pub compress: Option<Compress>,
     /// Requests in flight at once (default 4).
     #[tsify(optional)]
     pub concurrency: Option<u32>,

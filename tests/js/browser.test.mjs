@@ -317,6 +317,81 @@ test("a redirect is refused in the browser: nothing goes where it points", async
   }
 });
 
+test("gzip in Chromium: bodies go compressed when the preflight allows Content-Encoding", async () => {
+  const local = await receiver(CLI, null, []);
+  try {
+    const { report, progress } = await importInPage({ endpoint: local.endpoint, writeKey: KEY, concurrency: 4 });
+    assert.equal(report.balanced, true);
+    assert.equal(report.delivered, ROWS - BAD_ROWS);
+    const stats = await local.stats();
+    assert.equal(stats.uniqueMessageIds, report.delivered);
+    assert.equal(stats.duplicates, 0);
+    assert.equal(stats.gzipRequests, stats.requests, JSON.stringify(stats));
+    assert.ok(stats.wireBytes * 3 < stats.bodyBytes, JSON.stringify(stats));
+    const last = progress.at(-1);
+    assert.equal(last.wireBytes, stats.wireBytes);
+    assert.equal(last.jsonBytes, stats.bodyBytes);
+    assert.equal(last.gzipRefused, undefined);
+  } finally {
+    local.stop();
+  }
+});
+
+test("a preflight refusing Content-Encoding: the same batches go uncompressed, nothing lost or twice", async () => {
+  const local = await receiver(CLI, null, ["--cors-no-content-encoding"]);
+  try {
+    for (const auth of ["body", "basic"]) {
+      const before = await local.stats();
+      const { report, progress } = await importInPage({ endpoint: local.endpoint, writeKey: KEY, auth, concurrency: 4 });
+      assert.equal(report.balanced, true);
+      assert.equal(report.undelivered, 0, JSON.stringify(report.undeliveredReason));
+      assert.equal(report.delivered, ROWS - BAD_ROWS);
+      const stats = await local.stats();
+      if (auth === "body") {
+        assert.equal(stats.uniqueMessageIds, report.delivered);
+        assert.equal(stats.duplicates, 0, JSON.stringify(stats));
+      } else {
+        // The second run re-sends the same ids: all duplicates, none new.
+        assert.equal(stats.uniqueMessageIds, before.uniqueMessageIds);
+        assert.equal(stats.duplicates - before.duplicates, report.delivered);
+      }
+      // No gzip body ever got past the preflight.
+      assert.equal(stats.gzipRequests, 0, JSON.stringify(stats));
+      assert.equal(report.delivery.retries, 0, "the fallback is not a retry");
+      const last = progress.at(-1);
+      assert.match(last.gzipRefused ?? "", /CORS/);
+      assert.equal(last.wireBytes, stats.wireBytes - before.wireBytes);
+      assert.equal(last.jsonBytes, stats.bodyBytes - before.bodyBytes);
+    }
+  } finally {
+    local.stop();
+  }
+});
+
+test("importFile from Node against an endpoint answering 415 to gzip: every row once, uncompressed", async () => {
+  const pkg = await loadPkg();
+  const local = await receiver(CLI, null, ["--refuse-gzip"]);
+  try {
+    const progress = [];
+    const text = csvText();
+    const found = pkg.inspect(new TextEncoder().encode(text.slice(0, 65536)), { complete: false });
+    const mapping = pkg.suggestMapping(found.headers, found.rows);
+    const report = await pkg.importFile(new Blob([text]), mapping, {
+      endpoint: local.endpoint, writeKey: KEY, concurrency: 4, onProgress: (p) => progress.push(p),
+    });
+    assert.equal(report.balanced, true);
+    assert.equal(report.undelivered, 0);
+    assert.equal(report.delivered, ROWS - BAD_ROWS);
+    const stats = await local.stats();
+    assert.equal(stats.uniqueMessageIds, report.delivered);
+    assert.equal(stats.duplicates, 0);
+    assert.ok(stats.byStatus["415"] >= 1 && stats.byStatus["415"] <= 4, JSON.stringify(stats));
+    assert.match(progress.at(-1).gzipRefused ?? "", /415/);
+  } finally {
+    local.stop();
+  }
+});
+
 test("messageIds depend on the source; a dry run with the key (or its namespace) has a send's ids", async () => {
   const out = join(dir, "ids.ndjson");
   const local = await receiver(CLI, out, []);

@@ -112,7 +112,12 @@ pub async fn run(scope: &mut Scope, pending: &mut Option<Request>, job: Job) -> 
             delivered: s.delivery.messages_acknowledged as f64,
             retries: s.delivery.retries as f64,
             in_flight: s.delivery.in_flight as f64,
-            note: s.note.clone(),
+            // A problem first; else that the endpoint took no gzip.
+            note: s.note.clone().or_else(|| {
+                p.gzip_refused
+                    .as_ref()
+                    .map(|why| format!("sending uncompressed: the endpoint refuses gzip ({why})"))
+            }),
             elapsed_ms: now - started,
             paused: s.paused,
             paused_ms: s.paused_ms as f64,

@@ -29,8 +29,9 @@ pub(super) fn decorate(headers: &mut HeaderMap, origin: Option<&HeaderValue>) {
     );
 }
 
-/// The answer to an OPTIONS preflight, on any path.
-pub(super) fn preflight() -> Reply {
+/// The answer to an OPTIONS preflight, on any path; `Content-Encoding` is
+/// allowed only with `content_encoding` (a browser then may send gzip).
+pub(super) fn preflight(content_encoding: bool) -> Reply {
     let mut reply = empty(StatusCode::NO_CONTENT);
     let headers = reply.headers_mut();
     headers.insert(
@@ -39,7 +40,11 @@ pub(super) fn preflight() -> Reply {
     );
     headers.insert(
         ACCESS_CONTROL_ALLOW_HEADERS,
-        HeaderValue::from_static("Authorization, Content-Type, Content-Encoding"),
+        HeaderValue::from_static(if content_encoding {
+            "Authorization, Content-Type, Content-Encoding"
+        } else {
+            "Authorization, Content-Type"
+        }),
     );
     headers.insert(ACCESS_CONTROL_MAX_AGE, HeaderValue::from_static("86400"));
     reply

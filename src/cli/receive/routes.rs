@@ -72,7 +72,7 @@ pub(super) async fn handle(
 
 async fn dispatch(req: Request<Incoming>, shared: &Shared, abort: &Notify) -> Reply {
     if req.method() == Method::OPTIONS {
-        return cors::preflight();
+        return cors::preflight(shared.config.cors_content_encoding);
     }
     let route = route_of(req.uri().path());
     let get = req.method() == Method::GET || req.method() == Method::HEAD;
@@ -176,7 +176,25 @@ fn accept(
             return unauthorized();
         }
     }
-    let bytes = match raw.and_then(|raw| body::decode(headers, raw, limit)) {
+    let encoded = headers
+        .get(hyper::header::CONTENT_ENCODING)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| !v.trim().is_empty() && !v.trim().eq_ignore_ascii_case("identity"));
+    if let Ok(raw) = &raw {
+        if config.refuse_gzip && encoded {
+            shared.store.count_body(raw.len(), None, true);
+            return fail(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "this receiver refuses compressed bodies (--refuse-gzip): send Content-Encoding: identity",
+            );
+        }
+    }
+    let wire = raw.as_ref().map_or(0, Vec::len);
+    let decoded = raw.and_then(|raw| body::decode(headers, raw, limit));
+    shared
+        .store
+        .count_body(wire, decoded.as_ref().ok().map(Vec::len), encoded);
+    let bytes = match decoded {
         Ok(bytes) => bytes,
         Err(body::BodyError::UnsupportedEncoding(e)) => {
             return fail(

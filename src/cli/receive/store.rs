@@ -41,6 +41,14 @@ pub struct ReceiverStats {
     pub by_status: BTreeMap<u16, u64>,
     /// Requests that got an injected fault (including slow answers).
     pub faults_injected: u64,
+    /// Bytes of request bodies as received, of the ingest requests that got
+    /// no injected fault and were read in full.
+    pub wire_bytes: u64,
+    /// The same bodies after gzip decoding (equal to `wire_bytes` when
+    /// nothing came compressed; bodies that failed to decode count none).
+    pub body_bytes: u64,
+    /// Of those requests, the ones that came with a `Content-Encoding`.
+    pub gzip_requests: u64,
 }
 
 /// One message ready to be kept: its JSON line and its `messageId`.
@@ -135,6 +143,15 @@ impl Store {
     /// Counts one ingest answer.
     pub(super) fn count_status(&self, status: u16) {
         *lock(&self.inner).stats.by_status.entry(status).or_insert(0) += 1;
+    }
+
+    /// Counts one request body: `wire` bytes received, `decoded` after
+    /// undoing its `Content-Encoding` (when that worked).
+    pub(super) fn count_body(&self, wire: usize, decoded: Option<usize>, gzip: bool) {
+        let stats = &mut lock(&self.inner).stats;
+        stats.wire_bytes += wire as u64;
+        stats.body_bytes += decoded.unwrap_or(0) as u64;
+        stats.gzip_requests += u64::from(gzip);
     }
 
     /// Counts one injected fault.

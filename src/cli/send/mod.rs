@@ -14,6 +14,7 @@ mod http;
 mod progress;
 
 use std::path::PathBuf;
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use clap::Args;
@@ -31,7 +32,7 @@ use crate::session::{
     Destination, SendSession, SessionEvent, SessionReport, SessionSetup, StopReason,
 };
 use checkpoint_file::{CheckpointFile, Existing};
-use http::{Auth, Region, Transport};
+use http::{Auth, Compress, Region, Transport};
 use progress::ProgressLine;
 
 #[derive(Debug, Args)]
@@ -59,6 +60,9 @@ pub struct SendArgs {
     /// basic: Authorization header; body: writeKey in the JSON body.
     #[arg(long, value_enum, default_value_t = Auth::Basic)]
     auth: Auth,
+    /// Gzip request bodies: auto (unless the endpoint refuses gzip, then uncompressed for the rest of the run), gzip (always) or none. Segment's size limits apply to the JSON before compression.
+    #[arg(long, value_enum, default_value_t = Compress::Auto)]
+    compress: Compress,
     /// Requests in flight at once.
     #[arg(long, default_value_t = EngineConfig::default().max_in_flight, value_name = "N")]
     concurrency: usize,
@@ -106,7 +110,22 @@ struct JsonReport<'a> {
     destination: Option<&'a Destination>,
     summary: &'a Summary,
     delivery: &'a crate::deliver::DeliveryStats,
+    wire: &'a Wire,
     seconds: f64,
+}
+
+/// What crossed the network.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Wire {
+    /// Request bodies as sent, retries and resends included.
+    wire_bytes: u64,
+    /// The same bodies as JSON, before compression.
+    json_bytes: u64,
+    /// Why the endpoint is taken to refuse gzip (`--compress auto` then
+    /// sent uncompressed).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    gzip_refused: Option<String>,
 }
 
 pub fn run(args: &SendArgs) -> Result<Outcome, String> {
@@ -118,7 +137,7 @@ pub fn run(args: &SendArgs) -> Result<Outcome, String> {
     }
     let endpoint = endpoint::resolve(args.endpoint.as_deref(), args.region.into())
         .map_err(|e| format!("--endpoint: {e}"))?;
-    let transport = Transport::new(&endpoint, args.auth, key.to_string())?;
+    let transport = Transport::new(&endpoint, args.auth, key.to_string(), args.compress)?;
     let (checkpoint, resume) = match &args.checkpoint {
         None => (None, None),
         Some(path) => {
@@ -160,7 +179,7 @@ pub fn run(args: &SendArgs) -> Result<Outcome, String> {
     let name = input.name.clone();
     let session = SendSession::new(setup, now_ms()).map_err(|e| refused(&name, &e))?;
     let rejects = RejectsSink::open(args.rejects.as_deref())?;
-    let progress = ProgressLine::new(input.size, !args.common.json);
+    let progress = ProgressLine::new(!args.common.json);
 
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -169,14 +188,28 @@ pub fn run(args: &SendArgs) -> Result<Outcome, String> {
         .map_err(|e| format!("cannot start the async runtime: {e}"))?;
     let shell = Shell {
         input,
-        transport,
+        transport: transport.clone(),
         checkpoint,
         rejects,
         progress: &progress,
+        told_refused: false,
     };
     let report = runtime.block_on(shell.drive(session))?;
     progress.finish();
-    print(args, &name, &endpoint, &report, progress.elapsed_secs())?;
+    let counts = transport.counts();
+    let wire = Wire {
+        wire_bytes: counts.wire_bytes.load(Ordering::Relaxed),
+        json_bytes: counts.json_bytes.load(Ordering::Relaxed),
+        gzip_refused: transport.gzip_refused(),
+    };
+    print(
+        args,
+        &name,
+        &endpoint,
+        &report,
+        &wire,
+        progress.elapsed_secs(),
+    )?;
     let all_accounted =
         report.complete && report.reconciliation.undelivered == 0 && report.balanced;
     Ok(if !all_accounted {
@@ -205,6 +238,8 @@ struct Shell<'a> {
     checkpoint: Option<CheckpointFile>,
     rejects: RejectsSink,
     progress: &'a ProgressLine,
+    /// The gzip refusal was said.
+    told_refused: bool,
 }
 
 impl Shell<'_> {
@@ -240,7 +275,8 @@ impl Shell<'_> {
                     session.fail(e, now_ms());
                 }
             }
-            self.progress.update(&session.progress(now_ms()));
+            self.progress
+                .update(&session.progress(now_ms()), self.transport.counts());
             if session.is_done() && tasks.is_empty() {
                 break;
             }
@@ -255,6 +291,7 @@ impl Shell<'_> {
                     if let Ok((id, outcome)) = joined {
                         session.handle_response(id, outcome, now_ms());
                     }
+                    self.tell_refused();
                 }
                 _ = tokio::time::sleep(Duration::from_millis(wait_ms)) => {
                     session.handle_timeout(now_ms());
@@ -284,6 +321,19 @@ impl Shell<'_> {
                 complete: false,
                 ..report
             })
+        }
+    }
+
+    /// Says once that the endpoint refused gzip and the rest goes uncompressed.
+    fn tell_refused(&mut self) {
+        if self.told_refused {
+            return;
+        }
+        if let Some(why) = self.transport.gzip_refused() {
+            self.told_refused = true;
+            self.progress.note(&format!(
+                "the endpoint refuses gzip ({why}): sending uncompressed from now on; nothing is lost or sent twice"
+            ));
         }
     }
 
@@ -333,6 +383,7 @@ fn print(
     name: &str,
     endpoint: &str,
     report: &SessionReport,
+    wire: &Wire,
     secs: f64,
 ) -> Result<(), String> {
     let rec = &report.reconciliation;
@@ -352,6 +403,7 @@ fn print(
             destination: report.destination.as_ref(),
             summary: &report.summary,
             delivery: &report.delivery,
+            wire,
             seconds: secs,
         };
         outln!(
@@ -368,6 +420,13 @@ fn print(
         human::count(report.delivery.requests),
         human::count(report.delivery.retries)
     );
+    outln!(
+        "  {}",
+        progress::wire_line(wire.wire_bytes, wire.json_bytes)
+    );
+    if let Some(why) = &wire.gzip_refused {
+        outln!("  gzip refused by the endpoint ({why}): the rest was sent uncompressed");
+    }
     for note in &report.summary.notes {
         outln!("  note: {note}");
     }
