@@ -114,6 +114,18 @@ pub struct SendProgress {
     /// end of a pause, when none was since).
     #[serde(default)]
     pub since_delivery_ms: f64,
+    /// Messages acknowledged per second over the last seconds
+    /// ([`crate::session::pace`]); none before there is a rate.
+    #[serde(default)]
+    pub messages_per_s: Option<f64>,
+    /// Seconds left at the recent rate, when there is one.
+    #[serde(default)]
+    pub eta_s: Option<f64>,
+    /// Request bodies on the wire, and their JSON before compression.
+    #[serde(default)]
+    pub wire_bytes: f64,
+    #[serde(default)]
+    pub json_bytes: f64,
 }
 
 /// What the page keeps of a running send so it can be resumed after the

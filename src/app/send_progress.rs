@@ -90,30 +90,38 @@ pub fn progress(s: &Sending<'_>) -> Html {
             </div>
         };
     }
-    // Rates over the time spent sending, not paused.
-    let secs = (p.elapsed_ms - p.paused_ms) / 1000.0;
-    let rate = if secs > 0.0 { p.delivered / secs } else { 0.0 };
-    // Reading runs ahead of sending, so the ETA counts delivered rows against
-    // rows read, and is shown only once it is a second or more.
-    let eta = (p.delivered > 0.0 && p.rows > 0.0 && p.bytes > 0.0)
-        .then(|| {
-            let rows_total = p.rows * (p.total / p.bytes);
-            (rows_total - p.delivered - s.earlier - p.rejected) / rate.max(1e-9)
-        })
-        .filter(|s| s.is_finite() && *s >= 1.0);
+    // The rate and the ETA are over the last seconds (the worker measures
+    // them with the core's session::pace, as the CLI does).
+    let rate = p.messages_per_s.map_or("… messages/s".to_string(), |r| {
+        format!("{} messages/s", count(r))
+    });
     html! {
         <div class="progress">
             { stall(p) }
             { bar }
             <p>
-                { format!("{delivered} · {} messages/s · {tail}", count(rate)) }
-                if let Some(eta) = eta { { format!(" · about {} left", duration(eta)) } }
+                { format!("{delivered} · {rate} · {tail}") }
+                if let Some(eta) = p.eta_s { { format!(" · about {} left", duration(eta)) } }
                 { skipped.unwrap_or_default() }
             </p>
+            <p class="wire" id="send-wire">{ wire(p) }</p>
             if !stalled(p) {
                 if let Some(n) = &p.note { <p class="note">{ n }</p> }
             }
         </div>
+    }
+}
+
+/// "1.2 MB on the wire, 5.1× smaller than the 6.1 MB of JSON (gzip)".
+fn wire(p: &SendProgress) -> String {
+    let (wire, json) = (p.wire_bytes as u64, p.json_bytes as u64);
+    match crate::session::pace::compression_ratio(wire, json) {
+        Some(ratio) => format!(
+            "{} on the wire, {ratio:.1}× smaller than the {} of JSON (gzip)",
+            bytes(p.wire_bytes),
+            bytes(p.json_bytes)
+        ),
+        None => format!("{} on the wire", bytes(p.wire_bytes)),
     }
 }
 

@@ -49,6 +49,7 @@ mod accounting;
 mod checkpoint;
 mod content;
 mod identity;
+pub mod pace;
 mod report;
 mod setup;
 mod tally;

@@ -213,6 +213,10 @@ async fn buttons_progress_and_the_reconciliation_at_each_stage() {
         in_flight: 3.0,
         note: Some("retrying a batch after HTTP 503".into()),
         elapsed_ms: 4_000.0,
+        messages_per_s: Some(2_000.0),
+        eta_s: Some(6.0),
+        wire_bytes: 1_000_000.0,
+        json_bytes: 5_100_000.0,
         ..SendProgress::default()
     }))
     .await;
@@ -222,6 +226,11 @@ async fn buttons_progress_and_the_reconciliation_at_each_stage() {
         ),
         "{}",
         page.text()
+    );
+    // Bytes on the wire and the gzip ratio.
+    assert_eq!(
+        page.texts("#send-wire"),
+        ["1.0 MB on the wire, 5.1× smaller than the 5.1 MB of JSON (gzip)"]
     );
     assert!(page.text().contains("retrying a batch after HTTP 503"));
 
@@ -462,12 +471,14 @@ async fn pause_resume_and_cancel_while_paused() {
     assert_eq!(page.button("Pause").id(), "pause-send");
     assert_eq!(focused_id().as_deref(), Some("pause-send"));
     assert!(progress_text(&page).starts_with("Resuming…"));
-    // Going again: messages/s over the time spent sending (5 s of 60), not paused.
+    // Going again: the rate the worker measured since the pause (the
+    // core's window starts again after one: session::pace's tests).
     page.answer(Response::SendProgress(SendProgress {
         delivered: 15_000.0,
         in_flight: 2.0,
         elapsed_ms: 60_000.0,
         paused_ms: 55_000.0,
+        messages_per_s: Some(3_000.0),
         ..running.clone()
     }))
     .await;

@@ -90,6 +90,7 @@ pub async fn run(scope: &mut Scope, pending: &mut Option<Request>, job: Job) -> 
     // the clock: nothing is expected while paused).
     let mut acked = 0u64;
     let mut moved_at = started;
+    let mut rate = crate::session::pace::DeliveryRate::default();
     let on_progress = move |p: &driver::ImportProgress| {
         let now = js_sys::Date::now();
         if p.session.delivery.messages_acknowledged != acked || p.session.paused {
@@ -103,6 +104,7 @@ pub async fn run(scope: &mut Scope, pending: &mut Option<Request>, job: Job) -> 
             delivered_earlier: p.session.skipped as f64,
         });
         let s = &p.session;
+        let rates = rate.sample(now - started, s);
         let progress = SendProgress {
             bytes: s.bytes_read as f64,
             total: s.bytes_total.unwrap_or(0) as f64,
@@ -122,6 +124,10 @@ pub async fn run(scope: &mut Scope, pending: &mut Option<Request>, job: Job) -> 
             paused: s.paused,
             paused_ms: s.paused_ms as f64,
             since_delivery_ms: now - moved_at,
+            messages_per_s: rates.map(|r| r.messages_per_s),
+            eta_s: rates.and_then(|r| crate::session::pace::eta_secs(s, r.rows_per_s)),
+            wire_bytes: p.wire_bytes as f64,
+            json_bytes: p.json_bytes as f64,
         };
         let _ = tx.unbounded_send(Tick {
             progress,

@@ -2,7 +2,6 @@
 //! wire and the compression ratio, messages per second and an ETA, both from
 //! the recent delivery rate.
 
-use std::collections::VecDeque;
 use std::io::IsTerminal;
 use std::sync::atomic::Ordering;
 use std::sync::Mutex;
@@ -12,21 +11,15 @@ use indicatif::{HumanBytes, HumanDuration, ProgressBar, ProgressDrawTarget, Prog
 
 use super::http::WireCounts;
 use crate::cli::human::count;
+use crate::session::pace::{self, DeliveryRate};
 use crate::session::SessionProgress;
-
-/// The rate is measured over about this long, so the ETA follows the
-/// network as it is now, not as it was at the start.
-const RATE_WINDOW: Duration = Duration::from_secs(10);
-/// One sample per this long: the window holds at most ~40.
-const SAMPLE_EVERY: Duration = Duration::from_millis(250);
 
 /// A bar over the rows delivered, with the rest as text; silent when stderr
 /// is not a terminal or output is JSON.
 pub struct ProgressLine {
     bar: Option<ProgressBar>,
     started: Instant,
-    /// (when, rows finished, messages acknowledged), oldest first.
-    samples: Mutex<VecDeque<(Instant, u64, u64)>>,
+    rate: Mutex<DeliveryRate>,
 }
 
 impl ProgressLine {
@@ -41,28 +34,27 @@ impl ProgressLine {
         ProgressLine {
             bar,
             started: Instant::now(),
-            samples: Mutex::new(VecDeque::new()),
+            rate: Mutex::new(DeliveryRate::default()),
         }
     }
 
     pub fn update(&self, p: &SessionProgress, wire: &WireCounts) {
         let Some(bar) = &self.bar else { return };
-        let total = estimated_rows(p);
+        let total = pace::estimated_rows(p);
         bar.set_length(total);
         bar.set_position(p.delivered.min(total));
-        let (done_per_s, msgs_per_s) = self.rates(p.rows_done, p.delivery.messages_acknowledged);
-        let eta = match done_per_s {
-            Some(r) if r > 0.0 => {
-                let left = total.saturating_sub(p.rows_done) as f64;
-                format!("ETA {}", HumanDuration(Duration::from_secs_f64(left / r)))
-            }
-            _ => "ETA …".to_string(),
+        let now_ms = self.started.elapsed().as_secs_f64() * 1000.0;
+        let rates = self
+            .rate
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .sample(now_ms, p);
+        let eta = match rates.and_then(|r| pace::eta_secs(p, r.rows_per_s)) {
+            Some(secs) => format!("ETA {}", HumanDuration(Duration::from_secs_f64(secs))),
+            None => "ETA …".to_string(),
         };
-        let approx = if p.bytes_total.is_some_and(|t| p.bytes_read < t) {
-            "~"
-        } else {
-            ""
-        };
+        let msgs_per_s = rates.map(|r| r.messages_per_s);
+        let approx = if pace::rows_are_estimated(p) { "~" } else { "" };
         let mut msg = format!(
             "{} / {approx}{} rows delivered · {} · {:.0} msg/s · {eta}",
             count(p.delivered),
@@ -95,37 +87,6 @@ impl ProgressLine {
         }
     }
 
-    /// Rows finished and messages acknowledged per second over the recent
-    /// window; none until there is half a second to measure.
-    fn rates(&self, rows_done: u64, acked: u64) -> (Option<f64>, Option<f64>) {
-        let now = Instant::now();
-        let mut samples = self.samples.lock().unwrap_or_else(|e| e.into_inner());
-        if samples
-            .back()
-            .is_none_or(|(t, ..)| now.duration_since(*t) >= SAMPLE_EVERY)
-        {
-            samples.push_back((now, rows_done, acked));
-        }
-        while samples
-            .front()
-            .is_some_and(|(t, ..)| now.duration_since(*t) > RATE_WINDOW)
-            && samples.len() > 2
-        {
-            samples.pop_front();
-        }
-        let Some(&(t0, done0, acked0)) = samples.front() else {
-            return (None, None);
-        };
-        let secs = now.duration_since(t0).as_secs_f64();
-        if secs < 0.5 {
-            return (None, None);
-        }
-        (
-            Some(rows_done.saturating_sub(done0) as f64 / secs),
-            Some(acked.saturating_sub(acked0) as f64 / secs),
-        )
-    }
-
     pub fn finish(&self) {
         if let Some(bar) = &self.bar {
             bar.finish_and_clear();
@@ -138,31 +99,16 @@ impl ProgressLine {
     }
 }
 
-/// The rows the file holds: those read, scaled up by the share of the file
-/// not read yet (a guess until the end, exact after it).
-fn estimated_rows(p: &SessionProgress) -> u64 {
-    match p.bytes_total {
-        Some(total) if p.bytes_read > 0 && p.bytes_read < total => {
-            let scaled = p.rows as f64 * total as f64 / p.bytes_read as f64;
-            (scaled as u64).max(p.rows)
-        }
-        _ => p.rows,
-    }
-}
-
 /// "1.2 MiB on the wire (gzip: 5.1× smaller than the 6.1 MiB of JSON)".
 pub fn wire_line(wire_bytes: u64, json_bytes: u64) -> String {
-    // Under 5% saved (nothing compressed, or only the few bodies an endpoint
-    // refused before the fallback) is not worth a ratio.
-    if wire_bytes == 0 || json_bytes < wire_bytes.saturating_add(wire_bytes / 20) {
-        return format!("{} on the wire", HumanBytes(wire_bytes));
+    match pace::compression_ratio(wire_bytes, json_bytes) {
+        Some(ratio) => format!(
+            "{} on the wire ({ratio:.1}× smaller than the {} of JSON)",
+            HumanBytes(wire_bytes),
+            HumanBytes(json_bytes)
+        ),
+        None => format!("{} on the wire", HumanBytes(wire_bytes)),
     }
-    format!(
-        "{} on the wire ({:.1}× smaller than the {} of JSON)",
-        HumanBytes(wire_bytes),
-        json_bytes as f64 / wire_bytes as f64,
-        HumanBytes(json_bytes)
-    )
 }
 
 #[cfg(test)]
@@ -178,20 +124,5 @@ mod tests {
             wire_line(1024, 5120),
             "1.00 KiB on the wire (5.0× smaller than the 5.00 KiB of JSON)"
         );
-    }
-
-    #[test]
-    fn rows_are_extrapolated_from_the_bytes_read() {
-        let mut p = SessionProgress {
-            bytes_read: 250,
-            bytes_total: Some(1000),
-            rows: 10,
-            ..SessionProgress::default()
-        };
-        assert_eq!(estimated_rows(&p), 40);
-        p.bytes_read = 1000;
-        assert_eq!(estimated_rows(&p), 10);
-        p.bytes_total = None;
-        assert_eq!(estimated_rows(&p), 10);
     }
 }
