@@ -17,7 +17,8 @@
 //   BENCH_SEND_ROWS=1000000     rows of the CSV (~132 MB)
 //   BENCH_SEND_LIB_ROWS         rows for Segment's libraries (default: the same)
 //   BENCH_SEND_SENDERS=cli,browser,node-default,node-max,python
-//   BENCH_SEND_LINKS=loopback,shaped
+//   BENCH_SEND_LINKS=direct,loopback,shaped  (direct: no relay, so no wire
+//                               bytes; loopback: through the counting relay)
 //   BENCH_SEND_RATE=20000000    shaped uplink, bits/s
 //   BENCH_SEND_RTT=50           shaped round trip, ms
 //   BENCH_SEND_CLI_ARGS         more arguments for `segment-backfill send`
@@ -28,9 +29,11 @@
 //                               its markers; the rest of the file is kept)
 //   BENCH_SEND_LINK_CHECK=warn  only warn if the shaped link measures off
 //                               (by more than 10% in rate or 10 ms in round trip)
+//   BENCH_SEND_NOTE             one more line for the report's notes
 //   CLI=target/release/segment-backfill, PYTHON=target/bench-venv/bin/python
 //
-// Exits non-zero if any sender lost or duplicated a row (or failed).
+// Exits non-zero if a sender failed, or lost or duplicated a row (with
+// BENCH_SEND_STRICT=ours, only this project's senders' rows count for that).
 import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync, createReadStream } from "node:fs";
 import { createInterface } from "node:readline";
@@ -50,7 +53,7 @@ const list = (name, fallback) => (process.env[name] || fallback).split(",").filt
 const ROWS = num("BENCH_SEND_ROWS", 1_000_000);
 const LIB_ROWS = num("BENCH_SEND_LIB_ROWS", ROWS);
 const SENDERS = list("BENCH_SEND_SENDERS", "cli,browser,node-default,node-max,python");
-const LINKS = list("BENCH_SEND_LINKS", "loopback,shaped");
+const LINKS = list("BENCH_SEND_LINKS", "direct,loopback,shaped");
 const RATE = num("BENCH_SEND_RATE", 20e6);
 const RTT = num("BENCH_SEND_RTT", 50);
 const CLI_ARGS = (process.env.BENCH_SEND_CLI_ARGS ?? "").split(" ").filter(Boolean);
@@ -122,7 +125,14 @@ function runProcess(argv) {
       clearTimeout(timer);
       const ms = performance.now() - t0;
       const rss = /Maximum resident set size \(kbytes\): (\d+)/.exec(err);
-      if (code !== 0) return fail(new Error(`${argv[0]} exited ${code}: ${err.slice(-2000)}`));
+      if (code !== 0) {
+        const signal = /Command terminated by signal (\d+)/.exec(err);
+        const oom = /heap out of memory|MemoryError/.test(err) ? ", out of memory" : "";
+        const why = signal ? `killed by signal ${signal[1]}${oom}` : `exited ${code}${oom}`;
+        const e = new Error(`${why} after ${(ms / 1000).toFixed(0)} s, at ${rss ? (Number(rss[1]) / 1e6).toFixed(1) : "?"} GB RSS`);
+        e.detail = err.slice(0, 4000);
+        return fail(e);
+      }
       ok({ ms, peakBytes: rss ? Number(rss[1]) * 1024 : null, out });
     });
   });
@@ -204,7 +214,10 @@ async function runOne(kind, file, linkName, browserCtx) {
   const receiver = await startReceiver(CLI, received);
   const port = Number(new URL(receiver.url).port);
   const shaping = linkName === "shaped" ? { rateBps: RATE, rttMs: RTT } : {};
-  const link = await startLink({ host: "127.0.0.1", port }, shaping);
+  // "direct": no relay (to see what the relay costs); no wire bytes then.
+  const link = linkName === "direct"
+    ? { url: receiver.url, stats: () => null, close: async () => {} }
+    : await startLink({ host: "127.0.0.1", port }, shaping);
   const s = SENDER[kind];
   try {
     log(`${kind} on ${linkName}: ${file.rows} rows …`);
@@ -219,12 +232,12 @@ async function runOne(kind, file, linkName, browserCtx) {
     const rows = await countRows(received, file.rows);
     const r = { kind, link: linkName, file: { rows: file.rows, bytes: file.bytes }, ...run, out: undefined, stats, wire, rows };
     log(`${kind} on ${linkName}: ${(run.ms / 1000).toFixed(1)} s, ${Math.round((file.rows * 1000) / run.ms)} msg/s, ` +
-      `${stats.requests} requests, ${(wire.up / 1e6).toFixed(1)} MB up, peak ${((run.peakBytes ?? 0) / 1e6).toFixed(0)} MB, ` +
+      `${stats.requests} requests, ${wire ? (wire.up / 1e6).toFixed(1) : "?"} MB up, peak ${((run.peakBytes ?? 0) / 1e6).toFixed(0)} MB, ` +
       `missing ${rows.missing}, duplicated ${rows.duplicated}`);
     return r;
   } catch (e) {
-    log(`${kind} on ${linkName} FAILED: ${e.message}`);
-    return { kind, link: linkName, file: { rows: file.rows, bytes: file.bytes }, error: e.message };
+    log(`${kind} on ${linkName} FAILED: ${e.message}\n${e.detail ?? ""}`);
+    return { kind, link: linkName, file: { rows: file.rows, bytes: file.bytes }, error: e.message, detail: e.detail };
   } finally {
     await link.close();
     receiver.stop();
@@ -237,6 +250,7 @@ const mb = (b) => (b / 1e6).toFixed(1);
 const int = (n) => Math.round(n).toLocaleString("en");
 
 function table(results, linkName) {
+  const notes = [];
   const lines = [
     "| sender | rows | wall | msg/s | requests | bytes up (wire) | peak memory | every row exactly once |",
     "|---|---:|---:|---:|---:|---:|---:|---|",
@@ -253,20 +267,28 @@ function table(results, linkName) {
     const once = r.rows.missing === 0 && r.rows.duplicated === 0 && r.rows.foreign === 0
       ? "yes"
       : `**no**: ${int(r.rows.missing)} missing, ${int(r.rows.duplicated)} extra copies`;
-    lines.push(`| ${name} | ${int(r.file.rows)} | ${(r.ms / 1000).toFixed(1)} s | **${int((r.file.rows * 1000) / r.ms)}** | ${int(r.stats.requests)} | ${mb(r.wire.up)} MB | ${mem} | ${once} |`);
+    if (r.rows.duplicated) {
+      notes.push(`- ${name}: **${int(r.rows.duplicated)} rows arrived more than once** (${int(r.stats.requests)} requests, ${mb(r.wire?.up ?? 0)} MB up).` +
+        (r.kind.startsWith("node")
+          ? " The library sends every full batch at once, with no limit on requests in flight; queued behind each other on the slow link, they pass its 10 s `httpRequestTimeout`, are aborted and sent again, while the first copy still arrives. The copies keep their messageIds (the receiver counted ${int(r.stats.duplicates)} duplicate ids), so Segment's de-duplication by messageId should drop them; they still cost the uplink."
+          : ""));
+    }
+    lines.push(`| ${name} | ${int(r.file.rows)} | ${(r.ms / 1000).toFixed(1)} s | **${int((r.file.rows * 1000) / r.ms)}** | ${int(r.stats.requests)} | ${r.wire ? `${mb(r.wire.up)} MB` : "(no relay)"} | ${mem} | ${once} |`);
   }
-  return lines.join("\n");
+  return [...lines, ...(notes.length ? ["", ...notes] : [])].join("\n");
 }
 
 function report({ results, browserVersion, linkCheck, file, libFile }) {
   const at = (kind, link) => results.find((r) => r.kind === kind && r.link === link && !r.error);
   const rate = (r) => (r ? (r.file.rows * 1000) / r.ms : null);
   const ratios = [];
-  for (const link of LINKS) {
-    const ours = Math.min(...["cli", "browser"].map((k) => rate(at(k, link))).filter(Boolean));
-    const libs = ["node-default", "node-max", "python"].map((k) => rate(at(k, link))).filter(Boolean);
-    if (Number.isFinite(ours) && libs.length) {
-      ratios.push(`- ${link}: the slower of ours (${int(ours)} msg/s) / the fastest Segment library (${int(Math.max(...libs))} msg/s) = **${(ours / Math.max(...libs)).toFixed(1)}×**`);
+  for (const link of new Set(results.map((r) => r.link))) {
+    const libs = ["node-default", "node-max", "python"].map((k) => [k, rate(at(k, link))]).filter(([, r]) => r);
+    if (!libs.length) continue;
+    const [bestKind, best] = libs.reduce((a, b) => (b[1] > a[1] ? b : a));
+    for (const kind of ["cli", "browser"]) {
+      const ours = rate(at(kind, link));
+      if (ours) ratios.push(`- ${link}: ${SENDER[kind].name} / the fastest Segment library (${SENDER[bestKind].name}, ${int(best)} msg/s) = **${(ours / best).toFixed(1)}×**`);
     }
   }
   const cpu = cpus()[0]?.model ?? "unknown CPU";
@@ -281,19 +303,38 @@ function report({ results, browserVersion, linkCheck, file, libFile }) {
     "- Requests: counted by the receiver. Bytes up: counted on the wire by the relay (bench/send/link.mjs) between the sender and the receiver: HTTP headers and bodies as sent (gzip bodies compressed).",
     "- Peak memory: maximum RSS from `/usr/bin/time -v` for the native senders; for the browser, how far the resident memory of Chromium's renderer process (page + worker + wasm) rose above its level with the page loaded, sampled every 100 ms.",
     "- @segment/analytics-node's flushAt: 15 by default; it has no maximum of its own, but its batch size check counts escapes and the letter i rather than bytes, so at flushAt 2,500 each batch of this file is about 1.4 MB and refused with 400 (Segment's limit is 500 KB; measured on 2,000 rows: one request, 400, all 2,000 rows lost). 800 is the largest that stays under 500 KB here, so that is the \"maximum\" measured.",
-    "- Exactly once: the receiver's --out file read back, each row's `order_id` counted (the libraries make random messageIds, so the receiver's duplicate-id count cannot see a row sent twice).",
+    "- Exactly once: the receiver's --out file read back, each row's `order_id` counted (the libraries give each track call a random messageId: a batch sent again keeps its ids and the receiver counts them as duplicates, but a row tracked twice would get new ones, so ids alone cannot prove it).",
     `- CLI arguments: \`send --mapping bench/send/mapping.json\`${CLI_ARGS.length ? ` \`${CLI_ARGS.join(" ")}\`` : ""} (defaults otherwise: concurrency 4, 2,500 messages per batch, Basic auth); browser: \`importFile\` with body auth${Object.keys(BROWSER_OPTIONS).length ? ` and ${JSON.stringify(BROWSER_OPTIONS)}` : ""}, its defaults otherwise; Chromium ${browserVersion ?? "(not run)"}.`,
-    "",
-    "### Loopback",
-    "",
-    table(results, "loopback"),
+    ...(process.env.BENCH_SEND_NOTE ? [`- ${process.env.BENCH_SEND_NOTE}`] : []),
     "",
   ];
-  if (LINKS.includes("shaped")) {
+  const has = (link) => results.some((r) => r.link === link);
+  if (has("direct")) {
+    lines.push(
+      "### Loopback, straight to the receiver",
+      "",
+      "No relay in between: the speeds to compare. (The requests are the same as through the relay, so the bytes on the wire are in the next table.)",
+      "",
+      table(results, "direct"),
+      "",
+    );
+  }
+  if (has("loopback")) {
+    lines.push(
+      "### Loopback through the counting relay",
+      "",
+      "The relay (a Node process relaying TCP) shares the two cores with the sender and the receiver: it slows the fast senders (ours) much more than the slow ones; it is here for the bytes on the wire.",
+      "",
+      table(results, "loopback"),
+      "",
+    );
+  }
+  if (has("shaped")) {
     lines.push(
       `### Constrained uplink: ${RATE / 1e6} Mbit/s, ${RTT} ms round trip`,
       "",
       "Shaped by the relay itself (bench/send/link.mjs), in user space, for every sender alike: the bytes towards the receiver go through one queue drained at the rate, then wait half the round trip; answers wait the other half. The browser's worker fetches go through it like any other sender's (Chromium's DevTools network emulation was not used: it is set per page, and this way the browser and the native senders share one shaper).",
+      "Why not Debian's trickle: tried first (trickle 1.07, `-s -u 2441 -L 50`), it did not shape what it claims here: the CLI sent 0.7 MB in 0.02 s under it (tokio's non-blocking sockets are not slowed), and curl uploaded 5 MB at 1.0 MB/s instead of 2.44.",
       linkCheck
         ? `Checked before the runs: a ${mb(linkCheck.bytes)} MB upload through it ran at ${(linkCheck.rateBps / 1e6).toFixed(2)} Mbit/s, a small request's round trip took ${linkCheck.rttMs.toFixed(1)} ms.`
         : "",
@@ -307,6 +348,23 @@ function report({ results, browserVersion, linkCheck, file, libFile }) {
 }
 
 // --- main -------------------------------------------------------------------------------
+
+function write(text) {
+  const outPath = join(root, OUT);
+  mkdirSync(dirname(outPath), { recursive: true });
+  const previous = existsSync(outPath) ? readFileSync(outPath, "utf8") : "";
+  const block = /<!-- bench-send -->[\s\S]*<!-- \/bench-send -->\n?/;
+  writeFileSync(outPath, block.test(previous) ? previous.replace(block, text) : `${previous.trimEnd()}${previous ? "\n\n" : ""}${text}`);
+  console.log(text);
+  log(`written to ${OUT}`);
+}
+
+// BENCH_SEND_REPORT=target/bench-send.json: only write the report again from
+// a run's saved measurements (after changing the report's wording).
+if (process.env.BENCH_SEND_REPORT) {
+  write(report(JSON.parse(readFileSync(process.env.BENCH_SEND_REPORT, "utf8"))));
+  process.exit(0);
+}
 
 const file = await dataFile(ROWS);
 const libFile = LIB_ROWS === ROWS ? file : await dataFile(LIB_ROWS);
@@ -351,17 +409,15 @@ try {
   rmSync(WORK, { recursive: true, force: true });
 }
 
-const text = report({ results, browserVersion, linkCheck, file, libFile });
-const outPath = join(root, OUT);
-mkdirSync(dirname(outPath), { recursive: true });
-const previous = existsSync(outPath) ? readFileSync(outPath, "utf8") : "";
-const block = /<!-- bench-send -->[\s\S]*<!-- \/bench-send -->\n?/;
-writeFileSync(outPath, block.test(previous) ? previous.replace(block, text) : `${previous.trimEnd()}${previous ? "\n\n" : ""}${text}`);
-writeFileSync(join(root, "target", "bench-send.json"), JSON.stringify(results, null, 2));
-console.log(text);
-log(`written to ${OUT}`);
+const measured = { results, browserVersion, linkCheck, file, libFile };
+writeFileSync(join(root, "target", "bench-send.json"), JSON.stringify(measured, null, 2));
+write(report(measured));
 
-const bad = results.filter((r) => r.error || r.rows.missing || r.rows.duplicated || r.rows.foreign);
+// A Segment library that loses or duplicates rows is a result of the full
+// benchmark (BENCH_SEND_STRICT=ours, as make bench-send runs it), not a
+// failure of it; make test-bench-send fails on any sender's.
+const strictAll = process.env.BENCH_SEND_STRICT !== "ours";
+const bad = results.filter((r) => r.error || ((strictAll || !SENDER[r.kind].lib) && (r.rows.missing || r.rows.duplicated || r.rows.foreign)));
 if (bad.length) {
   log(`FAILED: ${bad.map((r) => `${r.kind} on ${r.link}`).join(", ")}`);
   process.exit(1);
