@@ -32,7 +32,7 @@ bench-send: pkg cli tools-npm tools-chromium $(BENCH_VENV)/.installed
 	BENCH_SEND_STRICT=ours CLI=$(CLI) PYTHON=$(BENCH_VENV)/bin/python node bench/send/run.mjs
 
 test-bench-send: pkg cli tools-npm tools-chromium $(BENCH_VENV)/.installed
-	BENCH_SEND_ROWS=2000 BENCH_SEND_LINKS=direct,shaped BENCH_SEND_LINK_CHECK=warn BENCH_SEND_NODE_FLUSH_INTERVAL=200 BENCH_SEND_OUT=test-output/bench-send-small.md \
+	BENCH_SEND_ROWS=2000 BENCH_SEND_LINKS=direct,shaped,cdp BENCH_SEND_LINK_CHECK=warn BENCH_SEND_NODE_FLUSH_INTERVAL=200 BENCH_SEND_OUT=test-output/bench-send-small.md \
 	  CLI=$(CLI) PYTHON=$(BENCH_VENV)/bin/python node bench/send/run.mjs > /dev/null
 
 EXTRA_TESTS += test-bench-send
