@@ -26,6 +26,7 @@ help:
 	@echo "make pkg           the npm package in pkg/"
 	@echo "make cli           build $(CLI)"
 	@echo "make bench         browser benchmark vs Papa Parse and uDSV on generated 132 MB and 1 GB CSVs (bench/results.md)"
+	@echo "make bench-send    end to end vs Segment's analytics-node and analytics-python, loopback and 20 Mbit/s (bench/results.md)"
 	@echo "make bench-native  parse and pipeline speed on a generated ~100 MB CSV (release build)"
 	@echo "make soak          the randomized send-path test at length (SOAK_SCENARIOS, default 200000; release build)"
 

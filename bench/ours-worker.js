@@ -52,12 +52,14 @@ async function bareParse({ file, chunkBytes }) {
   return { rows };
 }
 
-async function deliver({ file, mapping, endpoint, concurrency }) {
+// `options`: more importFile options (bench/send passes BENCH_SEND_BROWSER_OPTIONS).
+async function deliver({ file, mapping, endpoint, concurrency, options = {} }) {
   const report = await importFile(file, mapping, {
     endpoint,
     writeKey: "bench-write-key",
     auth: "body",
     concurrency,
+    ...options,
   });
   return { rows: report.rows, delivered: report.delivered, balanced: report.balanced, requests: report.delivery?.requests };
 }

@@ -436,7 +436,10 @@ try {
   const delivery = deliveryFile ? { file: deliveryFile, runs: await benchDelivery(page, cdp, seen, deliveryFile) } : null;
   const text = report({ browserVersion: browser.version(), files, delivery, profile });
   mkdirSync(dirname(join(root, OUT)), { recursive: true });
-  writeFileSync(join(root, OUT), text);
+  // Keep the section `make bench-send` writes (bench/send/run.mjs).
+  const previous = existsSync(join(root, OUT)) ? readFileSync(join(root, OUT), "utf8") : "";
+  const send = /<!-- bench-send -->[\s\S]*<!-- \/bench-send -->\n?/.exec(previous)?.[0];
+  writeFileSync(join(root, OUT), send ? `${text.trimEnd()}\n\n${send}` : text);
   console.log(text);
   log(`written to ${OUT}`);
 } finally {
