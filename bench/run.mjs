@@ -24,6 +24,7 @@ import { fileURLToPath } from "node:url";
 import { cpus, loadavg } from "node:os";
 import { chromium } from "playwright-core";
 import { generate } from "./generate.mjs";
+import { rendererRss } from "./memory.mjs";
 import { CHROMIUM } from "../tests/js/helpers.mjs";
 import { receiver as startReceiver, staticServer } from "../tests/js/serve.mjs";
 
@@ -93,20 +94,6 @@ async function attachWorker(cdp, seen) {
     await new Promise((ok) => setTimeout(ok, 20));
   }
   throw new Error("the benchmark worker did not show up in the DevTools targets");
-}
-
-async function rendererRss(cdp) {
-  const { processInfo } = await cdp.send("SystemInfo.getProcessInfo");
-  let kb = 0;
-  for (const p of processInfo.filter((p) => p.type === "renderer")) {
-    try {
-      const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${p.id}/status`, "utf8"));
-      kb += m ? Number(m[1]) : 0;
-    } catch {
-      // the process ended between the list and the read
-    }
-  }
-  return kb * 1024;
 }
 
 /** Samples the worker's heap and the renderer's RSS until `stop()`. */

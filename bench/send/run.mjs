@@ -45,6 +45,7 @@ import { cpus, totalmem } from "node:os";
 import { performance } from "node:perf_hooks";
 import { chromium } from "playwright-core";
 import { generate } from "../generate.mjs";
+import { rendererRss } from "../memory.mjs";
 import { CHROMIUM } from "../../tests/js/helpers.mjs";
 import { receiver as startReceiver, staticServer } from "../../tests/js/serve.mjs";
 import { startLink, measureLink } from "./link.mjs";
@@ -138,21 +139,6 @@ function runProcess(argv) {
       ok({ ms, peakBytes: rss ? Number(rss[1]) * 1024 : null, out });
     });
   });
-}
-
-/** The renderer processes' resident memory, summed (Linux /proc). */
-async function rendererRss(cdp) {
-  const { processInfo } = await cdp.send("SystemInfo.getProcessInfo");
-  let kb = 0;
-  for (const p of processInfo.filter((p) => p.type === "renderer")) {
-    try {
-      const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${p.id}/status`, "utf8"));
-      kb += m ? Number(m[1]) : 0;
-    } catch {
-      // ended between the list and the read
-    }
-  }
-  return kb * 1024;
 }
 
 async function runBrowser(browserCtx, file, link, emulate) {
