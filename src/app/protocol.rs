@@ -86,7 +86,7 @@ pub struct SendTarget {
     pub write_key: String,
     pub concurrency: u32,
     /// Send the key in an `Authorization: Basic` header (RudderStack needs
-    /// it) instead of in the body (no CORS preflight; Segment's browser way).
+    /// it) instead of in the body (no Authorization header, Segment's browser way; gzip bodies still need a preflight for Content-Encoding).
     pub basic_auth: bool,
     /// The batch-level `integrations` object, when given.
     pub integrations: Option<serde_json::Map<String, serde_json::Value>>,

@@ -341,7 +341,7 @@ pub fn SendStep() -> Html {
                         </label>
                         <label>{ "The write key travels" }
                             <select onchange={on_auth}>
-                                <option value="body" selected={!form.basic_auth}>{ "in the request body (as Segment's browser library; no CORS preflight)" }</option>
+                                <option value="body" selected={!form.basic_auth}>{ "in the request body (as Segment's browser library; no Authorization header)" }</option>
                                 <option value="basic" selected={form.basic_auth}>{ "in an Authorization: Basic header (RudderStack and other receivers)" }</option>
                             </select>
                         </label>

@@ -138,7 +138,7 @@ pub struct SendSettings {
     pub endpoint: String,
     /// The source's write key. Never logged or stored.
     pub write_key: String,
-    /// Default `"body"` (no CORS preflight).
+    /// Default `"body"` (no Authorization header; a gzip body still needs a CORS preflight for `Content-Encoding`, see `compress`).
     #[tsify(optional)]
     pub auth: Option<Auth>,
     /// Default `"auto"`: gzip bodies, unless the endpoint refuses them.
