@@ -131,6 +131,23 @@ pub fn send_cmd(file: &Path, mapping: &Path, url: &str, extra: &[&str]) -> Comma
     cmd
 }
 
+/// Runs the binary with `args`: exit code (-1 when killed), stdout, stderr.
+pub fn run(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(BIN).args(args).output().expect("runs");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// Runs the binary with `args`, which must succeed and print JSON.
+pub fn json(args: &[&str]) -> Value {
+    let (code, out, err) = run(args);
+    assert_eq!(code, 0, "{args:?}: {err}");
+    serde_json::from_str(&out).unwrap_or_else(|e| panic!("{args:?} printed no JSON ({e}): {out}"))
+}
+
 pub fn run_json(mut cmd: Command) -> (Option<i32>, Value) {
     let out = cmd.output().expect("runs");
     let report: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
