@@ -160,7 +160,12 @@ pub fn row_ranges(rows: impl IntoIterator<Item = u64>) -> Vec<(u64, u64)> {
 
 /// `1234567` → `1,234,567`.
 pub fn grouped(n: u64) -> String {
-    let s = n.to_string();
+    group_digits(&n.to_string())
+}
+
+/// A run of digits with a comma every three from the right (`1234567` →
+/// `1,234,567`), for the CLI's counts and the app's alike.
+pub fn group_digits(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + s.len() / 3);
     for (i, c) in s.chars().enumerate() {
         if i > 0 && (s.len() - i) % 3 == 0 {

@@ -312,15 +312,7 @@ fn fmt_f(x: f64) -> String {
 
 /// `1234567` → `1,234,567`.
 pub fn count(n: f64) -> String {
-    let s = format!("{:.0}", n.max(0.0));
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
+    crate::report::group_digits(&format!("{:.0}", n.max(0.0)))
 }
 
 /// `1 batch`, `2,345 batches`.
