@@ -683,6 +683,16 @@ impl Stage {
                 );
             }
             (RecordMapper::Mapped(b), RecordData::Csv(fields)) => {
+                if fields.iter().all(|f| f.iter().all(u8::is_ascii_whitespace)) {
+                    // One reason, not every rule's complaint about an empty cell.
+                    let issue = Issue {
+                        row: record.row,
+                        column: None,
+                        code: Code::EmptyRow,
+                        message: "every cell of the row is empty".into(),
+                    };
+                    return self.reject(&record, vec![issue]);
+                }
                 let expected = self.summary.headers.len();
                 if fields.len() != expected {
                     let issue = Issue {

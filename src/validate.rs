@@ -45,6 +45,9 @@ pub enum Code {
     MessageTooLarge,
     /// A CSV row with more or fewer fields than the header.
     WrongFieldCount,
+    /// A CSV row (or workbook row) whose every cell is empty: a spacer row,
+    /// or the `,,,` lines a spreadsheet's CSV export leaves.
+    EmptyRow,
     /// Bytes that are not valid text in the file's encoding.
     InvalidText,
     /// A JSON line or element that is not valid JSON.
@@ -112,6 +115,7 @@ impl Code {
             Code::InvalidMessageId => "invalid_message_id",
             Code::MessageTooLarge => "message_too_large",
             Code::WrongFieldCount => "wrong_field_count",
+            Code::EmptyRow => "empty_row",
             Code::InvalidText => "invalid_text",
             Code::InvalidJsonRecord => "invalid_json_record",
             Code::RecordTooLarge => "record_too_large",

@@ -113,6 +113,7 @@ fn settings(format: Format, compression: Compression) -> Settings {
         bom: false,
         delimiter: b',',
         has_header: format == Format::Csv,
+        first_row: 1,
     }
 }
 
@@ -137,7 +138,7 @@ fn read_big(settings: &Settings, head: &[u8], fill: u8, tail: &[u8]) -> (Kinds, 
 /// never all in memory).
 fn gzip_bomb() -> Vec<u8> {
     let zeros = vec![0u8; CHUNK];
-    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
     e.write_all(b"h\n").unwrap();
     for _ in 0..200 {
         e.write_all(&zeros).unwrap();

@@ -28,6 +28,7 @@ fn settings(format: Format, encoding: Encoding, compression: Compression) -> Set
         bom: false,
         delimiter: b',',
         has_header: format == Format::Csv,
+        first_row: 1,
     }
 }
 

@@ -42,6 +42,7 @@ fn read_in_chunks(data: &[u8], delimiter: u8, cuts: &[usize]) -> Vec<Vec<Vec<u8>
         bom: false,
         delimiter,
         has_header: false,
+        first_row: 1,
     };
     let mut reader = RecordReader::new(&settings);
     let mut sink = RecordBuffer::default();

@@ -15,6 +15,7 @@ fn settings(format: Format, delimiter: u8, has_header: bool) -> Settings {
         bom: false,
         delimiter,
         has_header,
+        first_row: 1,
     }
 }
 

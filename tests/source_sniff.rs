@@ -30,6 +30,7 @@ fn csv(encoding: Encoding, bom: bool, delimiter: u8, has_header: bool) -> Settin
         bom,
         delimiter,
         has_header,
+        first_row: 1,
     }
 }
 
@@ -41,6 +42,7 @@ fn json(format: Format) -> Settings {
         bom: false,
         delimiter: b',',
         has_header: false,
+        first_row: 1,
     }
 }
 
@@ -65,6 +67,8 @@ const NONE: SourceOptions = SourceOptions {
     compression: None,
     delimiter: None,
     has_header: None,
+    sheet: None,
+    first_row: None,
 };
 
 #[test]
@@ -207,6 +211,8 @@ fn overrides_win() {
         compression: Some(Compression::None),
         delimiter: Some(b';'),
         has_header: Some(false),
+        sheet: None,
+        first_row: None,
     };
     let got = sniff(&data, true, &options).unwrap();
     assert_eq!(got, csv(Encoding::Windows1252, false, b';', false));

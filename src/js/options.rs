@@ -264,6 +264,7 @@ fn source_options(
         compression,
         delimiter,
         has_header,
+        ..SourceOptions::default()
     })
 }
 

@@ -248,6 +248,7 @@ impl Fixes {
             bom: bytes.starts_with(b"\xEF\xBB\xBF"),
             delimiter: b',',
             has_header: true,
+            first_row: 1,
         };
         let mut reader = RecordReader::new(&settings);
         let mut sink = EditsSink {

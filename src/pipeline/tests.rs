@@ -385,6 +385,7 @@ fn an_unreadable_header_is_named_as_such() {
         bom: false,
         delimiter: b',',
         has_header: true,
+        first_row: 1,
     };
     let mapping = Mapping::from_json(MAPPING).expect("mapping");
     let mut imp =

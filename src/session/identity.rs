@@ -286,6 +286,7 @@ mod tests {
             bom: false,
             delimiter,
             has_header: true,
+            first_row: 1,
         }
     }
 

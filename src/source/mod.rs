@@ -30,6 +30,8 @@ mod options;
 mod owned;
 mod reader;
 mod sniff;
+#[cfg(feature = "tables")]
+pub mod table;
 
 pub use self::csv::CsvParser;
 pub use crate::mapping::MissingSeen;
@@ -108,6 +110,13 @@ pub struct SourceOptions {
     pub delimiter: Option<u8>,
     /// Whether the first CSV record is a header row.
     pub has_header: Option<bool>,
+    /// The workbook sheet to read, by name (default: the first sheet that
+    /// is not empty). Ignored for text and Parquet files.
+    pub sheet: Option<String>,
+    /// The row number of the first record, when it is not 1: what a
+    /// workbook reader says of a sheet whose data starts lower down
+    /// ([`table::TableInfo::first_row`]).
+    pub first_row: Option<u64>,
 }
 
 /// The settings a file is read with: sniffed, then overridden.
@@ -122,6 +131,20 @@ pub struct Settings {
     pub bom: bool,
     pub delimiter: u8,
     pub has_header: bool,
+    /// The row number of the file's first record: 1, except for a workbook
+    /// sheet whose data starts lower down ([`table`]), so that every row is
+    /// named by the number the spreadsheet shows.
+    #[serde(default = "first_row_one", skip_serializing_if = "is_first_row_one")]
+    #[cfg_attr(feature = "js", tsify(optional))]
+    pub first_row: u64,
+}
+
+fn first_row_one() -> u64 {
+    1
+}
+
+fn is_first_row_one(row: &u64) -> bool {
+    *row == 1
 }
 
 /// A failure that stops reading (a corrupt gzip stream, an unreadable sample).

@@ -75,6 +75,7 @@ impl SourceOptions {
             format: format.map(Format::parse).transpose()?,
             compression: None,
             has_header,
+            ..SourceOptions::default()
         })
     }
 }
@@ -104,6 +105,7 @@ mod tests {
                 format: Some(Format::Csv),
                 compression: None,
                 has_header: Some(false),
+                ..SourceOptions::default()
             })
         );
     }

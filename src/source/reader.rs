@@ -7,7 +7,7 @@ use super::csv::CsvParser;
 use super::decode::Decoder;
 use super::gzip::Gunzip;
 use super::json::{JsonArraySplitter, NdjsonSplitter};
-use super::{Compression, Format, RecordSink, Settings, SourceError};
+use super::{Compression, Format, Record, RecordSink, Settings, SourceError};
 
 #[derive(Debug)]
 enum Parser {
@@ -84,6 +84,25 @@ pub struct RecordReader {
     stage: TextStage,
     bytes_in: u64,
     finished: bool,
+    /// Added to every row number: `first_row - 1` ([`Settings::first_row`]).
+    row_offset: u64,
+}
+
+/// Renumbers the records of a file whose first record is not row 1.
+struct Offset<'a, S> {
+    sink: &'a mut S,
+    by: u64,
+}
+
+impl<S: RecordSink> RecordSink for Offset<'_, S> {
+    fn header(&mut self, names: &[String]) {
+        self.sink.header(names);
+    }
+
+    fn record(&mut self, mut record: Record<'_>) {
+        record.row += self.by;
+        self.sink.record(record);
+    }
 }
 
 impl RecordReader {
@@ -106,6 +125,7 @@ impl RecordReader {
             },
             bytes_in: 0,
             finished: false,
+            row_offset: settings.first_row.saturating_sub(1),
         }
     }
 
@@ -117,7 +137,7 @@ impl RecordReader {
     /// The row number the next record will get: every row below it has
     /// been handed out from the bytes pushed so far.
     pub fn next_row(&self) -> u64 {
-        self.stage.parser.next_row()
+        self.stage.parser.next_row() + self.row_offset
     }
 
     /// Reads the next chunk of the file.
@@ -129,6 +149,8 @@ impl RecordReader {
             });
         }
         self.bytes_in += chunk.len() as u64;
+        let by = self.row_offset;
+        let sink = &mut Offset { sink, by };
         let stage = &mut self.stage;
         match &mut self.gunzip {
             Some(gunzip) => gunzip
@@ -136,6 +158,7 @@ impl RecordReader {
                 .map_err(|e| at_row(e, stage.parser.next_row())),
             None => stage.push(chunk, sink),
         }
+        .map_err(|e| shift(e, by))
     }
 
     /// Ends the file: hands out the last record and checks nothing is cut off.
@@ -146,13 +169,15 @@ impl RecordReader {
                 message: "finish called twice".into(),
             });
         }
+        let by = self.row_offset;
+        let sink = &mut Offset { sink, by };
         let stage = &mut self.stage;
         if let Some(gunzip) = &mut self.gunzip {
             gunzip
                 .finish_with(|plain| stage.push(plain, sink))
-                .map_err(|e| at_row(e, stage.parser.next_row()))?;
+                .map_err(|e| shift(at_row(e, stage.parser.next_row()), by))?;
         }
-        stage.finish(sink)
+        stage.finish(sink).map_err(|e| shift(e, by))
     }
 }
 
@@ -160,5 +185,11 @@ impl RecordReader {
 /// the parser already names its own.
 fn at_row(mut e: SourceError, row: u64) -> SourceError {
     e.row = e.row.or(Some(row));
+    e
+}
+
+/// An error's row in the file's own numbering ([`Settings::first_row`]).
+fn shift(mut e: SourceError, by: u64) -> SourceError {
+    e.row = e.row.map(|row| row + by);
     e
 }

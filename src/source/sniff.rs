@@ -164,6 +164,7 @@ impl Sample {
                 bom,
                 delimiter,
                 has_header,
+                first_row: options.first_row.unwrap_or(1).max(1),
             },
             text,
             complete: is_complete,

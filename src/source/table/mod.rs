@@ -1,0 +1,202 @@
+//! Files read by position rather than as a stream of text: workbooks
+//! (.xlsx, .xlsm, .xlsb, .xls, .ods) and Parquet.
+//!
+//! Each is turned into a *canonical text* that the rest of the pipeline
+//! reads exactly as it reads a text export, so mapping, suggestions,
+//! validation, fixes, checkpoints and messageIds need nothing of their own:
+//!
+//! - a workbook sheet becomes CSV: UTF-8, comma-delimited, RFC 4180 quoting,
+//!   one record per sheet row from the header row down to the last row with
+//!   data. An empty row inside the data is a record of empty fields (the
+//!   pipeline rejects it as `empty_row`), so record numbers stay the sheet's
+//!   row numbers: [`TableInfo::first_row`] is the sheet row of the first
+//!   record, and [`Settings::first_row`](super::Settings::first_row) carries
+//!   it, so "row 1,204" is the row the spreadsheet shows. Cells are written
+//!   as their values: dates and times as ISO 8601 (`2024-03-01`,
+//!   `2024-03-01T10:30:00`; Excel's 1900 and 1904 date systems), numbers in
+//!   their shortest round-trip form (`42`, `3.5`), booleans as
+//!   `true`/`false`, formulas as their cached values, error cells as their
+//!   text (`#DIV/0!`, which a number or timestamp rule then rejects with
+//!   that reason);
+//! - a Parquet file becomes NDJSON, one object per row, written by
+//!   arrow-json: timestamps as ISO 8601 with their zone when the column has
+//!   one, decimals and dates as such, structs as objects and lists as arrays
+//!   (reachable by dot paths like any JSON record), nulls left out. It is
+//!   read one row group at a time, so memory follows a row group, not the
+//!   file.
+//!
+//! The reader is synchronous over [`ReadSeek`]: a `File` in the CLI, a
+//! `Blob` read with `FileReaderSync` in a worker, bytes in memory in the
+//! package on a page's main thread.
+
+use std::io::{Read, Seek};
+
+use serde::Serialize;
+
+use super::{Compression, Encoding, Format, SourceError, SourceOptions};
+
+mod parquet;
+mod workbook;
+
+/// What a reader needs of a file: reading at any position.
+pub trait ReadSeek: Read + Seek {}
+impl<T: Read + Seek> ReadSeek for T {}
+
+/// The kinds of files read through this module.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(any(feature = "js", feature = "tables-js"), derive(tsify::Tsify))]
+#[serde(rename_all = "lowercase")]
+pub enum TableKind {
+    /// Excel 2007 and later (.xlsx, .xlsm, .xlsb).
+    Xlsx,
+    /// Excel 97–2003 (.xls).
+    Xls,
+    /// OpenDocument spreadsheet (.ods).
+    Ods,
+    Parquet,
+}
+
+impl TableKind {
+    /// The kind a file's first bytes show, if it is one read here. (A
+    /// gzip-compressed workbook or Parquet file is not: see
+    /// [`super::not_text`], which names it.)
+    pub fn of(head: &[u8]) -> Option<TableKind> {
+        use super::FileKind;
+        match super::kind::signature(head)? {
+            FileKind::Excel => Some(TableKind::Xlsx),
+            FileKind::OdsSheet => Some(TableKind::Ods),
+            // An OLE2 file may be a .doc as well: the workbook reader says so.
+            FileKind::OldOffice => Some(TableKind::Xls),
+            FileKind::Parquet => Some(TableKind::Parquet),
+            _ => None,
+        }
+    }
+
+    /// What the file is, as in "an Excel workbook".
+    pub fn describe(self) -> &'static str {
+        match self {
+            TableKind::Xlsx => "an Excel workbook",
+            TableKind::Xls => "an Excel 97–2003 workbook",
+            TableKind::Ods => "an OpenDocument spreadsheet",
+            TableKind::Parquet => "a Parquet file",
+        }
+    }
+
+    /// The canonical text this kind is read as.
+    pub fn format(self) -> Format {
+        match self {
+            TableKind::Parquet => Format::Ndjson,
+            _ => Format::Csv,
+        }
+    }
+}
+
+/// One sheet of a workbook.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(any(feature = "js", feature = "tables-js"), derive(tsify::Tsify))]
+#[serde(rename_all = "camelCase")]
+pub struct SheetInfo {
+    pub name: String,
+    /// The sheet has no cell with a value (charts and empty sheets).
+    pub empty: bool,
+}
+
+/// What a workbook or Parquet file holds, said before its rows are read.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(any(feature = "js", feature = "tables-js"), derive(tsify::Tsify))]
+#[serde(rename_all = "camelCase")]
+pub struct TableInfo {
+    pub kind: TableKind,
+    /// Workbooks: every sheet, in the workbook's order.
+    pub sheets: Vec<SheetInfo>,
+    /// Workbooks: the sheet being read.
+    pub sheet: Option<String>,
+    /// The row number of the first record of the canonical text (a
+    /// workbook: the sheet row of its header row; Parquet: 1).
+    pub first_row: u64,
+    /// Rows the file says it has (Parquet's metadata), when known.
+    pub rows: Option<u64>,
+    /// Parquet: the row groups, read one at a time.
+    pub row_groups: Option<u64>,
+    /// Parquet: the compression codecs its column chunks use (`SNAPPY`...).
+    pub codecs: Vec<String>,
+    /// Things worth saying about how the file is read ("formulas are read as
+    /// their cached values", "the 1904 date system"...).
+    pub notes: Vec<String>,
+}
+
+/// A workbook sheet or a Parquet file, handed out as canonical text.
+pub struct TableStream {
+    info: TableInfo,
+    rows: Rows,
+}
+
+enum Rows {
+    Workbook(workbook::SheetText),
+    Parquet(Box<parquet::ParquetRows>),
+}
+
+impl std::fmt::Debug for TableStream {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TableStream")
+            .field("info", &self.info)
+            .finish_non_exhaustive()
+    }
+}
+
+impl TableStream {
+    /// Opens a workbook (at `sheet`, or the first sheet that is not empty)
+    /// or a Parquet file. The errors name what is wrong in a user's words: a
+    /// sheet that does not exist (with the ones that do), a file that is
+    /// damaged, a Parquet codec this build cannot read.
+    pub fn open(
+        kind: TableKind,
+        reader: Box<dyn ReadSeek>,
+        sheet: Option<&str>,
+    ) -> Result<TableStream, SourceError> {
+        let (rows, info) = match kind {
+            TableKind::Parquet => {
+                let (rows, info) = parquet::ParquetRows::open(reader)?;
+                (Rows::Parquet(Box::new(rows)), info)
+            }
+            _ => {
+                let (rows, info) = workbook::SheetText::open(kind, reader, sheet)?;
+                (Rows::Workbook(rows), info)
+            }
+        };
+        Ok(TableStream { info, rows })
+    }
+
+    pub fn info(&self) -> &TableInfo {
+        &self.info
+    }
+
+    /// The settings the canonical text is read with: the user's `has_header`
+    /// (workbooks) and the rest fixed, since the text is ours.
+    pub fn source_options(&self, user: &SourceOptions) -> SourceOptions {
+        SourceOptions {
+            format: Some(self.info.kind.format()),
+            encoding: Some(Encoding::Utf8),
+            compression: Some(Compression::None),
+            delimiter: Some(b','),
+            has_header: match self.info.kind {
+                TableKind::Parquet => Some(false),
+                _ => user.has_header,
+            },
+            sheet: self.info.sheet.clone(),
+            first_row: Some(self.info.first_row),
+        }
+    }
+
+    /// The next piece of canonical text (whole records, up to about
+    /// [`CHUNK_BYTES`]); `None` at the end.
+    pub fn next_chunk(&mut self) -> Result<Option<Vec<u8>>, SourceError> {
+        match &mut self.rows {
+            Rows::Workbook(rows) => Ok(rows.next_chunk()),
+            Rows::Parquet(rows) => rows.next_chunk(),
+        }
+    }
+}
+
+/// About how much canonical text one [`TableStream::next_chunk`] returns.
+pub const CHUNK_BYTES: usize = 1024 * 1024;
