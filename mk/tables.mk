@@ -1,0 +1,24 @@
+# Workbook and Parquet fixtures, written by the writers people use
+# (XlsxWriter, openpyxl, odfpy, xlwt, pyarrow; pinned in
+# tests/tables/requirements.txt) into target/fixtures/tables/.
+#
+#   make fixtures-tables   write them (once; again when a script changes)
+
+FIXTURES_VENV := target/fixtures-venv
+TABLE_FIXTURES := target/fixtures/tables
+
+.PHONY: fixtures-tables
+
+$(FIXTURES_VENV)/.installed: tests/tables/requirements.txt
+	@python3 -m venv --help >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv; }
+	python3 -m venv $(FIXTURES_VENV)
+	$(FIXTURES_VENV)/bin/pip install -q --disable-pip-version-check -r tests/tables/requirements.txt
+	@touch $@
+
+$(TABLE_FIXTURES)/.made: $(FIXTURES_VENV)/.installed $(wildcard tests/tables/make_*.py)
+	@mkdir -p $(TABLE_FIXTURES)
+	set -e; for script in $(wildcard tests/tables/make_*.py); do \
+	  $(FIXTURES_VENV)/bin/python $$script $(TABLE_FIXTURES); done
+	@touch $@
+
+fixtures-tables: $(TABLE_FIXTURES)/.made
