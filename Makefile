@@ -64,6 +64,7 @@ lint:
 	cargo fmt --all -- --check
 	cargo clippy --all-targets --features cli -- -D warnings
 	cargo clippy --lib --target $(WASM_TARGET) --features js -- -D warnings
+	cargo clippy --lib --target $(WASM_TARGET) --features tables-js -- -D warnings
 
 test-native:
 	cargo test --features cli

@@ -22,3 +22,6 @@ $(TABLE_FIXTURES)/.made: $(FIXTURES_VENV)/.installed $(wildcard tests/tables/mak
 	@touch $@
 
 fixtures-tables: $(TABLE_FIXTURES)/.made
+
+# The native tests read the fixtures (tests/table_*.rs).
+test-native: fixtures-tables

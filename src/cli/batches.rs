@@ -54,7 +54,7 @@ pub fn run(args: &BatchesArgs) -> Result<Outcome, String> {
     let out = &args.out;
     std::fs::create_dir_all(out).map_err(|e| format!("{}: cannot create: {e}", out.display()))?;
     let mut written = 0u64;
-    let (name, settings, summary) = super::check::run_through(
+    let (name, settings, described, summary) = super::check::run_through(
         &args.file,
         &args.common,
         args.rejects.as_deref(),
@@ -76,6 +76,7 @@ pub fn run(args: &BatchesArgs) -> Result<Outcome, String> {
         args.common.json,
         &name,
         &settings,
+        &described,
         &summary,
         args.rejects.as_deref(),
         extra,

@@ -13,11 +13,12 @@ use crate::source::Settings;
 
 pub fn run(file: &Path, common: &CommonArgs, rejects: Option<&Path>) -> Result<Outcome, String> {
     let ids = crate::message::MessageIds::default();
-    let (name, settings, summary) = run_through(file, common, rejects, ids, |_| Ok(()))?;
+    let (name, settings, described, summary) = run_through(file, common, rejects, ids, |_| Ok(()))?;
     print_summary(
         common.json,
         &name,
         &settings,
+        &described,
         &summary,
         rejects,
         serde_json::Map::new(),
@@ -38,15 +39,16 @@ pub fn finished(name: &str, summary: &Summary) -> Outcome {
 
 /// What `check` and `batches` share: the whole file through the pipeline
 /// (messageIds derived with `ids`), every batch handed to `each_batch` and
-/// the rejected rows written to `rejects` as they come. Returns the input's name, its settings and the
-/// summary.
+/// the rejected rows written to `rejects` as they come. Returns the input's
+/// name, its settings, what it is in words ([`input::Input::describe`]) and
+/// the summary.
 pub fn run_through(
     file: &Path,
     common: &CommonArgs,
     rejects: Option<&Path>,
     ids: crate::message::MessageIds,
     mut each_batch: impl FnMut(Batch) -> Result<(), String>,
-) -> Result<(String, Settings, Summary), String> {
+) -> Result<(String, Settings, String, Summary), String> {
     let options = ImportOptions {
         now_ms: input::now_ms(),
         keep_reject_cells: rejects.is_some(),
@@ -55,6 +57,7 @@ pub fn run_through(
     };
     let (input, settings, _, mut importer) = input::start(file, common, options)?;
     let name = input.name.clone();
+    let described = input.describe(&settings);
     let mut sink = RejectsSink::open(rejects)?;
     let fed = input.feed(&mut importer, |imp| {
         while let Some(batch) = imp.pop_batch() {
@@ -67,7 +70,7 @@ pub fn run_through(
         Err(FeedError::Input(e)) | Err(FeedError::Stopped(e)) => return Err(e),
     }
     sink.close(importer.headers())?;
-    Ok((name, settings, importer.summary()))
+    Ok((name, settings, described, importer.summary()))
 }
 
 /// Prints what `check` and `batches` found: JSON with `extra` fields added,
@@ -76,6 +79,7 @@ pub fn print_summary(
     json: bool,
     name: &str,
     settings: &Settings,
+    described: &str,
     summary: &Summary,
     rejects: Option<&Path>,
     extra: serde_json::Map<String, serde_json::Value>,
@@ -95,7 +99,7 @@ pub fn print_summary(
         let shown = rejects.map(|p| p.display().to_string());
         out!(
             "{}",
-            human::summary(name, &human::settings(settings), summary, shown.as_deref())
+            human::summary(name, described, summary, shown.as_deref())
         );
     }
     Ok(())

@@ -9,6 +9,7 @@ use clap::Args;
 use crate::mapping::Mapping;
 use crate::message::IdScheme;
 use crate::pipeline::{Fixes, ImportOptions, Importer};
+use crate::source::table::{TableInfo, TableKind};
 use crate::source::{Settings, Sniffed, SourceOptions};
 
 /// How much of the file is read to guess its settings: the core's one
@@ -29,21 +30,26 @@ pub struct SourceArgs {
     /// The first row is data, not column names.
     #[arg(long)]
     pub no_header: bool,
-    /// Input format: csv, ndjson or json (default: guessed).
+    /// Input format: csv, ndjson or json (default: guessed). Workbooks (.xlsx, .xls, .ods) and Parquet files are recognised by their content.
     #[arg(long, value_name = "FORMAT")]
     pub format: Option<String>,
+    /// The workbook sheet to read (default: the first sheet that is not empty).
+    #[arg(long, value_name = "NAME")]
+    pub sheet: Option<String>,
 }
 
 impl SourceArgs {
     /// The overrides, read by the core's rules (the JS options read the same).
     pub fn options(&self) -> Result<SourceOptions, String> {
-        SourceOptions::from_text(
+        let mut options = SourceOptions::from_text(
             self.delimiter.as_deref(),
             self.encoding.as_deref(),
             self.format.as_deref(),
             self.no_header.then_some(false),
         )
-        .map_err(|e| format!("{e} (--delimiter, --encoding, --format)"))
+        .map_err(|e| format!("{e} (--delimiter, --encoding, --format)"))?;
+        options.sheet = self.sheet.clone();
+        Ok(options)
     }
 }
 
@@ -98,13 +104,18 @@ pub struct Input {
     pub sample: Vec<u8>,
     /// The sample is the whole input.
     pub complete: bool,
-    /// The size in bytes, when known (for progress).
+    /// The size in bytes, when known (for progress): the file's, or none
+    /// for a workbook or Parquet file, whose canonical text is what is read.
     pub size: Option<u64>,
+    /// What a workbook or Parquet file holds; `None` for a text file.
+    pub table: Option<TableInfo>,
 }
 
 impl Input {
-    /// Opens a file, or standard input for `-`, and reads the sample.
-    pub fn open(path: &Path) -> Result<Input, String> {
+    /// Opens a file, or standard input for `-`, and reads the sample. A
+    /// workbook or a Parquet file (known by its first bytes) is opened at
+    /// `sheet` and read as its canonical text ([`crate::source::table`]).
+    pub fn open(path: &Path, sheet: Option<&str>) -> Result<Input, String> {
         let name = display_name(path);
         let (mut reader, size): (Box<dyn Read>, Option<u64>) = if path == Path::new("-") {
             (Box::new(std::io::stdin().lock()), None)
@@ -113,11 +124,22 @@ impl Input {
             let size = f.metadata().ok().map(|m| m.len());
             (Box::new(f), size)
         };
-        let mut sample = Vec::with_capacity(SAMPLE_BYTES);
-        (&mut reader)
-            .take(SAMPLE_BYTES as u64)
-            .read_to_end(&mut sample)
-            .map_err(|e| format!("{name}: cannot read: {e}"))?;
+        let mut sample = read_sample(&mut reader, &name)?;
+        let mut table = None;
+        let mut size = size;
+        if let Some(kind) = TableKind::of(&sample) {
+            if path == Path::new("-") {
+                return Err(format!(
+                    "{name}: this is {}: give its path, since it is read by position, not as a stream",
+                    kind.describe()
+                ));
+            }
+            let (text, info) = super::table_input::open(path, &name, kind, sheet)?;
+            reader = Box::new(text);
+            sample = read_sample(&mut reader, &name)?;
+            table = Some(info);
+            size = None;
+        }
         let complete = sample.len() < SAMPLE_BYTES;
         Ok(Input {
             name,
@@ -125,7 +147,28 @@ impl Input {
             sample,
             complete,
             size,
+            table,
         })
+    }
+
+    /// The settings to read the input with: the user's for a text file,
+    /// the reader's for a workbook or Parquet file.
+    pub fn options(&self, user: &SourceOptions) -> Result<SourceOptions, String> {
+        match &self.table {
+            Some(info) => {
+                super::table_input::options(info, user).map_err(|e| format!("{}: {e}", self.name))
+            }
+            None => Ok(user.clone()),
+        }
+    }
+
+    /// What the input is, as the reports say it: `CSV (comma-separated),
+    /// UTF-8, header row` or `Excel workbook, sheet "Orders", header on row 3`.
+    pub fn describe(&self, settings: &Settings) -> String {
+        match &self.table {
+            Some(info) => super::table_input::describe(info, settings),
+            None => super::human::settings(settings),
+        }
     }
 
     /// Guesses the settings from the sample, with the user's overrides, and
@@ -134,7 +177,8 @@ impl Input {
         if self.sample.is_empty() {
             return Err(format!("{}: the file is empty", self.name));
         }
-        crate::source::sniff_import(&self.sample, self.complete, options)
+        let options = self.options(options)?;
+        crate::source::sniff_import(&self.sample, self.complete, &options)
             .map_err(|e| format!("{}: {e}", self.name))
     }
 
@@ -183,6 +227,16 @@ impl Input {
         after_push(importer).map_err(FeedError::Stopped)?;
         Ok(())
     }
+}
+
+/// The first [`SAMPLE_BYTES`] of `reader` (fewer if it ends sooner).
+fn read_sample(reader: &mut Box<dyn Read>, name: &str) -> Result<Vec<u8>, String> {
+    let mut sample = Vec::with_capacity(SAMPLE_BYTES);
+    reader
+        .take(SAMPLE_BYTES as u64)
+        .read_to_end(&mut sample)
+        .map_err(|e| format!("{name}: cannot read: {e}"))?;
+    Ok(sample)
 }
 
 /// Why feeding stopped early.
@@ -239,8 +293,9 @@ pub fn start(
     common: &CommonArgs,
     options: ImportOptions,
 ) -> Result<(Input, Settings, Option<Mapping>, Importer), String> {
-    let input = Input::open(file)?;
-    let sniffed = input.sniff(&common.source.options()?)?;
+    let user = common.source.options()?;
+    let input = Input::open(file, user.sheet.as_deref())?;
+    let sniffed = input.sniff(&user)?;
     let settings = sniffed.settings;
     let mapping = load_mapping(common.mapping.as_deref(), common.replay())?;
     let mut options = options;

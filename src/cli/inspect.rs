@@ -8,6 +8,7 @@ use super::human;
 use super::input::{Input, SourceArgs};
 use super::Outcome;
 use crate::mapping::{suggest_for, Mapping};
+use crate::source::table::TableInfo;
 use crate::source::{inspect, ArchiveSigns, Format, MissingSeen, Settings};
 
 const SAMPLE_ROWS: usize = 20;
@@ -16,6 +17,9 @@ const SAMPLE_ROWS: usize = 20;
 #[serde(rename_all = "camelCase")]
 struct Report<'a> {
     file: &'a str,
+    /// What a workbook or Parquet file holds (sheets, row groups...).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    table: Option<&'a TableInfo>,
     settings: &'a Settings,
     headers: &'a [String],
     sample_rows: &'a [Vec<String>],
@@ -33,14 +37,15 @@ pub fn run(
     write_mapping: Option<&Path>,
     json: bool,
 ) -> Result<Outcome, String> {
-    let input = Input::open(file)?;
+    let user = source.options()?;
+    let input = Input::open(file, user.sheet.as_deref())?;
     if input.sample.is_empty() {
         return Err(format!("{}: the file is empty", input.name));
     }
     let found = inspect(
         &input.sample,
         input.complete,
-        &source.options()?,
+        &input.options(&user)?,
         SAMPLE_ROWS,
     )
     .map_err(|e| format!("{}: {e}", input.name))?;
@@ -52,6 +57,7 @@ pub fn run(
     if json {
         let report = Report {
             file: &input.name,
+            table: input.table.as_ref(),
             settings: &found.settings,
             headers: &found.headers,
             sample_rows: &found.rows,
@@ -69,7 +75,10 @@ pub fn run(
         .size
         .map(|s| format!(", {}", human::bytes(s)))
         .unwrap_or_default();
-    outln!("{}: {}{size}", input.name, human::settings(&found.settings));
+    outln!("{}: {}{size}", input.name, input.describe(&found.settings));
+    for note in input.table.iter().flat_map(|t| &t.notes) {
+        outln!("  {note}");
+    }
     outln!("\nColumns ({}):", found.headers.len());
     for (i, h) in found.headers.iter().enumerate() {
         let examples: Vec<String> = found

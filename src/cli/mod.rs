@@ -21,6 +21,7 @@ mod inspect;
 pub mod receive;
 mod send;
 mod signals;
+mod table_input;
 
 use std::path::PathBuf;
 use std::process::ExitCode;

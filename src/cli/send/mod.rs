@@ -150,11 +150,12 @@ pub fn run(args: &SendArgs) -> Result<Outcome, String> {
             (Some(file), resume)
         }
     };
-    let input = Input::open(&args.file)?;
+    let user = args.common.source.options()?;
+    let input = Input::open(&args.file, user.sheet.as_deref())?;
     let mut setup = SessionSetup::new(endpoint.clone(), SourceNamespace::of_write_key(key));
     setup.mapping = input::load_mapping(args.common.mapping.as_deref(), args.common.replay())?;
     setup.fixes = input::load_fixes(args.common.fixes.as_deref())?;
-    setup.source = args.common.source.options()?;
+    setup.source = input.options(&user)?;
     setup.id_scheme = args.ids.id_scheme;
     setup.batch.max_messages = args
         .common

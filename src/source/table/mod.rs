@@ -171,21 +171,9 @@ impl TableStream {
         &self.info
     }
 
-    /// The settings the canonical text is read with: the user's `has_header`
-    /// (workbooks) and the rest fixed, since the text is ours.
+    /// The settings the canonical text is read with ([`canonical_options`]).
     pub fn source_options(&self, user: &SourceOptions) -> SourceOptions {
-        SourceOptions {
-            format: Some(self.info.kind.format()),
-            encoding: Some(Encoding::Utf8),
-            compression: Some(Compression::None),
-            delimiter: Some(b','),
-            has_header: match self.info.kind {
-                TableKind::Parquet => Some(false),
-                _ => user.has_header,
-            },
-            sheet: self.info.sheet.clone(),
-            first_row: Some(self.info.first_row),
-        }
+        canonical_options(&self.info, user)
     }
 
     /// The next piece of canonical text (whole records, up to about
@@ -195,6 +183,26 @@ impl TableStream {
             Rows::Workbook(rows) => Ok(rows.next_chunk()),
             Rows::Parquet(rows) => rows.next_chunk(),
         }
+    }
+}
+
+/// The settings a table's canonical text is read with: the user's
+/// `has_header` (workbooks) and the rest fixed, since the text is ours. A
+/// free function, so a caller that holds only the [`TableInfo`] (the
+/// browser's worker, whose reader lives in another wasm module) reads the
+/// text exactly as the CLI does.
+pub fn canonical_options(info: &TableInfo, user: &SourceOptions) -> SourceOptions {
+    SourceOptions {
+        format: Some(info.kind.format()),
+        encoding: Some(Encoding::Utf8),
+        compression: Some(Compression::None),
+        delimiter: Some(b','),
+        has_header: match info.kind {
+            TableKind::Parquet => Some(false),
+            _ => user.has_header,
+        },
+        sheet: info.sheet.clone(),
+        first_row: Some(info.first_row),
     }
 }
 

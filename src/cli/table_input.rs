@@ -1,0 +1,141 @@
+//! Opening a workbook or a Parquet file as the CLI's input: the file is read
+//! by position through [`TableStream`], and the rest of the CLI reads the
+//! canonical text it hands out as if it were the file.
+
+use std::fs::File;
+use std::io::Read;
+use std::path::Path;
+
+use crate::source::table::{canonical_options, TableInfo, TableKind, TableStream};
+use crate::source::{Settings, SourceOptions};
+
+/// The canonical text of a table, as a [`Read`].
+pub struct TableRead {
+    stream: TableStream,
+    chunk: Vec<u8>,
+    at: usize,
+}
+
+impl Read for TableRead {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        while self.at == self.chunk.len() {
+            match self.stream.next_chunk() {
+                Ok(Some(chunk)) => {
+                    self.chunk = chunk;
+                    self.at = 0;
+                }
+                Ok(None) => return Ok(0),
+                Err(e) => return Err(std::io::Error::other(e.to_string())),
+            }
+        }
+        let n = buf.len().min(self.chunk.len() - self.at);
+        buf[..n].copy_from_slice(&self.chunk[self.at..self.at + n]);
+        self.at += n;
+        Ok(n)
+    }
+}
+
+/// Opens `path` as a table of `kind` at `sheet`.
+pub fn open(
+    path: &Path,
+    name: &str,
+    kind: TableKind,
+    sheet: Option<&str>,
+) -> Result<(TableRead, TableInfo), String> {
+    let file = File::open(path).map_err(|e| format!("{name}: cannot open: {e}"))?;
+    // Workbooks are read by small seeks and reads (a ZIP's entries):
+    // buffered, or each one is a system call.
+    let reader = std::io::BufReader::with_capacity(64 * 1024, file);
+    let stream =
+        TableStream::open(kind, Box::new(reader), sheet).map_err(|e| format!("{name}: {e}"))?;
+    let info = stream.info().clone();
+    Ok((
+        TableRead {
+            stream,
+            chunk: Vec::new(),
+            at: 0,
+        },
+        info,
+    ))
+}
+
+/// The options the canonical text is read with. The text settings of
+/// `--delimiter`, `--encoding` and `--format` are the reader's, not the
+/// user's, so giving one is refused rather than ignored.
+pub fn options(info: &TableInfo, user: &SourceOptions) -> Result<SourceOptions, String> {
+    let given: Vec<&str> = [
+        (user.delimiter.is_some(), "--delimiter"),
+        (user.encoding.is_some(), "--encoding"),
+        (user.format.is_some(), "--format"),
+    ]
+    .into_iter()
+    .filter_map(|(set, flag)| set.then_some(flag))
+    .collect();
+    if !given.is_empty() {
+        return Err(format!(
+            "{} applies to text files; this is {}, read by its own rules",
+            given.join(", "),
+            info.kind.describe()
+        ));
+    }
+    Ok(canonical_options(info, user))
+}
+
+/// `Excel workbook, sheet "Orders" (of 3), header on row 3, 9 columns`.
+pub fn describe(info: &TableInfo, settings: &Settings) -> String {
+    let mut parts = vec![capitalised(info.kind.describe())];
+    if let Some(sheet) = &info.sheet {
+        let of = if info.sheets.len() > 1 {
+            format!(
+                " (sheets: {})",
+                info.sheets
+                    .iter()
+                    .map(|s| if s.empty {
+                        format!("{} (empty)", s.name)
+                    } else {
+                        s.name.clone()
+                    })
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        } else {
+            String::new()
+        };
+        parts.push(format!("sheet {sheet:?}{of}"));
+        parts.push(if settings.has_header {
+            format!("header on row {}", settings.first_row)
+        } else {
+            format!("no header row, data from row {}", settings.first_row)
+        });
+    }
+    if let Some(rows) = info.rows {
+        parts.push(format!(
+            "{} rows",
+            crate::report::group_digits(&rows.to_string())
+        ));
+    }
+    if let Some(groups) = info.row_groups {
+        parts.push(format!(
+            "{} row group{}",
+            crate::report::group_digits(&groups.to_string()),
+            if groups == 1 { "" } else { "s" }
+        ));
+    }
+    if !info.codecs.is_empty() {
+        parts.push(info.codecs.join(", "));
+    }
+    parts.join(", ")
+}
+
+/// "an Excel workbook" → "Excel workbook".
+fn capitalised(described: &str) -> String {
+    let bare = described
+        .strip_prefix("an ")
+        .or_else(|| described.strip_prefix("a "))
+        .unwrap_or(described);
+    let mut chars = bare.chars();
+    match chars.next() {
+        Some(c) => c.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
