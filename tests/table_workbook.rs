@@ -343,10 +343,10 @@ fn a_part_declaring_gigabytes_is_refused_before_it_is_unpacked() {
 
 #[test]
 fn a_part_that_unpacks_past_what_it_declares_stops_there() {
-    // 64 MiB of XML that deflates to a few hundred KiB, declaring 1 KiB:
+    // 16 MiB of XML that deflates to a few dozen KiB, declaring 1 KiB:
     // the zip reader stops at the declared size, so reading ends in an
-    // error rather than in 64 MiB (or, for a real bomb, gigabytes).
-    let padding = " ".repeat(64 << 20);
+    // error rather than in 16 MiB (or, for a real bomb, gigabytes).
+    let padding = " ".repeat(16 << 20);
     let cells = format!(r#"<row r="1"><c r="A1"><v>1</v></c></row>{padding}"#);
     let book = declare_size(xlsx("A1", &cells, &[]), "xl/worksheets/sheet1.xml", 1024);
     let e = refused(TableKind::Xlsx, book);
@@ -416,4 +416,48 @@ fn a_truncated_workbook_is_called_damaged() {
             "{name}: {e}"
         );
     }
+}
+
+/// A minimal .ods whose one sheet "Data" holds `rows` (table-row elements).
+fn ods(rows: &str) -> Vec<u8> {
+    let mut zip = zip::ZipWriter::new(Cursor::new(Vec::new()));
+    let stored = SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+    zip.start_file("mimetype", stored).unwrap();
+    zip.write_all(b"application/vnd.oasis.opendocument.spreadsheet")
+        .unwrap();
+    zip.start_file("META-INF/manifest.xml", SimpleFileOptions::default())
+        .unwrap();
+    zip.write_all(br#"<?xml version="1.0"?><manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.2"><manifest:file-entry manifest:full-path="/" manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/><manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/></manifest:manifest>"#).unwrap();
+    zip.start_file("content.xml", SimpleFileOptions::default())
+        .unwrap();
+    write!(
+        zip,
+        r#"<?xml version="1.0"?><office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2"><office:body><office:spreadsheet><table:table table:name="Data">{rows}</table:table></office:spreadsheet></office:body></office:document-content>"#
+    )
+    .unwrap();
+    zip.finish().unwrap().into_inner()
+}
+
+#[test]
+fn an_ods_whose_repeats_ask_for_a_huge_grid_is_refused_before_it_is_built() {
+    let cell = r#"<table:table-cell office:value-type="float" office:value="1"><text:p>1</text:p></table:table-cell>"#;
+    let header = format!("<table:table-row>{cell}{cell}</table:table-row>");
+    assert_eq!(text_of(TableKind::Ods, ods(&header)), "1,1\n");
+    // One row of 16,384 values, repeated 1,000 times: 16 million cells
+    // from a few hundred bytes.
+    let bomb = format!(
+        r#"{header}<table:table-row table:number-rows-repeated="1000"><table:table-cell office:value-type="float" office:value="1" table:number-columns-repeated="16384"><text:p>1</text:p></table:table-cell></table:table-row>"#
+    );
+    assert_eq!(
+        refused(TableKind::Ods, ods(&bomb)),
+        "sheet \"Data\" of this spreadsheet spans 1001 rows × 16384 columns, more than the \
+         10000000 cells read from an .ods sheet: delete what lies outside the table, or save \
+         the sheet as CSV and import that"
+    );
+    // Empty rows and columns repeated to the sheet's edge (as LibreOffice
+    // writes them) cost nothing.
+    let edge = format!(
+        r#"{header}<table:table-row table:number-rows-repeated="1048575"><table:table-cell table:number-columns-repeated="16384"/></table:table-row>"#
+    );
+    assert_eq!(text_of(TableKind::Ods, ods(&edge)), "1,1\n");
 }

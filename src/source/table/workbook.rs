@@ -13,6 +13,7 @@
 //! part past what it declares, so a zip bomb stops there), and the text of a
 //! sheet may not pass [`text::MAX_TEXT_BYTES`].
 
+mod ods_grid;
 mod text;
 
 use std::io::{Seek, SeekFrom};
@@ -224,6 +225,8 @@ impl Book {
             TableKind::Ods => {
                 check_zip(kind, &mut reader)?;
                 rewind(&mut reader)?;
+                check_ods_grid(kind, &mut reader)?;
+                rewind(&mut reader)?;
                 Ok(Book::Ods(Ods::new(reader).map_err(|e| damaged(kind, e))?))
             }
             TableKind::Xlsx | TableKind::Parquet => {
@@ -325,6 +328,25 @@ fn visit_range(
         }
     }
     Ok(())
+}
+
+/// Refuses an .ods file whose sheets would take more than
+/// [`ods_grid::MAX_GRID_CELLS`] cells each once calamine expands them.
+fn check_ods_grid(kind: TableKind, reader: &mut R) -> Result<(), SourceError> {
+    let mut zip = zip::ZipArchive::new(reader).map_err(|e| damaged(kind, e))?;
+    let grid = ods_grid::largest_grid(&mut zip).map_err(|e| damaged(kind, e))?;
+    match grid {
+        Some(grid) if grid.cells() > ods_grid::MAX_GRID_CELLS => Err(error(format!(
+            "sheet \"{}\" of this spreadsheet spans {} rows × {} columns, more than the {} \
+             cells read from an .ods sheet: delete what lies outside the table, or save the \
+             sheet as CSV and import that",
+            grid.sheet,
+            grid.rows,
+            grid.cols,
+            ods_grid::MAX_GRID_CELLS
+        ))),
+        _ => Ok(()),
+    }
 }
 
 /// Checks a zip-based workbook's parts against [`MAX_PART_BYTES`]; says
