@@ -25,3 +25,18 @@ fixtures-tables: $(TABLE_FIXTURES)/.made
 
 # The native tests read the fixtures (tests/table_*.rs).
 test-native: fixtures-tables
+
+# Peak memory and time of reading a large sheet (BENCH_WORKBOOK_ROWS rows ×
+# 12 columns, written by XlsxWriter in constant_memory mode into target/)
+# through TableStream; release build. Not part of `make test`.
+BENCH_WORKBOOK_ROWS ?= 300000
+BENCH_WORKBOOK := target/bench/workbook-$(BENCH_WORKBOOK_ROWS).xlsx
+
+.PHONY: bench-workbook
+
+$(BENCH_WORKBOOK): $(FIXTURES_VENV)/.installed bench/make_big_workbook.py
+	@mkdir -p $(dir $@)
+	$(FIXTURES_VENV)/bin/python bench/make_big_workbook.py $@ $(BENCH_WORKBOOK_ROWS)
+
+bench-workbook: $(BENCH_WORKBOOK)
+	cargo run --release --features tables --example bench_workbook -- $(BENCH_WORKBOOK)
