@@ -181,7 +181,13 @@ fn rejected_rows_are_named_by_the_sheets_row_numbers() {
         &s(&rejects),
         "--json",
     ]);
-    let csv_report = json(&["check", &s(&fixture("orders.csv")), "--mapping", &orders, "--json"]);
+    let csv_report = json(&[
+        "check",
+        &s(&fixture("orders.csv")),
+        "--mapping",
+        &orders,
+        "--json",
+    ]);
     for key in ["rows", "valid", "rejected"] {
         assert_eq!(report[key], csv_report[key], "{key}");
     }

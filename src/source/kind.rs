@@ -86,16 +86,27 @@ impl FileKind {
         }
     }
 
-    /// What to do instead.
-    pub fn advice(self) -> &'static str {
+    /// What to do instead, for the file itself or (`gzipped`) inside gzip.
+    pub fn advice(self, gzipped: bool) -> &'static str {
         match self {
-            FileKind::Excel | FileKind::OdsSheet | FileKind::OldOffice => {
-                "reading spreadsheets is not supported yet: save the sheet as CSV UTF-8 \
-                 (File → Save as → CSV UTF-8) and pick that file"
+            FileKind::Excel | FileKind::OdsSheet | FileKind::OldOffice | FileKind::Parquet
+                if gzipped =>
+            {
+                "unpack it first (gunzip): workbooks and Parquet files are read as they are, \
+                 not inside gzip"
             }
-            FileKind::Parquet | FileKind::Arrow => {
-                "reading Parquet and Arrow is not supported yet: export the table as CSV or \
-                 JSON lines (for example with DuckDB: COPY t TO 'out.csv')"
+            FileKind::Excel | FileKind::OdsSheet | FileKind::OldOffice => {
+                "a workbook is read from the file itself (the command line with its path, the \
+                 app, or the package's importFile and inspectFile), not from a stream of text; \
+                 or save the sheet as CSV UTF-8 (File → Save as → CSV UTF-8)"
+            }
+            FileKind::Parquet => {
+                "a Parquet file is read from the file itself (the command line with its path, \
+                 the app, or the package's importFile and inspectFile), not from a stream of text"
+            }
+            FileKind::Arrow => {
+                "reading Arrow is not supported: write the table as Parquet or CSV (for example \
+                 with DuckDB: COPY t TO 'out.parquet')"
             }
             FileKind::Sqlite => {
                 "export the table as CSV (sqlite3: .mode csv, .headers on, .output out.csv, \
@@ -128,7 +139,7 @@ impl NotText {
                 kind.describe()
             ),
         };
-        format!("{what}: {}", kind.advice())
+        format!("{what}: {}", kind.advice(self.gzipped))
     }
 }
 
@@ -202,9 +213,17 @@ fn zip_kind(b: &[u8]) -> FileKind {
             break;
         };
         if name == b"mimetype" {
-            // Stored first and uncompressed, by the OpenDocument rules.
+            // Stored first and uncompressed, by the OpenDocument rules; files
+            // repacked by other tools may deflate it (method 8).
             let data = name_at + name_len + extra_len;
-            let mime = b.get(data..(data + 80).min(b.len())).unwrap_or_default();
+            let raw = b.get(data..(data + 80).min(b.len())).unwrap_or_default();
+            let inflated;
+            let mime = if field(8) == Some(8) {
+                inflated = inflate_head(raw);
+                &inflated[..]
+            } else {
+                raw
+            };
             return if mime.starts_with(b"application/vnd.oasis.opendocument.spreadsheet") {
                 FileKind::OdsSheet
             } else {
@@ -224,6 +243,18 @@ fn zip_kind(b: &[u8]) -> FileKind {
     }
     // Parts beyond the sample are not guessed at: a ZIP is a ZIP.
     FileKind::Zip
+}
+
+/// The first bytes a raw deflate stream gives (as many as come out of
+/// `raw`, at most 80): enough for a ZIP entry's mimetype.
+fn inflate_head(raw: &[u8]) -> Vec<u8> {
+    use std::io::Read;
+    let mut out = Vec::new();
+    // A stream cut short by the sample still gives its first bytes.
+    let _ = flate2::read::DeflateDecoder::new(raw)
+        .take(80)
+        .read_to_end(&mut out);
+    out
 }
 
 fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
