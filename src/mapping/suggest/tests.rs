@@ -284,6 +284,18 @@ fn the_most_time_like_column_is_the_timestamp() {
     assert_eq!(to_of(&m, "ts").as_deref(), Some("timestamp"));
     assert_eq!(to_of(&m, "logged"), None, "left to the rest, as text");
 
+    // A spreadsheet writes a date-time at midnight as a date: the column is
+    // still date-times. A column of mostly days is not.
+    let (headers, rows) = table(
+        "user_id,event,ordered,born\n\
+         1,A,2024-03-03T10:30:00,1990-01-02\n\
+         2,B,2024-03-04,1991-02-03\n\
+         3,C,2024-03-04T17:43:00,1992-03-04T08:00:00",
+    );
+    let m = suggest_mapping(&headers, &rows);
+    assert_eq!(to_of(&m, "ordered").as_deref(), Some("timestamp"));
+    assert_eq!(to_of(&m, "born"), None);
+
     // Named like a time, holding something else: not suggested, and left
     // as text (`soon` is not a number either).
     let (headers, rows) = table("user_id,event,time\n1,A,517\n2,B,soon");

@@ -179,6 +179,17 @@ pub(super) fn time_like(values: &[&str]) -> Option<TimeLike> {
     if !few_outliers(values.len(), likes.len()) {
         return None;
     }
+    // Dates among mostly dates with times are date-times at midnight, as
+    // spreadsheets and some exports write them (`2024-03-04` beside
+    // `2024-03-04T10:30:00`): when most have a time, the column is a
+    // date-time column.
+    let with_time = likes.iter().filter(|&&l| l == TimeLike::DateTime).count();
+    let dated = likes
+        .iter()
+        .all(|&l| matches!(l, TimeLike::Date | TimeLike::DateTime));
+    if dated && with_time * 2 > likes.len() {
+        return Some(TimeLike::DateTime);
+    }
     likes.into_iter().min()
 }
 
