@@ -14,6 +14,7 @@ Deterministic: the same files on every run (no clock, no randomness).
 import csv
 import datetime as dt
 import sys
+import zipfile
 from pathlib import Path
 
 import xlsxwriter
@@ -269,7 +270,20 @@ def write_ods(rows):
     for row in REFUNDS:
         refunds.addElement(ods_row([ods_cell(v) for v in row]))
     doc.spreadsheet.addElement(refunds)
-    doc.save(str(OUT / "orders.ods"))
+    path = OUT / "orders.ods"
+    doc.save(str(path))
+    fix_zip_times(path)
+
+
+def fix_zip_times(path):
+    """odfpy stamps each part with the clock: the same parts, stamped 2024-01-01."""
+    with zipfile.ZipFile(path) as z:
+        parts = [(info, z.read(info)) for info in z.infolist()]
+    with zipfile.ZipFile(path, "w") as z:
+        for info, data in parts:
+            fixed = zipfile.ZipInfo(info.filename, (2024, 1, 1, 0, 0, 0))
+            fixed.compress_type = info.compress_type
+            z.writestr(fixed, data)
 
 
 def main():

@@ -10,8 +10,11 @@
 //!
 //! Bounds against hostile files: no part of a zip-based workbook may
 //! declare more than [`MAX_PART_BYTES`] (the zip reader refuses to inflate a
-//! part past what it declares, so a zip bomb stops there), and the text of a
-//! sheet may not pass [`text::MAX_TEXT_BYTES`].
+//! part past what it declares, so a zip bomb stops there); an .ods sheet may
+//! not make calamine build more than [`ods_grid::MAX_GRID_CELLS`] cells; a
+//! table may not span more than [`text::MAX_FIELDS`] fields, nor its text
+//! pass [`text::MAX_TEXT_BYTES`]. Not bounded yet: the grid calamine builds
+//! for an .xls sheet (docs/workbooks.md).
 
 mod ods_grid;
 mod text;
