@@ -4,7 +4,8 @@ orders.xlsx (XlsxWriter), orders.ods (odfpy) and orders.xls (xlwt) hold the
 same three sheets: "Cover" (no cells), "Orders" (a title on row 1, an empty
 row 2, the header on row 3, then the orders with an interior empty row and a
 #DIV/0! error cell) and "Refunds" (a small second table). orders-1904.xlsx is
-"Orders" alone in the 1904 date system. orders.csv is the canonical text the
+"Orders" alone in the 1904 date system; corners.xls has two cells at the
+corners of its sheet. orders.csv is the canonical text the
 reader must make of "Orders": the header and rows exactly as they should
 read, so the messages made from each file can be compared with it.
 
@@ -206,6 +207,16 @@ def write_xls(rows):
     wb.save(str(OUT / "orders.xls"))
 
 
+def write_corners_xls():
+    """Two cells at the corners of an .xls sheet (A1, IV65536): a grid of
+    16,777,216 cells for a reader that builds one; refused."""
+    wb = xlwt.Workbook()
+    ws = wb.add_sheet("Corners")
+    ws.write(0, 0, 1)
+    ws.write(65535, 255, 2)
+    wb.save(str(OUT / "corners.xls"))
+
+
 def ods_cell(value, formula=None):
     if value is None or value == "":
         return TableCell()
@@ -293,6 +304,7 @@ def main():
     write_xlsx(OUT / "orders.xlsx", rows)
     write_xlsx(OUT / "orders-1904.xlsx", rows, date_1904=True, with_other_sheets=False)
     write_xls(rows)
+    write_corners_xls()
     write_ods(rows)
 
 

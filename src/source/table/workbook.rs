@@ -11,12 +11,11 @@
 //! Bounds against hostile files: no part of a zip-based workbook may
 //! declare more than [`MAX_PART_BYTES`] (the zip reader refuses to inflate a
 //! part past what it declares, so a zip bomb stops there); an .ods sheet may
-//! not make calamine build more than [`ods_grid::MAX_GRID_CELLS`] cells; a
+//! not make calamine build more than [`grid::MAX_GRID_CELLS`] cells; a
 //! table may not span more than [`text::MAX_FIELDS`] fields, nor its text
-//! pass [`text::MAX_TEXT_BYTES`]. Not bounded yet: the grid calamine builds
-//! for an .xls sheet (docs/workbooks.md).
+//! pass [`text::MAX_TEXT_BYTES`].
 
-mod ods_grid;
+mod grid;
 mod text;
 
 use std::io::{Seek, SeekFrom};
@@ -206,6 +205,13 @@ impl Book {
         };
         match kind {
             TableKind::Xls => {
+                // A file the scan cannot read is left to calamine to name.
+                if let Err(e) = check_grid(kind, &mut reader) {
+                    if !e.message.starts_with("this file looks like") {
+                        return Err(e);
+                    }
+                }
+                rewind(&mut reader)?;
                 let book = Xls::new(reader).map_err(|e| match e {
                     // calamine's CfbError is private: its text names the missing stream.
                     calamine::XlsError::Cfb(e) if e.to_string().contains("Workbook stream") => {
@@ -228,7 +234,7 @@ impl Book {
             TableKind::Ods => {
                 check_zip(kind, &mut reader)?;
                 rewind(&mut reader)?;
-                check_ods_grid(kind, &mut reader)?;
+                check_grid(kind, &mut reader)?;
                 rewind(&mut reader)?;
                 Ok(Book::Ods(Ods::new(reader).map_err(|e| damaged(kind, e))?))
             }
@@ -333,21 +339,32 @@ fn visit_range(
     Ok(())
 }
 
-/// Refuses an .ods file whose sheets would take more than
-/// [`ods_grid::MAX_GRID_CELLS`] cells each once calamine expands them.
-fn check_ods_grid(kind: TableKind, reader: &mut R) -> Result<(), SourceError> {
-    let mut zip = zip::ZipArchive::new(reader).map_err(|e| damaged(kind, e))?;
-    let grid = ods_grid::largest_grid(&mut zip).map_err(|e| damaged(kind, e))?;
-    match grid {
-        Some(grid) if grid.cells() > ods_grid::MAX_GRID_CELLS => Err(error(format!(
-            "sheet \"{}\" of this spreadsheet spans {} rows × {} columns, more than the {} \
-             cells read from an .ods sheet: delete what lies outside the table, or save the \
-             sheet as CSV and import that",
-            grid.sheet,
-            grid.rows,
-            grid.cols,
-            ods_grid::MAX_GRID_CELLS
-        ))),
+/// Refuses an .ods or .xls file a sheet of which would make calamine build
+/// more than [`grid::MAX_GRID_CELLS`] cells.
+fn check_grid(kind: TableKind, reader: &mut R) -> Result<(), SourceError> {
+    let grid = match kind {
+        TableKind::Xls => grid::xls(&mut *reader),
+        _ => {
+            let mut zip = zip::ZipArchive::new(&mut *reader).map_err(|e| damaged(kind, e))?;
+            grid::ods(&mut zip)
+        }
+    };
+    match grid.map_err(|e| damaged(kind, e))? {
+        Some(grid) if grid.cells() > grid::MAX_GRID_CELLS => {
+            let sheet = match grid.sheet.as_str() {
+                "" => "a sheet".to_string(),
+                name => format!("sheet \"{name}\""),
+            };
+            Err(error(format!(
+                "{sheet} of this workbook spans {} rows × {} columns, more than the {} cells \
+                 read from a sheet of {}: delete what lies outside the table, or save the sheet \
+                 as CSV and import that",
+                grid.rows,
+                grid.cols,
+                grid::MAX_GRID_CELLS,
+                kind.describe()
+            )))
+        }
         _ => Ok(()),
     }
 }
