@@ -1,9 +1,10 @@
 //! Workbooks (.xlsx, .xlsm, .xlsb, .xls, .ods; calamine) → canonical CSV.
 //!
-//! The sheet is read twice, cell by cell: once to find the table (the
-//! header row, under a title row or empty rows; the columns and the last row
-//! with data), once to write it as CSV into one buffer, handed out in
-//! pieces of about [`CHUNK_BYTES`] that end after a record. Excel 2007+
+//! The sheet is read once, cell by cell: each row's cells are written as
+//! CSV fields while the table is found (the header row, under a title row or
+//! empty rows; the columns and the last row with data); then the rows are
+//! laid out as the table's records in one buffer, handed out in pieces of
+//! about [`CHUNK_BYTES`] that end after a record. Excel 2007+
 //! sheets are streamed from their XML, so memory follows the text, not the
 //! sheet's claimed dimensions; .xls and .ods sheets are held by calamine as
 //! a grid while they are read (see the limits in docs/).
@@ -24,7 +25,7 @@ use calamine::{Data, DataRef, Ods, Reader, SheetType, Xls, Xlsb, Xlsx};
 
 use super::{ReadSeek, SheetInfo, TableInfo, TableKind, CHUNK_BYTES};
 use crate::source::SourceError;
-use text::{CsvWriter, Layout, LayoutScan, Value};
+use text::{Layout, SheetCsv, SheetWriter, Value};
 
 /// The most a part of a zip-based workbook (a sheet's XML, the shared
 /// strings) may declare, uncompressed.
@@ -112,29 +113,24 @@ impl SheetText {
             },
         };
 
-        let mut scan = LayoutScan::default();
+        let is_1904 = book.is_1904();
+        let mut writer = SheetWriter::default();
         book.each_cell(&name, &mut |row, col, value| {
-            scan.cell(row, col, value).map(|()| true)
+            writer.cell(row, col, value).map(|()| true)
         })?;
+        drop(book);
         // OK as an error: the sheet had a value when it was listed.
-        let layout = scan
-            .finish()
+        let SheetCsv { layout, text, cuts } = writer
+            .finish(CHUNK_BYTES)?
             .ok_or_else(|| error(format!("sheet \"{name}\" has no data")))?;
         let mut notes = layout_notes(&name, &layout);
-        if book.is_1904() {
+        if is_1904 {
             notes.push(
                 "the workbook uses the 1904 date system (Excel for Mac): its dates are read as such"
                     .into(),
             );
         }
         notes.push("formulas are read as their cached values (as last calculated)".into());
-
-        let mut writer = CsvWriter::new(layout.clone(), CHUNK_BYTES)?;
-        book.each_cell(&name, &mut |row, col, value| {
-            writer.cell(row, col, value).map(|()| true)
-        })?;
-        drop(book);
-        let (text, cuts) = writer.finish()?;
         let info = TableInfo {
             kind,
             sheets,
