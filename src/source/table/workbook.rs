@@ -173,7 +173,7 @@ fn layout_notes(sheet: &str, layout: &Layout) -> Vec<String> {
     let skipped: Vec<String> = match &layout.title {
         Some((row, title)) => [
             empty(1, *row),
-            Some(format!("row {} (a title: \"{title}\")", row + 1)),
+            Some(format!("row {} (a title: \"{}\")", row + 1, short(title))),
             empty(row + 2, header - 1),
         ]
         .into_iter()
@@ -190,6 +190,15 @@ fn layout_notes(sheet: &str, layout: &Layout) -> Vec<String> {
             "are"
         }
     )]
+}
+
+/// A title as a note quotes it: one line, at most 60 characters.
+fn short(title: &str) -> String {
+    let line = title.replace(['\n', '\r'], " ");
+    match line.char_indices().nth(60) {
+        Some((cut, _)) => format!("{}…", &line[..cut]),
+        None => line,
+    }
 }
 
 impl Book {
