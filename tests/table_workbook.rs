@@ -450,9 +450,9 @@ fn an_ods_whose_repeats_ask_for_a_huge_grid_is_refused_before_it_is_built() {
     );
     assert_eq!(
         refused(TableKind::Ods, ods(&bomb)),
-        "sheet \"Data\" of this spreadsheet spans 1001 rows × 16384 columns, more than the \
-         10000000 cells read from an .ods sheet: delete what lies outside the table, or save \
-         the sheet as CSV and import that"
+        "sheet \"Data\" of this workbook spans 1001 rows × 16384 columns, more than the \
+         10000000 cells read from a sheet of an OpenDocument spreadsheet: delete what lies \
+         outside the table, or save the sheet as CSV and import that"
     );
     // Empty rows and columns repeated to the sheet's edge (as LibreOffice
     // writes them) cost nothing.
@@ -460,4 +460,15 @@ fn an_ods_whose_repeats_ask_for_a_huge_grid_is_refused_before_it_is_built() {
         r#"{header}<table:table-row table:number-rows-repeated="1048575"><table:table-cell table:number-columns-repeated="16384"/></table:table-row>"#
     );
     assert_eq!(text_of(TableKind::Ods, ods(&edge)), "1,1\n");
+}
+
+#[test]
+fn an_xls_with_cells_at_its_corners_is_refused_before_its_grid_is_built() {
+    let e = open(TableKind::Xls, "corners.xls", None).unwrap_err();
+    assert_eq!(
+        e.message,
+        "a sheet of this workbook spans 65536 rows × 256 columns, more than the 10000000 cells \
+         read from a sheet of an Excel 97–2003 workbook: delete what lies outside the table, or \
+         save the sheet as CSV and import that"
+    );
 }

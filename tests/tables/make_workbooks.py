@@ -4,7 +4,8 @@ orders.xlsx (XlsxWriter), orders.ods (odfpy) and orders.xls (xlwt) hold the
 same three sheets: "Cover" (no cells), "Orders" (a title on row 1, an empty
 row 2, the header on row 3, then the orders with an interior empty row and a
 #DIV/0! error cell) and "Refunds" (a small second table). orders-1904.xlsx is
-"Orders" alone in the 1904 date system. orders.csv is the canonical text the
+"Orders" alone in the 1904 date system; corners.xls has two cells at the
+corners of its sheet. orders.csv is the canonical text the
 reader must make of "Orders": the header and rows exactly as they should
 read, so the messages made from each file can be compared with it.
 
@@ -14,6 +15,7 @@ Deterministic: the same files on every run (no clock, no randomness).
 import csv
 import datetime as dt
 import sys
+import zipfile
 from pathlib import Path
 
 import xlsxwriter
@@ -205,6 +207,16 @@ def write_xls(rows):
     wb.save(str(OUT / "orders.xls"))
 
 
+def write_corners_xls():
+    """Two cells at the corners of an .xls sheet (A1, IV65536): a grid of
+    16,777,216 cells for a reader that builds one; refused."""
+    wb = xlwt.Workbook()
+    ws = wb.add_sheet("Corners")
+    ws.write(0, 0, 1)
+    ws.write(65535, 255, 2)
+    wb.save(str(OUT / "corners.xls"))
+
+
 def ods_cell(value, formula=None):
     if value is None or value == "":
         return TableCell()
@@ -269,7 +281,20 @@ def write_ods(rows):
     for row in REFUNDS:
         refunds.addElement(ods_row([ods_cell(v) for v in row]))
     doc.spreadsheet.addElement(refunds)
-    doc.save(str(OUT / "orders.ods"))
+    path = OUT / "orders.ods"
+    doc.save(str(path))
+    fix_zip_times(path)
+
+
+def fix_zip_times(path):
+    """odfpy stamps each part with the clock: the same parts, stamped 2024-01-01."""
+    with zipfile.ZipFile(path) as z:
+        parts = [(info, z.read(info)) for info in z.infolist()]
+    with zipfile.ZipFile(path, "w") as z:
+        for info, data in parts:
+            fixed = zipfile.ZipInfo(info.filename, (2024, 1, 1, 0, 0, 0))
+            fixed.compress_type = info.compress_type
+            z.writestr(fixed, data)
 
 
 def main():
@@ -279,6 +304,7 @@ def main():
     write_xlsx(OUT / "orders.xlsx", rows)
     write_xlsx(OUT / "orders-1904.xlsx", rows, date_1904=True, with_other_sheets=False)
     write_xls(rows)
+    write_corners_xls()
     write_ods(rows)
 
 

@@ -1,19 +1,22 @@
 //! Workbooks (.xlsx, .xlsm, .xlsb, .xls, .ods; calamine) → canonical CSV.
 //!
-//! The sheet is read twice, cell by cell: once to find the table (the
-//! header row, under a title row or empty rows; the columns and the last row
-//! with data), once to write it as CSV into one buffer, handed out in
-//! pieces of about [`CHUNK_BYTES`] that end after a record. Excel 2007+
+//! The sheet is read once, cell by cell: each row's cells are written as
+//! CSV fields while the table is found (the header row, under a title row or
+//! empty rows; the columns and the last row with data); then the rows are
+//! laid out as the table's records in one buffer, handed out in pieces of
+//! about [`CHUNK_BYTES`] that end after a record. Excel 2007+
 //! sheets are streamed from their XML, so memory follows the text, not the
 //! sheet's claimed dimensions; .xls and .ods sheets are held by calamine as
 //! a grid while they are read (see the limits in docs/).
 //!
 //! Bounds against hostile files: no part of a zip-based workbook may
 //! declare more than [`MAX_PART_BYTES`] (the zip reader refuses to inflate a
-//! part past what it declares, so a zip bomb stops there), and the text of a
-//! sheet may not pass [`text::MAX_TEXT_BYTES`].
+//! part past what it declares, so a zip bomb stops there); an .ods sheet may
+//! not make calamine build more than [`grid::MAX_GRID_CELLS`] cells; a
+//! table may not span more than [`text::MAX_FIELDS`] fields, nor its text
+//! pass [`text::MAX_TEXT_BYTES`].
 
-mod ods_grid;
+mod grid;
 mod text;
 
 use std::io::{Seek, SeekFrom};
@@ -22,7 +25,7 @@ use calamine::{Data, DataRef, Ods, Reader, SheetType, Xls, Xlsb, Xlsx};
 
 use super::{ReadSeek, SheetInfo, TableInfo, TableKind, CHUNK_BYTES};
 use crate::source::SourceError;
-use text::{CsvWriter, Layout, LayoutScan, Value};
+use text::{Layout, SheetCsv, SheetWriter, Value};
 
 /// The most a part of a zip-based workbook (a sheet's XML, the shared
 /// strings) may declare, uncompressed.
@@ -110,29 +113,24 @@ impl SheetText {
             },
         };
 
-        let mut scan = LayoutScan::default();
+        let is_1904 = book.is_1904();
+        let mut writer = SheetWriter::default();
         book.each_cell(&name, &mut |row, col, value| {
-            scan.cell(row, col, value).map(|()| true)
+            writer.cell(row, col, value).map(|()| true)
         })?;
+        drop(book);
         // OK as an error: the sheet had a value when it was listed.
-        let layout = scan
-            .finish()
+        let SheetCsv { layout, text, cuts } = writer
+            .finish(CHUNK_BYTES)?
             .ok_or_else(|| error(format!("sheet \"{name}\" has no data")))?;
         let mut notes = layout_notes(&name, &layout);
-        if book.is_1904() {
+        if is_1904 {
             notes.push(
                 "the workbook uses the 1904 date system (Excel for Mac): its dates are read as such"
                     .into(),
             );
         }
         notes.push("formulas are read as their cached values (as last calculated)".into());
-
-        let mut writer = CsvWriter::new(layout.clone(), CHUNK_BYTES)?;
-        book.each_cell(&name, &mut |row, col, value| {
-            writer.cell(row, col, value).map(|()| true)
-        })?;
-        drop(book);
-        let (text, cuts) = writer.finish()?;
         let info = TableInfo {
             kind,
             sheets,
@@ -175,7 +173,7 @@ fn layout_notes(sheet: &str, layout: &Layout) -> Vec<String> {
     let skipped: Vec<String> = match &layout.title {
         Some((row, title)) => [
             empty(1, *row),
-            Some(format!("row {} (a title: \"{title}\")", row + 1)),
+            Some(format!("row {} (a title: \"{}\")", row + 1, short(title))),
             empty(row + 2, header - 1),
         ]
         .into_iter()
@@ -194,6 +192,15 @@ fn layout_notes(sheet: &str, layout: &Layout) -> Vec<String> {
     )]
 }
 
+/// A title as a note quotes it: one line, at most 60 characters.
+fn short(title: &str) -> String {
+    let line = title.replace(['\n', '\r'], " ");
+    match line.char_indices().nth(60) {
+        Some((cut, _)) => format!("{}…", &line[..cut]),
+        None => line,
+    }
+}
+
 impl Book {
     fn open(kind: TableKind, mut reader: R) -> Result<Book, SourceError> {
         let rewind = |reader: &mut R| {
@@ -203,6 +210,13 @@ impl Book {
         };
         match kind {
             TableKind::Xls => {
+                // A file the scan cannot read is left to calamine to name.
+                if let Err(e) = check_grid(kind, &mut reader) {
+                    if !e.message.starts_with("this file looks like") {
+                        return Err(e);
+                    }
+                }
+                rewind(&mut reader)?;
                 let book = Xls::new(reader).map_err(|e| match e {
                     // calamine's CfbError is private: its text names the missing stream.
                     calamine::XlsError::Cfb(e) if e.to_string().contains("Workbook stream") => {
@@ -225,7 +239,7 @@ impl Book {
             TableKind::Ods => {
                 check_zip(kind, &mut reader)?;
                 rewind(&mut reader)?;
-                check_ods_grid(kind, &mut reader)?;
+                check_grid(kind, &mut reader)?;
                 rewind(&mut reader)?;
                 Ok(Book::Ods(Ods::new(reader).map_err(|e| damaged(kind, e))?))
             }
@@ -330,21 +344,32 @@ fn visit_range(
     Ok(())
 }
 
-/// Refuses an .ods file whose sheets would take more than
-/// [`ods_grid::MAX_GRID_CELLS`] cells each once calamine expands them.
-fn check_ods_grid(kind: TableKind, reader: &mut R) -> Result<(), SourceError> {
-    let mut zip = zip::ZipArchive::new(reader).map_err(|e| damaged(kind, e))?;
-    let grid = ods_grid::largest_grid(&mut zip).map_err(|e| damaged(kind, e))?;
-    match grid {
-        Some(grid) if grid.cells() > ods_grid::MAX_GRID_CELLS => Err(error(format!(
-            "sheet \"{}\" of this spreadsheet spans {} rows × {} columns, more than the {} \
-             cells read from an .ods sheet: delete what lies outside the table, or save the \
-             sheet as CSV and import that",
-            grid.sheet,
-            grid.rows,
-            grid.cols,
-            ods_grid::MAX_GRID_CELLS
-        ))),
+/// Refuses an .ods or .xls file a sheet of which would make calamine build
+/// more than [`grid::MAX_GRID_CELLS`] cells.
+fn check_grid(kind: TableKind, reader: &mut R) -> Result<(), SourceError> {
+    let grid = match kind {
+        TableKind::Xls => grid::xls(&mut *reader),
+        _ => {
+            let mut zip = zip::ZipArchive::new(&mut *reader).map_err(|e| damaged(kind, e))?;
+            grid::ods(&mut zip)
+        }
+    };
+    match grid.map_err(|e| damaged(kind, e))? {
+        Some(grid) if grid.cells() > grid::MAX_GRID_CELLS => {
+            let sheet = match grid.sheet.as_str() {
+                "" => "a sheet".to_string(),
+                name => format!("sheet \"{name}\""),
+            };
+            Err(error(format!(
+                "{sheet} of this workbook spans {} rows × {} columns, more than the {} cells \
+                 read from a sheet of {}: delete what lies outside the table, or save the sheet \
+                 as CSV and import that",
+                grid.rows,
+                grid.cols,
+                grid::MAX_GRID_CELLS,
+                kind.describe()
+            )))
+        }
         _ => Ok(()),
     }
 }

@@ -235,29 +235,88 @@ impl LayoutScan {
     }
 }
 
-/// Writes the records of a [`Layout`] from the sheet's cells, in row-major
-/// order, and notes where chunks may end (after a record, every
-/// `chunk_bytes` or so).
-pub(super) struct CsvWriter {
-    layout: Layout,
-    chunk_bytes: usize,
-    pub text: Vec<u8>,
-    /// Offsets where a chunk ends (each after a record).
-    pub cuts: Vec<usize>,
-    /// The row being written, the column of its last field written (or of
-    /// its first field), and whether a field of it holds a value.
-    row: Option<u32>,
-    col: u32,
-    filled: bool,
+/// The cells of one sheet row with values, as written in one pass.
+#[derive(Debug, Clone, Copy)]
+struct Span {
+    row: u32,
+    /// Where the row's fields start in the text (its end: the next span's start).
+    start: u32,
+    /// Its first and last columns with a value.
+    first: u32,
+    last: u32,
+}
+
+/// Reads a sheet's cells in one pass (in row-major order): finds its
+/// [`Layout`] and writes each row's fields from its first to its last cell
+/// with a value; then lays the rows out as the table's records (empty rows
+/// inside, columns padded to the table's width), noting where chunks may end
+/// (after a record, every `chunk_bytes` or so).
+#[derive(Default)]
+pub(super) struct SheetWriter {
+    scan: LayoutScan,
+    text: Vec<u8>,
+    spans: Vec<Span>,
     cell: String,
 }
 
-impl CsvWriter {
-    /// A writer for `layout`, refused when the table spans more than
-    /// [`MAX_FIELDS`].
-    pub fn new(layout: Layout, chunk_bytes: usize) -> Result<CsvWriter, SourceError> {
+/// The canonical text of a sheet, with where its chunks end.
+pub(super) struct SheetCsv {
+    pub layout: Layout,
+    pub text: Vec<u8>,
+    pub cuts: Vec<usize>,
+}
+
+fn too_large(row: u32) -> SourceError {
+    SourceError {
+        row: Some(u64::from(row) + 1),
+        message: format!(
+            "the sheet's text passes {} MiB at row {}: a sheet this large is not read from a \
+             workbook; save it as CSV and import that",
+            MAX_TEXT_BYTES >> 20,
+            row + 1
+        ),
+    }
+}
+
+impl SheetWriter {
+    pub fn cell(&mut self, row: u32, col: u32, value: Value<'_>) -> Result<(), SourceError> {
+        if !value.has_value() {
+            return Ok(());
+        }
+        self.scan.cell(row, col, value)?;
+        match self.spans.last_mut() {
+            Some(span) if span.row == row => {
+                let commas = (col - span.last) as usize;
+                self.text.resize(self.text.len() + commas, b',');
+                span.last = col;
+            }
+            _ => self.spans.push(Span {
+                row,
+                // The text is bounded below u32::MAX (checked after each cell).
+                start: self.text.len() as u32,
+                first: col,
+                last: col,
+            }),
+        }
+        self.cell.clear();
+        value.write(&mut self.cell);
+        push_field(&mut self.text, &self.cell);
+        if self.text.len() > MAX_TEXT_BYTES {
+            return Err(too_large(row));
+        }
+        Ok(())
+    }
+
+    /// The table's records; `None` for a sheet without a value. Refused
+    /// when the table spans more than [`MAX_FIELDS`] or its text passes
+    /// [`MAX_TEXT_BYTES`].
+    pub fn finish(self, chunk_bytes: usize) -> Result<Option<SheetCsv>, SourceError> {
+        let Some(layout) = self.scan.finish() else {
+            return Ok(None);
+        };
+        let (first, last) = layout.cols;
         let rows = u64::from(layout.last - layout.header) + 1;
-        let cols = u64::from(layout.cols.1 - layout.cols.0) + 1;
+        let cols = u64::from(last - first) + 1;
         if rows.saturating_mul(cols) > MAX_FIELDS {
             return Err(SourceError {
                 row: None,
@@ -270,105 +329,42 @@ impl CsvWriter {
                 ),
             });
         }
-        Ok(CsvWriter {
-            layout,
-            chunk_bytes,
-            text: Vec::new(),
-            cuts: Vec::new(),
-            row: None,
-            col: 0,
-            filled: false,
-            cell: String::new(),
-        })
-    }
-
-    pub fn cell(&mut self, row: u32, col: u32, value: Value<'_>) -> Result<(), SourceError> {
-        let (first, last) = self.layout.cols;
-        if row < self.layout.header || row > self.layout.last || col < first || col > last {
-            return Ok(());
-        }
-        if !value.has_value() {
-            return Ok(());
-        }
-        let from = self.row.map_or(self.layout.header, |r| r + 1);
-        if self.row != Some(row) {
-            self.end_row()?;
-            for _ in from..row {
-                self.start_row();
-                self.end_row()?;
+        let commas = |out: &mut Vec<u8>, n: u32| out.resize(out.len() + n as usize, b',');
+        let mut out = Vec::with_capacity(self.text.len() + self.spans.len() * 2);
+        let mut cuts = Vec::new();
+        let mut next = self.spans.partition_point(|s| s.row < layout.header);
+        for row in layout.header..=layout.last {
+            match self.spans.get(next) {
+                Some(span) if span.row == row => {
+                    let end = self
+                        .spans
+                        .get(next + 1)
+                        .map_or(self.text.len(), |s| s.start as usize);
+                    commas(&mut out, span.first - first);
+                    out.extend_from_slice(&self.text[span.start as usize..end]);
+                    commas(&mut out, last - span.last);
+                    next += 1;
+                }
+                // An empty row; with one column `""`, so it is not a blank line.
+                _ if first == last => out.extend_from_slice(b"\"\""),
+                _ => commas(&mut out, last - first),
             }
-            self.row = Some(row);
-            self.col = first;
-            self.filled = false;
+            out.push(b'\n');
+            if out.len() > MAX_TEXT_BYTES {
+                return Err(too_large(row));
+            }
+            if out.len() - cuts.last().copied().unwrap_or(0) >= chunk_bytes {
+                cuts.push(out.len());
+            }
         }
-        self.pad_to(col);
-        self.cell.clear();
-        value.write(&mut self.cell);
-        push_field(&mut self.text, &self.cell);
-        self.filled = true;
-        Ok(())
-    }
-
-    /// Empty fields up to column `col`.
-    fn pad_to(&mut self, col: u32) {
-        let n = col.saturating_sub(self.col) as usize;
-        self.text.resize(self.text.len() + n, b',');
-        self.col = self.col.max(col);
-    }
-
-    fn start_row(&mut self) {
-        self.row = Some(self.row.map_or(self.layout.header, |r| r + 1));
-        self.col = self.layout.cols.0;
-        self.filled = false;
-    }
-
-    /// Ends the row being written, if any: the missing fields, the line end.
-    fn end_row(&mut self) -> Result<(), SourceError> {
-        let Some(row) = self.row else {
-            return Ok(());
-        };
-        let (first, last) = self.layout.cols;
-        if first == last && !self.filled {
-            // One column, empty: `""`, so the record is not a blank line.
-            self.text.extend_from_slice(b"\"\"");
+        if cuts.last() != Some(&out.len()) {
+            cuts.push(out.len());
         }
-        self.pad_to(last);
-        self.text.push(b'\n');
-        if self.text.len() > MAX_TEXT_BYTES {
-            return Err(SourceError {
-                row: Some(u64::from(row) + 1),
-                message: format!(
-                    "the sheet's text passes {} MiB at row {}: a sheet this large is not read \
-                     from a workbook; save it as CSV and import that",
-                    MAX_TEXT_BYTES >> 20,
-                    row + 1
-                ),
-            });
-        }
-        let since = self.cuts.last().copied().unwrap_or(0);
-        if self.text.len() - since >= self.chunk_bytes {
-            self.cuts.push(self.text.len());
-        }
-        Ok(())
-    }
-
-    /// The text and its chunk ends (the last at the text's end).
-    pub fn finish(mut self) -> Result<(Vec<u8>, Vec<usize>), SourceError> {
-        // Rows up to the last one with a value (which has been seen, unless
-        // every cell of the table is outside it: then the header row alone).
-        let last = self.layout.last;
-        if self.row.is_none() {
-            self.start_row();
-        }
-        while self.row.is_some_and(|r| r < last) {
-            self.end_row()?;
-            self.start_row();
-        }
-        self.end_row()?;
-        if self.cuts.last() != Some(&self.text.len()) {
-            self.cuts.push(self.text.len());
-        }
-        Ok((self.text, self.cuts))
+        Ok(Some(SheetCsv {
+            layout,
+            text: out,
+            cuts,
+        }))
     }
 }
 
@@ -461,13 +457,16 @@ mod tests {
         scan.finish()
     }
 
-    fn csv(cells: &[(u32, u32, &str)]) -> String {
-        let layout = layout_of(cells).unwrap();
-        let mut w = CsvWriter::new(layout, 1 << 20).unwrap();
+    fn write(cells: &[(u32, u32, &str)], chunk_bytes: usize) -> Result<SheetCsv, SourceError> {
+        let mut w = SheetWriter::default();
         for &(r, c, v) in cells {
-            w.cell(r, c, Value::Text(v)).unwrap();
+            w.cell(r, c, Value::Text(v))?;
         }
-        String::from_utf8(w.finish().unwrap().0).unwrap()
+        Ok(w.finish(chunk_bytes)?.unwrap())
+    }
+
+    fn csv(cells: &[(u32, u32, &str)]) -> String {
+        String::from_utf8(write(cells, 1 << 20).unwrap().text).unwrap()
     }
 
     #[test]
@@ -524,8 +523,9 @@ mod tests {
 
     #[test]
     fn a_table_of_cells_far_apart_is_refused_before_it_is_written() {
-        let layout = layout_of(&[(0, 0, "a"), (1_048_575, 16_383, "b")]).unwrap();
-        let e = CsvWriter::new(layout, 1 << 20).err().unwrap();
+        let e = write(&[(0, 0, "a"), (1_048_575, 16_383, "b")], 1 << 20)
+            .err()
+            .unwrap();
         assert_eq!(
             e.message,
             "the sheet's table spans 1048576 rows × 16384 columns (rows 1 to 1048576), more than \
@@ -536,22 +536,28 @@ mod tests {
 
     #[test]
     fn chunks_end_after_records() {
-        let cells: Vec<(u32, u32, String)> =
-            (0..100).map(|r| (r, 0, format!("row,{r}\nx"))).collect();
-        let mut scan = LayoutScan::default();
-        for (r, c, v) in &cells {
-            scan.cell(*r, *c, Value::Text(v)).unwrap();
-        }
-        let mut w = CsvWriter::new(scan.finish().unwrap(), 50).unwrap();
-        for (r, c, v) in &cells {
-            w.cell(*r, *c, Value::Text(v)).unwrap();
-        }
-        let (text, cuts) = w.finish().unwrap();
+        let texts: Vec<String> = (0..100).map(|r| format!("row,{r}\nx")).collect();
+        let cells: Vec<(u32, u32, &str)> = (0..100)
+            .map(|r| (r, 0, texts[r as usize].as_str()))
+            .collect();
+        let SheetCsv { text, cuts, .. } = write(&cells, 50).unwrap();
         assert_eq!(cuts.last(), Some(&text.len()));
         assert!(cuts.len() > 10);
         for cut in cuts {
             // Every record is `"row,N\nx"` + `\n`: a cut follows `x"\n`.
             assert_eq!(&text[cut - 3..cut], b"x\"\n");
         }
+    }
+
+    #[test]
+    fn a_table_right_of_column_a_keeps_its_columns() {
+        let cells = [
+            (0, 2, "a"),
+            (0, 3, "b"),
+            (0, 4, "c"),
+            (1, 3, "x"),
+            (3, 2, "y"),
+        ];
+        assert_eq!(csv(&cells), "a,b,c\n,x,\n,,\ny,,\n");
     }
 }

@@ -1,25 +1,25 @@
-//! A first look at an .ods file's content.xml, before calamine opens it.
+//! A first look at an .ods or .xls file, before calamine opens it.
 //!
-//! calamine builds every sheet of an .ods as a grid of cells when it opens
-//! the file, expanding the repeat counts the XML holds
-//! (`table:number-columns-repeated`, `table:number-rows-repeated`): a few
-//! kilobytes can ask for billions of cells. This scan counts the grid each
-//! sheet would take (its rows from the first to the last with a value, times
-//! its widest row up to the last cell with a value) without building it.
+//! calamine builds every sheet of these as a grid of cells when it opens the
+//! file, from the first to the last cell (32 bytes a cell, more while it is
+//! built). A few kilobytes can ask for billions: an .ods through its repeat
+//! counts (`table:number-columns-repeated`, `table:number-rows-repeated`),
+//! an .xls through two cells at opposite corners. These scans measure the
+//! grid each sheet would take without building it.
 
 use std::io::{BufReader, Read, Seek};
 
 use quick_xml::events::{BytesStart, Event};
 
-/// The most cells an .ods sheet's grid may take: calamine keeps about 56
-/// bytes per cell while it builds one, so about 560 MB.
+/// The most cells a sheet's grid may take: calamine keeps up to 56 bytes a
+/// cell while it builds one, so about 560 MB.
 pub(super) const MAX_GRID_CELLS: u64 = 10_000_000;
 /// What calamine caps rows and columns at.
 const MAX_ROWS: u64 = 1_048_576;
 const MAX_COLUMNS: u64 = 16_384;
 
-/// The largest grid a sheet of the file takes: the sheet's name and its
-/// rows and columns.
+/// The largest grid a sheet of the file takes: the sheet's name (when
+/// known) and its rows and columns.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub(super) struct Grid {
     pub sheet: String,
@@ -44,11 +44,9 @@ struct Sheet {
     width: u64,
 }
 
-/// Scans content.xml; `Ok(None)` when the file has none (calamine then
-/// says what is wrong).
-pub(super) fn largest_grid<R: Read + Seek>(
-    zip: &mut zip::ZipArchive<R>,
-) -> Result<Option<Grid>, String> {
+/// Scans an .ods file's content.xml; `Ok(None)` when the file has none
+/// (calamine then says what is wrong).
+pub(super) fn ods<R: Read + Seek>(zip: &mut zip::ZipArchive<R>) -> Result<Option<Grid>, String> {
     let Ok(content) = zip.by_name("content.xml") else {
         return Ok(None);
     };
@@ -143,4 +141,77 @@ fn count(e: &BytesStart<'_>, name: &str) -> u64 {
         .and_then(|v| v.parse::<u64>().ok())
         .unwrap_or(1)
         .max(1)
+}
+
+/// Scans an .xls file's BIFF records (the compound file's Workbook stream);
+/// `Ok(None)` when it has none (calamine then says what is wrong).
+pub(super) fn xls<R: Read + Seek>(reader: R) -> Result<Option<Grid>, String> {
+    let mut file = cfb::CompoundFile::open(reader).map_err(|e| e.to_string())?;
+    let stream = ["/Workbook", "/Book"]
+        .into_iter()
+        .find(|name| file.is_stream(name));
+    let Some(stream) = stream else {
+        return Ok(None);
+    };
+    let mut biff = BufReader::new(file.open_stream(stream).map_err(|e| e.to_string())?);
+    let mut largest = Grid::default();
+    // The cells' bounds (first row, last row, first column, last column) in
+    // each substream open (a sheet, a chart inside it...).
+    let mut open: Vec<Option<(u16, u16, u16, u16)>> = Vec::new();
+    let mut record = Vec::new();
+    loop {
+        let mut header = [0u8; 4];
+        match biff.read_exact(&mut header) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => break,
+            Err(e) => return Err(e.to_string()),
+        }
+        let typ = u16::from_le_bytes([header[0], header[1]]);
+        let len = usize::from(u16::from_le_bytes([header[2], header[3]]));
+        record.resize(len, 0);
+        if biff.read_exact(&mut record).is_err() {
+            break;
+        }
+        let u16_at = |at: usize| {
+            record
+                .get(at..at + 2)
+                .map(|b| u16::from_le_bytes([b[0], b[1]]))
+        };
+        let cells = match typ {
+            0x0809 => {
+                open.push(None);
+                continue;
+            }
+            0x000A => {
+                if let Some(Some((r0, r1, c0, c1))) = open.pop() {
+                    let grid = Grid {
+                        sheet: String::new(),
+                        rows: u64::from(r1 - r0) + 1,
+                        cols: u64::from(c1 - c0) + 1,
+                    };
+                    if grid.cells() > largest.cells() {
+                        largest = grid;
+                    }
+                }
+                continue;
+            }
+            // Number, Label, RString, BoolErr, Rk, LabelSst, Formula: one cell.
+            0x0203 | 0x0204 | 0x00D6 | 0x0205 | 0x027E | 0x00FD | 0x0006 => {
+                u16_at(0).zip(u16_at(2)).map(|(r, c)| (r, c, c))
+            }
+            // MulRk: a run of cells, its last column in its last two bytes.
+            0x00BD => u16_at(0)
+                .zip(u16_at(2))
+                .zip(len.checked_sub(2).and_then(u16_at))
+                .map(|((r, c0), c1)| (r, c0.min(c1), c0.max(c1))),
+            _ => None,
+        };
+        if let (Some((r, c0, c1)), Some(bounds)) = (cells, open.last_mut()) {
+            *bounds = Some(match *bounds {
+                None => (r, r, c0, c1),
+                Some((a, b, c, d)) => (a.min(r), b.max(r), c.min(c0), d.max(c1)),
+            });
+        }
+    }
+    Ok(Some(largest))
 }
