@@ -16,7 +16,8 @@
 //!   time of day, else `2024-03-01T10:30:00`, `.250` when the milliseconds
 //!   are not zero; Excel's 1900 and 1904 date systems), a time-only cell as
 //!   `10:30:00`, a duration as hours, minutes and seconds (`36:30:00`),
-//!   ODS dates and durations as the ISO text the file holds, numbers in
+//!   ODS dates as the ISO text the file holds and ODS times and durations
+//!   as Excel's (`PT16H45M00S` → `16:45:00`), numbers in
 //!   their shortest round-trip form (`42`, `3.5`), booleans as
 //!   `true`/`false`, formulas as their cached values, error cells as their
 //!   text (`#DIV/0!`, which a number or timestamp rule then rejects with

@@ -25,8 +25,11 @@ pub(super) enum Value<'a> {
     Float(f64),
     Bool(bool),
     DateTime(ExcelDateTime),
-    /// ODS dates, times and durations, already ISO 8601.
+    /// ODS dates and date-times, already ISO 8601.
     Iso(&'a str),
+    /// An ODS time or duration in ISO 8601 (`PT16H45M00S`), written as an
+    /// Excel one is (`16:45:00`).
+    IsoDuration(&'a str),
     Error(&'a calamine::CellErrorType),
 }
 
@@ -39,7 +42,8 @@ impl<'a> From<&'a Data> for Value<'a> {
             Data::Float(f) => Value::Float(*f),
             Data::Bool(b) => Value::Bool(*b),
             Data::DateTime(t) => Value::DateTime(*t),
-            Data::DateTimeIso(s) | Data::DurationIso(s) => Value::Iso(s),
+            Data::DateTimeIso(s) => Value::Iso(s),
+            Data::DurationIso(s) => Value::IsoDuration(s),
             Data::Error(e) => Value::Error(e),
         }
     }
@@ -55,7 +59,8 @@ impl<'a> From<&'a DataRef<'a>> for Value<'a> {
             DataRef::Float(f) => Value::Float(*f),
             DataRef::Bool(b) => Value::Bool(*b),
             DataRef::DateTime(t) => Value::DateTime(*t),
-            DataRef::DateTimeIso(s) | DataRef::DurationIso(s) => Value::Iso(s),
+            DataRef::DateTimeIso(s) => Value::Iso(s),
+            DataRef::DurationIso(s) => Value::IsoDuration(s),
             DataRef::Error(e) => Value::Error(e),
         }
     }
@@ -66,7 +71,7 @@ impl Value<'_> {
     pub fn has_value(&self) -> bool {
         match self {
             Value::Empty => false,
-            Value::Text(s) | Value::Iso(s) => !s.is_empty(),
+            Value::Text(s) | Value::Iso(s) | Value::IsoDuration(s) => !s.is_empty(),
             _ => true,
         }
     }
@@ -78,6 +83,7 @@ impl Value<'_> {
         let _ = match self {
             Value::Empty => Ok(()),
             Value::Text(s) | Value::Iso(s) => out.write_str(s),
+            Value::IsoDuration(s) => write_iso_duration(out, s),
             Value::Int(i) => write!(out, "{i}"),
             // Display is the shortest text that reads back as the same f64,
             // never with an exponent, and without ".0" for integral values.
@@ -115,6 +121,60 @@ fn write_datetime(out: &mut String, t: &ExcelDateTime) -> std::fmt::Result {
         write_milli(out, milli)?;
     }
     Ok(())
+}
+
+/// An ISO 8601 duration of days, hours, minutes and seconds
+/// (`-P1DT2H30M15.5S`) as `50:30:15.500`, like an Excel duration; any other
+/// text (years, months, or not a duration) as it is.
+fn write_iso_duration(out: &mut String, iso: &str) -> std::fmt::Result {
+    use std::fmt::Write;
+    let Some(ms) = iso_duration_ms(iso) else {
+        return out.write_str(iso);
+    };
+    if ms < 0 {
+        out.push('-');
+    }
+    let ms = ms.unsigned_abs();
+    let (h, m, s, milli) = (ms / 3_600_000, ms / 60_000 % 60, ms / 1000 % 60, ms % 1000);
+    write!(out, "{h:02}:{m:02}:{s:02}")?;
+    write_milli(out, milli as u16)
+}
+
+/// Milliseconds of `[-]P[nD][T[nH][nM][n[.n]S]]`, or `None`.
+fn iso_duration_ms(iso: &str) -> Option<i64> {
+    let (negative, rest) = match iso.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, iso),
+    };
+    let rest = rest.strip_prefix('P')?;
+    let (days, time) = match rest.split_once('T') {
+        Some((d, t)) => (d, t),
+        None => (rest, ""),
+    };
+    let mut ms: f64 = 0.0;
+    if !days.is_empty() {
+        ms += days.strip_suffix('D')?.parse::<f64>().ok()? * 86_400_000.0;
+    }
+    let mut number = String::new();
+    for c in time.chars() {
+        let unit = match c {
+            '0'..='9' | '.' => {
+                number.push(c);
+                continue;
+            }
+            'H' => 3_600_000.0,
+            'M' => 60_000.0,
+            'S' => 1000.0,
+            _ => return None,
+        };
+        ms += number.parse::<f64>().ok()? * unit;
+        number.clear();
+    }
+    if !number.is_empty() || !ms.is_finite() || ms > 1e15 {
+        return None;
+    }
+    let ms = ms.round() as i64;
+    Some(if negative { -ms } else { ms })
 }
 
 fn write_milli(out: &mut String, milli: u16) -> std::fmt::Result {
@@ -435,8 +495,13 @@ mod tests {
         assert_eq!(text(Value::DateTime(duration)), "36:30:00");
         let negative = ExcelDateTime::new(-0.5, ExcelDateTimeType::TimeDelta, false);
         assert_eq!(text(Value::DateTime(negative)), "-12:00:00");
-        // ODS gives ISO text: kept as it is.
-        assert_eq!(text(Value::Iso("PT36H30M")), "PT36H30M");
+        // ODS gives ISO text: date-times kept as they are, times and
+        // durations written as Excel's are.
+        assert_eq!(text(Value::IsoDuration("PT36H30M")), "36:30:00");
+        assert_eq!(text(Value::IsoDuration("PT16H45M00S")), "16:45:00");
+        assert_eq!(text(Value::IsoDuration("-P1DT0H0M1.5S")), "-24:00:01.500");
+        assert_eq!(text(Value::IsoDuration("P1Y2M")), "P1Y2M");
+        assert_eq!(text(Value::IsoDuration("09:55:33")), "09:55:33");
         assert_eq!(
             text(Value::Iso("2024-03-01T10:30:00")),
             "2024-03-01T10:30:00"
