@@ -40,3 +40,28 @@ $(BENCH_WORKBOOK): $(FIXTURES_VENV)/.installed bench/make_big_workbook.py
 
 bench-workbook: $(BENCH_WORKBOOK)
 	cargo run --release --features tables --example bench_workbook -- $(BENCH_WORKBOOK)
+
+# Peak memory reading Parquet (not part of `make test`): a generated file of
+# 2,000,000 rows in ten row groups of 200,000 (snappy), read through
+# TableStream alone and into the pipeline (release build), then the same
+# rows turned into JSON lines with pyarrow, whole-table and batch by batch.
+#
+#   make bench-parquet
+
+BENCH_PARQUET := target/bench-parquet/events-2m.parquet
+
+.PHONY: bench-parquet
+
+$(BENCH_PARQUET): bench/parquet/pyarrow_side.py tests/tables/make_parquet.py $(FIXTURES_VENV)/.installed
+	@mkdir -p $(dir $@)
+	$(FIXTURES_VENV)/bin/python bench/parquet/pyarrow_side.py generate $@ 2000000 200000
+
+bench-parquet: $(BENCH_PARQUET)
+	cargo build --release --features tables --example bench_parquet
+	@echo "--- segment-backfill: TableStream alone"
+	target/release/examples/bench_parquet $(BENCH_PARQUET)
+	@echo "--- segment-backfill: TableStream into the pipeline (tests/tables/events.mapping.json)"
+	target/release/examples/bench_parquet $(BENCH_PARQUET) tests/tables/events.mapping.json
+	@echo "--- pyarrow $$($(FIXTURES_VENV)/bin/python -c 'import pyarrow; print(pyarrow.__version__)')"
+	$(FIXTURES_VENV)/bin/python bench/parquet/pyarrow_side.py iter_batches $(BENCH_PARQUET)
+	$(FIXTURES_VENV)/bin/python bench/parquet/pyarrow_side.py read_table $(BENCH_PARQUET)

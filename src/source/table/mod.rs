@@ -26,11 +26,27 @@
 //!   run from the leftmost to the rightmost with a value. Records end with
 //!   `\n`, and each chunk ends after a record;
 //! - a Parquet file becomes NDJSON, one object per row, written by
-//!   arrow-json: timestamps as ISO 8601 with their zone when the column has
-//!   one, decimals and dates as such, structs as objects and lists as arrays
-//!   (reachable by dot paths like any JSON record), nulls left out. It is
-//!   read one row group at a time, so memory follows a row group, not the
-//!   file.
+//!   arrow-json, nulls left out: structs as objects and lists as arrays
+//!   (reachable by dot paths like any JSON record), maps with text keys as
+//!   objects, integers exactly (int64 beyond 2^53 too). Timestamps with a
+//!   zone as ISO 8601 with its offset (`2024-03-01T01:00:07.123Z` for UTC,
+//!   `2024-02-29T20:00:07.123-05:00` for America/New_York), without one as
+//!   ISO 8601 without an offset (`2024-03-01T01:00:07.123456`: the mapping's
+//!   `timezone` applies), in either case with as many fractional digits as
+//!   the value needs (0, 3, 6 or 9; the pipeline keeps milliseconds); dates
+//!   as `2024-03-01`; decimals as JSON *strings* of their exact digits
+//!   (`"1234.50"`, which `as: number` sends as a number with those digits);
+//!   float NaN and infinities as the strings `"NaN"`, `"Infinity"`,
+//!   `"-Infinity"`; durations as ISO 8601 (`PT90.500S`); binary columns as
+//!   their UTF-8 text. A value that has no such form (binary that is not
+//!   text, a timestamp with a zone beyond the years ±9999, another date or
+//!   time beyond ±262,000) stops reading at its row, naming the column; intervals and maps without text keys refuse the file when it
+//!   is opened, naming the column. It is read one row group at a time, so
+//!   memory follows a row group (its compressed bytes and a batch of 4,096
+//!   decoded rows), not the file. Codecs: UNCOMPRESSED, SNAPPY, GZIP, LZ4,
+//!   LZ4_RAW, BROTLI; ZSTD with `tables-zstd` only (the browser refuses it
+//!   by name); LZO never. Page checksums are verified where the writer put
+//!   them.
 //!
 //! The reader is synchronous over [`ReadSeek`]: a `File` in the CLI, a
 //! `Blob` read with `FileReaderSync` in a worker, bytes in memory in the
