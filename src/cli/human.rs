@@ -85,11 +85,13 @@ pub fn nothing_valid(name: &str, s: &Summary) -> Option<String> {
 
 pub fn summary(name: &str, settings_line: &str, s: &Summary, rejects_file: Option<&str>) -> String {
     let mut o = String::new();
-    let _ = writeln!(
-        o,
-        "{name}: {settings_line}, {} columns",
-        s.headers.len().max(1)
-    );
+    // JSON records have no columns to count.
+    let columns = match s.headers.len() {
+        0 => String::new(),
+        1 => ", 1 column".to_string(),
+        n => format!(", {n} columns"),
+    };
+    let _ = writeln!(o, "{name}: {settings_line}{columns}");
     let w = count(s.rows).len().max(5);
     let _ = writeln!(o, "  rows read    {:>w$}", count(s.rows));
     let _ = writeln!(o, "  valid        {:>w$}", count(s.valid));
