@@ -28,6 +28,9 @@ help:
 	@echo "make bench         browser benchmark vs Papa Parse and uDSV on generated 132 MB and 1 GB CSVs (bench/results.md)"
 	@echo "make bench-send    end to end vs Segment's analytics-node and analytics-python, loopback and 20 Mbit/s (bench/results.md)"
 	@echo "make bench-native  parse and pipeline speed on a generated ~100 MB CSV (release build)"
+	@echo "make bench-workbook  peak memory and time reading a 300,000-row .xlsx (docs/workbooks.md)"
+	@echo "make bench-parquet   peak memory reading a 2M-row Parquet file of 10 row groups, beside pyarrow"
+	@echo "make fixtures-tables the workbook and Parquet test files, written by XlsxWriter, odfpy, xlwt and pyarrow"
 	@echo "make soak          the randomized send-path test at length (SOAK_SCENARIOS, default 200000; release build)"
 
 # --- tools ---------------------------------------------------------------
