@@ -1,7 +1,7 @@
 //! `segment-backfill check FILE --mapping M.json [--rejects R.csv]`
 
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use super::human;
 use super::input::{self, CommonArgs, FeedError};
@@ -11,8 +11,20 @@ use crate::pipeline::{ImportOptions, Importer, RejectedRow, Summary};
 use crate::report::RejectsCsv;
 use crate::source::Settings;
 
-pub fn run(file: &Path, common: &CommonArgs, rejects: Option<&Path>) -> Result<Outcome, String> {
+pub fn run(
+    files: &[PathBuf],
+    common: &CommonArgs,
+    rejects: Option<&Path>,
+) -> Result<Outcome, String> {
     let ids = crate::message::MessageIds::default();
+    let file = match super::files::expand(files)? {
+        None => &files[0],
+        Some(set) => {
+            let checked = super::multi::run_through(set, common, rejects, ids, |_| Ok(()))?;
+            super::multi::print_summary(common.json, &checked, rejects, serde_json::Map::new())?;
+            return Ok(finished(&checked.set.title(), &checked.summary));
+        }
+    };
     let (name, settings, summary) = run_through(file, common, rejects, ids, |_| Ok(()))?;
     print_summary(
         common.json,
@@ -95,7 +107,13 @@ pub fn print_summary(
         let shown = rejects.map(|p| p.display().to_string());
         out!(
             "{}",
-            human::summary(name, &human::settings(settings), summary, shown.as_deref())
+            human::summary(
+                name,
+                &human::settings(settings),
+                summary,
+                shown.as_deref(),
+                None
+            )
         );
     }
     Ok(())
@@ -108,10 +126,20 @@ pub struct RejectsSink {
     file: Option<(std::io::BufWriter<std::fs::File>, String)>,
     csv: Option<RejectsCsv>,
     buf: Vec<u8>,
+    /// Several files: the rejects CSV says which file each row is from.
+    files: Option<crate::fileset::FileSet>,
 }
 
 impl RejectsSink {
     pub fn open(path: Option<&Path>) -> Result<RejectsSink, String> {
+        RejectsSink::open_for(path, None)
+    }
+
+    /// As [`open`](Self::open), for the files of a multi-file import.
+    pub fn open_for(
+        path: Option<&Path>,
+        files: Option<crate::fileset::FileSet>,
+    ) -> Result<RejectsSink, String> {
         let file = match path {
             None => None,
             Some(p) => {
@@ -124,6 +152,7 @@ impl RejectsSink {
             file,
             csv: None,
             buf: Vec::new(),
+            files,
         })
     }
 
@@ -142,8 +171,9 @@ impl RejectsSink {
             return Ok(());
         };
         self.buf.clear();
+        let files = &self.files;
         let csv = self.csv.get_or_insert_with(|| {
-            let (w, header) = RejectsCsv::new(columns);
+            let (w, header) = RejectsCsv::for_files(columns, files.clone());
             self.buf.extend_from_slice(&header);
             w
         });
@@ -156,7 +186,7 @@ impl RejectsSink {
     pub fn close(mut self, columns: &[String]) -> Result<(), String> {
         if let Some((file, name)) = &mut self.file {
             if self.csv.is_none() {
-                let (_, header) = RejectsCsv::new(columns);
+                let (_, header) = RejectsCsv::for_files(columns, self.files.clone());
                 file.write_all(&header)
                     .map_err(|e| format!("{name}: cannot write: {e}"))?;
             }
