@@ -282,3 +282,26 @@ fn inspect_shows_each_file_and_suggests_one_mapping() {
     );
     assert!(v["suggestedMapping"]["rules"].is_array());
 }
+
+#[test]
+fn a_file_given_twice_is_refused_and_the_help_says_how_to_give_several() {
+    let (exports, mapping) = exports("twice");
+    let (code, _, err) = run(&[
+        "check",
+        &s(&exports),
+        &s(&exports.join("orders-2024-1.csv")),
+        "--mapping",
+        &s(&mapping),
+    ]);
+    assert_eq!(code, 1);
+    assert!(err.contains("orders-2024-1.csv is given twice"), "{err}");
+    let (_, help, _) = run(&["send", "--help"]);
+    assert!(
+        help.contains("quoted globs ('exports/orders-*.csv')"),
+        "{help}"
+    );
+    assert!(help.contains("depend on its name"), "{help}");
+    let (_, help, _) = run(&["--help"]);
+    assert!(help.contains("natural order of their names"), "{help}");
+    assert!(help.contains("replayed in time order"), "{help}");
+}

@@ -100,9 +100,10 @@ pub fn expand(args: &[PathBuf]) -> Result<Option<InputSet>, String> {
         let full = canonical(path)?;
         let name = relative_name(&full, &root);
         let size = std::fs::metadata(path).ok().map(|m| m.len());
-        if by_name.insert(name.clone(), path.clone()).is_none() {
-            parts.push(FilePart::new(name, size));
-        }
+        // A file given twice (a folder and a file in it) is refused by
+        // `FileSet::ordered`, not read twice or dropped quietly.
+        by_name.insert(name.clone(), path.clone());
+        parts.push(FilePart::new(name, size));
     }
     let set = FileSet::ordered(parts)?;
     let paths = set

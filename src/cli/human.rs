@@ -232,7 +232,7 @@ pub fn file_counts(
     let mut o = String::new();
     let _ = writeln!(
         o,
-        "\nFiles ({}, read in {}):",
+        "\nFiles ({}), read in {}:",
         set.len(),
         set.order().describe()
     );
@@ -264,7 +264,7 @@ pub fn file_reports(set: &FileSet, files: &[crate::session::FileReport]) -> Stri
     let mut o = String::new();
     let _ = writeln!(
         o,
-        "\nFiles ({}, read in {}):",
+        "\nFiles ({}), read in {}:",
         set.len(),
         set.order().describe()
     );
