@@ -19,6 +19,8 @@ pub struct RejectsCsv {
     /// In an import of several files: a first `file` column, and rows named
     /// within their file.
     files: Option<crate::fileset::FileSet>,
+    /// The header's columns (several files: every file's, each once).
+    header: Vec<String>,
 }
 
 impl RejectsCsv {
@@ -29,8 +31,9 @@ impl RejectsCsv {
 
     /// As [`new`](Self::new); with several `files` the first column says
     /// which file a row is from, and `row` is its row within that file.
-    /// (The files' columns are the first file's with rows: files with
-    /// other columns put their cells in the same places.)
+    /// `columns` are then every file's columns, each once; a row is written
+    /// with [`write_from`](Self::write_from) and its own file's columns, so
+    /// each cell goes under its column's name whatever the file's order.
     pub fn for_files(
         columns: &[String],
         files: Option<crate::fileset::FileSet>,
@@ -40,6 +43,7 @@ impl RejectsCsv {
             lines: CsvLines::new(true),
             columns: columns.len(),
             files,
+            header: columns.to_vec(),
         };
         let mut out = Vec::new();
         let file = w.files.as_ref().map(|_| "file");
@@ -50,6 +54,34 @@ impl RejectsCsv {
         let names: Vec<String> = fixed.chain(columns.iter().cloned()).collect();
         w.lines.line(&names, &mut out);
         (w, out)
+    }
+
+    /// Appends one rejected row of a file whose columns are `its_columns`:
+    /// in a multi-file import its cells are put under their columns' names
+    /// (a cell whose column the header lacks, or a row longer than its
+    /// header, keeps its cells at the end: nothing is dropped).
+    pub fn write_from(&mut self, reject: &RejectedRow, its_columns: &[String], out: &mut Vec<u8>) {
+        if self.files.is_none() || its_columns == self.header.as_slice() {
+            return self.write(reject, out);
+        }
+        let mut placed = vec![String::new(); self.header.len()];
+        let mut rest = Vec::new();
+        for (i, cell) in reject.cells.iter().enumerate() {
+            let at = its_columns
+                .get(i)
+                .and_then(|c| self.header.iter().position(|h| h == c));
+            match at {
+                Some(at) => placed[at] = cell.clone(),
+                None => rest.push(cell.clone()),
+            }
+        }
+        placed.extend(rest);
+        let moved = RejectedRow {
+            cells: placed,
+            issues: reject.issues.clone(),
+            ..*reject
+        };
+        self.write(&moved, out)
     }
 
     /// Appends one rejected row to `out`.

@@ -305,3 +305,47 @@ fn a_file_given_twice_is_refused_and_the_help_says_how_to_give_several() {
     assert!(help.contains("natural order of their names"), "{help}");
     assert!(help.contains("replayed in time order"), "{help}");
 }
+
+#[test]
+fn rejected_rows_of_files_with_other_column_orders_land_under_their_columns() {
+    let dir = temp_dir("columns");
+    let exports = dir.join("exports");
+    std::fs::create_dir_all(&exports).expect("dir");
+    std::fs::write(
+        exports.join("a.csv"),
+        "order_id,user_id,event,created_at,price\nA-1,,Order Completed,2024-03-01T00:00:00Z,1\n",
+    )
+    .expect("a");
+    std::fs::write(
+        exports.join("b.csv"),
+        "user_id,order_id,event,created_at,price,coupon\n,B-1,Order Completed,2024-03-01T00:00:00Z,2,SPRING\n",
+    )
+    .expect("b");
+    let mapping = dir.join("mapping.json");
+    std::fs::write(&mapping, MAPPING).expect("mapping");
+    let rejects = dir.join("rejects.csv");
+    let (code, _, err) = run(&[
+        "check",
+        &s(&exports),
+        "--mapping",
+        &s(&mapping),
+        "--rejects",
+        &s(&rejects),
+    ]);
+    assert_eq!(code, 4, "{err}");
+    let csv = std::fs::read_to_string(&rejects).expect("rejects");
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(
+        lines[0],
+        "file,row,line,code,reason,order_id,user_id,event,created_at,price,coupon"
+    );
+    assert!(lines[1].starts_with("a.csv,2,2,missing_identity,"), "{csv}");
+    assert!(
+        lines[1].ends_with(",A-1,,Order Completed,2024-03-01T00:00:00Z,1,"),
+        "{csv}"
+    );
+    assert!(
+        lines[2].ends_with(",B-1,,Order Completed,2024-03-01T00:00:00Z,2,SPRING"),
+        "{csv}"
+    );
+}

@@ -128,17 +128,21 @@ pub struct RejectsSink {
     buf: Vec<u8>,
     /// Several files: the rejects CSV says which file each row is from.
     files: Option<crate::fileset::FileSet>,
+    /// Several files: every file's columns, each once (the header).
+    all_columns: Option<Vec<String>>,
 }
 
 impl RejectsSink {
     pub fn open(path: Option<&Path>) -> Result<RejectsSink, String> {
-        RejectsSink::open_for(path, None)
+        RejectsSink::open_for(path, None, None)
     }
 
-    /// As [`open`](Self::open), for the files of a multi-file import.
+    /// As [`open`](Self::open), for the files of a multi-file import whose
+    /// columns, all files', each once, are `all_columns`.
     pub fn open_for(
         path: Option<&Path>,
         files: Option<crate::fileset::FileSet>,
+        all_columns: Option<Vec<String>>,
     ) -> Result<RejectsSink, String> {
         let file = match path {
             None => None,
@@ -153,6 +157,7 @@ impl RejectsSink {
             csv: None,
             buf: Vec::new(),
             files,
+            all_columns,
         })
     }
 
@@ -172,12 +177,13 @@ impl RejectsSink {
         };
         self.buf.clear();
         let files = &self.files;
+        let header = self.all_columns.as_deref().unwrap_or(columns);
         let csv = self.csv.get_or_insert_with(|| {
-            let (w, header) = RejectsCsv::for_files(columns, files.clone());
+            let (w, header) = RejectsCsv::for_files(header, files.clone());
             self.buf.extend_from_slice(&header);
             w
         });
-        csv.write(reject, &mut self.buf);
+        csv.write_from(reject, columns, &mut self.buf);
         file.write_all(&self.buf)
             .map_err(|e| format!("{name}: cannot write: {e}"))
     }
@@ -186,6 +192,7 @@ impl RejectsSink {
     pub fn close(mut self, columns: &[String]) -> Result<(), String> {
         if let Some((file, name)) = &mut self.file {
             if self.csv.is_none() {
+                let columns = self.all_columns.as_deref().unwrap_or(columns);
                 let (_, header) = RejectsCsv::for_files(columns, self.files.clone());
                 file.write_all(&header)
                     .map_err(|e| format!("{name}: cannot write: {e}"))?;

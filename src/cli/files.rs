@@ -214,6 +214,23 @@ fn relative_name(path: &Path, root: &Path) -> String {
 pub struct Sniffed {
     /// `None`: the file is empty.
     pub settings: Option<Settings>,
+    /// Its columns (CSV: the header; JSON: the keys of the sampled records).
+    pub headers: Vec<String>,
+}
+
+/// Every CSV file's columns, each once, in the order first seen: the
+/// rejects CSV's header for several files (a JSON record is one cell).
+pub fn all_columns(sniffed: &[Sniffed]) -> Vec<String> {
+    let mut all: Vec<String> = Vec::new();
+    let csv = sniffed
+        .iter()
+        .filter(|s| s.settings.as_ref().is_some_and(|s| s.format == Format::Csv));
+    for h in csv.flat_map(|s| &s.headers) {
+        if !all.contains(h) {
+            all.push(h.clone());
+        }
+    }
+    all
 }
 
 /// Opens every file before anything is read for real: its head hash and
@@ -234,7 +251,10 @@ pub fn preflight(
         part.head = Some(head_hash(&file.sample));
         part.size = file.size;
         if file.sample.is_empty() {
-            found.push(Sniffed { settings: None });
+            found.push(Sniffed {
+                settings: None,
+                headers: Vec::new(),
+            });
             continue;
         }
         let seen = crate::source::inspect(&file.sample, file.complete, options, 0)
@@ -247,6 +267,7 @@ pub fn preflight(
         }
         found.push(Sniffed {
             settings: Some(seen.settings),
+            headers: seen.headers,
         });
     }
     let order = input.set.order();

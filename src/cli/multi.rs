@@ -60,7 +60,8 @@ pub fn run_through(
     )
     .map_err(|e| e.to_string())?;
     let at = |imp: &SniffingImporter| names.files()[imp.file_index()].name.clone();
-    let mut sink = RejectsSink::open_for(rejects, Some(set.set.clone()))?;
+    let columns = files::all_columns(&sniffed);
+    let mut sink = RejectsSink::open_for(rejects, Some(set.set.clone()), Some(columns))?;
     let mut inputs = Inputs::many(&set)?;
     let mut buf = Vec::new();
     loop {

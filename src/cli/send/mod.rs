@@ -162,22 +162,28 @@ pub fn run(args: &SendArgs) -> Result<Outcome, String> {
     setup.mapping = input::load_mapping(args.common.mapping.as_deref(), args.common.replay())?;
     setup.fixes = input::load_fixes(args.common.fixes.as_deref())?;
     setup.source = args.common.source.options()?;
-    let (input, name, files) = match super::files::expand(&args.files)? {
+    let (input, name, files, columns) = match super::files::expand(&args.files)? {
         None => {
             let input = Input::open(&args.files[0])?;
             setup.size = input.size;
             let name = input.name.clone();
-            (Inputs::one(input), name, None)
+            (Inputs::one(input), name, None, None)
         }
         Some(mut set) => {
             super::multi::refuse_fixes(&args.common)?;
-            super::files::preflight(&mut set, &setup.source, setup.mapping.as_ref())?;
+            let sniffed = super::files::preflight(&mut set, &setup.source, setup.mapping.as_ref())?;
             setup.size = set.set.files().iter().map(|f| f.size).sum();
             setup.files = Some(set.set.clone());
             for s in &set.skipped {
                 eprintln!("segment-backfill: skipped {s}");
             }
-            (Inputs::many(&set)?, set.title(), Some(set.set))
+            let columns = super::files::all_columns(&sniffed);
+            (
+                Inputs::many(&set)?,
+                set.title(),
+                Some(set.set),
+                Some(columns),
+            )
         }
     };
     setup.id_scheme = args.ids.id_scheme;
@@ -201,7 +207,7 @@ pub fn run(args: &SendArgs) -> Result<Outcome, String> {
     setup.keep_reject_cells = args.rejects.is_some();
     setup.keep_rejected_rows = 0;
     let session = SendSession::new(setup, now_ms()).map_err(|e| refused(&name, &e))?;
-    let rejects = RejectsSink::open_for(args.rejects.as_deref(), files.clone())?;
+    let rejects = RejectsSink::open_for(args.rejects.as_deref(), files.clone(), columns)?;
     let progress = ProgressLine::new(!args.common.json);
 
     let runtime = tokio::runtime::Builder::new_multi_thread()
