@@ -128,8 +128,9 @@ pub struct RejectsSink {
     buf: Vec<u8>,
     /// Several files: the rejects CSV says which file each row is from.
     files: Option<crate::fileset::FileSet>,
-    /// Several files: every file's columns, each once (the header).
-    all_columns: Option<Vec<String>>,
+    /// Several files: every file's columns, each once (the header), and
+    /// each file's own, by index (a row's cells go under their names).
+    all_columns: Option<(Vec<String>, Vec<Vec<String>>)>,
 }
 
 impl RejectsSink {
@@ -137,12 +138,12 @@ impl RejectsSink {
         RejectsSink::open_for(path, None, None)
     }
 
-    /// As [`open`](Self::open), for the files of a multi-file import whose
-    /// columns, all files', each once, are `all_columns`.
+    /// As [`open`](Self::open), for the files of a multi-file import:
+    /// `all_columns` are every file's columns, each once, and each file's.
     pub fn open_for(
         path: Option<&Path>,
         files: Option<crate::fileset::FileSet>,
-        all_columns: Option<Vec<String>>,
+        all_columns: Option<(Vec<String>, Vec<Vec<String>>)>,
     ) -> Result<RejectsSink, String> {
         let file = match path {
             None => None,
@@ -177,13 +178,22 @@ impl RejectsSink {
         };
         self.buf.clear();
         let files = &self.files;
-        let header = self.all_columns.as_deref().unwrap_or(columns);
+        let (header, its_columns) = match (&self.all_columns, files) {
+            (Some((all, each)), Some(set)) => {
+                let index = set.locate(reject.row).index;
+                (
+                    all.as_slice(),
+                    each.get(index).map_or(columns, Vec::as_slice),
+                )
+            }
+            _ => (columns, columns),
+        };
         let csv = self.csv.get_or_insert_with(|| {
             let (w, header) = RejectsCsv::for_files(header, files.clone());
             self.buf.extend_from_slice(&header);
             w
         });
-        csv.write_from(reject, columns, &mut self.buf);
+        csv.write_from(reject, its_columns, &mut self.buf);
         file.write_all(&self.buf)
             .map_err(|e| format!("{name}: cannot write: {e}"))
     }
@@ -192,7 +202,7 @@ impl RejectsSink {
     pub fn close(mut self, columns: &[String]) -> Result<(), String> {
         if let Some((file, name)) = &mut self.file {
             if self.csv.is_none() {
-                let columns = self.all_columns.as_deref().unwrap_or(columns);
+                let columns = self.all_columns.as_ref().map_or(columns, |(all, _)| all);
                 let (_, header) = RejectsCsv::for_files(columns, self.files.clone());
                 file.write_all(&header)
                     .map_err(|e| format!("{name}: cannot write: {e}"))?;

@@ -218,9 +218,10 @@ pub struct Sniffed {
     pub headers: Vec<String>,
 }
 
-/// Every CSV file's columns, each once, in the order first seen: the
-/// rejects CSV's header for several files (a JSON record is one cell).
-pub fn all_columns(sniffed: &[Sniffed]) -> Vec<String> {
+/// Every CSV file's columns, each once, in the order first seen (the
+/// rejects CSV's header for several files; a JSON record is one cell), and
+/// each file's own columns.
+pub fn all_columns(sniffed: &[Sniffed]) -> (Vec<String>, Vec<Vec<String>>) {
     let mut all: Vec<String> = Vec::new();
     let csv = sniffed
         .iter()
@@ -230,7 +231,14 @@ pub fn all_columns(sniffed: &[Sniffed]) -> Vec<String> {
             all.push(h.clone());
         }
     }
-    all
+    let each = sniffed
+        .iter()
+        .map(|s| match &s.settings {
+            Some(settings) if settings.format == Format::Csv => s.headers.clone(),
+            _ => Vec::new(),
+        })
+        .collect();
+    (all, each)
 }
 
 /// Opens every file before anything is read for real: its head hash and
