@@ -66,6 +66,12 @@ fn s(p: &Path) -> String {
 fn a_folder_is_one_import_with_each_file_counted_and_named() {
     let (exports, mapping) = exports("folder");
     let rejects = exports.parent().expect("parent").join("rejects.csv");
+    // A named pipe would block a reader: it is skipped, and said.
+    let fifo = std::process::Command::new("mkfifo")
+        .arg(exports.join("live.csv"))
+        .status()
+        .expect("mkfifo");
+    assert!(fifo.success());
     let (code, out, err) = run(&[
         "check",
         &s(&exports),
@@ -100,6 +106,7 @@ fn a_folder_is_one_import_with_each_file_counted_and_named() {
     );
     assert!(out.contains("README.md (not a data file)"), "{out}");
     assert!(out.contains(".orders-2024-12.csv.swp (hidden)"), "{out}");
+    assert!(out.contains("live.csv (not a regular file)"), "{out}");
     // The rejects CSV says which file each row is from.
     let csv = std::fs::read_to_string(&rejects).expect("rejects");
     let rows: Vec<&str> = csv.lines().collect();

@@ -151,6 +151,11 @@ fn walk(
         if entry.file_type().is_dir() {
             continue;
         }
+        if !entry.path().is_file() {
+            // A pipe or a socket would block reading; a broken link has nothing.
+            skipped.push(format!("{} (not a regular file)", entry.path().display()));
+            continue;
+        }
         match skip_reason(relative) {
             Some(why) => skipped.push(format!("{} ({why})", entry.path().display())),
             None => found.push((entry.path().to_path_buf(), dir.to_path_buf())),
@@ -174,7 +179,11 @@ fn glob_files(
     let mut any = false;
     for p in paths {
         let p = p.map_err(|e| format!("{text}: {e}"))?;
+        if p.is_dir() {
+            continue;
+        }
         if !p.is_file() {
+            skipped.push(format!("{} (not a regular file)", p.display()));
             continue;
         }
         any = true;
