@@ -37,6 +37,9 @@ pub struct SniffingImporter {
     empty_before: Vec<usize>,
     /// What the user set about reading, for every file's sniffing.
     source: SourceOptions,
+    /// A later file of several failed: every later call says so, and the
+    /// importer is kept, with the batches and counts of the files before.
+    broken: Option<ImportError>,
 }
 
 /// The rows a resumed run skips ([`Importer::skip_rows`]).
@@ -100,6 +103,7 @@ impl SniffingImporter {
             index: 0,
             empty_before: Vec::new(),
             source,
+            broken: None,
         })
     }
 
@@ -140,6 +144,9 @@ impl SniffingImporter {
                 message: "next_file on an import of one file".into(),
             }));
         };
+        if let Some(e) = &self.broken {
+            return Err(e.clone());
+        }
         if self.index + 1 >= files.len() {
             return Err(ImportError::Finished);
         }
@@ -153,7 +160,8 @@ impl SniffingImporter {
         match std::mem::replace(&mut self.state, placeholder) {
             State::Running(mut importer, settings) => {
                 if let Err(e) = importer.end_part() {
-                    self.state = State::Failed(e.clone());
+                    self.state = State::Running(importer, settings);
+                    self.broken = Some(e.clone());
                     return Err(e);
                 }
                 self.state = State::NextSampling {
@@ -182,6 +190,9 @@ impl SniffingImporter {
 
     /// Feeds the next bytes of the file (any size).
     pub fn push(&mut self, chunk: &[u8]) -> Result<(), ImportError> {
+        if let Some(e) = &self.broken {
+            return Err(e.clone());
+        }
         match &mut self.state {
             State::Sampling { sample, .. } | State::NextSampling { sample, .. } => {
                 sample.extend_from_slice(chunk);
@@ -197,6 +208,9 @@ impl SniffingImporter {
 
     /// Ends the input (sniffing a short file whole first).
     pub fn finish(&mut self) -> Result<(), ImportError> {
+        if let Some(e) = &self.broken {
+            return Err(e.clone());
+        }
         if let State::Sampling { .. } | State::NextSampling { .. } = self.state {
             self.start(true)?;
         }
@@ -314,7 +328,8 @@ impl SniffingImporter {
                 self.push(&sample)
             }
             Err(e) => {
-                self.state = State::Failed(e.clone());
+                self.state = State::Running(importer, before);
+                self.broken = Some(e.clone());
                 Err(e)
             }
         }

@@ -33,6 +33,12 @@ impl FileTallies {
         }
     }
 
+    /// In a multi-file import, the name of file `index` (for errors).
+    pub(super) fn current_name(&self, index: usize) -> Option<&str> {
+        let set = self.set.as_ref()?;
+        set.files().get(index).map(|f| f.name.as_str())
+    }
+
     /// Rows acknowledged (keys).
     pub(super) fn acknowledged(&mut self, rows: &[u64]) {
         if self.set.is_none() {
@@ -338,6 +344,29 @@ mod tests {
             170,
             "every row done, the gaps not counted"
         );
+    }
+
+    #[test]
+    fn a_broken_later_file_ends_the_send_with_its_name_and_every_row_counted() {
+        let a = csv(60, ',', 0);
+        let broken = b"\x1f\x8b\x08\x00garbage that is not deflate".to_vec();
+        let files: [(&str, &[u8]); 2] = [("a.csv", &a), ("b.csv.gz", &broken)];
+        let s = SendSession::new(setup(&files), T0).expect("starts");
+        let mut got = BTreeMap::new();
+        let report = drive(s, &[&a, &broken], &mut got, None)
+            .expect("runs")
+            .report
+            .expect("finished");
+        let error = report.error.clone().unwrap_or_default();
+        assert!(error.starts_with("b.csv.gz: "), "{error}");
+        assert!(
+            report.balanced && !report.complete,
+            "{:?} {:?}",
+            report.reconciliation,
+            report.complete
+        );
+        assert_eq!(report.reconciliation.delivered, 60);
+        assert_eq!(got.len(), 60);
     }
 
     #[test]

@@ -654,7 +654,10 @@ impl SendSession {
         if !self.handed_over {
             return self.refuse(import_refusal(e), now_ms);
         }
-        self.input_error = Some(e.to_string());
+        self.input_error = Some(match self.files.current_name(self.importer.file_index()) {
+            Some(name) => format!("{name}: {e}"),
+            None => e.to_string(),
+        });
         self.stop_reading();
         self.maybe_checkpoint(now_ms);
         Ok(())
