@@ -17,6 +17,7 @@
 
 pub mod batch;
 pub mod deliver;
+pub mod fileset;
 pub mod mapping;
 pub mod message;
 pub mod pipeline;

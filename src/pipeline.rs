@@ -28,10 +28,12 @@ use crate::time::{days_since_epoch, format_iso_millis};
 use crate::validate::{Code, Issue};
 
 mod fixes;
+mod parts;
 mod sniffing;
 pub use fixes::{
     Fixes, FixesData, RowCheck, RowChecker, RowFix, JSON_RECORD_COLUMN, MAX_FIXED_ROWS, ROW_COLUMN,
 };
+pub use parts::FileCounts;
 pub use sniffing::{SniffingImporter, DEFAULT_SAMPLE_BYTES};
 
 /// Examples kept per finding code in the summary.
@@ -227,6 +229,11 @@ pub struct Summary {
     /// JSON records are replayed: the fields Segment set are dropped and
     /// messageIds derived anew.
     pub replay: bool,
+    /// In an import of several files, each file's counts, in the order read
+    /// (empty for a single file).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(feature = "js", tsify(optional))]
+    pub files: Vec<FileCounts>,
 }
 
 /// Rows read so far and where they went (see [`Importer::counts`]).
@@ -344,6 +351,14 @@ impl Importer {
                 issues: Vec::new(),
                 fatal: None,
                 done: None,
+                part: 0,
+                parts: Vec::new(),
+                base_ids: ids,
+                bytes_before: 0,
+                part_end: 0,
+                gaps: Vec::new(),
+                replay,
+                missing_before: Vec::new(),
             },
             finished: false,
         })
@@ -372,9 +387,11 @@ impl Importer {
             return Err(ImportError::Finished);
         }
         self.finished = true;
-        self.reader
-            .finish(&mut self.stage)
-            .map_err(ImportError::Source)?;
+        if self.reader_live() {
+            self.reader
+                .finish(&mut self.stage)
+                .map_err(ImportError::Source)?;
+        }
         self.stage.take_fatal()?;
         self.stage.batcher.flush();
         self.stage.unused_fixes(self.reader.next_row())
@@ -403,7 +420,7 @@ impl Importer {
     /// The summary so far (complete after [`Importer::finish`] and draining).
     pub fn summary(&self) -> Summary {
         let mut s = self.stage.summary.clone();
-        s.bytes_read = self.reader.bytes_in();
+        s.bytes_read = self.bytes_read();
         let iso = |ms: i64| String::from_utf8_lossy(&format_iso_millis(ms)).into_owned();
         s.first_timestamp = self.stage.min_ms.map(iso);
         s.last_timestamp = self.stage.max_ms.map(iso);
@@ -432,9 +449,8 @@ impl Importer {
         events.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
         events.truncate(20);
         s.top_events = events;
-        if let RecordMapper::Mapped(builder) = &self.stage.mapper {
-            s.missing_values = builder.missing_seen();
-        }
+        s.missing_values = self.stage.missing_values();
+        s.files = self.stage.file_counts(self.reader.bytes_in());
         s
     }
 
@@ -453,12 +469,22 @@ impl Importer {
 
     /// Raw bytes pushed so far.
     pub fn bytes_read(&self) -> u64 {
-        self.reader.bytes_in()
+        let live = if self.reader_live() {
+            self.reader.bytes_in()
+        } else {
+            0
+        };
+        self.stage.bytes_before + live
     }
 
-    /// The row number the next record will get (rows below it are read).
+    /// The row key the next record will get (keys below it are read): the
+    /// row number in a single-file import ([`crate::fileset::key`]).
     pub fn next_row(&self) -> u64 {
-        self.reader.next_row()
+        if !self.reader_live() {
+            // Between two files: every row of the last one is read.
+            return crate::fileset::key(self.stage.part + 1, 0);
+        }
+        crate::fileset::key(self.stage.part, self.reader.next_row())
     }
 
     /// Whether a finished batch is waiting for [`Importer::pop_batch`].
@@ -509,6 +535,23 @@ struct Stage {
     issues: Vec<Issue>,
     fatal: Option<ImportError>,
     done: Option<Box<dyn Fn(u64) -> bool>>,
+    /// The index of the file being read ([`crate::fileset`]): rows are keyed
+    /// `key(part, row)` from the reader on.
+    part: usize,
+    /// Per-file counts of a multi-file import (see [`parts`]).
+    parts: Vec<parts::PartStart>,
+    /// JSON records are replayed (decided once, for every file).
+    replay: bool,
+    /// The import's ids, before a file's name is added to them.
+    base_ids: MessageIds,
+    /// Raw bytes of the files read before this one.
+    bytes_before: u64,
+    /// The key after the last row of the last file ended.
+    part_end: u64,
+    /// Keys between two files, not taken yet ([`Importer::take_gaps`]).
+    gaps: Vec<(u64, u64)>,
+    /// Missing-value tokens seen in the files read before this one.
+    missing_before: Vec<crate::mapping::MissingSeen>,
 }
 
 impl Stage {
@@ -531,7 +574,7 @@ impl Stage {
         if let (RecordMapper::Pending, Some(m)) = (&self.mapper, &self.mapping) {
             match MessageBuilder::for_columns(m, headers, self.now_ms) {
                 Ok(b) => {
-                    self.summary.notes.extend(b.notes().iter().cloned());
+                    self.note_all(b.notes());
                     self.mapper = RecordMapper::Mapped(Box::new(b.with_ids(self.ids)));
                 }
                 Err(e) => self.fatal = Some(ImportError::Mapping(e)),
@@ -644,6 +687,21 @@ impl RecordSink for Stage {
         if self.fatal.is_some() {
             return;
         }
+        if record.row > crate::fileset::MAX_ROW {
+            self.fatal = Some(ImportError::Source(SourceError {
+                row: None,
+                message: format!(
+                    "over {} records in one file: split it",
+                    crate::fileset::MAX_ROW
+                ),
+            }));
+            return;
+        }
+        // From here on rows are keys: the file's index and its row.
+        let record = Record {
+            row: crate::fileset::key(self.part, record.row),
+            ..record
+        };
         if !self.map_fixed(&record) {
             self.map_record(record);
         }

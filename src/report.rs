@@ -16,37 +16,97 @@ pub struct RejectsCsv {
     /// The file's columns: a row with fewer cells (one the API refused has
     /// none) is padded, so every line has the header's width.
     columns: usize,
+    /// In an import of several files: a first `file` column, and rows named
+    /// within their file.
+    files: Option<crate::fileset::FileSet>,
+    /// The header's columns (several files: every file's, each once).
+    header: Vec<String>,
 }
 
 impl RejectsCsv {
     /// Starts the file: returns the writer and the header line's bytes.
     pub fn new(columns: &[String]) -> (RejectsCsv, Vec<u8>) {
+        RejectsCsv::for_files(columns, None)
+    }
+
+    /// As [`new`](Self::new); with several `files` the first column says
+    /// which file a row is from, and `row` is its row within that file.
+    /// `columns` are then every file's columns, each once; a row is written
+    /// with [`write_from`](Self::write_from) and its own file's columns, so
+    /// each cell goes under its column's name whatever the file's order.
+    pub fn for_files(
+        columns: &[String],
+        files: Option<crate::fileset::FileSet>,
+    ) -> (RejectsCsv, Vec<u8>) {
+        let files = files.filter(crate::fileset::FileSet::is_multi);
         let mut w = RejectsCsv {
             lines: CsvLines::new(true),
             columns: columns.len(),
+            files,
+            header: columns.to_vec(),
         };
         let mut out = Vec::new();
-        let fixed = ["row", "line", "code", "reason"]
+        let file = w.files.as_ref().map(|_| "file");
+        let fixed = file
             .into_iter()
+            .chain(["row", "line", "code", "reason"])
             .map(str::to_string);
         let names: Vec<String> = fixed.chain(columns.iter().cloned()).collect();
         w.lines.line(&names, &mut out);
         (w, out)
     }
 
+    /// Appends one rejected row of a file whose columns are `its_columns`:
+    /// in a multi-file import its cells are put under their columns' names
+    /// (a cell whose column the header lacks, or a row longer than its
+    /// header, keeps its cells at the end: nothing is dropped).
+    pub fn write_from(&mut self, reject: &RejectedRow, its_columns: &[String], out: &mut Vec<u8>) {
+        if self.files.is_none() || its_columns == self.header.as_slice() {
+            return self.write(reject, out);
+        }
+        let mut placed = vec![String::new(); self.header.len()];
+        let mut rest = Vec::new();
+        for (i, cell) in reject.cells.iter().enumerate() {
+            let at = its_columns
+                .get(i)
+                .and_then(|c| self.header.iter().position(|h| h == c));
+            match at {
+                Some(at) => placed[at] = cell.clone(),
+                None => rest.push(cell.clone()),
+            }
+        }
+        placed.extend(rest);
+        let moved = RejectedRow {
+            cells: placed,
+            issues: reject.issues.clone(),
+            ..*reject
+        };
+        self.write(&moved, out)
+    }
+
     /// Appends one rejected row to `out`.
     pub fn write(&mut self, reject: &RejectedRow, out: &mut Vec<u8>) {
         let code = reject.code().map(|c| c.as_str()).unwrap_or("");
-        let mut cells = vec![
-            reject.row.to_string(),
+        let mut cells = Vec::with_capacity(5 + reject.cells.len());
+        let row = match &self.files {
+            Some(set) => {
+                let at = set.locate(reject.row);
+                cells.push(at.file.unwrap_or_default().to_string());
+                at.row
+            }
+            None => reject.row,
+        };
+        cells.extend([
+            row.to_string(),
             reject.line.to_string(),
             code.to_string(),
             reject.reason(),
-        ];
+        ]);
         cells.extend(reject.cells.iter().cloned());
         // (A row with more cells than the header, a wrong field count, keeps
         // them all: nothing of it is dropped.)
-        let width = 4 + self.columns;
+        let fixed = if self.files.is_some() { 5 } else { 4 };
+        let width = fixed + self.columns;
         if cells.len() < width {
             cells.resize(width, String::new());
         }

@@ -211,3 +211,24 @@ fn a_workbook_is_sent_once_row_for_row() {
     assert_eq!(stats.messages, valid, "{report:#}");
     assert_eq!(stats.unique_message_ids, valid);
 }
+
+#[test]
+fn a_workbook_among_several_files_is_refused_not_misread() {
+    let dir = temp_dir("tables-in-a-folder");
+    for name in ["orders.xlsx", "orders.csv"] {
+        std::fs::copy(fixture(name), dir.join(name)).expect("copy");
+    }
+    let orders = mapping("orders.mapping.json");
+    for args in [
+        vec!["inspect".to_string(), s(&dir)],
+        vec!["check".into(), s(&dir), "--mapping".into(), orders.clone()],
+    ] {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let (code, out, err) = run(&args);
+        assert_eq!(code, 1, "{args:?}: {out}");
+        assert!(
+            err.contains("orders.xlsx: an Excel workbook is read only on its own"),
+            "{err}"
+        );
+    }
+}

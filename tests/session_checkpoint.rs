@@ -118,6 +118,7 @@ fn import() -> ImportIdentity {
         endpoint: "https://api.segment.io/v1/batch".into(),
         source: "cf7d3c0e9508758a".into(),
         fixes: String::new(),
+        files: Vec::new(),
     }
 }
 

@@ -13,7 +13,9 @@ use crate::time::{parse_timestamp, TimeSpec};
 
 #[derive(Debug, Args)]
 pub struct BatchesArgs {
-    file: PathBuf,
+    /// The file (`-` for standard input), or several: paths, folders (read recursively), quoted globs ('exports/orders-*.csv'), read as one import.
+    #[arg(required = true, value_name = "FILE")]
+    files: Vec<PathBuf>,
     #[command(flatten)]
     common: CommonArgs,
     #[command(flatten)]
@@ -54,33 +56,50 @@ pub fn run(args: &BatchesArgs) -> Result<Outcome, String> {
     let out = &args.out;
     std::fs::create_dir_all(out).map_err(|e| format!("{}: cannot create: {e}", out.display()))?;
     let mut written = 0u64;
-    let (name, settings, described, summary) = super::check::run_through(
-        &args.file,
-        &args.common,
-        args.rejects.as_deref(),
-        ids,
-        |mut batch| {
-            batch.set_sent_at(sent_at_ms);
-            let path = out.join(format!("batch-{:06}.json", batch.seq()));
-            std::fs::write(&path, batch.body())
-                .map_err(|e| format!("{}: cannot write: {e}", path.display()))?;
-            written += 1;
-            Ok(())
-        },
-    )?;
+    let write = |mut batch: crate::batch::Batch| {
+        batch.set_sent_at(sent_at_ms);
+        let path = out.join(format!("batch-{:06}.json", batch.seq()));
+        std::fs::write(&path, batch.body())
+            .map_err(|e| format!("{}: cannot write: {e}", path.display()))?;
+        written += 1;
+        Ok(())
+    };
     let mut extra = serde_json::Map::new();
     extra.insert("out".into(), out.display().to_string().into());
     extra.insert("idScheme".into(), ids.scheme().number().into());
     extra.insert("idNamespace".into(), namespace.to_string().into());
-    super::check::print_summary(
-        args.common.json,
-        &name,
-        &settings,
-        &described,
-        &summary,
-        args.rejects.as_deref(),
-        extra,
-    )?;
+    let (name, summary) = match super::files::expand(&args.files)? {
+        None => {
+            let (name, settings, described, summary) = super::check::run_through(
+                &args.files[0],
+                &args.common,
+                args.rejects.as_deref(),
+                ids,
+                write,
+            )?;
+            super::check::print_summary(
+                args.common.json,
+                &name,
+                &settings,
+                &described,
+                &summary,
+                args.rejects.as_deref(),
+                extra,
+            )?;
+            (name, summary)
+        }
+        Some(set) => {
+            let checked =
+                super::multi::run_through(set, &args.common, args.rejects.as_deref(), ids, write)?;
+            super::multi::print_summary(
+                args.common.json,
+                &checked,
+                args.rejects.as_deref(),
+                extra,
+            )?;
+            (checked.set.title(), checked.summary)
+        }
+    };
     if !args.common.json {
         outln!(
             "Wrote {} request bodies to {}",

@@ -1,7 +1,7 @@
 //! `segment-backfill check FILE --mapping M.json [--rejects R.csv]`
 
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use super::human;
 use super::input::{self, CommonArgs, FeedError};
@@ -11,8 +11,20 @@ use crate::pipeline::{ImportOptions, Importer, RejectedRow, Summary};
 use crate::report::RejectsCsv;
 use crate::source::Settings;
 
-pub fn run(file: &Path, common: &CommonArgs, rejects: Option<&Path>) -> Result<Outcome, String> {
+pub fn run(
+    files: &[PathBuf],
+    common: &CommonArgs,
+    rejects: Option<&Path>,
+) -> Result<Outcome, String> {
     let ids = crate::message::MessageIds::default();
+    let file = match super::files::expand(files)? {
+        None => &files[0],
+        Some(set) => {
+            let checked = super::multi::run_through(set, common, rejects, ids, |_| Ok(()))?;
+            super::multi::print_summary(common.json, &checked, rejects, serde_json::Map::new())?;
+            return Ok(finished(&checked.set.title(), &checked.summary));
+        }
+    };
     let (name, settings, described, summary) = run_through(file, common, rejects, ids, |_| Ok(()))?;
     print_summary(
         common.json,
@@ -99,7 +111,7 @@ pub fn print_summary(
         let shown = rejects.map(|p| p.display().to_string());
         out!(
             "{}",
-            human::summary(name, described, summary, shown.as_deref())
+            human::summary(name, described, summary, shown.as_deref(), None)
         );
     }
     Ok(())
@@ -112,10 +124,25 @@ pub struct RejectsSink {
     file: Option<(std::io::BufWriter<std::fs::File>, String)>,
     csv: Option<RejectsCsv>,
     buf: Vec<u8>,
+    /// Several files: the rejects CSV says which file each row is from.
+    files: Option<crate::fileset::FileSet>,
+    /// Several files: every file's columns, each once (the header), and
+    /// each file's own, by index (a row's cells go under their names).
+    all_columns: Option<(Vec<String>, Vec<Vec<String>>)>,
 }
 
 impl RejectsSink {
     pub fn open(path: Option<&Path>) -> Result<RejectsSink, String> {
+        RejectsSink::open_for(path, None, None)
+    }
+
+    /// As [`open`](Self::open), for the files of a multi-file import:
+    /// `all_columns` are every file's columns, each once, and each file's.
+    pub fn open_for(
+        path: Option<&Path>,
+        files: Option<crate::fileset::FileSet>,
+        all_columns: Option<(Vec<String>, Vec<Vec<String>>)>,
+    ) -> Result<RejectsSink, String> {
         let file = match path {
             None => None,
             Some(p) => {
@@ -128,6 +155,8 @@ impl RejectsSink {
             file,
             csv: None,
             buf: Vec::new(),
+            files,
+            all_columns,
         })
     }
 
@@ -146,12 +175,23 @@ impl RejectsSink {
             return Ok(());
         };
         self.buf.clear();
+        let files = &self.files;
+        let (header, its_columns) = match (&self.all_columns, files) {
+            (Some((all, each)), Some(set)) => {
+                let index = set.locate(reject.row).index;
+                (
+                    all.as_slice(),
+                    each.get(index).map_or(columns, Vec::as_slice),
+                )
+            }
+            _ => (columns, columns),
+        };
         let csv = self.csv.get_or_insert_with(|| {
-            let (w, header) = RejectsCsv::new(columns);
+            let (w, header) = RejectsCsv::for_files(header, files.clone());
             self.buf.extend_from_slice(&header);
             w
         });
-        csv.write(reject, &mut self.buf);
+        csv.write_from(reject, its_columns, &mut self.buf);
         file.write_all(&self.buf)
             .map_err(|e| format!("{name}: cannot write: {e}"))
     }
@@ -160,7 +200,8 @@ impl RejectsSink {
     pub fn close(mut self, columns: &[String]) -> Result<(), String> {
         if let Some((file, name)) = &mut self.file {
             if self.csv.is_none() {
-                let (_, header) = RejectsCsv::new(columns);
+                let columns = self.all_columns.as_ref().map_or(columns, |(all, _)| all);
+                let (_, header) = RejectsCsv::for_files(columns, self.files.clone());
                 file.write_all(&header)
                     .map_err(|e| format!("{name}: cannot write: {e}"))?;
             }

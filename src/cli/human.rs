@@ -2,6 +2,7 @@
 
 use std::fmt::Write as _;
 
+use crate::fileset::FileSet;
 use crate::pipeline::Summary;
 use crate::report::{grouped, several_reasons, Reconciliation};
 use crate::source::{Compression, Encoding, Format, Settings};
@@ -83,7 +84,13 @@ pub fn nothing_valid(name: &str, s: &Summary) -> Option<String> {
     })
 }
 
-pub fn summary(name: &str, settings_line: &str, s: &Summary, rejects_file: Option<&str>) -> String {
+pub fn summary(
+    name: &str,
+    settings_line: &str,
+    s: &Summary,
+    rejects_file: Option<&str>,
+    files: Option<&FileSet>,
+) -> String {
     let mut o = String::new();
     // JSON records have no columns to count.
     let columns = match s.headers.len() {
@@ -142,7 +149,14 @@ pub fn summary(name: &str, settings_line: &str, s: &Summary, rejects_file: Optio
                     .as_deref()
                     .map(|c| format!(", {c}"))
                     .unwrap_or_default();
-                let _ = write!(o, "   e.g. row {}{col}: {}", e.row, e.message);
+                match files {
+                    Some(set) => {
+                        let _ = write!(o, "   e.g. {}{col}: {}", set.locate(e.row), e.message);
+                    }
+                    None => {
+                        let _ = write!(o, "   e.g. row {}{col}: {}", e.row, e.message);
+                    }
+                }
             }
             o.push('\n');
         }
@@ -210,8 +224,77 @@ pub fn summary(name: &str, settings_line: &str, s: &Summary, rejects_file: Optio
     o
 }
 
-/// The end of `send`: where every row went.
-pub fn reconciliation(r: &Reconciliation) -> String {
+/// Each file's counts in a multi-file `check` or `batches`, with the
+/// settings each was read with, and the order used.
+pub fn file_counts(
+    set: &FileSet,
+    counts: &[crate::pipeline::FileCounts],
+    read_with: &[Option<Settings>],
+) -> String {
+    let mut o = String::new();
+    let _ = writeln!(
+        o,
+        "\nFiles ({}), read in {}:",
+        set.len(),
+        set.order().describe()
+    );
+    let wide = counts
+        .iter()
+        .map(|c| c.file.len())
+        .max()
+        .unwrap_or(4)
+        .min(48);
+    for (i, c) in counts.iter().enumerate() {
+        let how = match read_with.get(i) {
+            Some(Some(s)) => settings(s),
+            _ => "empty: no rows".into(),
+        };
+        let _ = writeln!(
+            o,
+            "  {:<wide$}  rows {:>7}  valid {:>7}  rejected {:>7}   {how}",
+            c.file,
+            count(c.rows),
+            count(c.valid),
+            count(c.rejected),
+        );
+    }
+    o
+}
+
+/// Each file's share of a multi-file `send`.
+pub fn file_reports(set: &FileSet, files: &[crate::session::FileReport]) -> String {
+    let mut o = String::new();
+    let _ = writeln!(
+        o,
+        "\nFiles ({}), read in {}:",
+        set.len(),
+        set.order().describe()
+    );
+    let wide = files
+        .iter()
+        .map(|c| c.file.len())
+        .max()
+        .unwrap_or(4)
+        .min(48);
+    for f in files {
+        let empty = if f.empty { "   (empty)" } else { "" };
+        let _ = writeln!(
+            o,
+            "  {:<wide$}  rows {:>7}  valid {:>7}  rejected {:>7}  delivered {:>7}  undelivered {:>7}{empty}",
+            f.file,
+            count(f.rows),
+            count(f.valid),
+            count(f.rejected),
+            count(f.delivered),
+            count(f.undelivered),
+        );
+    }
+    o
+}
+
+/// The end of `send`: where every row went (rows named by file in a
+/// multi-file import).
+pub fn reconciliation(r: &Reconciliation, files: Option<&FileSet>) -> String {
     let mut o = String::new();
     let w = count(r.rows).len().max(5);
     let _ = writeln!(o, "  rows read    {:>w$}", count(r.rows));
@@ -248,12 +331,11 @@ pub fn reconciliation(r: &Reconciliation) -> String {
             .undelivered_rows
             .iter()
             .take(10)
-            .map(|(a, b)| {
-                if a == b {
-                    a.to_string()
-                } else {
-                    format!("{a}-{b}")
-                }
+            .map(|(a, b)| match files {
+                Some(set) if a == b => set.locate(*a).to_string(),
+                Some(set) => format!("{}-{}", set.locate(*a), count(set.locate(*b).row)),
+                None if a == b => a.to_string(),
+                None => format!("{a}-{b}"),
             })
             .collect();
         let more = if r.undelivered_rows.len() > 10 {

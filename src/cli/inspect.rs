@@ -1,6 +1,6 @@
 //! `segment-backfill inspect FILE`
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
@@ -32,6 +32,19 @@ struct Report<'a> {
 }
 
 pub fn run(
+    files: &[PathBuf],
+    source: &SourceArgs,
+    write_mapping: Option<&Path>,
+    json: bool,
+) -> Result<Outcome, String> {
+    match super::files::expand(files)? {
+        None => run_one(&files[0], source, write_mapping, json),
+        Some(set) => run_many(set, source, write_mapping, json),
+    }
+}
+
+/// One file, as it has always been shown.
+fn run_one(
     file: &Path,
     source: &SourceArgs,
     write_mapping: Option<&Path>,
@@ -131,4 +144,96 @@ fn shorten(s: &str, max: usize) -> String {
     } else {
         format!("{}…", s.chars().take(max - 1).collect::<String>())
     }
+}
+
+/// One file's line in a multi-file inspect.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct FileSeen {
+    file: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    size: Option<u64>,
+    /// `None`: the file is empty.
+    settings: Option<Settings>,
+    headers: Vec<String>,
+}
+
+/// Several files: how each is read and its columns, in the order they are
+/// imported; the mapping suggested from the first file that has rows.
+fn run_many(
+    set: super::files::InputSet,
+    source: &SourceArgs,
+    write_mapping: Option<&Path>,
+    json: bool,
+) -> Result<Outcome, String> {
+    let options = source.options()?;
+    let mut seen = Vec::new();
+    let mut mapping = None;
+    for (part, path) in set.set.files().iter().zip(&set.paths) {
+        let input = Input::open(path, options.sheet.as_deref())?;
+        super::files::refuse_table(&input, &part.name)?;
+        let mut line = FileSeen {
+            file: part.name.clone(),
+            size: input.size,
+            settings: None,
+            headers: Vec::new(),
+        };
+        if !input.sample.is_empty() {
+            let found = inspect(&input.sample, input.complete, &options, SAMPLE_ROWS)
+                .map_err(|e| format!("{}: {e}", part.name))?;
+            if mapping.is_none() {
+                mapping = Some(suggest_for(&found));
+            }
+            line.settings = Some(found.settings);
+            line.headers = found.headers;
+        }
+        seen.push(line);
+    }
+    let mapping = mapping.ok_or("every file is empty")?;
+    if let Some(path) = write_mapping {
+        std::fs::write(path, mapping.to_json_pretty() + "\n")
+            .map_err(|e| format!("{}: cannot write: {e}", path.display()))?;
+    }
+    if json {
+        let v = serde_json::json!({
+            "files": seen,
+            "order": set.set.order(),
+            "skipped": set.skipped,
+            "suggestedMapping": mapping,
+        });
+        outln!(
+            "{}",
+            serde_json::to_string_pretty(&v).map_err(|e| e.to_string())?
+        );
+        return Ok(Outcome::Done);
+    }
+    outln!(
+        "{}, read as one import in {}:",
+        set.title(),
+        set.set.order().describe()
+    );
+    for f in &seen {
+        let size = f
+            .size
+            .map(|s| format!(", {}", human::bytes(s)))
+            .unwrap_or_default();
+        match &f.settings {
+            Some(s) => {
+                outln!("  {}: {}{size}", f.file, human::settings(s));
+                outln!("    columns: {}", f.headers.join(", "));
+            }
+            None => outln!("  {}: empty{size}", f.file),
+        }
+    }
+    for s in &set.skipped {
+        outln!("  skipped: {s}");
+    }
+    outln!(
+        "\nSuggested mapping (from the first file with rows):\n{}",
+        mapping.to_json_pretty()
+    );
+    if let Some(p) = write_mapping {
+        outln!("\nWritten to {}.", p.display());
+    }
+    Ok(Outcome::Done)
 }

@@ -15,9 +15,11 @@ macro_rules! outln {
 
 mod batches;
 mod check;
+mod files;
 mod human;
 mod input;
 mod inspect;
+mod multi;
 pub mod receive;
 mod send;
 mod signals;
@@ -30,8 +32,17 @@ use clap::{Args, Parser, Subcommand};
 
 /// Import historical CSV/NDJSON data into Segment: validated, batched,
 /// deduplicated, and every row accounted for.
+///
+/// Several files as one import: give several paths, a folder (every file
+/// inside, recursively; hidden files and files that are clearly not data
+/// are skipped, and said) or a quoted glob ('exports/orders-*.csv'). They
+/// are read in natural order of their names (orders-2 before orders-10),
+/// except a Segment archive folder (segment-logs/<source>/<day>/<time>.*.gz),
+/// replayed in time order. Rows are named by file and row; in such an
+/// import each file's messageIds depend on its name (relative to the
+/// folder), so adding a file later never changes the ids of the others.
 #[derive(Debug, Parser)]
-#[command(name = "segment-backfill", version, about, long_about = None)]
+#[command(name = "segment-backfill", version, about, long_about)]
 pub struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -41,8 +52,9 @@ pub struct Cli {
 enum Command {
     /// Show how a file will be read: format, encoding, columns, sample rows, and a suggested mapping.
     Inspect {
-        /// The file (`-` for standard input). CSV, TSV, NDJSON, JSON, optionally gzipped.
-        file: PathBuf,
+        /// The file (`-` for standard input). CSV, TSV, NDJSON, JSON, optionally gzipped. Several files, a folder or a quoted glob: each file is shown, and the mapping is suggested from the first.
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<PathBuf>,
         #[command(flatten)]
         source: input::SourceArgs,
         /// Write the suggested mapping to this file.
@@ -54,7 +66,9 @@ enum Command {
     },
     /// Read the whole file and report what would be sent and what would be rejected; sends nothing.
     Check {
-        file: PathBuf,
+        /// The file (`-` for standard input), or several: paths, folders (read recursively), quoted globs ('exports/orders-*.csv'), checked as one import.
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<PathBuf>,
         #[command(flatten)]
         common: input::CommonArgs,
         /// Write rejected rows (original cells plus the reason) to this CSV file.
@@ -132,16 +146,16 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Inspect {
-            file,
+            files,
             source,
             write_mapping,
             json,
-        } => inspect::run(&file, &source, write_mapping.as_deref(), json),
+        } => inspect::run(&files, &source, write_mapping.as_deref(), json),
         Command::Check {
-            file,
+            files,
             common,
             rejects,
-        } => check::run(&file, &common, rejects.as_deref()),
+        } => check::run(&files, &common, rejects.as_deref()),
         Command::Batches(args) => batches::run(&args),
         Command::Send(args) => send::run(&args),
         Command::Receive(a) => {

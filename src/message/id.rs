@@ -7,8 +7,16 @@
 //!
 //! | scheme | seed | depends on |
 //! | --- | --- | --- |
-//! | 1 (until 0.1) | `row ^ 0x5bf1110000000001` | the message, the row |
-//! | 2 (default) | `namespace ^ mix64(row ^ 0x5bf1110000000002)` | the message, the row, the destination source |
+//! | 1 (until 0.1) | `row ^ 0x5bf1110000000001 ^ file` | the message, the row (the file's name) |
+//! | 2 (default) | `namespace ^ mix64(row ^ 0x5bf1110000000002 ^ file)` | the message, the row, the destination source (the file's name) |
+//!
+//! *row* is the row within its file. *file* is 0 in a single-file import
+//! (so its ids are exactly those of earlier versions); in an import of
+//! several files ([`crate::fileset`]) it is `xxh3-64(name, seed
+//! 0x5bf1110000f11e5e)` of the file's name relative to the import's root
+//! (`/`-separated, as [`crate::fileset::FilePart::name`]). A file's ids then
+//! depend on its own name and rows only: adding, removing or reordering the
+//! other files never changes them.
 //!
 //! `mix64` is splitmix64's finaliser (a bijection, so two rows never share a
 //! seed within one source). The *namespace* is the destination source's:
@@ -40,6 +48,8 @@ const SCHEME_1_TAG: u64 = 0x5b_f1_11_00_00_00_00_01;
 const SCHEME_2_TAG: u64 = 0x5b_f1_11_00_00_00_00_02;
 /// The seed of the write-key hash (a namespace is not the plain xxh3 of the key).
 const NAMESPACE_SEED: u64 = 0x5b_f1_11_00_00_5e_c0_de;
+/// The seed of the file-name hash of a multi-file import.
+const FILE_SEED: u64 = 0x5b_f1_11_00_00_f1_1e_5e;
 
 /// Which formula derives messageIds (see the module docs).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
@@ -153,12 +163,30 @@ impl fmt::Display for SourceNamespace {
 pub struct MessageIds {
     scheme: IdScheme,
     namespace: SourceNamespace,
+    /// The file-name term (0: a single-file import).
+    file: u64,
 }
 
 impl MessageIds {
     /// Ids of `scheme` for the source `namespace` (scheme 1 ignores it).
     pub fn new(scheme: IdScheme, namespace: SourceNamespace) -> MessageIds {
-        MessageIds { scheme, namespace }
+        MessageIds {
+            scheme,
+            namespace,
+            file: 0,
+        }
+    }
+
+    /// The same ids for the file `name` of a multi-file import (`None`: a
+    /// single-file import, ids as they always were). `derive` then takes a
+    /// row key ([`crate::fileset::key`]) and uses its row within the file.
+    pub fn for_file(self, name: Option<&str>) -> MessageIds {
+        MessageIds {
+            file: name.map_or(0, |n| {
+                xxhash_rust::xxh3::xxh3_64_with_seed(n.as_bytes(), FILE_SEED)
+            }),
+            ..self
+        }
     }
 
     /// The scheme.
@@ -177,9 +205,16 @@ impl MessageIds {
     /// followed by `,"messageId":`. Both are pinned by tests.)
     #[inline]
     pub fn derive(&self, row: u64, message_so_far: &[u8]) -> [u8; 36] {
+        // A single-file import's rows are their keys; a multi-file import's
+        // ids use the row within the file, whatever the file's place.
+        let row = if self.file == 0 {
+            row
+        } else {
+            crate::fileset::split(row).1
+        };
         let seed = match self.scheme {
-            IdScheme::V1 => row ^ SCHEME_1_TAG,
-            IdScheme::V2 => self.namespace.0 ^ mix64(row ^ SCHEME_2_TAG),
+            IdScheme::V1 => row ^ SCHEME_1_TAG ^ self.file,
+            IdScheme::V2 => self.namespace.0 ^ mix64(row ^ SCHEME_2_TAG ^ self.file),
         };
         let mut bytes = xxhash_rust::xxh3::xxh3_128_with_seed(message_so_far, seed).to_be_bytes();
         bytes[6] = (bytes[6] & 0x0f) | 0x80; // version 8: custom
@@ -239,6 +274,42 @@ mod tests {
         assert_eq!(id(v2, 2, msg), "d7d8f603-1abc-8f66-a228-4e2ef09ca0c0");
         assert_eq!(id(v2, 3, msg), "794d3c96-8558-8e95-a64e-4c5ba93f901b");
         assert_eq!(id(v2_none, 2, msg), "af49cad6-1ae0-8836-a636-3fa4c7e2085b");
+    }
+
+    /// Pinned like the above: a two-file import's ids. Each depends on the
+    /// file's name and its row within the file, not on the file's place, so
+    /// a file read second (its keys carry index 1) has the ids it would have
+    /// read first. (Python: `xxh3_64(name, seed=0x5bf1110000f11e5e)` in the
+    /// seed as the module docs say.)
+    #[test]
+    fn golden_ids_of_a_two_file_import() {
+        let key = SourceNamespace::of_write_key("wk_test_123");
+        let v2 = MessageIds::new(IdScheme::V2, key);
+        let v1 = MessageIds::new(IdScheme::V1, SourceNamespace::NONE);
+        let msg = br#"{"type":"track","userId":"u1","event":"Order Completed""#;
+        let march = v2.for_file(Some("orders-2024-03.csv"));
+        let april = v2.for_file(Some("orders-2024-04.csv"));
+        let second = crate::fileset::key(1, 2);
+        assert_eq!(id(march, 2, msg), "723c3978-ca39-8830-bd78-9836b6321f31");
+        assert_eq!(
+            id(march, second, msg),
+            id(march, 2, msg),
+            "the file's place does not count"
+        );
+        assert_eq!(
+            id(april, second, msg),
+            "5fcf7d8c-6c0c-8c4f-8e03-b7c58b7e7290"
+        );
+        assert_eq!(id(april, 3, msg), "bdcb1c1c-da25-8f58-a72b-45f0b3edbecb");
+        assert_eq!(
+            id(v1.for_file(Some("orders-2024-03.csv")), 2, msg),
+            "4e798032-f5ef-8a2d-954f-d4a4e0fb5d7c"
+        );
+        assert_eq!(
+            id(v2.for_file(None), 2, msg),
+            "d7d8f603-1abc-8f66-a228-4e2ef09ca0c0",
+            "no file name: the single-file id"
+        );
     }
 
     #[test]

@@ -350,6 +350,12 @@ impl MessageBuilder {
         self
     }
 
+    /// Changes the ids of the messages built from now on (the next file of
+    /// a multi-file import).
+    pub fn set_ids(&mut self, ids: MessageIds) {
+        self.ids = ids;
+    }
+
     /// Mapping-level warnings (no timestamp mapped, a column shadowed by a rule).
     pub fn notes(&self) -> &[String] {
         &self.notes

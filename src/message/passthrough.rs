@@ -43,6 +43,12 @@ impl Passthrough {
         self
     }
 
+    /// Changes the ids of the messages built from now on (the next file of
+    /// a multi-file import).
+    pub fn set_ids(&mut self, ids: MessageIds) {
+        self.ids = ids;
+    }
+
     /// The event name of the last message built.
     pub fn last_event(&self) -> Option<&str> {
         (!self.event.is_empty()).then_some(self.event.as_str())

@@ -6,8 +6,14 @@
 //! sooner), runs [`sniff`](crate::source::sniff) on them with the user's
 //! overrides, makes the real [`Importer`] and feeds it the buffer. From then
 //! on chunks pass straight through, so memory stays flat.
+//!
+//! An import of several files ([`SniffingImporter::for_files`]) sniffs each
+//! file on its own (each may have its own delimiter, encoding or
+//! compression): [`SniffingImporter::next_file`] ends one file, and the next
+//! bytes are the next file's sample.
 
 use crate::batch::Batch;
+use crate::fileset::FileSet;
 use crate::mapping::Mapping;
 use crate::pipeline::{Counts, ImportError, ImportOptions, Importer, RejectedRow, Summary};
 use crate::source::{sniff_import, Settings, SourceError, SourceOptions};
@@ -23,6 +29,17 @@ pub struct SniffingImporter {
     sample_bytes: usize,
     /// Given before the importer exists; handed to it before the sample.
     skip: Option<SkipRows>,
+    /// The files of a multi-file import (`None`: one file).
+    files: Option<FileSet>,
+    /// The file being read.
+    index: usize,
+    /// Files found empty before the importer existed.
+    empty_before: Vec<usize>,
+    /// What the user set about reading, for every file's sniffing.
+    source: SourceOptions,
+    /// A later file of several failed: every later call says so, and the
+    /// importer is kept, with the batches and counts of the files before.
+    broken: Option<ImportError>,
 }
 
 /// The rows a resumed run skips ([`Importer::skip_rows`]).
@@ -45,6 +62,12 @@ enum State {
         options: Box<ImportOptions>,
     },
     Running(Box<Importer>, Settings),
+    /// A later file of several: its sample is being collected.
+    NextSampling {
+        importer: Box<Importer>,
+        settings: Settings,
+        sample: Vec<u8>,
+    },
     /// Sniffing or making the importer failed; every later call says so.
     Failed(ImportError),
 }
@@ -71,27 +94,107 @@ impl SniffingImporter {
             state: State::Sampling {
                 sample: Vec::new(),
                 mapping,
-                source,
+                source: source.clone(),
                 options: Box::new(options),
             },
             sample_bytes,
             skip: None,
+            files: None,
+            index: 0,
+            empty_before: Vec::new(),
+            source,
+            broken: None,
         })
+    }
+
+    /// An import of the files of `files`, read one after the other (the
+    /// bytes of the first one first; [`next_file`](Self::next_file) between
+    /// two). A single-file set reads exactly as [`new`](Self::new).
+    pub fn for_files(
+        mapping: Option<Mapping>,
+        source: SourceOptions,
+        options: ImportOptions,
+        sample_bytes: usize,
+        files: FileSet,
+    ) -> Result<SniffingImporter, ImportError> {
+        let mut s = SniffingImporter::new(mapping, source, options, sample_bytes)?;
+        s.files = files.is_multi().then_some(files);
+        Ok(s)
+    }
+
+    /// The index of the file being read.
+    pub fn file_index(&self) -> usize {
+        self.index
+    }
+
+    /// The keys between two files that hold no row, found since the last
+    /// call ([`Importer::take_gaps`]).
+    pub fn take_gaps(&mut self) -> Vec<(u64, u64)> {
+        self.importer_mut()
+            .map(Importer::take_gaps)
+            .unwrap_or_default()
+    }
+
+    /// Ends the file being read; the next bytes pushed are the next file's.
+    /// An error is the ended file's (its last record, or its sniffing).
+    pub fn next_file(&mut self) -> Result<(), ImportError> {
+        let Some(files) = &self.files else {
+            return Err(ImportError::Source(SourceError {
+                row: None,
+                message: "next_file on an import of one file".into(),
+            }));
+        };
+        if let Some(e) = &self.broken {
+            return Err(e.clone());
+        }
+        if self.index + 1 >= files.len() {
+            return Err(ImportError::Finished);
+        }
+        match &self.state {
+            State::Sampling { .. } | State::NextSampling { .. } => self.start(true)?,
+            State::Failed(e) => return Err(e.clone()),
+            State::Running(..) => {}
+        }
+        self.index += 1;
+        let placeholder = State::Failed(ImportError::Finished);
+        match std::mem::replace(&mut self.state, placeholder) {
+            State::Running(mut importer, settings) => {
+                if let Err(e) = importer.end_part() {
+                    self.state = State::Running(importer, settings);
+                    self.broken = Some(e.clone());
+                    return Err(e);
+                }
+                self.state = State::NextSampling {
+                    importer,
+                    settings,
+                    sample: Vec::new(),
+                };
+            }
+            // The first files were empty: still no importer.
+            other @ State::Sampling { .. } => self.state = other,
+            other => self.state = other,
+        }
+        Ok(())
     }
 
     /// Rows for which `done(row)` is true are read and checked but not
     /// batched (see [`Importer::skip_rows`]); works before and after sniffing.
     pub fn skip_rows(&mut self, done: Box<dyn Fn(u64) -> bool>) {
         match &mut self.state {
-            State::Running(importer, _) => importer.skip_rows(done),
+            State::Running(importer, _) | State::NextSampling { importer, .. } => {
+                importer.skip_rows(done)
+            }
             _ => self.skip = Some(SkipRows(done)),
         }
     }
 
     /// Feeds the next bytes of the file (any size).
     pub fn push(&mut self, chunk: &[u8]) -> Result<(), ImportError> {
+        if let Some(e) = &self.broken {
+            return Err(e.clone());
+        }
         match &mut self.state {
-            State::Sampling { sample, .. } => {
+            State::Sampling { sample, .. } | State::NextSampling { sample, .. } => {
                 sample.extend_from_slice(chunk);
                 if sample.len() >= self.sample_bytes {
                     self.start(false)?;
@@ -105,19 +208,38 @@ impl SniffingImporter {
 
     /// Ends the input (sniffing a short file whole first).
     pub fn finish(&mut self) -> Result<(), ImportError> {
-        if let State::Sampling { .. } = self.state {
+        if let Some(e) = &self.broken {
+            return Err(e.clone());
+        }
+        if let State::Sampling { .. } | State::NextSampling { .. } = self.state {
             self.start(true)?;
         }
         match &mut self.state {
-            State::Running(importer, _) => importer.finish(),
+            // (Still sampling the next file: it was empty.)
+            State::Running(importer, _) | State::NextSampling { importer, .. } => importer.finish(),
             State::Failed(e) => Err(e.clone()),
-            // OK because `start` always leaves Running or Failed.
-            State::Sampling { .. } => Err(ImportError::Finished),
+            // Every file of several was empty.
+            State::Sampling { .. } => Err(ImportError::Source(SourceError {
+                row: None,
+                message: "every file is empty".into(),
+            })),
         }
     }
 
     /// Sniffs the sample, makes the importer and feeds it the sample.
     fn start(&mut self, complete: bool) -> Result<(), ImportError> {
+        if let State::NextSampling { .. } = self.state {
+            return self.start_next(complete);
+        }
+        if complete && self.files.is_some() {
+            if let State::Sampling { sample, .. } = &self.state {
+                if sample.is_empty() {
+                    // An empty file of several is named once the importer exists.
+                    self.empty_before.push(self.index);
+                    return Ok(());
+                }
+            }
+        }
         let placeholder = State::Failed(ImportError::Finished);
         let State::Sampling {
             sample,
@@ -132,7 +254,8 @@ impl SniffingImporter {
         // otherwise be sniffed whole (for each candidate delimiter).
         let sniffed = &sample[..sample.len().min(self.sample_bytes)];
         let complete = complete && sniffed.len() == sample.len();
-        let made = make(sniffed, complete, mapping, &source, *options);
+        let made = make(sniffed, complete, mapping, &source, *options)
+            .and_then(|(importer, settings)| self.first_part(importer, settings));
         match made {
             Ok((mut importer, settings)) => {
                 if let Some(skip) = self.skip.take() {
@@ -148,10 +271,75 @@ impl SniffingImporter {
         }
     }
 
-    /// The settings the file is read with, once sniffed.
+    /// In a multi-file import, the first file read (after the empty ones
+    /// before it, named as such) starts its part.
+    fn first_part(
+        &mut self,
+        mut importer: Importer,
+        settings: Settings,
+    ) -> Result<(Importer, Settings), ImportError> {
+        if let Some(files) = &self.files {
+            for &i in &self.empty_before {
+                importer.empty_part(i, &files.files()[i].name)?;
+            }
+            let name = &files.files()[self.index].name;
+            importer.begin_part(self.index, name, files.id_name(self.index), &settings)?;
+        }
+        Ok((importer, settings))
+    }
+
+    /// Sniffs a later file's sample and starts its part.
+    fn start_next(&mut self, complete: bool) -> Result<(), ImportError> {
+        let placeholder = State::Failed(ImportError::Finished);
+        let State::NextSampling {
+            mut importer,
+            settings: before,
+            sample,
+        } = std::mem::replace(&mut self.state, placeholder)
+        else {
+            return Ok(());
+        };
+        let Some(files) = &self.files else {
+            return Ok(());
+        };
+        let name = files.files()[self.index].name.clone();
+        let sniffed = &sample[..sample.len().min(self.sample_bytes)];
+        let complete = complete && sniffed.len() == sample.len();
+        if sniffed.is_empty() && complete {
+            let done = importer.empty_part(self.index, &name);
+            self.state = State::NextSampling {
+                importer,
+                settings: before,
+                sample,
+            };
+            return done;
+        }
+        let started = sniff_import(sniffed, complete, &self.source)
+            .map_err(ImportError::Source)
+            .and_then(|sniffed| {
+                let id_name = files.id_name(self.index);
+                importer
+                    .begin_part(self.index, &name, id_name, &sniffed.settings)
+                    .map(|()| sniffed.settings)
+            });
+        match started {
+            Ok(settings) => {
+                self.state = State::Running(importer, settings);
+                self.push(&sample)
+            }
+            Err(e) => {
+                self.state = State::Running(importer, before);
+                self.broken = Some(e.clone());
+                Err(e)
+            }
+        }
+    }
+
+    /// The settings the file is read with, once sniffed (in a multi-file
+    /// import, the file being read, or the last one sniffed).
     pub fn settings(&self) -> Option<&Settings> {
         match &self.state {
-            State::Running(_, settings) => Some(settings),
+            State::Running(_, settings) | State::NextSampling { settings, .. } => Some(settings),
             _ => None,
         }
     }
@@ -159,7 +347,7 @@ impl SniffingImporter {
     /// The importer, once the settings are known.
     pub fn importer(&self) -> Option<&Importer> {
         match &self.state {
-            State::Running(importer, _) => Some(importer),
+            State::Running(importer, _) | State::NextSampling { importer, .. } => Some(importer),
             _ => None,
         }
     }
@@ -167,7 +355,7 @@ impl SniffingImporter {
     /// The importer, once the settings are known.
     pub fn importer_mut(&mut self) -> Option<&mut Importer> {
         match &mut self.state {
-            State::Running(importer, _) => Some(importer),
+            State::Running(importer, _) | State::NextSampling { importer, .. } => Some(importer),
             _ => None,
         }
     }

@@ -50,6 +50,7 @@ impl SendSession {
         if now {
             self.refused_now += 1;
         }
+        self.files.refused(row, now);
         self.server_rejected.push((row, reason.clone()));
         self.events
             .push_back(SessionEvent::Rejected(RejectedRow::refused_by_api(
@@ -61,7 +62,10 @@ impl SendSession {
         while let Some(event) = self.engine.poll_event() {
             self.checkpoint.record(&event);
             match event {
-                Event::Acknowledged { rows, .. } => self.acknowledged += rows.len() as u64,
+                Event::Acknowledged { rows, .. } => {
+                    self.acknowledged += rows.len() as u64;
+                    self.files.acknowledged(&rows);
+                }
                 Event::Rejected { row, reason } => self.refused_row(row, reason, true),
                 Event::Retrying {
                     seq,

@@ -26,7 +26,12 @@
 //!  "watermark":1200,"doneAbove":[[1300,1400]],
 //!  "serverRejected":[{"row":17,"reason":"HTTP 400: …"}]}
 //! ```
-//! Ranges are half-open: `[1300,1400]` means rows 1300 to 1399. Format 1
+//! Ranges are half-open: `[1300,1400]` means rows 1300 to 1399. In an
+//! import of several files rows are keys ([`crate::fileset::key`]); the keys
+//! between two files (after the last row of one, up to the first record of
+//! the next) are marked done as `gaps` (`"gaps":[[a,b]]`, written only then),
+//! so the watermark runs on from file to file, and are not counted as rows.
+//! Format 1
 //! (segment-backfill 0.1) recorded a single fingerprint of a different
 //! recipe; it is recognised and refused with its own message.
 
@@ -58,6 +63,8 @@ pub struct Checkpoint {
     /// Rows the server refused, with its reason, so a resumed run can still
     /// report them.
     pub server_rejected: Vec<(u64, String)>,
+    /// Keys between two files, done but not rows (see the module docs).
+    gaps: BTreeMap<u64, u64>,
 }
 
 impl Checkpoint {
@@ -69,7 +76,19 @@ impl Checkpoint {
             watermark: first_row,
             done_above: BTreeMap::new(),
             server_rejected: Vec::new(),
+            gaps: BTreeMap::new(),
         }
+    }
+
+    /// Marks keys `a..b` between two files done, as a gap that holds no row
+    /// (idempotent: a resumed run marks the same gaps again).
+    pub fn mark_gap(&mut self, a: u64, b: u64) {
+        if a >= b {
+            return;
+        }
+        let end = self.gaps.entry(a).or_insert(b);
+        *end = (*end).max(b);
+        self.mark_done_range(a, b);
     }
 
     /// Sets the import this belongs to.
@@ -153,7 +172,13 @@ impl Checkpoint {
             .iter()
             .map(|(&s, &e)| e - s.max(first_row).min(e))
             .sum();
-        self.watermark.saturating_sub(first_row) + above
+        // Gaps are disjoint but for a shared start (kept as one), and done.
+        let gaps: u64 = self
+            .gaps
+            .iter()
+            .map(|(&s, &e)| e - s.max(first_row).min(e))
+            .sum();
+        (self.watermark.saturating_sub(first_row) + above).saturating_sub(gaps)
     }
 
     /// The done ranges above the watermark, `(start, end)` half-open, in order.
@@ -265,6 +290,8 @@ struct CheckpointFile {
     watermark: u64,
     done_above: Vec<(u64, u64)>,
     server_rejected: Vec<RejectedRow>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    gaps: Vec<(u64, u64)>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -278,6 +305,7 @@ impl From<Checkpoint> for CheckpointFile {
         CheckpointFile {
             version: CHECKPOINT_VERSION,
             done_above: c.done_above().collect(),
+            gaps: c.gaps.iter().map(|(&a, &b)| (a, b)).collect(),
             import: c.import,
             verified: c.verified,
             watermark: c.watermark,
@@ -306,6 +334,9 @@ impl TryFrom<CheckpointFile> for Checkpoint {
         // Re-marking merges overlapping or unsorted ranges from an edited file.
         for (a, b) in f.done_above {
             c.mark_done_range(a, b);
+        }
+        for (a, b) in f.gaps {
+            c.mark_gap(a, b);
         }
         c.server_rejected = f
             .server_rejected

@@ -4,8 +4,9 @@
 //!
 //! | part | what | why it matters |
 //! | --- | --- | --- |
-//! | `file` | xxh3-128 of the file's first 64 KiB (raw bytes) | another file's rows are not these rows (the rest of the file is checked as it is read again: [`super::content`]) |
-//! | `reading` | the settings the file is read with | another delimiter or header makes other rows |
+//! | `file` | xxh3-128 of the file's first 64 KiB (raw bytes); with several files, of `files` | another file's rows are not these rows (the rest of the file is checked as it is read again: [`super::content`]) |
+//! | `files` | several files only: each one's name, size and head hash, in the order read | another set of files, another order, or a changed file: said by name |
+//! | `reading` | the settings the file is read with (several files: the first one's; the others' follow from their heads, in `files`, and the same options) | another delimiter or header makes other rows |
 //! | `mapping` | the mapping and the batch-level `integrations` | other messages |
 //! | `ids` | the messageId scheme | a resumed run must re-send rows with the ids they had |
 //! | `endpoint` | the batch URL | rows done at one endpoint are not done at another |
@@ -21,6 +22,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use crate::batch::BatchOptions;
+use crate::fileset::FileSet;
 use crate::mapping::Mapping;
 use crate::message::{IdScheme, SourceNamespace};
 use crate::pipeline::Fixes;
@@ -49,6 +51,21 @@ pub struct ImportIdentity {
     /// there are none, so checkpoints made before fixes existed still match.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub fixes: String,
+    /// The files of a multi-file import, in the order read (empty and not
+    /// written for a single file).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub files: Vec<FileIdentity>,
+}
+
+/// One file of a multi-file import, as its identity records it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct FileIdentity {
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub size: Option<u64>,
+    /// [`crate::fileset::head_hash`] of its first 64 KiB.
+    pub head: String,
 }
 
 /// A part of an [`ImportIdentity`], for saying which one differs.
@@ -56,6 +73,8 @@ pub struct ImportIdentity {
 #[serde(rename_all = "camelCase")]
 pub enum IdentityPart {
     File,
+    /// Another set of files (the mismatch's `theirs` says which file).
+    Files,
     Reading,
     Mapping,
     Ids,
@@ -84,6 +103,12 @@ impl fmt::Display for Mismatch {
         match self.part {
             IdentityPart::File => {
                 f.write_str("the checkpoint belongs to another file (the first 64 KiB differ)")
+            }
+            IdentityPart::Files => {
+                write!(
+                    f,
+                    "the checkpoint belongs to another set of files: {theirs}"
+                )
             }
             IdentityPart::Reading => f.write_str(
                 "the file is read with other settings (format, encoding, delimiter or header row) \
@@ -126,6 +151,10 @@ pub(crate) struct PendingIdentity {
     pub fixes: String,
     pub reading: Option<String>,
     pub file: Option<String>,
+    /// The files of a multi-file import (empty for one file).
+    pub files: Vec<FileIdentity>,
+    /// The file being read, of `files`.
+    index: usize,
     /// Streaming hash of the head read so far.
     head: xxhash_rust::xxh3::Xxh3,
     head_len: usize,
@@ -170,6 +199,8 @@ impl PendingIdentity {
             fixes: fixes.digest(),
             reading: None,
             file: None,
+            files: Vec::new(),
+            index: 0,
             head: xxhash_rust::xxh3::Xxh3::new(),
             head_len: 0,
         }
@@ -193,9 +224,51 @@ impl PendingIdentity {
     }
 
     fn seal_head(&mut self) {
-        if self.file.is_none() {
+        if self.files.is_empty() && self.file.is_none() {
             self.file = Some(format!("{:032x}", self.head.digest128()));
         }
+    }
+
+    /// A multi-file import: the files are known at once (their heads read by
+    /// the shell); each one's head is checked again as it is read
+    /// ([`PendingIdentity::file_changed`]). Files without a head hash are
+    /// refused.
+    pub fn set_files(&mut self, set: &FileSet) -> Result<(), String> {
+        self.files = set
+            .files()
+            .iter()
+            .map(|f| {
+                Ok(FileIdentity {
+                    name: f.name.clone(),
+                    size: f.size,
+                    head: f
+                        .head
+                        .clone()
+                        .ok_or_else(|| format!("{}: its head hash is not given", f.name))?,
+                })
+            })
+            .collect::<Result<_, String>>()?;
+        let json = serde_json::to_string(&self.files).unwrap_or_default();
+        self.file = Some(hash_parts(&[json.as_bytes()]));
+        Ok(())
+    }
+
+    /// The next file of several begins: its head is hashed anew.
+    pub fn next_file(&mut self) {
+        self.index += 1;
+        self.head = xxhash_rust::xxh3::Xxh3::new();
+        self.head_len = 0;
+    }
+
+    /// In a multi-file import, the file being read if its head is not the
+    /// one listed (it changed since): its name. Call when its head is
+    /// complete (64 KiB read, or its end).
+    pub fn file_changed(&self, complete: bool) -> Option<&str> {
+        let f = self.files.get(self.index)?;
+        if !(complete || self.head_len == IDENTITY_HEAD_BYTES) {
+            return None;
+        }
+        (format!("{:032x}", self.head.digest128()) != f.head).then_some(f.name.as_str())
     }
 
     /// The settings are known.
@@ -214,6 +287,7 @@ impl PendingIdentity {
             endpoint: self.endpoint.clone(),
             source: self.source.clone(),
             fixes: self.fixes.clone(),
+            files: self.files.clone(),
         })
     }
 
@@ -252,6 +326,9 @@ impl PendingIdentity {
         if theirs.fixes != self.fixes {
             return Some(hidden(IdentityPart::Fixes));
         }
+        if let Some(m) = files_mismatch(&theirs.files, &self.files) {
+            return Some(m);
+        }
         if self.file.as_ref().is_some_and(|f| *f != theirs.file) {
             return Some(hidden(IdentityPart::File));
         }
@@ -259,6 +336,62 @@ impl PendingIdentity {
             return Some(hidden(IdentityPart::Reading));
         }
         None
+    }
+}
+
+/// Which file differs between two sets (a single file on either side is
+/// left to the `file` part).
+fn files_mismatch(theirs: &[FileIdentity], ours: &[FileIdentity]) -> Option<Mismatch> {
+    if theirs.is_empty() && ours.is_empty() {
+        return None;
+    }
+    let bytes = |f: &FileIdentity| match f.size {
+        Some(n) => format!(
+            "{} ({} bytes)",
+            f.name,
+            crate::report::group_digits(&n.to_string())
+        ),
+        None => f.name.clone(),
+    };
+    let why = if theirs.is_empty() || ours.is_empty() {
+        format!(
+            "it was made for {}, this run reads {}",
+            count_files(theirs.len()),
+            count_files(ours.len())
+        )
+    } else {
+        let n = theirs.len().max(ours.len());
+        let at = (0..n).find(|&i| theirs.get(i) != ours.get(i))?;
+        match (theirs.get(at), ours.get(at)) {
+            (Some(t), Some(o)) if t.name != o.name => format!(
+                "file {} is {} in the checkpoint, {} here",
+                at + 1,
+                t.name,
+                o.name
+            ),
+            (Some(t), Some(o)) if t.size != o.size => {
+                format!("{} was {}, it is {} now", t.name, bytes(t), bytes(o))
+            }
+            (Some(t), Some(_)) => format!(
+                "{}: its first 64 KiB are not the ones the checkpoint was made with",
+                t.name
+            ),
+            (Some(t), None) => format!("{} is in the checkpoint, not in this run", t.name),
+            (None, Some(o)) => format!("{} is new: the checkpoint has no such file", o.name),
+            (None, None) => return None,
+        }
+    };
+    Some(Mismatch {
+        part: IdentityPart::Files,
+        theirs: Some(why),
+        ours: None,
+    })
+}
+
+fn count_files(n: usize) -> String {
+    match n {
+        0 | 1 => "one file".into(),
+        n => format!("{n} files"),
     }
 }
 

@@ -44,10 +44,21 @@
 //! anything is sent. A checkpoint of anything else is refused, never
 //! half-applied. The resumed run keeps the checkpoint's id scheme, so rows
 //! that were in flight are sent again with the ids they had.
+//!
+//! # Several files
+//!
+//! With [`SessionSetup::files`] the session is one import of several files
+//! ([`crate::fileset`]): the shell pushes them one after the other and calls
+//! [`SendSession::next_file`] between two. Rows are keys (file, row) in the
+//! checkpoint and the report; the identity covers the set (names, sizes,
+//! heads, in order) and says which file differs; each file's head is checked
+//! again as it is read, and the verified prefix runs over all of them in
+//! order; the report has each file's share ([`SessionReport::files`]).
 
 mod accounting;
 mod checkpoint;
 mod content;
+mod files;
 mod identity;
 pub mod pace;
 mod report;
@@ -60,7 +71,8 @@ use std::rc::Rc;
 
 pub use checkpoint::{Checkpoint, CheckpointError, CHECKPOINT_VERSION};
 pub use content::{ContentChanged, VerifiedPrefix};
-pub use identity::{IdentityPart, ImportIdentity, Mismatch, IDENTITY_HEAD_BYTES};
+pub use files::FileReport;
+pub use identity::{FileIdentity, IdentityPart, ImportIdentity, Mismatch, IDENTITY_HEAD_BYTES};
 pub use report::{
     Destination, SessionError, SessionEvent, SessionProgress, SessionReport, StopReason,
 };
@@ -133,6 +145,8 @@ pub struct SendSession {
     size: Option<u64>,
     bytes_in: u64,
     ids: MessageIds,
+    /// The files of a multi-file import and their tallies.
+    files: files::FileTallies,
 }
 
 impl std::fmt::Debug for SendSession {
@@ -174,7 +188,7 @@ impl SendSession {
             (None, None) => IdScheme::default(),
         };
         let ids = MessageIds::new(scheme, setup.source_namespace);
-        let identity = PendingIdentity::new(
+        let mut identity = PendingIdentity::new(
             setup.mapping.as_ref(),
             &setup.batch,
             scheme,
@@ -182,6 +196,12 @@ impl SendSession {
             setup.source_namespace,
             &setup.fixes,
         );
+        let set = setup.files.filter(crate::fileset::FileSet::is_multi);
+        if let Some(set) = &set {
+            identity.set_files(set).map_err(|message| {
+                SessionError::Source(crate::source::SourceError { row: None, message })
+            })?;
+        }
         if let Some(m) = theirs.as_ref().and_then(|t| identity.mismatch(t)) {
             return Err(SessionError::OtherImport(m));
         }
@@ -195,9 +215,17 @@ impl SendSession {
             archive: None,
             fixes: setup.fixes,
         };
-        let mut importer =
-            SniffingImporter::new(setup.mapping, setup.source, options, setup.sample_bytes)
-                .map_err(import_refusal)?;
+        let mut importer = match &set {
+            None => SniffingImporter::new(setup.mapping, setup.source, options, setup.sample_bytes),
+            Some(set) => SniffingImporter::for_files(
+                setup.mapping,
+                setup.source,
+                options,
+                setup.sample_bytes,
+                set.clone(),
+            ),
+        }
+        .map_err(import_refusal)?;
         let earlier = Rc::new(RefCell::new(EarlierRefusals::default()));
         let checkpoint = match setup.resume {
             Some(cp) => {
@@ -251,6 +279,7 @@ impl SendSession {
             size: setup.size,
             bytes_in: 0,
             ids,
+            files: files::FileTallies::new(set),
         })
     }
 
@@ -285,6 +314,7 @@ impl SendSession {
             self.identity.push_head(slice);
             // Another file is told as such before its bytes are compared.
             self.check_identity(now_ms)?;
+            self.check_head(false, now_ms)?;
             if let Err(changed) = self.content.push(slice) {
                 return self.refuse(SessionError::FileChanged(changed), now_ms);
             }
@@ -306,6 +336,7 @@ impl SendSession {
         }
         self.identity.end_of_file();
         self.check_identity(now_ms)?;
+        self.check_head(true, now_ms)?;
         if let Err(changed) = self.content.end_of_file() {
             return self.refuse(SessionError::FileChanged(changed), now_ms);
         }
@@ -497,7 +528,9 @@ impl SendSession {
             undelivered_reason: self.undelivered_reason.take(),
         };
         let reconciliation = tally.reconcile();
+        let files = self.file_reports(&summary, &reconciliation);
         SessionReport {
+            files,
             balanced: reconciliation.balanced(),
             reconciliation,
             complete: self.input == Input::Finished && self.stop.is_none(),
@@ -533,16 +566,17 @@ impl SendSession {
         if self.identity.reading.is_none() {
             if let Some(settings) = self.importer.settings().cloned() {
                 self.identity.set_reading(&settings);
-                self.first_row = match settings.format {
+                self.first_row = self.first_key(match settings.format {
                     Format::Csv if settings.has_header => 2,
                     _ => 1,
-                };
+                });
                 if self.theirs.is_none() {
                     self.checkpoint = Checkpoint::new(self.first_row);
                 }
             }
         }
         self.check_identity(now_ms)?;
+        self.mark_gaps();
         if self.checkpoint.import().is_none() {
             if let Some(identity) = self.identity.complete() {
                 self.checkpoint.set_import(identity);
@@ -620,7 +654,10 @@ impl SendSession {
         if !self.handed_over {
             return self.refuse(import_refusal(e), now_ms);
         }
-        self.input_error = Some(e.to_string());
+        self.input_error = Some(match self.files.current_name(self.importer.file_index()) {
+            Some(name) => format!("{name}: {e}"),
+            None => e.to_string(),
+        });
         self.stop_reading();
         self.maybe_checkpoint(now_ms);
         Ok(())

@@ -190,6 +190,30 @@ pub struct SessionReport {
     /// Where the rows went and which ids they carry.
     #[cfg_attr(feature = "js", tsify(optional))]
     pub destination: Option<Destination>,
+    /// In an import of several files, where each file's rows went, in the
+    /// order read (empty for one file). Row numbers in the report are keys
+    /// ([`crate::fileset::key`]): [`crate::fileset::FileSet::locate`] names them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(feature = "js", tsify(optional))]
+    pub files: Vec<FileReport>,
+}
+
+/// One file's share of a multi-file send: `rows = delivered + rejected +
+/// undelivered` holds for it too.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "js", derive(tsify::Tsify))]
+#[serde(rename_all = "camelCase")]
+pub struct FileReport {
+    pub file: String,
+    pub rows: u64,
+    pub valid: u64,
+    pub rejected: u64,
+    pub delivered: u64,
+    pub undelivered: u64,
+    /// Of `delivered`, those delivered by an earlier run (resumed).
+    pub previously_delivered: u64,
+    /// The file had no byte.
+    pub empty: bool,
 }
 
 /// What the session hands its shell besides transmits.

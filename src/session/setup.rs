@@ -51,6 +51,11 @@ pub struct SessionSetup {
     pub size: Option<u64>,
     /// How often a changed checkpoint is handed out.
     pub checkpoint_every_ms: u64,
+    /// Several files as one import, their heads read by the shell
+    /// ([`crate::fileset::FilePart::head`]); `None`: one file, as always.
+    /// The shell pushes the files' bytes one after the other and calls
+    /// [`super::SendSession::next_file`] between two.
+    pub files: Option<crate::fileset::FileSet>,
 }
 
 impl SessionSetup {
@@ -71,6 +76,7 @@ impl SessionSetup {
             keep_rejected_rows: DEFAULT_KEEP_REJECTED_ROWS,
             size: None,
             checkpoint_every_ms: DEFAULT_CHECKPOINT_EVERY_MS,
+            files: None,
         }
     }
 }

@@ -21,15 +21,17 @@ use clap::Args;
 use serde::Serialize;
 
 use super::check::RejectsSink;
+use super::files::{Inputs, Step};
 use super::human;
 use super::input::{self, CommonArgs, IdArgs, Input};
 use super::Outcome;
 use crate::deliver::{endpoint, EngineConfig};
+use crate::fileset::FileSet;
 use crate::message::SourceNamespace;
 use crate::pipeline::Summary;
 use crate::report::Reconciliation;
 use crate::session::{
-    Destination, SendSession, SessionEvent, SessionReport, SessionSetup, StopReason,
+    Destination, FileReport, SendSession, SessionEvent, SessionReport, SessionSetup, StopReason,
 };
 use checkpoint_file::{CheckpointFile, Existing};
 use http::{Auth, Compress, Region, Transport};
@@ -37,8 +39,9 @@ use progress::ProgressLine;
 
 #[derive(Debug, Args)]
 pub struct SendArgs {
-    /// The file (`-` for standard input).
-    file: PathBuf,
+    /// The file (`-` for standard input), or several: paths, folders (read recursively), quoted globs ('exports/orders-*.csv'), sent as one import with one checkpoint. Each file's messageIds then depend on its name relative to the folder, so a file added later never changes the others' ids.
+    #[arg(required = true, value_name = "FILE")]
+    files: Vec<PathBuf>,
     #[command(flatten)]
     common: CommonArgs,
     #[command(flatten)]
@@ -72,7 +75,7 @@ pub struct SendArgs {
     /// Keep a checkpoint in this file so a stopped run can continue with --resume.
     #[arg(long, value_name = "FILE")]
     checkpoint: Option<PathBuf>,
-    /// Continue the import --checkpoint belongs to: rows already delivered are not sent again. Refused if the checkpoint is another import's (file, mapping, endpoint, write key).
+    /// Continue the import --checkpoint belongs to: rows already delivered are not sent again. Refused if the checkpoint is another import's (file or set of files, mapping, endpoint, write key).
     #[arg(long, requires = "checkpoint", conflicts_with = "restart")]
     resume: bool,
     /// Start over, replacing what --checkpoint holds.
@@ -107,6 +110,11 @@ struct JsonReport<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     error: Option<&'a str>,
     reconciliation: &'a Reconciliation,
+    /// Several files: each one's share, in the order read.
+    #[serde(skip_serializing_if = "<[FileReport]>::is_empty")]
+    files: &'a [FileReport],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    order: Option<crate::fileset::FileOrder>,
     destination: Option<&'a Destination>,
     summary: &'a Summary,
     delivery: &'a crate::deliver::DeliveryStats,
@@ -150,12 +158,36 @@ pub fn run(args: &SendArgs) -> Result<Outcome, String> {
             (Some(file), resume)
         }
     };
-    let user = args.common.source.options()?;
-    let input = Input::open(&args.file, user.sheet.as_deref())?;
     let mut setup = SessionSetup::new(endpoint.clone(), SourceNamespace::of_write_key(key));
     setup.mapping = input::load_mapping(args.common.mapping.as_deref(), args.common.replay())?;
     setup.fixes = input::load_fixes(args.common.fixes.as_deref())?;
-    setup.source = input.options(&user)?;
+    let user = args.common.source.options()?;
+    setup.source = user.clone();
+    let (input, name, files, columns) = match super::files::expand(&args.files)? {
+        None => {
+            let input = Input::open(&args.files[0], user.sheet.as_deref())?;
+            setup.source = input.options(&user)?;
+            setup.size = input.size;
+            let name = input.name.clone();
+            (Inputs::one(input), name, None, None)
+        }
+        Some(mut set) => {
+            super::multi::refuse_fixes(&args.common)?;
+            let sniffed = super::files::preflight(&mut set, &setup.source, setup.mapping.as_ref())?;
+            setup.size = set.set.files().iter().map(|f| f.size).sum();
+            setup.files = Some(set.set.clone());
+            for s in &set.skipped {
+                eprintln!("segment-backfill: skipped {s}");
+            }
+            let columns = super::files::all_columns(&sniffed);
+            (
+                Inputs::many(&set)?,
+                set.title(),
+                Some(set.set),
+                Some(columns),
+            )
+        }
+    };
     setup.id_scheme = args.ids.id_scheme;
     setup.batch.max_messages = args
         .common
@@ -176,10 +208,8 @@ pub fn run(args: &SendArgs) -> Result<Outcome, String> {
     setup.resume = resume;
     setup.keep_reject_cells = args.rejects.is_some();
     setup.keep_rejected_rows = 0;
-    setup.size = input.size;
-    let name = input.name.clone();
     let session = SendSession::new(setup, now_ms()).map_err(|e| refused(&name, &e))?;
-    let rejects = RejectsSink::open(args.rejects.as_deref())?;
+    let rejects = RejectsSink::open_for(args.rejects.as_deref(), files.clone(), columns)?;
     let progress = ProgressLine::new(!args.common.json);
 
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -205,7 +235,7 @@ pub fn run(args: &SendArgs) -> Result<Outcome, String> {
     };
     print(
         args,
-        &name,
+        (&name, files.as_ref()),
         &endpoint,
         &report,
         &wire,
@@ -234,7 +264,7 @@ fn refused(name: &str, e: &crate::session::SessionError) -> String {
 
 /// The I/O around one session.
 struct Shell<'a> {
-    input: Input,
+    input: Inputs,
     transport: Transport,
     checkpoint: Option<CheckpointFile>,
     rejects: RejectsSink,
@@ -247,16 +277,17 @@ impl Shell<'_> {
     /// The loop: read while the session wants bytes, start its requests,
     /// act on its events, feed it answers and time; stop on a signal.
     async fn drive(mut self, mut session: SendSession) -> Result<SessionReport, String> {
-        let name = self.input.name.clone();
         let mut buf = Vec::new();
         let mut tasks = tokio::task::JoinSet::new();
         let mut signals = Signals::new()?;
         loop {
             while session.wants_input() {
                 let now = now_ms();
-                let step = match self.input.next_chunk(&mut buf) {
-                    Ok(true) => session.push_input(&buf, now),
-                    Ok(false) => session.finish_input(now),
+                let name = self.input.name().to_string();
+                let step = match self.input.next(&mut buf) {
+                    Ok(Step::Bytes) => session.push_input(&buf, now),
+                    Ok(Step::FileEnd) => session.next_file(now),
+                    Ok(Step::End) => session.finish_input(now),
                     Err(e) => session.fail_input(e, now),
                 };
                 step.map_err(|e| refused(&name, &e))?;
@@ -381,7 +412,7 @@ impl Signals {
 
 fn print(
     args: &SendArgs,
-    name: &str,
+    (name, files): (&str, Option<&FileSet>),
     endpoint: &str,
     report: &SessionReport,
     wire: &Wire,
@@ -401,15 +432,24 @@ fn print(
             stopped: report.stopped.as_ref(),
             error: report.error.as_deref(),
             reconciliation: rec,
+            files: &report.files,
+            order: files.map(FileSet::order),
             destination: report.destination.as_ref(),
             summary: &report.summary,
             delivery: &report.delivery,
             wire,
             seconds: secs,
         };
+        let mut v = serde_json::to_value(&json).map_err(|e| e.to_string())?;
+        if let Some(set) = files {
+            super::multi::locate_examples(&mut v["summary"], set);
+            let ranges = super::multi::located_ranges(&rec.undelivered_rows, set);
+            v["undeliveredRows"] = ranges.clone();
+            v["reconciliation"]["undeliveredRows"] = ranges;
+        }
         outln!(
             "{}",
-            serde_json::to_string_pretty(&json).map_err(|e| e.to_string())?
+            serde_json::to_string_pretty(&v).map_err(|e| e.to_string())?
         );
         return Ok(());
     }
@@ -431,7 +471,10 @@ fn print(
     for note in &report.summary.notes {
         outln!("  note: {note}");
     }
-    out!("{}", human::reconciliation(rec));
+    out!("{}", human::reconciliation(rec, files));
+    if let Some(set) = files {
+        out!("{}", human::file_reports(set, &report.files));
+    }
     if report.summary.fixed > 0 {
         outln!(
             "  of which fixed by --fixes: {} (sent under their own row numbers)",

@@ -1,0 +1,176 @@
+//! `check` and `batches` over several files as one import: one mapping, one
+//! pass of the core's importer over every file in the set's order, one
+//! summary with each file's share, rows named by file and row.
+
+use std::path::Path;
+
+use super::check::RejectsSink;
+use super::files::{self, InputSet, Inputs, Sniffed, Step};
+use super::human;
+use super::input::{self, CommonArgs};
+use crate::batch::Batch;
+use crate::message::MessageIds;
+use crate::pipeline::{ImportOptions, SniffingImporter, Summary};
+
+/// What a multi-file `check` or `batches` read.
+pub struct Checked {
+    pub set: InputSet,
+    pub sniffed: Vec<Sniffed>,
+    pub summary: Summary,
+}
+
+/// Refuses `--fixes` with several files (edited rows name rows of one file).
+pub fn refuse_fixes(common: &CommonArgs) -> Result<(), String> {
+    if common.fixes.is_some() {
+        return Err("--fixes applies to an import of one file, not several".into());
+    }
+    Ok(())
+}
+
+/// Every file through one importer (messageIds derived with `ids`, each
+/// file's with its name), batches to `each_batch`, rejected rows to
+/// `rejects` (with a `file` column).
+pub fn run_through(
+    mut set: InputSet,
+    common: &CommonArgs,
+    rejects: Option<&Path>,
+    ids: MessageIds,
+    mut each_batch: impl FnMut(Batch) -> Result<(), String>,
+) -> Result<Checked, String> {
+    refuse_fixes(common)?;
+    let mapping = input::load_mapping(common.mapping.as_deref(), common.replay())?;
+    let source = common.source.options()?;
+    let sniffed = files::preflight(&mut set, &source, mapping.as_ref())?;
+    let mut options = ImportOptions {
+        now_ms: input::now_ms(),
+        keep_reject_cells: rejects.is_some(),
+        ids,
+        ..Default::default()
+    };
+    options.batch.max_messages = common
+        .batch_messages
+        .clamp(1, crate::batch::MAX_BATCH_MESSAGES);
+    let names = set.set.clone();
+    let mut importer = SniffingImporter::for_files(
+        mapping,
+        source,
+        options,
+        input::SAMPLE_BYTES,
+        set.set.clone(),
+    )
+    .map_err(|e| e.to_string())?;
+    let at = |imp: &SniffingImporter| names.files()[imp.file_index()].name.clone();
+    let columns = files::all_columns(&sniffed);
+    let mut sink = RejectsSink::open_for(rejects, Some(set.set.clone()), Some(columns))?;
+    let mut inputs = Inputs::many(&set)?;
+    let mut buf = Vec::new();
+    loop {
+        let step = inputs.next(&mut buf)?;
+        let done = match step {
+            Step::Bytes => importer.push(&buf),
+            Step::FileEnd => importer.next_file(),
+            Step::End => importer.finish(),
+        };
+        done.map_err(|e| format!("{}: {e}", at(&importer)))?;
+        while let Some(batch) = importer.pop_batch() {
+            each_batch(batch)?;
+        }
+        while let Some(r) = importer.pop_reject() {
+            sink.write(&r, importer.headers())?;
+        }
+        if let Step::End = step {
+            break;
+        }
+    }
+    sink.close(importer.headers())?;
+    Ok(Checked {
+        set,
+        sniffed,
+        summary: importer.summary(),
+    })
+}
+
+/// Prints what a multi-file `check` or `batches` found: the summary (rows
+/// named by file), each file's counts and how it was read, what was skipped.
+pub fn print_summary(
+    json: bool,
+    checked: &Checked,
+    rejects: Option<&Path>,
+    extra: serde_json::Map<String, serde_json::Value>,
+) -> Result<(), String> {
+    let set = &checked.set.set;
+    if json {
+        let mut v = serde_json::to_value(&checked.summary).map_err(|e| e.to_string())?;
+        locate_examples(&mut v, set);
+        v["order"] = serde_json::to_value(set.order()).map_err(|e| e.to_string())?;
+        if let Some(files) = v["files"].as_array_mut() {
+            for (f, s) in files.iter_mut().zip(&checked.sniffed) {
+                f["settings"] = serde_json::to_value(&s.settings).map_err(|e| e.to_string())?;
+            }
+        }
+        v["skipped"] = checked.set.skipped.clone().into();
+        for (k, x) in extra {
+            v[k] = x;
+        }
+        outln!(
+            "{}",
+            serde_json::to_string_pretty(&v).map_err(|e| e.to_string())?
+        );
+        return Ok(());
+    }
+    let shown = rejects.map(|p| p.display().to_string());
+    let how = format!(
+        "one import, read in {}, each file sniffed on its own",
+        set.order().describe()
+    );
+    out!(
+        "{}",
+        human::summary(
+            &checked.set.title(),
+            &how,
+            &checked.summary,
+            shown.as_deref(),
+            Some(set)
+        )
+    );
+    let read_with: Vec<_> = checked.sniffed.iter().map(|s| s.settings.clone()).collect();
+    out!(
+        "{}",
+        human::file_counts(set, &checked.summary.files, &read_with)
+    );
+    for s in &checked.set.skipped {
+        outln!("  skipped: {s}");
+    }
+    Ok(())
+}
+
+/// In a JSON summary, the examples' rows are keys: each gets its `file`
+/// and its row within that file.
+pub fn locate_examples(v: &mut serde_json::Value, set: &crate::fileset::FileSet) {
+    let Some(codes) = v["byCode"].as_object_mut() else {
+        return;
+    };
+    for tally in codes.values_mut() {
+        let Some(examples) = tally["examples"].as_array_mut() else {
+            continue;
+        };
+        for e in examples {
+            if let Some(key) = e["row"].as_u64() {
+                let at = set.locate(key);
+                e["file"] = at.file.unwrap_or_default().into();
+                e["row"] = at.row.into();
+            }
+        }
+    }
+}
+
+/// Ranges of keys as `{file, from, to}` (rows within the file).
+pub fn located_ranges(ranges: &[(u64, u64)], set: &crate::fileset::FileSet) -> serde_json::Value {
+    ranges
+        .iter()
+        .map(|&(a, b)| {
+            let (from, to) = (set.locate(a), set.locate(b));
+            serde_json::json!({"file": from.file, "from": from.row, "to": to.row})
+        })
+        .collect()
+}
