@@ -3,8 +3,9 @@
 #   make dist       build dist/ with Trunk, offline (relative URLs: serve it from any path)
 #   make serve-app  serve dist/ on http://127.0.0.1:8080 (APP_PORT=...)
 #   make test-app   build dist/ and the CLI, then the Playwright end-to-end tests:
-#                   the whole flow, then a reload mid-send resumed and a send
-#                   through injected faults (screenshots in test-output/screenshots/)
+#                   the whole flow, a workbook and a Parquet file (fixtures from
+#                   make fixtures-tables), then a reload mid-send resumed and a
+#                   send through injected faults (screenshots in test-output/screenshots/)
 #   make test-app-components
 #                   the steps' component tests (src/app/component_tests/) in
 #                   headless Chromium with wasm-bindgen-test-runner
@@ -45,8 +46,9 @@ dist: tools-npm
 serve-app: dist
 	node tests/e2e/serve.mjs dist $(APP_PORT)
 
-test-app: dist cli tools-chromium
+test-app: dist cli tools-chromium fixtures-tables
 	CLI=$(CLI) node tests/e2e/app.test.mjs
+	CLI=$(CLI) node tests/e2e/tables.test.mjs
 	CLI=$(CLI) node tests/e2e/resume.test.mjs
 	CLI=$(CLI) node tests/e2e/values.test.mjs
 	node tests/e2e/edges.test.mjs

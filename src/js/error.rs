@@ -147,6 +147,7 @@ impl From<EndpointError> for JsApiError {
     }
 }
 
+#[cfg(any(feature = "js", feature = "tables-js"))]
 impl From<tsify::Error> for JsApiError {
     fn from(e: tsify::Error) -> JsApiError {
         JsApiError::new(codes::INTERNAL, e.to_string())

@@ -44,7 +44,8 @@
 
 //!
 //! The tables module (feature `tables-js`, [`crate::source::table::js`])
-//! has only [`error`] of this layer: it throws the same coded errors.
+//! has only [`error`] of this layer: it throws the same coded errors, which
+//! the app's worker reads.
 
 #[cfg(feature = "js")]
 pub mod api;

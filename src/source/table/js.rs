@@ -88,8 +88,9 @@ impl TableHandle {
     }
 }
 
-/// Bytes enough for [`TableKind::of`].
-const HEAD: usize = 8;
+/// Bytes enough for [`TableKind::of`] (a workbook's zip names its parts in
+/// its first entries).
+const HEAD: usize = 64 * 1024;
 
 fn unreadable(e: SourceError) -> JsApiError {
     JsApiError::new(codes::UNREADABLE_TABLE, e.to_string())
