@@ -106,7 +106,7 @@ fn not_loaded(e: JsValue) -> Failure {
             "the reader for workbooks and Parquet files could not be loaded: {}",
             describe(&e)
         ),
-        "Reload the page (the app's files must be served together), or save the sheet as CSV and pick that.",
+        "Reload the page (the app's files must be served together), or export the data as CSV and pick that.",
     )
 }
 
@@ -120,7 +120,7 @@ fn thrown(e: &JsValue) -> Failure {
         "read_error" => {
             "The file may have been moved, changed or deleted since you picked it: pick it again."
         }
-        _ => "Open it in its program and save it again, or save the sheet as CSV and pick that.",
+        _ => "Open it in the program that made it and save it again, or export the data as CSV and pick that.",
     };
     Failure::new(describe(e), hint)
 }
