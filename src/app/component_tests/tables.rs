@@ -7,6 +7,7 @@ use web_sys::HtmlOptionElement;
 
 use super::{after, blob, disabled, forget_everything, Page};
 use crate::app::protocol::{CheckProgress, Measure, Request, Response};
+use crate::app::resume::import_id;
 use crate::app::state::{Action, Picked, State, Step};
 use crate::app::worker::inspect;
 use crate::source::table::{canonical_options, SheetInfo, TableInfo, TableKind};
@@ -232,4 +233,26 @@ async fn a_tables_check_progress_counts_rows_never_bytes() {
         ["500 rows · 500 rows/s · the total is known at the end"]
     );
     assert!(!page.find(".progress progress").has_attribute("value"));
+}
+
+#[wasm_bindgen_test]
+fn another_sheet_is_another_import_to_resume() {
+    let file = Picked {
+        name: "orders.xlsx".into(),
+        size: 7480.0,
+        blob: blob(b"PK\x03\x04 a workbook"),
+    };
+    let info = workbook(&[("Orders", false), ("Refunds", false)], "Orders");
+    let settings = inspect::view(
+        ORDERS_TEXT.as_bytes(),
+        true,
+        &canonical_options(&info, &SourceOptions::default()),
+    )
+    .expect("inspectable")
+    .settings;
+    let mapping = crate::mapping::Mapping::default();
+    let id = |sheet| import_id(&file, sheet, &settings, &mapping);
+    assert_eq!(id(Some("Orders")), id(Some("Orders")), "a reload finds it");
+    assert_ne!(id(Some("Orders")), id(Some("Refunds")));
+    assert_ne!(id(Some("Orders")), id(None));
 }
