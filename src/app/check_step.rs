@@ -5,11 +5,9 @@ use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
 use super::fix_grid::{self, FixGrid};
-use super::protocol::{CheckProgress, CheckReport, Request};
+use super::protocol::{CheckProgress, CheckReport, Measure, Request};
 use super::state::{Action, CheckState, Step};
-use super::widgets::{
-    bytes, count, duration, percent, plural, progress_starting, tile, DayChart, StepNav,
-};
+use super::widgets::{bytes, count, duration, plural, progress_starting, tile, DayChart, StepNav};
 use super::{download, use_ctx, Ctx};
 use crate::message::SourceNamespace;
 
@@ -20,6 +18,7 @@ fn start(ctx: &Ctx) {
     };
     ctx.worker.send(Request::Check {
         file: file.blob.clone(),
+        sheet: view.sheet(),
         settings: view.settings.clone(),
         mapping: s.mapping.clone(),
         keep_batches: s.keep_batches,
@@ -161,20 +160,47 @@ fn progress(p: &CheckProgress) -> Html {
         // Nothing heard from the worker yet.
         return progress_starting("Check progress");
     }
-    let pct = percent(p.bytes, p.total);
     let secs = p.elapsed_ms / 1000.0;
     let rate = if secs > 0.0 { p.rows / secs } else { 0.0 };
+    // What is done of what, in the measure the file allows.
+    let (done, whole, of) = match p.measure {
+        Measure::Bytes => (
+            p.bytes,
+            p.total,
+            format!(" · {} of {}", bytes(p.bytes), bytes(p.total)),
+        ),
+        Measure::Rows(total) => (p.rows, total, format!(" of {}", count(total))),
+        Measure::Unknown => (0.0, 0.0, String::new()),
+    };
     // Only an ETA worth saying: a second or more.
-    let eta = if p.bytes > 0.0 && secs > 0.0 {
-        Some((p.total - p.bytes) / (p.bytes / secs)).filter(|s| *s >= 1.0)
+    let eta = if done > 0.0 && secs > 0.0 {
+        Some((whole - done) / (done / secs)).filter(|s| *s >= 1.0)
     } else {
         None
     };
+    let rows = format!("{} rows", count(p.rows));
+    let text = match p.measure.percent(p.bytes, p.total, p.rows) {
+        Some(pct) => match p.measure {
+            Measure::Rows(_) => format!("{pct:.0}% · {rows}{of} · {} rows/s", count(rate)),
+            _ => format!("{pct:.0}% · {rows} · {} rows/s{of}", count(rate)),
+        },
+        None => format!(
+            "{rows} · {} rows/s · the total is known at the end",
+            count(rate)
+        ),
+    };
+    let bar = match p.measure.percent(p.bytes, p.total, p.rows) {
+        Some(pct) => html! {
+            <progress max="100" value={format!("{pct:.1}")} aria-label="Check progress"></progress>
+        },
+        // No value: the browser shows a bar that is busy, not a share.
+        None => html! { <progress aria-label="Check progress"></progress> },
+    };
     html! {
         <div class="progress">
-            <progress max="100" value={format!("{pct:.1}")} aria-label="Check progress"></progress>
+            { bar }
             <p>
-                { format!("{pct:.0}% · {} rows · {} rows/s · {} of {}", count(p.rows), count(rate), bytes(p.bytes), bytes(p.total)) }
+                { text }
                 if let Some(eta) = eta { { format!(" · about {} left", duration(eta)) } }
             </p>
         </div>

@@ -7,8 +7,9 @@ use yew::prelude::*;
 
 use super::protocol::{Failure, Request};
 use super::state::{Action, CheckState, Picked, Step};
-use super::widgets::{bytes, count, StepNav};
+use super::widgets::{bytes, count, plural, StepNav};
 use super::{use_ctx, Ctx};
+use crate::source::table::{TableInfo, TableKind};
 use crate::source::{Compression, Encoding, Format, MissingSeen, Settings, SourceOptions};
 
 /// Rows shown in the preview grid.
@@ -126,7 +127,13 @@ pub fn FileStep() -> Html {
             <>
                 <section class="card" aria-labelledby="file-h">
                     <h2 id="file-h">{ &file.name }</h2>
-                    <p class="muted">{ bytes(file.size) }{ " · " }{ describe(&view.settings) }</p>
+                    if let Some(table) = &view.table {
+                        <p class="muted" id="file-kind">{ bytes(file.size) }{ " · " }{ describe_table(table, &view.settings) }</p>
+                        { table_notes(table) }
+                        <SheetPicker />
+                    } else {
+                        <p class="muted">{ bytes(file.size) }{ " · " }{ describe(&view.settings) }</p>
+                    }
                     <Overrides />
                 </section>
                 <section class="card" aria-labelledby="grid-h">
@@ -144,10 +151,10 @@ pub fn FileStep() -> Html {
             <section class={classes!("drop", (*dragging).then_some("over"))}
                 {ondrop} {ondragover} {ondragleave} aria-labelledby="drop-h">
                 <h2 id="drop-h">{ "Your export file" }</h2>
-                <p>{ "CSV, TSV, TXT, NDJSON or JSON, optionally gzipped (.gz). Any size: it is read in pieces, on this computer." }</p>
+                <p>{ "CSV, TSV, TXT, NDJSON or JSON, optionally gzipped (.gz); an Excel or OpenDocument workbook; a Parquet file. Any size: it is read in pieces, on this computer." }</p>
                 <label class="button primary" for="file-input">{ "Choose a file…" }</label>
                 <input id="file-input" class="visually-hidden" type="file"
-                    accept=".csv,.tsv,.txt,.ndjson,.jsonl,.json,.gz" {onchange} />
+                    accept=".csv,.tsv,.txt,.ndjson,.jsonl,.json,.gz,.xlsx,.xlsm,.xlsb,.xls,.ods,.parquet" {onchange} />
                 <span class="or">{ "or drop it here, or " }</span>
                 <button type="button" class="link" onclick={sample}>{ "try the sample file" }</button>
             </section>
@@ -183,6 +190,95 @@ fn missing_seen(seen: &[MissingSeen], format: Format) -> Html {
                 ". In mapped fields they count as empty (an id of NA is a missing id), unless the mapping's missing list says otherwise; records sent as they are keep them."
             } }
         </p>
+    }
+}
+
+/// `Excel workbook · sheet Orders · header on row 3`, `Parquet file ·
+/// 1,000 rows in 4 row groups · SNAPPY`.
+fn describe_table(t: &TableInfo, s: &Settings) -> String {
+    let kind = t.kind.describe();
+    let kind = kind
+        .strip_prefix("an ")
+        .or_else(|| kind.strip_prefix("a "))
+        .unwrap_or(kind);
+    let mut parts = vec![kind.to_string()];
+    if let Some(sheet) = &t.sheet {
+        parts.push(format!("sheet {sheet}"));
+    }
+    if t.kind != TableKind::Parquet {
+        parts.push(if s.has_header {
+            format!("header on row {}", count(t.first_row as f64))
+        } else {
+            format!("no header row, data from row {}", count(t.first_row as f64))
+        });
+    }
+    match (t.rows, t.row_groups) {
+        (Some(rows), Some(groups)) => parts.push(format!(
+            "{} in {}",
+            plural(rows as f64, "row", "rows"),
+            plural(groups as f64, "row group", "row groups")
+        )),
+        (Some(rows), None) => parts.push(plural(rows as f64, "row", "rows")),
+        _ => {}
+    }
+    if !t.codecs.is_empty() {
+        parts.push(t.codecs.join(", "));
+    }
+    parts.join(" · ")
+}
+
+/// What the reader says of how it reads the file.
+fn table_notes(t: &TableInfo) -> Html {
+    if t.notes.is_empty() {
+        return html! {};
+    }
+    html! {
+        <ul class="table-notes muted">
+            { for t.notes.iter().map(|n| html! { <li>{ n }</li> }) }
+        </ul>
+    }
+}
+
+/// The sheet to read, when the workbook has several; changing it reads the
+/// file again. Sheets without data are marked and cannot be picked.
+#[component]
+fn SheetPicker() -> Html {
+    let ctx = use_ctx();
+    let Some(table) = ctx.state.inspection.as_ref().and_then(|v| v.table.clone()) else {
+        return html! {};
+    };
+    if table.sheets.len() < 2 {
+        return html! {};
+    }
+    let onchange = {
+        let ctx = ctx.clone();
+        Callback::from(move |e: Event| {
+            let select: HtmlSelectElement = e.target_unchecked_into();
+            let next = SourceOptions {
+                sheet: Some(select.value()),
+                ..ctx.state.options.clone()
+            };
+            if let Some(file) = &ctx.state.file {
+                ctx.worker.send(Request::Inspect {
+                    file: file.blob.clone(),
+                    options: next.clone(),
+                });
+            }
+            ctx.dispatch(Action::SetOptions(next));
+        })
+    };
+    let current = table.sheet.clone().unwrap_or_default();
+    html! {
+        <label class="sheet-picker">{ "Sheet" }
+            <select id="sheet" {onchange}>
+                { for table.sheets.iter().map(|sheet| html! {
+                    <option value={sheet.name.clone()} selected={sheet.name == current}
+                        disabled={sheet.empty}>
+                        { if sheet.empty { format!("{} (empty)", sheet.name) } else { sheet.name.clone() } }
+                    </option>
+                }) }
+            </select>
+        </label>
     }
 }
 
@@ -247,12 +343,22 @@ fn grid(headers: &[String], rows: &[Vec<String>]) -> Html {
 fn Overrides() -> Html {
     let ctx = use_ctx();
     let options = ctx.state.options.clone();
-    // Delimiter and header row mean something for delimited text only.
+    // Delimiter and header row mean something for delimited text only; a
+    // workbook's or Parquet file's text is ours: only a workbook's header
+    // row is the user's to say.
     let csv = ctx
         .state
         .inspection
         .as_ref()
         .is_none_or(|v| v.settings.format == Format::Csv);
+    let text = ctx
+        .state
+        .inspection
+        .as_ref()
+        .is_none_or(|v| v.table.is_none());
+    if !csv && !text {
+        return html! {};
+    }
     let change = |apply: fn(&mut SourceOptions, &str)| {
         let ctx = ctx.clone();
         let options = options.clone();
@@ -295,6 +401,7 @@ fn Overrides() -> Html {
     html! {
         <fieldset class="overrides">
             <legend>{ "Read it differently" }</legend>
+            if text {
             <label>{ "Format" }
                 <select onchange={change(|o, v| o.format = match v {
                     "csv" => Some(Format::Csv), "ndjson" => Some(Format::Ndjson),
@@ -305,7 +412,8 @@ fn Overrides() -> Html {
                     <option value="json" selected={sel(fmt, "json")}>{ "JSON array" }</option>
                 </select>
             </label>
-            if csv {
+            }
+            if csv && text {
             <label>{ "Delimiter" }
                 <select onchange={change(|o, v| o.delimiter = v.bytes().next())}>
                     <option value="" selected={sel(&delim, "")}>{ "as guessed" }</option>
@@ -316,6 +424,7 @@ fn Overrides() -> Html {
                 </select>
             </label>
             }
+            if text {
             <label>{ "Encoding" }
                 <select onchange={change(|o, v| o.encoding = match v {
                     "utf8" => Some(Encoding::Utf8), "utf16le" => Some(Encoding::Utf16le),
@@ -328,6 +437,7 @@ fn Overrides() -> Html {
                     <option value="cp1252" selected={sel(enc, "cp1252")}>{ "Windows-1252 (Excel)" }</option>
                 </select>
             </label>
+            }
             if csv {
             <label>{ "Header row" }
                 <select onchange={change(|o, v| o.has_header = match v {

@@ -36,6 +36,7 @@ pub fn MapStep() -> Html {
                 }
                 ctx.worker.send(Request::Preview {
                     file: file.blob.clone(),
+                    sheet: view.sheet(),
                     settings: view.settings.clone(),
                     mapping: m.clone(),
                 });

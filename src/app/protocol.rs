@@ -13,6 +13,7 @@ use web_sys::Blob;
 
 use crate::mapping::Mapping;
 use crate::pipeline::{Fixes, RowFix};
+use crate::source::table::TableInfo;
 use crate::source::{ArchiveSigns, MissingSeen, Settings, SourceOptions};
 
 /// What the page asks the worker to do.
@@ -28,6 +29,9 @@ pub enum Request {
     Preview {
         #[serde(with = "serde_wasm_bindgen::preserve")]
         file: Blob,
+        /// The workbook sheet the File step read (`None`: not a workbook).
+        #[serde(default)]
+        sheet: Option<String>,
         settings: Settings,
         mapping: Mapping,
     },
@@ -35,6 +39,9 @@ pub enum Request {
     Check {
         #[serde(with = "serde_wasm_bindgen::preserve")]
         file: Blob,
+        /// The workbook sheet the File step read (`None`: not a workbook).
+        #[serde(default)]
+        sheet: Option<String>,
         settings: Settings,
         mapping: Mapping,
         /// Keep every batch body for a dry-run download.
@@ -59,6 +66,9 @@ pub enum Request {
     Send {
         #[serde(with = "serde_wasm_bindgen::preserve")]
         file: Blob,
+        /// The workbook sheet the File step read (`None`: not a workbook).
+        #[serde(default)]
+        sheet: Option<String>,
         settings: Settings,
         mapping: Mapping,
         target: SendTarget,
@@ -98,6 +108,9 @@ pub struct SendProgress {
     pub bytes: f64,
     pub total: f64,
     pub rows: f64,
+    /// What `bytes`/`total` or `rows` measure the reading by.
+    #[serde(default)]
+    pub measure: Measure,
     pub rejected: f64,
     /// Messages the endpoint acknowledged.
     pub delivered: f64,
@@ -216,6 +229,17 @@ pub struct InspectionView {
     /// Missing-value tokens of the default list seen in the sample.
     #[serde(default)]
     pub missing: Vec<MissingSeen>,
+    /// A workbook or Parquet file: what the tables module says of it (the
+    /// rows above are its canonical text's).
+    #[serde(default)]
+    pub table: Option<TableInfo>,
+}
+
+impl InspectionView {
+    /// The sheet read, for the requests that read the file again.
+    pub fn sheet(&self) -> Option<String> {
+        self.table.as_ref().and_then(|t| t.sheet.clone())
+    }
 }
 
 /// The first messages exactly as they would be sent, and the first problems.
@@ -231,12 +255,40 @@ pub struct PreviewView {
     pub notes: Vec<String>,
 }
 
+/// What says how far the reading of a file has come.
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+pub enum Measure {
+    /// A text export: its bytes read, of its size.
+    #[default]
+    Bytes,
+    /// A workbook or Parquet file (whose bytes say nothing of how far its
+    /// rows are): the rows read, of the rows the file says it has.
+    Rows(f64),
+    /// A table that does not say how many rows it has: no percentage.
+    Unknown,
+}
+
+impl Measure {
+    /// The part read in percent, when there is one to say.
+    pub fn percent(self, bytes: f64, total: f64, rows: f64) -> Option<f64> {
+        let (done, of) = match self {
+            Measure::Bytes => (bytes, total),
+            Measure::Rows(of) => (rows, of),
+            Measure::Unknown => return None,
+        };
+        Some(super::widgets::percent(done, of))
+    }
+}
+
 /// How far a check has come.
 #[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
 pub struct CheckProgress {
     pub bytes: f64,
     pub total: f64,
     pub rows: f64,
+    /// What `bytes`/`total` or `rows` measure the reading by.
+    #[serde(default)]
+    pub measure: Measure,
     /// Milliseconds since the check started.
     pub elapsed_ms: f64,
 }

@@ -91,14 +91,19 @@ fn key(import: &str, endpoint: &str) -> String {
 /// Identifies an import in this browser: the file (name, size, last
 /// modified), how it is read and the mapping. Not the contents: the worker
 /// checks those against the checkpoint before anything is sent.
-pub fn import_id(file: &Picked, settings: &Settings, mapping: &Mapping) -> String {
+pub fn import_id(
+    file: &Picked,
+    sheet: Option<&str>,
+    settings: &Settings,
+    mapping: &Mapping,
+) -> String {
     let modified = file
         .blob
         .dyn_ref::<web_sys::File>()
         .map_or(0.0, web_sys::File::last_modified);
     let s = settings;
     let text = format!(
-        "{}\u{1f}{}\u{1f}{modified}\u{1f}{}.{}.{}.{}.{}\u{1f}{}",
+        "{}\u{1f}{}\u{1f}{modified}\u{1f}{}.{}.{}.{}.{}\u{1f}{}{}",
         file.name,
         file.size,
         s.format as u8,
@@ -106,7 +111,13 @@ pub fn import_id(file: &Picked, settings: &Settings, mapping: &Mapping) -> Strin
         s.compression as u8,
         s.delimiter,
         u8::from(s.has_header),
-        mapping.to_json_pretty()
+        mapping.to_json_pretty(),
+        // A workbook's other sheet is another import (text files keep the
+        // ids they always had).
+        match (sheet, s.first_row) {
+            (None, 1) => String::new(),
+            (sheet, row) => format!("\u{1f}{}\u{1f}{row}", sheet.unwrap_or_default()),
+        }
     );
     format!("{:016x}", xxhash_rust::xxh3::xxh3_64(text.as_bytes()))
 }

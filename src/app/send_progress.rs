@@ -3,7 +3,7 @@
 
 use yew::prelude::*;
 
-use super::protocol::SendProgress;
+use super::protocol::{Measure, SendProgress};
 use super::widgets::{bytes, count, duration, percent, plural, progress_starting};
 
 /// Nothing acknowledged for this long, with requests failing or waiting:
@@ -27,16 +27,22 @@ pub fn progress(s: &Sending<'_>) -> Html {
         // Nothing heard from the worker yet.
         return progress_starting("Send progress");
     }
-    let read_pct = percent(p.bytes, p.total);
+    // How much of the file is read: its bytes, or a table's rows (none when
+    // the table does not say how many it has).
+    let read_pct = p.measure.percent(p.bytes, p.total, p.rows);
+    let read = match read_pct {
+        Some(pct) => format!("{pct:.0}% read"),
+        None => format!("{} read", plural(p.rows, "row", "rows")),
+    };
     let done = p.delivered + s.earlier;
     // The bar counts rows delivered; without a check, the file read.
     let (bar, delivered) = match s.valid.filter(|v| *v > 0.0) {
         Some(valid) => {
             let pct = percent(done, valid);
             (
-                pct,
+                Some(pct),
                 format!(
-                    "{} of {} rows delivered ({pct:.0}%) · {read_pct:.0}% read",
+                    "{} of {} rows delivered ({pct:.0}%) · {read}",
                     count(done),
                     count(valid)
                 ),
@@ -44,7 +50,7 @@ pub fn progress(s: &Sending<'_>) -> Html {
         }
         None => (
             read_pct,
-            format!("{read_pct:.0}% read · {} delivered", count(p.delivered)),
+            format!("{read} · {} delivered", count(p.delivered)),
         ),
     };
     let label = if s.valid.is_some() {
@@ -52,12 +58,15 @@ pub fn progress(s: &Sending<'_>) -> Html {
     } else {
         "Send progress: file read"
     };
+    let of = match p.measure {
+        Measure::Bytes => format!(" · {} of {}", bytes(p.bytes), bytes(p.total)),
+        Measure::Rows(total) => format!(" · {} of {} rows read", count(p.rows), count(total)),
+        Measure::Unknown => String::new(),
+    };
     let tail = format!(
-        "{} in flight · {} retries · {} of {}",
+        "{} in flight · {} retries{of}",
         count(p.in_flight),
         count(p.retries),
-        bytes(p.bytes),
-        bytes(p.total)
     );
     let skipped = (s.earlier > 0.0).then(|| {
         format!(
@@ -65,8 +74,12 @@ pub fn progress(s: &Sending<'_>) -> Html {
             count(s.earlier)
         )
     });
-    let bar = html! {
-        <progress max="100" value={format!("{bar:.1}")} aria-label={label}></progress>
+    let bar = match bar {
+        Some(pct) => html! {
+            <progress max="100" value={format!("{pct:.1}")} aria-label={label}></progress>
+        },
+        // No value: a busy bar, not a share.
+        None => html! { <progress aria-label={label}></progress> },
     };
     let status = match (s.pausing, p.paused) {
         (true, true) if p.in_flight == 0.0 => Some(

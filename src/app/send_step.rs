@@ -132,6 +132,7 @@ fn start(ctx: &Ctx) {
             }
             ctx.worker.send(Request::Send {
                 file: file.blob.clone(),
+                sheet: view.sheet(),
                 settings: view.settings.clone(),
                 mapping: s.mapping.clone(),
                 target,

@@ -393,7 +393,12 @@ fn clear_fixes(s: &mut State) {
 /// [`resume::import_id`] names it.
 pub fn current_import(s: &State) -> Option<String> {
     let (file, view) = (s.file.as_ref()?, s.inspection.as_ref()?);
-    Some(resume::import_id(file, &view.settings, &s.mapping))
+    Some(resume::import_id(
+        file,
+        view.sheet().as_deref(),
+        &view.settings,
+        &s.mapping,
+    ))
 }
 
 /// Offers the stopped send of the file and mapping open now, if this

@@ -42,6 +42,7 @@ use crate::session::{
     Checkpoint, SendSession, SessionEvent, SessionProgress, SessionReport, SessionSetup,
     DEFAULT_KEEP_REJECTED_ROWS,
 };
+use crate::source::SourceOptions;
 
 /// The least time between two progress calls.
 const PROGRESS_EVERY_MS: f64 = 100.0;
@@ -189,6 +190,31 @@ pub struct ImportProgress {
     pub gzip_refused: Option<String>,
 }
 
+/// What a send reads.
+pub enum SendInput {
+    /// A file of text, read in slices.
+    Blob(Blob),
+    /// Text handed out a piece at a time (a workbook's or Parquet file's
+    /// canonical text from the tables module), read with `source` instead of
+    /// the options' reading settings. Its size is not known.
+    Chunks {
+        next: Box<dyn FnMut() -> JsResult<Option<Vec<u8>>>>,
+        source: SourceOptions,
+    },
+}
+
+impl std::fmt::Debug for SendInput {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SendInput::Blob(b) => f.debug_tuple("Blob").field(b).finish(),
+            SendInput::Chunks { source, .. } => f
+                .debug_struct("Chunks")
+                .field("source", source)
+                .finish_non_exhaustive(),
+        }
+    }
+}
+
 /// Imports `file` and sends it: the whole job. JS: `importFile`.
 ///
 /// Fails (before sending anything) on a bad mapping, bad options, an
@@ -198,6 +224,16 @@ pub struct ImportProgress {
 /// happens: failures are rows named undelivered.
 pub async fn send_file(
     file: Blob,
+    mapping: Option<Mapping>,
+    options: SendOptions,
+    on_progress: impl FnMut(&ImportProgress),
+) -> JsResult<Report> {
+    send_input(SendInput::Blob(file), mapping, options, on_progress).await
+}
+
+/// [`send_file`] for any [`SendInput`].
+pub async fn send_input(
+    input: SendInput,
     mapping: Option<Mapping>,
     options: SendOptions,
     mut on_progress: impl FnMut(&ImportProgress),
@@ -254,10 +290,19 @@ pub async fn send_file(
     setup.keep_rejected_rows = s
         .max_rejected_rows
         .map_or(DEFAULT_KEEP_REJECTED_ROWS, |n| n as usize);
-    setup.size = Some(file.size() as u64);
+    let reader = match input {
+        SendInput::Blob(file) => {
+            setup.size = Some(file.size() as u64);
+            Reader::Blob(BlobReader::new(file, s.chunk_bytes.unwrap_or(0) as usize))
+        }
+        SendInput::Chunks { next, source } => {
+            setup.source = source;
+            Reader::Chunks(next)
+        }
+    };
     let session = SendSession::new(setup, now_ms() as u64)?;
     let mut run = Run {
-        reader: BlobReader::new(file, s.chunk_bytes.unwrap_or(0) as usize),
+        reader,
         session,
         transport: Rc::new(transport),
         answers: Rc::new(RefCell::new(VecDeque::new())),
@@ -316,9 +361,24 @@ pub async fn import_file(
     Ok(report.into_ts()?)
 }
 
+/// Where a run's bytes come from.
+enum Reader {
+    Blob(BlobReader),
+    Chunks(Box<dyn FnMut() -> JsResult<Option<Vec<u8>>>>),
+}
+
+impl Reader {
+    async fn next(&mut self) -> JsResult<Option<Vec<u8>>> {
+        match self {
+            Reader::Blob(r) => r.next().await,
+            Reader::Chunks(next) => next(),
+        }
+    }
+}
+
 /// One run's state: the session and the browser's I/O around it.
 struct Run {
-    reader: BlobReader,
+    reader: Reader,
     session: SendSession,
     transport: Rc<Transport>,
     /// Answers of finished requests, waiting for the loop.

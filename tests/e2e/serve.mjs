@@ -12,11 +12,14 @@ const TYPES = {
   '.svg': 'image/svg+xml', '.png': 'image/png', '.ico': 'image/x-icon', '.txt': 'text/plain; charset=utf-8',
 };
 
-export function serve(dir = 'dist', port = 8080) {
+// `requested`, when given, collects the path of every request (a test can
+// see which files the app fetched, workers' imports included).
+export function serve(dir = 'dist', port = 8080, requested = null) {
   const root = resolve(dir);
   const server = createServer(async (req, res) => {
     try {
       const path = decodeURIComponent(new URL(req.url, 'http://x').pathname);
+      requested?.push(path);
       let file = normalize(join(root, path));
       if (file !== root && !file.startsWith(root + sep)) { res.writeHead(403).end(); return; }
       if ((await stat(file).catch(() => null))?.isDirectory()) file = join(file, 'index.html');

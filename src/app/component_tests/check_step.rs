@@ -132,6 +132,7 @@ async fn the_check_runs_on_entry_shows_progress_and_cancels() {
         total: 1_000_000.0,
         rows: 5_000.0,
         elapsed_ms: 2_000.0,
+        ..CheckProgress::default()
     }))
     .await;
     assert!(

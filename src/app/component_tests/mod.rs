@@ -16,6 +16,7 @@ mod fix_grid;
 mod map_step;
 mod resume;
 mod send_step;
+mod tables;
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -191,6 +192,7 @@ impl Page {
                         file,
                         settings,
                         mapping,
+                        ..
                     } => Response::Previewed(inspect::preview_sample(
                         bytes_of(file).await,
                         true,

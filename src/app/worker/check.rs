@@ -8,11 +8,11 @@ use js_sys::{Array, Uint8Array};
 use wasm_bindgen::JsValue;
 use web_sys::{Blob, BlobPropertyBag};
 
-use super::reader::{unreadable, SLICE_BYTES};
+use super::reader::SLICE_BYTES;
+use super::source::FileSource;
 use crate::app::protocol::{
     CheckDone, CheckProgress, CheckReport, Failure, Finding, GridRow, RowStatus,
 };
-use crate::blob_slices::BlobSlices;
 use crate::mapping::Mapping;
 use crate::message::{IdScheme, MessageIds, SourceNamespace};
 use crate::pipeline::{Fixes, ImportOptions, Importer, Summary, MAX_FIXED_ROWS};
@@ -44,6 +44,8 @@ pub enum Outcome {
 /// One check, as the page asked for it.
 pub struct Job {
     pub file: Blob,
+    /// The workbook sheet to read (`None`: not a workbook).
+    pub sheet: Option<String>,
     pub settings: Settings,
     pub mapping: Mapping,
     /// Keep every batch body for the dry-run download.
@@ -58,6 +60,7 @@ pub struct Job {
 pub async fn run(job: Job, host: &mut impl Host) -> Result<Outcome, Failure> {
     let Job {
         file,
+        sheet,
         settings,
         mapping,
         keep_batches,
@@ -84,13 +87,12 @@ pub async fn run(job: Job, host: &mut impl Host) -> Result<Outcome, Failure> {
             "Go back to Map and fix the mapping.",
         )
     })?;
-    let mut reader = BlobSlices::new(file, SLICE_BYTES);
-    let total = reader.size();
+    let mut reader = FileSource::open(file, sheet.as_deref(), SLICE_BYTES).await?;
     let mut sink = Sink::new(keep_batches);
     let mut last_yield = started;
     let mut last_progress = 0.0;
     loop {
-        let chunk = reader.next().await.map_err(|e| unreadable(&e))?;
+        let chunk = reader.next().await?;
         let pushed = match &chunk {
             Some(bytes) => importer.push(bytes),
             None => importer.finish(),
@@ -98,7 +100,10 @@ pub async fn run(job: Job, host: &mut impl Host) -> Result<Outcome, Failure> {
         let done = chunk.is_none();
         pushed.map_err(|e| {
             Failure::new(
-                format!("reading stopped at byte {}: {e}", reader.offset()),
+                format!(
+                    "reading stopped at {}: {e}",
+                    reader.at(importer.counts().rows)
+                ),
                 "The file is damaged or not in the format chosen in step 1; check the overrides there.",
             )
         })?;
@@ -109,11 +114,13 @@ pub async fn run(job: Job, host: &mut impl Host) -> Result<Outcome, Failure> {
         let now = js_sys::Date::now();
         if now - last_progress >= PROGRESS_EVERY_MS {
             last_progress = now;
+            let (bytes, total) = reader.bytes();
             let p = CheckProgress {
-                bytes: reader.offset(),
+                bytes,
                 total,
                 rows: importer.counts().rows as f64,
                 elapsed_ms: now - started,
+                measure: reader.measure(),
             };
             if !host.progress(p) {
                 return Ok(Outcome::Cancelled);

@@ -1,8 +1,9 @@
-//! Inspect and preview: both read only the first bytes of the file.
+//! Inspect and preview: both read only the first bytes of the file (of its
+//! canonical text, for a workbook or Parquet file).
 
 use web_sys::Blob;
 
-use super::reader::SliceReader;
+use super::source::FileSource;
 use crate::app::protocol::{Failure, InspectionView, PreviewView};
 use crate::mapping::{suggest_for, Mapping};
 use crate::pipeline::{ImportOptions, Importer};
@@ -17,18 +18,29 @@ const PREVIEW_MESSAGES: usize = 3;
 /// Rejected sample rows named in the preview.
 const PREVIEW_PROBLEMS: usize = 5;
 
-/// Sniffs the file's first bytes and suggests a mapping.
-pub fn run(file: Blob, options: &SourceOptions) -> Result<InspectionView, Failure> {
-    let mut reader = SliceReader::new(file)?;
-    let sample = reader.next(SAMPLE_BYTES)?.to_vec();
+/// Bytes of the file (or its canonical text) the preview reads.
+const PREVIEW_BYTES: f64 = 64.0 * 1024.0;
+
+/// Sniffs the file's first bytes and suggests a mapping. A workbook is read
+/// at `options.sheet` (or its first sheet with data).
+pub async fn run(file: Blob, options: &SourceOptions) -> Result<InspectionView, Failure> {
+    let mut source = FileSource::open(file, options.sheet.as_deref(), SAMPLE_BYTES).await?;
+    let (sample, complete) = source.head(SAMPLE_BYTES).await?;
     if sample.is_empty() {
-        return Err(Failure::new(
-            "the file is empty",
-            "Pick the export file itself, not an empty placeholder.",
-        ));
+        return Err(match source.table() {
+            Some(_) => Failure::new(
+                "the sheet has no rows",
+                "Pick another sheet, or check that this one has a header row and data.",
+            ),
+            None => Failure::new(
+                "the file is empty",
+                "Pick the export file itself, not an empty placeholder.",
+            ),
+        });
     }
-    let complete = reader.position() >= reader.size();
-    view(&sample, complete, options)
+    let mut found = view(&sample, complete, &source.options(options))?;
+    found.table = source.table().cloned();
+    Ok(found)
 }
 
 /// What [`run`] makes of the file's first bytes (`complete`: they are the
@@ -57,14 +69,19 @@ pub fn view(
         suggested,
         archive: found.archive,
         missing: found.missing,
+        table: None,
     })
 }
 
 /// Builds the first messages with `mapping`, exactly as the check would.
-pub fn preview(file: Blob, settings: &Settings, mapping: Mapping) -> Result<PreviewView, Failure> {
-    let mut reader = SliceReader::new(file)?;
-    let raw = reader.next(64.0 * 1024.0)?.to_vec();
-    let complete = reader.position() >= reader.size();
+pub async fn preview(
+    file: Blob,
+    sheet: Option<&str>,
+    settings: &Settings,
+    mapping: Mapping,
+) -> Result<PreviewView, Failure> {
+    let mut source = FileSource::open(file, sheet, PREVIEW_BYTES).await?;
+    let (raw, complete) = source.head(PREVIEW_BYTES).await?;
     Ok(preview_sample(raw, complete, settings, mapping))
 }
 

@@ -9,6 +9,8 @@ mod reader;
 mod rows;
 #[cfg(feature = "js")]
 mod send;
+mod source;
+mod tables;
 
 use futures::{FutureExt, SinkExt, StreamExt};
 use gloo_worker::reactor::{reactor, ReactorScope};
@@ -36,20 +38,22 @@ pub async fn importer(mut scope: Scope) {
             },
         };
         let answer = match request {
-            Request::Inspect { file, options } => match inspect::run(file, &options) {
+            Request::Inspect { file, options } => match inspect::run(file, &options).await {
                 Ok(v) => Response::Inspected(v),
                 Err(f) => Response::Failed(f),
             },
             Request::Preview {
                 file,
+                sheet,
                 settings,
                 mapping,
-            } => match inspect::preview(file, &settings, mapping) {
+            } => match inspect::preview(file, sheet.as_deref(), &settings, mapping).await {
                 Ok(v) => Response::Previewed(v),
                 Err(f) => Response::Failed(f),
             },
             Request::Check {
                 file,
+                sheet,
                 settings,
                 mapping,
                 keep_batches,
@@ -63,6 +67,7 @@ pub async fn importer(mut scope: Scope) {
                 };
                 let job = check::Job {
                     file,
+                    sheet,
                     settings,
                     mapping,
                     keep_batches,
@@ -94,6 +99,7 @@ pub async fn importer(mut scope: Scope) {
             #[cfg(feature = "js")]
             Request::Send {
                 file,
+                sheet,
                 settings,
                 mapping,
                 target,
@@ -102,6 +108,7 @@ pub async fn importer(mut scope: Scope) {
             } => {
                 let job = send::Job {
                     file,
+                    sheet,
                     settings,
                     mapping,
                     target,

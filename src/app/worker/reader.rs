@@ -1,6 +1,6 @@
-//! Reading a `Blob` in slices with `FileReaderSync` (worker-only API), for the
-//! short reads of the File step; the full pass of the Check step reads ahead
-//! with [`crate::blob_slices::BlobSlices`].
+//! Reading a `Blob` in slices with `FileReaderSync` (worker-only API), for
+//! the first bytes that tell a table from text ([`super::source`]); every
+//! other read goes through [`super::source::FileSource`].
 
 use js_sys::Uint8Array;
 use web_sys::{Blob, FileReaderSync};
@@ -36,14 +36,6 @@ impl SliceReader {
             size,
             buf: Vec::new(),
         })
-    }
-
-    pub fn size(&self) -> f64 {
-        self.size
-    }
-
-    pub fn position(&self) -> f64 {
-        self.pos
     }
 
     /// The next slice of at most `len` bytes; an empty slice at the end.

@@ -10,16 +10,20 @@ use futures::{select, FutureExt, SinkExt, StreamExt};
 use wasm_bindgen::JsValue;
 use web_sys::{AbortController, Blob, BlobPropertyBag};
 
+use super::source::{is_table, table_measure};
+use super::tables::Table;
 use super::Scope;
+use crate::app::protocol::Measure;
 use crate::app::protocol::{
     Failure, Request, Response, SendCheckpoint, SendProgress, SendReport, SendTarget,
 };
-use crate::js::driver::{self, send_file, PauseControl, SendOptions};
-use crate::js::error::codes;
+use crate::js::driver::{self, send_input, PauseControl, SendInput, SendOptions};
+use crate::js::error::{codes, JsApiError};
 use crate::js::options::{Auth, SendSettings};
 use crate::mapping::Mapping;
 use crate::pipeline::RejectedRow;
 use crate::report::RejectsCsv;
+use crate::source::table::canonical_options;
 use crate::source::Settings;
 
 /// Rows the endpoint refused that the report lists (all of them are counted).
@@ -41,6 +45,8 @@ struct Tick {
 /// One send, as the page asked for it.
 pub struct Job {
     pub file: Blob,
+    /// The workbook sheet to read (`None`: not a workbook).
+    pub sheet: Option<String>,
     pub settings: Settings,
     pub mapping: Mapping,
     pub target: SendTarget,
@@ -62,6 +68,7 @@ struct NotStarted {
 pub async fn run(scope: &mut Scope, pending: &mut Option<Request>, job: Job) -> Response {
     let Job {
         file,
+        sheet,
         settings,
         mapping,
         target,
@@ -69,6 +76,10 @@ pub async fn run(scope: &mut Scope, pending: &mut Option<Request>, job: Job) -> 
         fixes,
     } = job;
     let started = js_sys::Date::now();
+    let (input, measure) = match open(file, sheet.as_deref(), &settings).await {
+        Ok(opened) => opened,
+        Err(f) => return Response::Failed(f),
+    };
     let Ok(controller) = AbortController::new() else {
         return Response::Failed(Failure::new(
             "this browser cannot cancel requests (no AbortController)",
@@ -105,9 +116,15 @@ pub async fn run(scope: &mut Scope, pending: &mut Option<Request>, job: Job) -> 
         });
         let s = &p.session;
         let rates = rate.sample(now - started, s);
+        // A table's text is not the file: its bytes say nothing of how far.
+        let bytes = match measure {
+            Measure::Bytes => (s.bytes_read as f64, s.bytes_total.unwrap_or(0) as f64),
+            _ => (0.0, 0.0),
+        };
         let progress = SendProgress {
-            bytes: s.bytes_read as f64,
-            total: s.bytes_total.unwrap_or(0) as f64,
+            bytes: bytes.0,
+            total: bytes.1,
+            measure,
             rows: s.rows as f64,
             rejected: s.rejected as f64,
             // This run's: the page adds the rows delivered before a resume.
@@ -134,7 +151,7 @@ pub async fn run(scope: &mut Scope, pending: &mut Option<Request>, job: Job) -> 
             checkpoint,
         });
     };
-    let sending = send_file(file, Some(mapping), options, on_progress)
+    let sending = send_input(input, Some(mapping), options, on_progress)
         .map(|r| {
             r.map_err(|e| NotStarted {
                 checkpoint: [
@@ -211,6 +228,35 @@ pub async fn run(scope: &mut Scope, pending: &mut Option<Request>, job: Job) -> 
             Event::Request(Some(other)) => *pending = Some(other),
         }
     }
+}
+
+/// What the driver reads: the file's own bytes, or a table's canonical text
+/// (read with the same settings as the File step: [`canonical_options`]).
+async fn open(
+    file: Blob,
+    sheet: Option<&str>,
+    settings: &Settings,
+) -> Result<(SendInput, Measure), Failure> {
+    if !is_table(&file)? {
+        return Ok((SendInput::Blob(file), Measure::Bytes));
+    }
+    let mut table = Table::open(&file, sheet).await?;
+    let info = table.info().clone();
+    let measure = table_measure(&info);
+    let user = crate::source::SourceOptions {
+        has_header: Some(settings.has_header),
+        ..Default::default()
+    };
+    let next = move || {
+        table
+            .next_chunk()
+            .map_err(|f| JsApiError::new(codes::READ_ERROR, f.message))
+    };
+    let input = SendInput::Chunks {
+        next: Box::new(next),
+        source: canonical_options(&info, &user),
+    };
+    Ok((input, measure))
 }
 
 fn send_settings(s: &Settings, target: SendTarget) -> SendSettings {
