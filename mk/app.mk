@@ -36,10 +36,20 @@ endef
 
 .PHONY: dist serve-app test-app test-app-components lint-app
 
-dist: tools-npm
+# Built into target/ and copied, so a `make dist` with no source changed
+# spends no time on it (wasm-opt -O3 of the module takes minutes), and
+# Trunk's rebuild of dist/ cannot remove it.
+TABLES_SOURCES := $(shell find src -name '*.rs') Cargo.toml Cargo.lock
+TABLES_NO_MODULES := $(TABLES_CARGO_DIR)/tables/no-modules
+
+$(TABLES_NO_MODULES)/tables_bg.wasm: $(TABLES_SOURCES)
+	@mkdir -p $(TABLES_NO_MODULES)
+	$(call tables-wasm,no-modules,$(TABLES_NO_MODULES),--no-typescript --no-modules-global segment_backfill_tables)
+
+dist: tools-npm $(TABLES_NO_MODULES)/tables_bg.wasm
 	cargo fetch
 	trunk build --release --offline
-	$(call tables-wasm,no-modules,dist,--no-typescript --no-modules-global segment_backfill_tables)
+	cp $(TABLES_NO_MODULES)/tables.js $(TABLES_NO_MODULES)/tables_bg.wasm dist/
 	@for f in dist/app_bg.wasm dist/worker_bg.wasm dist/tables_bg.wasm; do \
 	  printf '%s: %s bytes, %s gzip\n' $$f "$$(wc -c < $$f)" "$$(gzip -9c $$f | wc -c)"; done
 
