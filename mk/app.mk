@@ -16,12 +16,30 @@
 
 APP_PORT ?= 8080
 
+# The tables module (src/source/table/js.rs): workbooks and Parquet read into
+# canonical text, a second wasm that the worker loads only when such a file
+# is picked. Built for speed like the worker ([profile.app-tables]).
+# $(call tables-wasm,BINDGEN_TARGET,OUT_DIR,BINDGEN_FLAGS) builds it for any
+# wasm-bindgen target: the app's dist/ takes `no-modules` under its own
+# global (the worker's glue already owns `wasm_bindgen`).
+TABLES_CARGO_DIR := $(or $(CARGO_TARGET_DIR),target)
+TABLES_RAW_WASM  := $(TABLES_CARGO_DIR)/$(WASM_TARGET)/app-tables/segment_backfill.wasm
+TABLES_WASM_OPT_FLAGS := -O3 --enable-bulk-memory --enable-bulk-memory-opt --enable-nontrapping-float-to-int \
+  --enable-sign-ext --enable-mutable-globals --enable-reference-types --enable-multivalue
+
+define tables-wasm
+cargo rustc --lib --profile app-tables --target $(WASM_TARGET) --features tables-js --crate-type cdylib
+wasm-bindgen --target $(1) $(3) --out-dir $(2) --out-name tables $(TABLES_RAW_WASM)
+wasm-opt $(TABLES_WASM_OPT_FLAGS) $(2)/tables_bg.wasm -o $(2)/tables_bg.wasm
+endef
+
 .PHONY: dist serve-app test-app test-app-components lint-app
 
 dist: tools-npm
 	cargo fetch
 	trunk build --release --offline
-	@for f in dist/app_bg.wasm dist/worker_bg.wasm; do \
+	$(call tables-wasm,no-modules,dist,--no-typescript --no-modules-global segment_backfill_tables)
+	@for f in dist/app_bg.wasm dist/worker_bg.wasm dist/tables_bg.wasm; do \
 	  printf '%s: %s bytes, %s gzip\n' $$f "$$(wc -c < $$f)" "$$(gzip -9c $$f | wc -c)"; done
 
 serve-app: dist

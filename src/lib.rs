@@ -33,7 +33,7 @@ pub mod app;
 pub mod blob_slices;
 #[cfg(feature = "cli")]
 pub mod cli;
-#[cfg(all(target_arch = "wasm32", feature = "js"))]
+#[cfg(all(target_arch = "wasm32", any(feature = "js", feature = "tables-js")))]
 pub mod js;
 
 /// The library name and version sent in every batch's `context.library`.

@@ -31,6 +31,10 @@ pub mod codes {
     pub const INSECURE_ENDPOINT: &str = "insecure_endpoint";
     /// The endpoint is not an http(s) URL.
     pub const INVALID_ENDPOINT: &str = "invalid_endpoint";
+    /// A workbook or Parquet file cannot be opened or read: damaged, a
+    /// sheet it does not have, a Parquet codec this build cannot read (the
+    /// message says which).
+    pub const UNREADABLE_TABLE: &str = "unreadable_table";
     /// The Blob could not be read.
     pub const READ_ERROR: &str = "read_error";
     /// `resumeFrom` is not a checkpoint document (or of another version).
@@ -51,8 +55,10 @@ const TS_ERROR: &'static str = r#"
 export type ErrorCode =
   | "invalid_mapping"
   | "invalid_options"
+  | "invalid_fixes"
   | "source_error"
   | "unsupported_file"
+  | "unreadable_table"
   | "finished"
   | "insecure_endpoint"
   | "invalid_endpoint"

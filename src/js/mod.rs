@@ -42,12 +42,24 @@
 //! checkpoint. Its errors are [`error::JsApiError`] (code + message; it
 //! converts into a thrown JS `Error`).
 
+//!
+//! The tables module (feature `tables-js`, [`crate::source::table::js`])
+//! has only [`error`] of this layer: it throws the same coded errors.
+
+#[cfg(feature = "js")]
 pub mod api;
+#[cfg(feature = "js")]
 pub mod blob;
+#[cfg(feature = "js")]
 pub mod counter;
+#[cfg(feature = "js")]
 pub mod driver;
 pub mod error;
+#[cfg(feature = "js")]
 pub mod fetch;
+#[cfg(feature = "js")]
 pub mod importer;
+#[cfg(feature = "js")]
 pub mod options;
+#[cfg(feature = "js")]
 pub mod time;

@@ -30,7 +30,6 @@ mod options;
 mod owned;
 mod reader;
 mod sniff;
-#[cfg(feature = "tables")]
 pub mod table;
 
 pub use self::csv::CsvParser;

@@ -28,22 +28,35 @@
 //! The reader is synchronous over [`ReadSeek`]: a `File` in the CLI, a
 //! `Blob` read with `FileReaderSync` in a worker, bytes in memory in the
 //! package on a page's main thread.
+//!
+//! The kinds, [`TableInfo`] and [`canonical_options`] build without the
+//! readers (feature `tables`): the app's worker holds only the `TableInfo`
+//! the tables module gave it, and reads the canonical text with them.
 
+#[cfg(feature = "tables")]
 use std::io::{Read, Seek};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
-use super::{Compression, Encoding, Format, SourceError, SourceOptions};
+#[cfg(feature = "tables")]
+use super::SourceError;
+use super::{Compression, Encoding, Format, SourceOptions};
 
+#[cfg(all(target_arch = "wasm32", feature = "tables-js"))]
+pub mod js;
+#[cfg(feature = "tables")]
 mod parquet;
+#[cfg(feature = "tables")]
 mod workbook;
 
 /// What a reader needs of a file: reading at any position.
+#[cfg(feature = "tables")]
 pub trait ReadSeek: Read + Seek {}
+#[cfg(feature = "tables")]
 impl<T: Read + Seek> ReadSeek for T {}
 
 /// The kinds of files read through this module.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(any(feature = "js", feature = "tables-js"), derive(tsify::Tsify))]
 #[serde(rename_all = "lowercase")]
 pub enum TableKind {
@@ -92,7 +105,7 @@ impl TableKind {
 }
 
 /// One sheet of a workbook.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(any(feature = "js", feature = "tables-js"), derive(tsify::Tsify))]
 #[serde(rename_all = "camelCase")]
 pub struct SheetInfo {
@@ -102,7 +115,7 @@ pub struct SheetInfo {
 }
 
 /// What a workbook or Parquet file holds, said before its rows are read.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(any(feature = "js", feature = "tables-js"), derive(tsify::Tsify))]
 #[serde(rename_all = "camelCase")]
 pub struct TableInfo {
@@ -125,17 +138,39 @@ pub struct TableInfo {
     pub notes: Vec<String>,
 }
 
+/// The settings a table's canonical text is read with: the user's
+/// `has_header` (workbooks) and the rest fixed, since the text is ours.
+/// The one rule for the CLI's [`TableStream`] and the browser's worker,
+/// which has only the [`TableInfo`] of the tables module.
+pub fn canonical_options(info: &TableInfo, user: &SourceOptions) -> SourceOptions {
+    SourceOptions {
+        format: Some(info.kind.format()),
+        encoding: Some(Encoding::Utf8),
+        compression: Some(Compression::None),
+        delimiter: Some(b','),
+        has_header: match info.kind {
+            TableKind::Parquet => Some(false),
+            _ => user.has_header,
+        },
+        sheet: info.sheet.clone(),
+        first_row: Some(info.first_row),
+    }
+}
+
 /// A workbook sheet or a Parquet file, handed out as canonical text.
+#[cfg(feature = "tables")]
 pub struct TableStream {
     info: TableInfo,
     rows: Rows,
 }
 
+#[cfg(feature = "tables")]
 enum Rows {
     Workbook(workbook::SheetText),
     Parquet(Box<parquet::ParquetRows>),
 }
 
+#[cfg(feature = "tables")]
 impl std::fmt::Debug for TableStream {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("TableStream")
@@ -144,6 +179,7 @@ impl std::fmt::Debug for TableStream {
     }
 }
 
+#[cfg(feature = "tables")]
 impl TableStream {
     /// Opens a workbook (at `sheet`, or the first sheet that is not empty)
     /// or a Parquet file. The errors name what is wrong in a user's words: a
@@ -171,7 +207,7 @@ impl TableStream {
         &self.info
     }
 
-    /// The settings the canonical text is read with ([`canonical_options`]).
+    /// The settings the canonical text is read with: [`canonical_options`].
     pub fn source_options(&self, user: &SourceOptions) -> SourceOptions {
         canonical_options(&self.info, user)
     }
@@ -183,26 +219,6 @@ impl TableStream {
             Rows::Workbook(rows) => Ok(rows.next_chunk()),
             Rows::Parquet(rows) => rows.next_chunk(),
         }
-    }
-}
-
-/// The settings a table's canonical text is read with: the user's
-/// `has_header` (workbooks) and the rest fixed, since the text is ours. A
-/// free function, so a caller that holds only the [`TableInfo`] (the
-/// browser's worker, whose reader lives in another wasm module) reads the
-/// text exactly as the CLI does.
-pub fn canonical_options(info: &TableInfo, user: &SourceOptions) -> SourceOptions {
-    SourceOptions {
-        format: Some(info.kind.format()),
-        encoding: Some(Encoding::Utf8),
-        compression: Some(Compression::None),
-        delimiter: Some(b','),
-        has_header: match info.kind {
-            TableKind::Parquet => Some(false),
-            _ => user.has_header,
-        },
-        sheet: info.sheet.clone(),
-        first_row: Some(info.first_row),
     }
 }
 
