@@ -12,12 +12,18 @@
 //!   row numbers: [`TableInfo::first_row`] is the sheet row of the first
 //!   record, and [`Settings::first_row`](super::Settings::first_row) carries
 //!   it, so "row 1,204" is the row the spreadsheet shows. Cells are written
-//!   as their values: dates and times as ISO 8601 (`2024-03-01`,
-//!   `2024-03-01T10:30:00`; Excel's 1900 and 1904 date systems), numbers in
+//!   as their values: dates and times as ISO 8601 (`2024-03-01` with no
+//!   time of day, else `2024-03-01T10:30:00`, `.250` when the milliseconds
+//!   are not zero; Excel's 1900 and 1904 date systems), a time-only cell as
+//!   `10:30:00`, a duration as hours, minutes and seconds (`36:30:00`),
+//!   ODS dates and durations as the ISO text the file holds, numbers in
 //!   their shortest round-trip form (`42`, `3.5`), booleans as
 //!   `true`/`false`, formulas as their cached values, error cells as their
 //!   text (`#DIV/0!`, which a number or timestamp rule then rejects with
-//!   that reason);
+//!   that reason). A title row (one cell, above a wider row) and empty rows
+//!   above the header are skipped and named in [`TableInfo::notes`]; columns
+//!   run from the leftmost to the rightmost with a value. Records end with
+//!   `\n`, and each chunk ends after a record;
 //! - a Parquet file becomes NDJSON, one object per row, written by
 //!   arrow-json: timestamps as ISO 8601 with their zone when the column has
 //!   one, decimals and dates as such, structs as objects and lists as arrays
