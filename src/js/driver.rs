@@ -42,6 +42,7 @@ use crate::session::{
     Checkpoint, SendSession, SessionEvent, SessionProgress, SessionReport, SessionSetup,
     DEFAULT_KEEP_REJECTED_ROWS,
 };
+use crate::source::SourceOptions;
 
 /// The least time between two progress calls.
 const PROGRESS_EVERY_MS: f64 = 100.0;
@@ -187,6 +188,11 @@ pub struct ImportProgress {
     /// uncompressed; nothing lost or sent twice).
     #[tsify(optional)]
     pub gzip_refused: Option<String>,
+    /// The rows the file says it has, when it says (a Parquet file's
+    /// metadata): with `rows`, the share read. A workbook or Parquet file
+    /// has no `bytesTotal`, since its text is made as it is read.
+    #[tsify(optional)]
+    pub rows_total: Option<u64>,
 }
 
 /// Imports `file` and sends it: the whole job. JS: `importFile`.
@@ -227,7 +233,13 @@ pub async fn send_file(
         .map_err(|e| JsApiError::from(crate::session::SessionError::Checkpoint(e)))?;
     let mut setup = SessionSetup::new(transport.endpoint(), SourceNamespace::of_write_key(key));
     setup.mapping = mapping;
-    setup.source = s.source_options()?;
+    let (input, source) = Input::open(
+        file,
+        s.source_options()?,
+        s.chunk_bytes.unwrap_or(0) as usize,
+    )
+    .await?;
+    setup.source = source;
     setup.sample_bytes = s.sample_bytes.unwrap_or(0) as usize;
     setup.id_scheme = s.id_scheme()?;
     setup.fixes = super::options::fixes_from(s.fixes.clone())?;
@@ -254,10 +266,11 @@ pub async fn send_file(
     setup.keep_rejected_rows = s
         .max_rejected_rows
         .map_or(DEFAULT_KEEP_REJECTED_ROWS, |n| n as usize);
-    setup.size = Some(file.size() as u64);
+    setup.size = input.size();
     let session = SendSession::new(setup, now_ms() as u64)?;
     let mut run = Run {
-        reader: BlobReader::new(file, s.chunk_bytes.unwrap_or(0) as usize),
+        rows_total: input.rows_total(),
+        reader: input,
         session,
         transport: Rc::new(transport),
         answers: Rc::new(RefCell::new(VecDeque::new())),
@@ -316,9 +329,67 @@ pub async fn import_file(
     Ok(report.into_ts()?)
 }
 
+/// Where a run's bytes come from.
+enum Input {
+    /// A text file, read in Blob slices.
+    Blob(BlobReader),
+    /// A workbook or Parquet file, read as its canonical text (the package;
+    /// the app's worker opens these itself).
+    #[cfg(not(feature = "app"))]
+    Table(super::table::Table),
+}
+
+impl Input {
+    /// Opens `file`: a workbook or Parquet file (known by its first bytes)
+    /// through the tables module, anything else as text. Returns the
+    /// settings to read it with, from the user's overrides.
+    async fn open(
+        file: Blob,
+        user: SourceOptions,
+        chunk_bytes: usize,
+    ) -> JsResult<(Input, SourceOptions)> {
+        #[cfg(not(feature = "app"))]
+        if super::table::kind_of(&file).await?.is_some() {
+            let table = super::table::Table::open(&file, user.sheet.as_deref()).await?;
+            let source = table.options(&user)?;
+            return Ok((Input::Table(table), source));
+        }
+        Ok((Input::Blob(BlobReader::new(file, chunk_bytes)), user))
+    }
+
+    /// The size of what is read, for a byte percentage: a text file's. A
+    /// table's canonical text has no size known ahead (its rows may be).
+    fn size(&self) -> Option<u64> {
+        match self {
+            Input::Blob(r) => Some(r.size() as u64),
+            #[cfg(not(feature = "app"))]
+            Input::Table(_) => None,
+        }
+    }
+
+    /// The rows the file says it has (Parquet's metadata).
+    fn rows_total(&self) -> Option<u64> {
+        match self {
+            Input::Blob(_) => None,
+            #[cfg(not(feature = "app"))]
+            Input::Table(t) => t.info().rows,
+        }
+    }
+
+    async fn next(&mut self) -> JsResult<Option<Vec<u8>>> {
+        match self {
+            Input::Blob(r) => r.next().await,
+            #[cfg(not(feature = "app"))]
+            Input::Table(t) => t.next_chunk(),
+        }
+    }
+}
+
 /// One run's state: the session and the browser's I/O around it.
 struct Run {
-    reader: BlobReader,
+    reader: Input,
+    /// The rows the file says it has, when known (Parquet).
+    rows_total: Option<u64>,
     session: SendSession,
     transport: Rc<Transport>,
     /// Answers of finished requests, waiting for the loop.
@@ -423,7 +494,12 @@ impl Run {
         self.last_progress = now;
         let checkpoint = self.checkpoint.take();
         let session = self.session.progress(now as u64);
-        on_progress(&progress_of(session, checkpoint, &self.transport));
+        on_progress(&progress_of(
+            session,
+            checkpoint,
+            &self.transport,
+            self.rows_total,
+        ));
     }
 
     fn finish(self, on_progress: &mut impl FnMut(&ImportProgress)) -> Report {
@@ -434,6 +510,7 @@ impl Run {
             progress,
             report.checkpoint.clone(),
             &self.transport,
+            self.rows_total,
         ));
         report
     }
@@ -444,6 +521,7 @@ fn progress_of(
     session: SessionProgress,
     checkpoint: Option<String>,
     transport: &Transport,
+    rows_total: Option<u64>,
 ) -> ImportProgress {
     let (wire_bytes, json_bytes) = transport.bytes();
     ImportProgress {
@@ -452,6 +530,7 @@ fn progress_of(
         wire_bytes,
         json_bytes,
         gzip_refused: transport.gzip_refused(),
+        rows_total,
     }
 }
 
