@@ -22,6 +22,11 @@ const manifest = {
   exports: {
     ".": { types: "./segment_backfill.d.ts", default: "./segment_backfill.js" },
     "./segment_backfill_bg.wasm": "./segment_backfill_bg.wasm",
+    // The tables module (workbooks, Parquet): importFile and inspectFile
+    // import it themselves when such a file comes; listed for bundlers and
+    // for callers who serve the files elsewhere.
+    "./tables.js": { types: "./tables.d.ts", default: "./tables.js" },
+    "./tables_bg.wasm": "./tables_bg.wasm",
     "./package.json": "./package.json",
   },
   files: [
@@ -29,10 +34,15 @@ const manifest = {
     "segment_backfill.d.ts",
     "segment_backfill_bg.wasm",
     "segment_backfill_bg.wasm.d.ts",
+    "snippets/",
+    "tables.js",
+    "tables.d.ts",
+    "tables_bg.wasm",
+    "tables_bg.wasm.d.ts",
     "README.md",
   ],
   sideEffects: false,
   engines: { node: ">=20" },
-  keywords: ["segment", "csv", "ndjson", "import", "wasm"],
+  keywords: ["segment", "csv", "ndjson", "xlsx", "parquet", "import", "wasm"],
 };
 writeFileSync(join(dir, "package.json"), JSON.stringify(manifest, null, 2) + "\n");

@@ -1,7 +1,10 @@
 # The npm package `segment-backfill` (pkg/) and its tests.
 #
-#   make pkg        build pkg/: wasm-bindgen --target web, wasm-opt -O3, package.json
-#   make test-pkg   build pkg/ and the CLI, then the Node test and the browser test
+#   make pkg        build pkg/: wasm-bindgen --target web, wasm-opt -O3, package.json;
+#                   with the tables module (tables.js, tables_bg.wasm: workbooks and
+#                   Parquet), which the package imports only when such a file is read
+#   make test-pkg   build pkg/, the CLI and the table fixtures, then the Node test
+#                   and the browser test
 #
 # The lib is built as a cdylib with `cargo rustc --crate-type cdylib`, so
 # Cargo.toml's crate-type stays as it is, at PKG_OPT_LEVEL (set on the command
@@ -32,13 +35,14 @@ pkg: tools-npm
 	rm -rf $(PKG_DIR)
 	wasm-bindgen --target web --out-dir $(PKG_DIR) --out-name $(PKG_NAME) $(PKG_RAW_WASM)
 	wasm-opt $(PKG_WASM_OPT_FLAGS) $(PKG_DIR)/$(PKG_NAME)_bg.wasm -o $(PKG_DIR)/$(PKG_NAME)_bg.wasm
+	$(call tables-wasm,web,$(PKG_DIR),)
 	node mk/pkg-manifest.mjs $(PKG_DIR)
 	cp docs/js-api.md $(PKG_DIR)/README.md
-	@printf 'pkg/%s_bg.wasm: %s bytes, %s gzip\n' $(PKG_NAME) \
-	  "$$(wc -c < $(PKG_DIR)/$(PKG_NAME)_bg.wasm)" "$$(gzip -9c $(PKG_DIR)/$(PKG_NAME)_bg.wasm | wc -c)"
+	@for f in $(PKG_DIR)/$(PKG_NAME)_bg.wasm $(PKG_DIR)/tables_bg.wasm; do \
+	  printf '%s: %s bytes, %s gzip\n' $$f "$$(wc -c < $$f)" "$$(gzip -9c $$f | wc -c)"; done
 
 # The CLI the tests compare against is built in the repo's own target dir.
-test-pkg: pkg
+test-pkg: pkg fixtures-tables
 	env -u CARGO_TARGET_DIR cargo build --release --features cli
 	$(MAKE) --no-print-directory test-pkg-node test-pkg-browser
 

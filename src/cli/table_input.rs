@@ -6,7 +6,7 @@ use std::fs::File;
 use std::io::Read;
 use std::path::Path;
 
-use crate::source::table::{canonical_options, TableInfo, TableKind, TableStream};
+use crate::source::table::{checked_options, TableInfo, TableKind, TableStream};
 use crate::source::{Settings, SourceOptions};
 
 /// The canonical text of a table, as a [`Read`].
@@ -59,26 +59,10 @@ pub fn open(
     ))
 }
 
-/// The options the canonical text is read with. The text settings of
-/// `--delimiter`, `--encoding` and `--format` are the reader's, not the
-/// user's, so giving one is refused rather than ignored.
+/// The options the canonical text is read with; `--delimiter`,
+/// `--encoding` and `--format` are refused for such a file.
 pub fn options(info: &TableInfo, user: &SourceOptions) -> Result<SourceOptions, String> {
-    let given: Vec<&str> = [
-        (user.delimiter.is_some(), "--delimiter"),
-        (user.encoding.is_some(), "--encoding"),
-        (user.format.is_some(), "--format"),
-    ]
-    .into_iter()
-    .filter_map(|(set, flag)| set.then_some(flag))
-    .collect();
-    if !given.is_empty() {
-        return Err(format!(
-            "{} applies to text files; this is {}, read by its own rules",
-            given.join(", "),
-            info.kind.describe()
-        ));
-    }
-    Ok(canonical_options(info, user))
+    checked_options(info, user, "--")
 }
 
 /// `Excel workbook, sheet "Orders" (of 3), header on row 3, 9 columns`.

@@ -1,4 +1,5 @@
-//! The stateless entry points: `inspect`, `suggestMapping`, `version`.
+//! The stateless entry points: `inspect`, `inspectFile`, `suggestMapping`,
+//! `version`.
 
 use tsify::{Ts, Tsify};
 use wasm_bindgen::prelude::*;
@@ -6,7 +7,14 @@ use wasm_bindgen::prelude::*;
 use super::error::{codes, JsApiError, JsResult};
 use super::options::{from_js, InspectOptions};
 use crate::mapping::{suggest_mapping, suggest_mapping_for, Mapping};
-use crate::source::{self, Inspection, Settings};
+#[cfg(not(feature = "app"))]
+use crate::pipeline::DEFAULT_SAMPLE_BYTES;
+#[cfg(not(feature = "app"))]
+use crate::source::table::TableInfo;
+use crate::source::table::TableKind;
+use crate::source::{self, Inspection, Settings, SourceOptions};
+#[cfg(not(feature = "app"))]
+use serde::Serialize;
 
 /// Rows `inspect` returns unless told otherwise.
 const DEFAULT_PREVIEW_ROWS: usize = 20;
@@ -19,20 +27,105 @@ pub fn inspect(
     #[wasm_bindgen(unchecked_optional_param_type = "InspectOptions")] options: Option<JsValue>,
 ) -> JsResult<Ts<Inspection>> {
     let o: InspectOptions = from_js(options.unwrap_or_default(), "inspect options")?;
-    let overrides = o.source_options()?;
+    o.source_options()?;
     if bytes.is_empty() {
         return Err(JsApiError::new(codes::SOURCE_ERROR, "the file is empty"));
     }
-    let max_rows = o.max_rows.map_or(DEFAULT_PREVIEW_ROWS, |n| n as usize);
+    if let Some(kind) = TableKind::of(bytes) {
+        return Err(JsApiError::new(
+            codes::TABLE_FILE,
+            format!(
+                "this is {}, read by position rather than as text: pass the file (a Blob) \
+                 to inspectFile or importFile",
+                kind.describe()
+            ),
+        ));
+    }
     let complete = o.complete.unwrap_or(true);
-    let inspection = source::inspect(bytes, complete, &overrides, max_rows).map_err(|e| {
-        let code = match source::not_text(bytes, complete, &overrides) {
+    Ok(inspect_text(bytes, complete, &o.source_options()?, &o)?.into_ts()?)
+}
+
+/// The core's `inspect` of a text sample, its errors coded.
+fn inspect_text(
+    bytes: &[u8],
+    complete: bool,
+    overrides: &SourceOptions,
+    o: &InspectOptions,
+) -> JsResult<Inspection> {
+    let max_rows = o.max_rows.map_or(DEFAULT_PREVIEW_ROWS, |n| n as usize);
+    source::inspect(bytes, complete, overrides, max_rows).map_err(|e| {
+        let code = match source::not_text(bytes, complete, overrides) {
             Some(_) => codes::UNSUPPORTED_FILE,
             None => codes::SOURCE_ERROR,
         };
         JsApiError::new(code, e.to_string())
-    })?;
-    Ok(inspection.into_ts()?)
+    })
+}
+
+/// What `inspectFile` saw: the [`Inspection`] of the file's text (a table's
+/// canonical text), and for a workbook or Parquet file what it holds.
+#[cfg(not(feature = "app"))]
+#[derive(Debug, Clone, Serialize, Tsify)]
+#[serde(rename_all = "camelCase")]
+#[tsify(hashmap_as_object)]
+pub struct FileInspection {
+    #[serde(flatten)]
+    pub inspection: Inspection,
+    /// A workbook or Parquet file: its kind, sheets, the sheet read, the row
+    /// number of its first record, rows, row groups, codecs and notes.
+    #[tsify(optional)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub table: Option<TableInfo>,
+}
+
+/// Inspects any file (a Blob or File): a text file from its first bytes, a
+/// workbook (at `options.sheet`) or Parquet file through the tables module,
+/// loaded the first time one is seen, from the start of its canonical text.
+#[cfg(not(feature = "app"))]
+#[wasm_bindgen(js_name = inspectFile)]
+pub async fn inspect_file(
+    file: web_sys::Blob,
+    #[wasm_bindgen(unchecked_optional_param_type = "InspectOptions")] options: Option<JsValue>,
+) -> JsResult<Ts<FileInspection>> {
+    use super::table::{kind_of, Table};
+    let o: InspectOptions = from_js(options.unwrap_or_default(), "inspectFile options")?;
+    let user = o.source_options()?;
+    if file.size() == 0.0 {
+        return Err(JsApiError::new(codes::SOURCE_ERROR, "the file is empty"));
+    }
+    let found = if kind_of(&file).await?.is_some() {
+        let mut table = Table::open(&file, user.sheet.as_deref()).await?;
+        let overrides = table.options(&user)?;
+        let mut sample = Vec::new();
+        let mut complete = false;
+        while sample.len() < DEFAULT_SAMPLE_BYTES {
+            match table.next_chunk()? {
+                Some(chunk) => sample.extend_from_slice(&chunk),
+                None => {
+                    complete = true;
+                    break;
+                }
+            }
+        }
+        if sample.is_empty() {
+            return Err(JsApiError::new(
+                codes::SOURCE_ERROR,
+                format!("{} has no rows to read", table.info().kind.describe()),
+            ));
+        }
+        FileInspection {
+            inspection: inspect_text(&sample, complete, &overrides, &o)?,
+            table: Some(table.info().clone()),
+        }
+    } else {
+        let head = super::blob::read_head(&file, DEFAULT_SAMPLE_BYTES).await?;
+        let complete = head.len() as f64 >= file.size();
+        FileInspection {
+            inspection: inspect_text(&head, complete, &user, &o)?,
+            table: None,
+        }
+    };
+    Ok(found.into_ts()?)
 }
 
 /// Suggests a mapping from column names and, optionally, sample rows (cells

@@ -188,18 +188,26 @@ pub struct ImportProgress {
     /// uncompressed; nothing lost or sent twice).
     #[tsify(optional)]
     pub gzip_refused: Option<String>,
+    /// The rows the file says it has, when it says (a Parquet file's
+    /// metadata): with `rows`, the share read. A workbook or Parquet file
+    /// has no `bytesTotal`, since its text is made as it is read.
+    #[tsify(optional)]
+    pub rows_total: Option<u64>,
 }
 
 /// What a send reads.
 pub enum SendInput {
-    /// A file of text, read in slices.
+    /// A file: text read in slices, or (the package) a workbook or Parquet
+    /// file read through the tables module.
     Blob(Blob),
-    /// Text handed out a piece at a time (a workbook's or Parquet file's
-    /// canonical text from the tables module), read with `source` instead of
-    /// the options' reading settings. Its size is not known.
+    /// Text handed out a piece at a time (the app's worker hands a
+    /// workbook's or Parquet file's canonical text from the tables module),
+    /// read with `source` instead of the options' reading settings. Its size
+    /// is not known; `rows_total` is the rows the file says it has.
     Chunks {
         next: Box<dyn FnMut() -> JsResult<Option<Vec<u8>>>>,
         source: SourceOptions,
+        rows_total: Option<u64>,
     },
 }
 
@@ -263,7 +271,22 @@ pub async fn send_input(
         .map_err(|e| JsApiError::from(crate::session::SessionError::Checkpoint(e)))?;
     let mut setup = SessionSetup::new(transport.endpoint(), SourceNamespace::of_write_key(key));
     setup.mapping = mapping;
-    setup.source = s.source_options()?;
+    let (input, source) = match input {
+        SendInput::Blob(file) => {
+            Input::open(
+                file,
+                s.source_options()?,
+                s.chunk_bytes.unwrap_or(0) as usize,
+            )
+            .await?
+        }
+        SendInput::Chunks {
+            next,
+            source,
+            rows_total,
+        } => (Input::Chunks { next, rows_total }, source),
+    };
+    setup.source = source;
     setup.sample_bytes = s.sample_bytes.unwrap_or(0) as usize;
     setup.id_scheme = s.id_scheme()?;
     setup.fixes = super::options::fixes_from(s.fixes.clone())?;
@@ -290,19 +313,11 @@ pub async fn send_input(
     setup.keep_rejected_rows = s
         .max_rejected_rows
         .map_or(DEFAULT_KEEP_REJECTED_ROWS, |n| n as usize);
-    let reader = match input {
-        SendInput::Blob(file) => {
-            setup.size = Some(file.size() as u64);
-            Reader::Blob(BlobReader::new(file, s.chunk_bytes.unwrap_or(0) as usize))
-        }
-        SendInput::Chunks { next, source } => {
-            setup.source = source;
-            Reader::Chunks(next)
-        }
-    };
+    setup.size = input.size();
     let session = SendSession::new(setup, now_ms() as u64)?;
     let mut run = Run {
-        reader,
+        rows_total: input.rows_total(),
+        reader: input,
         session,
         transport: Rc::new(transport),
         answers: Rc::new(RefCell::new(VecDeque::new())),
@@ -362,23 +377,74 @@ pub async fn import_file(
 }
 
 /// Where a run's bytes come from.
-enum Reader {
+enum Input {
+    /// A text file, read in Blob slices.
     Blob(BlobReader),
-    Chunks(Box<dyn FnMut() -> JsResult<Option<Vec<u8>>>>),
+    /// A workbook or Parquet file, read as its canonical text (the package;
+    /// the app's worker opens these itself).
+    #[cfg(not(feature = "app"))]
+    Table(super::table::Table),
+    /// Text handed out by the caller ([`SendInput::Chunks`]).
+    Chunks {
+        next: Box<dyn FnMut() -> JsResult<Option<Vec<u8>>>>,
+        rows_total: Option<u64>,
+    },
 }
 
-impl Reader {
+impl Input {
+    /// Opens `file`: a workbook or Parquet file (known by its first bytes)
+    /// through the tables module, anything else as text. Returns the
+    /// settings to read it with, from the user's overrides.
+    async fn open(
+        file: Blob,
+        user: SourceOptions,
+        chunk_bytes: usize,
+    ) -> JsResult<(Input, SourceOptions)> {
+        #[cfg(not(feature = "app"))]
+        if super::table::kind_of(&file).await?.is_some() {
+            let table = super::table::Table::open(&file, user.sheet.as_deref()).await?;
+            let source = table.options(&user)?;
+            return Ok((Input::Table(table), source));
+        }
+        Ok((Input::Blob(BlobReader::new(file, chunk_bytes)), user))
+    }
+
+    /// The size of what is read, for a byte percentage: a text file's. A
+    /// table's canonical text has no size known ahead (its rows may be).
+    fn size(&self) -> Option<u64> {
+        match self {
+            Input::Blob(r) => Some(r.size() as u64),
+            #[cfg(not(feature = "app"))]
+            Input::Table(_) => None,
+            Input::Chunks { .. } => None,
+        }
+    }
+
+    /// The rows the file says it has (Parquet's metadata).
+    fn rows_total(&self) -> Option<u64> {
+        match self {
+            Input::Blob(_) => None,
+            #[cfg(not(feature = "app"))]
+            Input::Table(t) => t.info().rows,
+            Input::Chunks { rows_total, .. } => *rows_total,
+        }
+    }
+
     async fn next(&mut self) -> JsResult<Option<Vec<u8>>> {
         match self {
-            Reader::Blob(r) => r.next().await,
-            Reader::Chunks(next) => next(),
+            Input::Blob(r) => r.next().await,
+            #[cfg(not(feature = "app"))]
+            Input::Table(t) => t.next_chunk(),
+            Input::Chunks { next, .. } => next(),
         }
     }
 }
 
 /// One run's state: the session and the browser's I/O around it.
 struct Run {
-    reader: Reader,
+    reader: Input,
+    /// The rows the file says it has, when known (Parquet).
+    rows_total: Option<u64>,
     session: SendSession,
     transport: Rc<Transport>,
     /// Answers of finished requests, waiting for the loop.
@@ -483,7 +549,12 @@ impl Run {
         self.last_progress = now;
         let checkpoint = self.checkpoint.take();
         let session = self.session.progress(now as u64);
-        on_progress(&progress_of(session, checkpoint, &self.transport));
+        on_progress(&progress_of(
+            session,
+            checkpoint,
+            &self.transport,
+            self.rows_total,
+        ));
     }
 
     fn finish(self, on_progress: &mut impl FnMut(&ImportProgress)) -> Report {
@@ -494,6 +565,7 @@ impl Run {
             progress,
             report.checkpoint.clone(),
             &self.transport,
+            self.rows_total,
         ));
         report
     }
@@ -504,6 +576,7 @@ fn progress_of(
     session: SessionProgress,
     checkpoint: Option<String>,
     transport: &Transport,
+    rows_total: Option<u64>,
 ) -> ImportProgress {
     let (wire_bytes, json_bytes) = transport.bytes();
     ImportProgress {
@@ -512,6 +585,7 @@ fn progress_of(
         wire_bytes,
         json_bytes,
         gzip_refused: transport.gzip_refused(),
+        rows_total,
     }
 }
 

@@ -35,6 +35,13 @@ pub mod codes {
     /// sheet it does not have, a Parquet codec this build cannot read (the
     /// message says which).
     pub const UNREADABLE_TABLE: &str = "unreadable_table";
+    /// `inspect` or an `Importer` was given a workbook or Parquet file, which
+    /// is read by position, not as a stream of text: `inspectFile` and
+    /// `importFile` read it.
+    pub const TABLE_FILE: &str = "table_file";
+    /// The package's tables module (`tables.js`, `tables_bg.wasm`) could not
+    /// be loaded: not served next to the package's files, or offline.
+    pub const TABLES_UNAVAILABLE: &str = "tables_unavailable";
     /// The Blob could not be read.
     pub const READ_ERROR: &str = "read_error";
     /// `resumeFrom` is not a checkpoint document (or of another version).
@@ -47,6 +54,32 @@ pub mod codes {
     pub const FILE_CHANGED: &str = "file_changed";
     /// A value could not cross the JS boundary (a bug if it ever shows).
     pub const INTERNAL: &str = "internal";
+
+    /// Every code, for reading one back from a JS `Error` (the tables module
+    /// throws the same codes).
+    const ALL: &[&str] = &[
+        INVALID_MAPPING,
+        INVALID_OPTIONS,
+        INVALID_FIXES,
+        SOURCE_ERROR,
+        UNSUPPORTED_FILE,
+        FINISHED,
+        INSECURE_ENDPOINT,
+        INVALID_ENDPOINT,
+        UNREADABLE_TABLE,
+        TABLE_FILE,
+        TABLES_UNAVAILABLE,
+        READ_ERROR,
+        INVALID_CHECKPOINT,
+        CHECKPOINT_MISMATCH,
+        FILE_CHANGED,
+        INTERNAL,
+    ];
+
+    /// The code named `name`, if it is one of these.
+    pub fn known(name: &str) -> Option<&'static str> {
+        ALL.iter().copied().find(|c| *c == name)
+    }
 }
 
 #[wasm_bindgen(typescript_custom_section)]
@@ -59,6 +92,8 @@ export type ErrorCode =
   | "source_error"
   | "unsupported_file"
   | "unreadable_table"
+  | "table_file"
+  | "tables_unavailable"
   | "finished"
   | "insecure_endpoint"
   | "invalid_endpoint"

@@ -62,5 +62,7 @@ pub mod fetch;
 pub mod importer;
 #[cfg(feature = "js")]
 pub mod options;
+#[cfg(all(feature = "js", not(feature = "app")))]
+pub mod table;
 #[cfg(feature = "js")]
 pub mod time;

@@ -39,6 +39,10 @@ pub struct InspectOptions {
     /// Whether the first CSV row holds the column names. Default: guessed.
     #[tsify(optional)]
     pub has_header: Option<bool>,
+    /// The workbook sheet to read (`inspectFile`, `importFile`), by name.
+    /// Default: the first sheet that is not empty.
+    #[tsify(optional)]
+    pub sheet: Option<String>,
 }
 
 /// Options of `new Importer(mapping, options)`.
@@ -89,6 +93,10 @@ pub struct ImporterOptions {
     /// Whether the first CSV row holds the column names. Default: guessed.
     #[tsify(optional)]
     pub has_header: Option<bool>,
+    /// The workbook sheet to read (`inspectFile`, `importFile`), by name.
+    /// Default: the first sheet that is not empty.
+    #[tsify(optional)]
+    pub sheet: Option<String>,
 }
 
 /// How the write key travels.
@@ -199,6 +207,10 @@ pub struct SendSettings {
     /// Whether the first CSV row holds the column names. Default: guessed.
     #[tsify(optional)]
     pub has_header: Option<bool>,
+    /// The workbook sheet to read (`inspectFile`, `importFile`), by name.
+    /// Default: the first sheet that is not empty.
+    #[tsify(optional)]
+    pub sheet: Option<String>,
 }
 
 // The three options types that carry the source overrides read them the same
@@ -214,6 +226,7 @@ macro_rules! source_overrides {
                     self.format,
                     self.compression,
                     self.has_header,
+                    self.sheet.clone(),
                 )
             }
         }
@@ -253,6 +266,7 @@ fn source_options(
     format: Option<Format>,
     compression: Option<Compression>,
     has_header: Option<bool>,
+    sheet: Option<String>,
 ) -> JsResult<SourceOptions> {
     let delimiter = delimiter
         .map(parse_delimiter)
@@ -264,7 +278,8 @@ fn source_options(
         compression,
         delimiter,
         has_header,
-        ..SourceOptions::default()
+        sheet,
+        first_row: None,
     })
 }
 

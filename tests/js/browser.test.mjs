@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { tmpdir } from "node:os";
 import { chromium } from "playwright-core";
-import { root, loadPkg, CHROMIUM } from "./helpers.mjs";
+import { root, loadPkg, CHROMIUM, cliMessages, receivedById, tableFixture, tableMapping } from "./helpers.mjs";
 import { staticServer, receiver, freePort } from "./serve.mjs";
 
 const CLI = process.env.SEGMENT_BACKFILL_CLI ?? join(root, "target/release/segment-backfill");
@@ -469,5 +469,127 @@ test("null and empty messageIds get ids of their own, never 'null'", async () =>
     assert.ok(ids.every((id) => typeof id === "string" && id.trim() !== "" && id !== "null"), ids.join());
   } finally {
     local.stop();
+  }
+});
+
+// --- workbooks and Parquet: the tables module, loaded only for them -------
+
+/** A page of its own, with every URL it requests. */
+async function freshPage() {
+  const fresh = await browser.newPage();
+  const requested = [];
+  fresh.on("request", (r) => requested.push(new URL(r.url()).pathname));
+  await fresh.goto(`${site.url}/tests/js/page.html`);
+  await fresh.waitForFunction(() => window.ready === true);
+  return { fresh, requested };
+}
+
+const TABLE_KEY = "table-write-key";
+const base64 = (path) => readFileSync(path).toString("base64");
+
+/**
+ * importFile of a table fixture in Chromium (on the page's main thread, or
+ * in a module worker), to a receiver: every message the CLI's `batches`
+ * makes of the same file and mapping arrives once, and nothing else.
+ */
+async function importTableIn(where, name, mappingPath, options = {}) {
+  const out = join(dir, `${where}-${name}.ndjson`);
+  const local = await receiver(CLI, out, ["--write-key", TABLE_KEY]);
+  try {
+    const { fresh } = await freshPage();
+    const result = await fresh.evaluate(async ({ where, bytes, name, mapping, options }) => {
+      const file = new File([Uint8Array.from(atob(bytes), (c) => c.charCodeAt(0))], name);
+      if (where === "page") {
+        const progress = [];
+        const report = await window.sb.importFile(file, mapping, { ...options, onProgress: (p) => progress.push(p) });
+        return { report, progress };
+      }
+      const worker = new Worker("/tests/js/worker.mjs", { type: "module" });
+      const answer = await new Promise((ok) => {
+        worker.onmessage = (e) => ok(e.data);
+        worker.postMessage({ file, mapping, options });
+      });
+      worker.terminate();
+      return answer;
+    }, {
+      where, name, bytes: base64(tableFixture(name)),
+      mapping: readFileSync(mappingPath, "utf8"),
+      options: { endpoint: local.endpoint, writeKey: TABLE_KEY, ...options },
+    });
+    await fresh.close();
+    assert.equal(result.error, undefined, JSON.stringify(result.error));
+    const expected = cliMessages(CLI, tableFixture(name), mappingPath, TABLE_KEY,
+      options.sheet ? ["--sheet", options.sheet] : []);
+    const received = receivedById(out);
+    assert.equal(result.report.balanced, true);
+    assert.equal(result.report.delivered, expected.length);
+    assert.equal(received.size, expected.length, "each message once");
+    for (const message of expected) assert.deepEqual(received.get(message.messageId), message);
+    return result;
+  } finally {
+    local.stop();
+  }
+}
+
+test("a CSV import never loads the tables module; a workbook loads it once", async () => {
+  const { fresh, requested } = await freshPage();
+  const local = await receiver(CLI, null, []);
+  try {
+    const csv = await fresh.evaluate(async ({ text, endpoint }) => {
+      const file = new File([text], "orders.csv");
+      const found = await window.sb.inspectFile(file);
+      const mapping = window.sb.suggestMapping(found.headers, found.rows);
+      return window.sb.importFile(file, mapping, { endpoint, writeKey: "k" });
+    }, { text: "user_id,event\nu1,A\nu2,B\n", endpoint: local.endpoint });
+    assert.equal(csv.delivered, 2);
+    assert.ok(requested.includes("/pkg/segment_backfill_bg.wasm"), requested.join());
+    assert.deepEqual(requested.filter((p) => p.includes("tables")), []);
+
+    const sheets = await fresh.evaluate(async ({ bytes }) => {
+      const file = new File([Uint8Array.from(atob(bytes), (c) => c.charCodeAt(0))], "orders.xlsx");
+      const first = await window.sb.inspectFile(file);
+      const refunds = await window.sb.inspectFile(file, { sheet: "Refunds" });
+      let unknown;
+      try {
+        await window.sb.inspectFile(file, { sheet: "Nope" });
+      } catch (e) {
+        unknown = { code: e.code, message: e.message };
+      }
+      return { first, refunds, unknown };
+    }, { bytes: base64(tableFixture("orders.xlsx")) });
+    assert.deepEqual(sheets.first.table.sheets.map((s) => s.name), ["Cover", "Orders", "Refunds"]);
+    assert.equal(sheets.first.table.sheet, "Orders");
+    assert.equal(sheets.first.headers[0], "order_id");
+    assert.equal(sheets.refunds.table.sheet, "Refunds");
+    assert.deepEqual(sheets.refunds.headers, ["refund_id", "order_id", "amount", "refunded_at"]);
+    assert.equal(sheets.unknown.code, "unreadable_table");
+    assert.match(sheets.unknown.message, /Orders/);
+    assert.match(sheets.unknown.message, /Refunds/);
+    // Three opens, one download of the module.
+    assert.deepEqual(requested.filter((p) => p.includes("tables")).sort(), ["/pkg/tables.js", "/pkg/tables_bg.wasm"]);
+  } finally {
+    local.stop();
+    await fresh.close();
+  }
+});
+
+test("importFile of orders.xlsx on a page's main thread: the CLI's messages, each once", async () => {
+  const { report, progress } = await importTableIn("page", "orders.xlsx", tableMapping("orders.mapping.json"));
+  assert.equal(report.rows, 51);
+  assert.deepEqual(report.rejectedRows.map((r) => [r.row, r.issues[0].code]), [[20, "empty_row"], [27, "invalid_number"]]);
+  assert.ok(progress.every((p) => p.bytesTotal === undefined));
+  assert.equal(progress.at(-1).rows, 51);
+});
+
+test("importFile of orders.xlsx at sheet Refunds in a worker (the Blob read in windows)", async () => {
+  const { report } = await importTableIn("worker", "orders.xlsx",
+    join(root, "tests/js/order-ids.mapping.json"), { sheet: "Refunds" });
+  assert.equal(report.rows, 5);
+});
+
+test("importFile of events-snappy.parquet, on the page and in a worker: the CLI's messages, each once", async () => {
+  for (const where of ["page", "worker"]) {
+    const { report } = await importTableIn(where, "events-snappy.parquet", tableMapping("events.mapping.json"));
+    assert.equal(report.rejected, 0, where);
   }
 });

@@ -1,6 +1,8 @@
 // Shared by the JS tests: the repo root and the package, loaded the Node way
 // (initSync with the wasm bytes).
-import { readFileSync } from "node:fs";
+import { readFileSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { tmpdir } from "node:os";
 import { join, dirname } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
@@ -24,3 +26,30 @@ export const CHROMIUM = {
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
   ],
 };
+
+/**
+ * The messages the CLI's `batches` makes of `file` with `mapping` (paths)
+ * for the source of `writeKey`, in order: what a send must deliver.
+ */
+export function cliMessages(cli, file, mapping, writeKey, extra = []) {
+  const out = mkdtempSync(join(tmpdir(), "sb-batches-"));
+  try {
+    const args = ["batches", file, "--mapping", mapping, "--out", out, "--write-key", writeKey, ...extra];
+    const run = spawnSync(cli, args, { encoding: "utf8" });
+    if (run.status !== 0) throw new Error(`batches ${file}: ${run.stderr || run.stdout}`);
+    return readdirSync(out).filter((n) => n.endsWith(".json")).sort()
+      .flatMap((n) => JSON.parse(readFileSync(join(out, n), "utf8")).batch);
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
+}
+
+/** The messages a receiver wrote (its `--out` NDJSON), by messageId. */
+export function receivedById(path) {
+  const lines = readFileSync(path, "utf8").split("\n").filter((l) => l.trim() !== "");
+  return new Map(lines.map((l) => { const m = JSON.parse(l); return [m.messageId, m]; }));
+}
+
+/** The table fixtures (`make fixtures-tables`). */
+export const tableFixture = (name) => join(root, "target/fixtures/tables", name);
+export const tableMapping = (name) => join(root, "tests/tables", name);

@@ -5,15 +5,16 @@
 // release build of the CLI; SEGMENT_BACKFILL_CLI overrides its path).
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync, writeFileSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { readFileSync, writeFileSync, mkdtempSync, readdirSync, rmSync, openAsBlob } from "node:fs";
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { tmpdir } from "node:os";
 import { pathToFileURL } from "node:url";
-import { root, loadPkg } from "./helpers.mjs";
+import { root, loadPkg, cliMessages, receivedById, tableFixture, tableMapping } from "./helpers.mjs";
+import { receiver } from "./serve.mjs";
 
 const pkg = await loadPkg();
-const { inspect, suggestMapping, Importer, RowCounter, importFile, version } = pkg;
+const { inspect, inspectFile, suggestMapping, Importer, RowCounter, importFile, version } = pkg;
 const CLI = process.env.SEGMENT_BACKFILL_CLI ?? join(root, "target/release/segment-backfill");
 const SENT_AT = "2026-01-01T00:00:00.000Z";
 const fixture = (name) => readFileSync(join(root, "tests/fixtures/source", name));
@@ -307,10 +308,11 @@ test("errors are Error objects with a stable code", async () => {
   assert.equal(code(() => inspect(new Uint8Array())), "source_error");
   const notText = (name) => readFileSync(join(root, "tests/fixtures/not-text", name));
   assert.equal(code(() => inspect(notText("photo.png"))), "unsupported_file");
-  assert.equal(code(() => inspect(notText("events.xlsx"))), "unsupported_file");
+  // Workbooks and Parquet are read by position: inspectFile and importFile take them.
+  assert.equal(code(() => inspect(notText("events.xlsx"))), "table_file");
   assert.match(
     (() => { try { inspect(notText("events.parquet")); } catch (e) { return e.message; } })(),
-    /Parquet file, not a data export/,
+    /^this is a Parquet file, read by position rather than as text: pass the file \(a Blob\) to inspectFile or importFile$/,
   );
 
   const importer = new Importer(null);
@@ -365,10 +367,150 @@ test("the package manifest", () => {
   assert.equal(manifest.name, "segment-backfill");
   assert.equal(manifest.type, "module");
   assert.equal(manifest.version, version());
-  for (const f of manifest.files) readFileSync(join(root, "pkg", f));
+  for (const f of manifest.files) {
+    if (f.endsWith("/")) assert.ok(readdirSync(join(root, "pkg", f)).length > 0, f);
+    else readFileSync(join(root, "pkg", f));
+  }
   const dts = readFileSync(join(root, "pkg", manifest.types), "utf8");
-  for (const name of ["Inspection", "Mapping", "Summary", "RejectedRow", "Report", "SessionReport", "ImportProgress", "SessionProgress", "ImportFileOptions", "ErrorCode"]) {
+  for (const f of ["tables.js", "tables_bg.wasm", "tables.d.ts"]) assert.ok(manifest.files.includes(f), f);
+  assert.ok(manifest.files.includes("snippets/"));
+  assert.match(readFileSync(join(root, "pkg/tables.d.ts"), "utf8"), /export function openTable\(/);
+  for (const name of ["Inspection", "FileInspection", "TableInfo", "Mapping", "Summary", "RejectedRow", "Report", "SessionReport", "ImportProgress", "SessionProgress", "ImportFileOptions", "ErrorCode"]) {
     assert.match(dts, new RegExp(`export (interface|type) ${name}\\b`), name);
   }
   assert.ok(pathToFileURL(join(root, "pkg", manifest.main)));
+});
+
+// --- workbooks and Parquet (the tables module, loaded on demand) ---------
+
+const CLI_KEY = "table-write-key";
+const ORDERS_HEADER = ["order_id", "user_id", "email", "ordered_at", "ship_date", "total",
+  "quantity", "paid", "line_total", "note"];
+const errorOf = async (promise) => {
+  try {
+    await promise;
+  } catch (e) {
+    return e;
+  }
+  return { code: "no error" };
+};
+
+test("inspectFile: a workbook's sheets, Orders by default, Refunds when asked, an unknown sheet refused", async () => {
+  const xlsx = await openAsBlob(tableFixture("orders.xlsx"));
+  const found = await inspectFile(xlsx);
+  assert.equal(found.table.kind, "xlsx");
+  assert.deepEqual(found.table.sheets, [
+    { name: "Cover", empty: true }, { name: "Orders", empty: false }, { name: "Refunds", empty: false },
+  ]);
+  assert.equal(found.table.sheet, "Orders");
+  assert.equal(found.table.firstRow, 3, "the header is on the sheet's row 3");
+  assert.equal(found.settings.firstRow, 3);
+  assert.equal(found.settings.format, "csv");
+  assert.deepEqual(found.headers, ORDERS_HEADER);
+  // The sheet reads as its equivalent CSV does.
+  const csv = inspect(readFileSync(tableFixture("orders.csv")));
+  assert.deepEqual(found.rows, csv.rows);
+  assert.deepEqual(found.rows[0].slice(0, 3), ["ORD-1001", "u0", "user0@example.com"]);
+
+  const refunds = await inspectFile(xlsx, { sheet: "Refunds" });
+  assert.equal(refunds.table.sheet, "Refunds");
+  assert.deepEqual(refunds.headers, ["refund_id", "order_id", "amount", "refunded_at"]);
+  assert.deepEqual(refunds.rows[0], ["R-1", "ORD-1003", "6", "2024-04-02"]);
+  assert.equal(refunds.rows.length, 5);
+
+  const unknown = await errorOf(inspectFile(xlsx, { sheet: "Nope" }));
+  assert.equal(unknown.code, "unreadable_table");
+  assert.match(unknown.message, /Nope/);
+  assert.match(unknown.message, /Orders/);
+  assert.match(unknown.message, /Refunds/);
+  // The text overrides do not apply to a workbook.
+  const overridden = await errorOf(inspectFile(xlsx, { delimiter: ";" }));
+  assert.equal(overridden.code, "invalid_options");
+  assert.match(overridden.message, /^delimiter applies to text files; this is an Excel workbook/);
+});
+
+test("inspectFile: a Parquet file reads as its equivalent NDJSON", async () => {
+  const parquet = await inspectFile(await openAsBlob(tableFixture("events-snappy.parquet")));
+  assert.equal(parquet.table.kind, "parquet");
+  assert.deepEqual(parquet.table.codecs, ["SNAPPY"]);
+  assert.equal(parquet.settings.format, "ndjson");
+  const ndjson = inspect(readFileSync(tableFixture("events.ndjson")));
+  const lines = readFileSync(tableFixture("events.ndjson"), "utf8").split("\n").filter((l) => l.trim() !== "");
+  assert.equal(parquet.table.rows, lines.length, "the rows Parquet's metadata says");
+  assert.deepEqual(parquet.headers, ndjson.headers);
+  assert.deepEqual(parquet.rows, ndjson.rows);
+});
+
+test("inspectFile of a text file is inspect of its head", async () => {
+  const text = await inspectFile(new Blob([fixture("orders.csv")]));
+  assert.equal(text.table, undefined);
+  assert.deepEqual(text, { ...inspect(fixture("orders.csv")) });
+  assert.equal((await errorOf(inspectFile(new Blob([])))).code, "source_error");
+});
+
+/**
+ * importFile of a table fixture to a local receiver: every message the CLI's
+ * `batches` makes of the same file and mapping arrives once, and nothing else.
+ */
+async function importTable(name, mappingPath, options = {}, then = async () => {}) {
+  const dir = mkdtempSync(join(tmpdir(), "sb-table-"));
+  const out = join(dir, "received.ndjson");
+  const local = await receiver(CLI, out, ["--write-key", CLI_KEY]);
+  try {
+    const progress = [];
+    const mapping = JSON.parse(readFileSync(mappingPath, "utf8"));
+    const report = await importFile(await openAsBlob(tableFixture(name)), mapping, {
+      endpoint: local.endpoint, writeKey: CLI_KEY, ...options, onProgress: (p) => progress.push(p),
+    });
+    const expected = cliMessages(CLI, tableFixture(name), mappingPath, CLI_KEY,
+      options.sheet ? ["--sheet", options.sheet] : []);
+    const received = receivedById(out);
+    assert.equal(report.balanced, true);
+    assert.equal(report.delivered, expected.length);
+    assert.equal(received.size, expected.length, "each message once");
+    for (const message of expected) assert.deepEqual(received.get(message.messageId), message);
+    await then(local, report);
+    return { report, progress, expected };
+  } finally {
+    local.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+test("importFile of orders.xlsx: every valid row of Orders once, the CLI's messages, sheet rows in the report", async () => {
+  const { report, progress } = await importTable("orders.xlsx", tableMapping("orders.mapping.json"));
+  // 50 orders and an empty row; the empty row and the #DIV/0! total rejected.
+  assert.equal(report.rows, 51);
+  assert.equal(report.delivered, 49);
+  assert.deepEqual(report.rejectedRows.map((r) => [r.row, r.issues[0].code]), [[20, "empty_row"], [27, "invalid_number"]]);
+  // Progress counts rows: a workbook's text has no byte total.
+  assert.ok(progress.length > 0 && progress.every((p) => p.bytesTotal === undefined && p.rowsTotal === undefined));
+  assert.equal(progress.at(-1).rows, 51);
+});
+
+test("importFile at sheet Refunds: its rows; a checkpoint of Orders resumes Orders only", async () => {
+  const ids = join(root, "tests/js/order-ids.mapping.json");
+  const refunds = await importTable("orders.xlsx", ids, { sheet: "Refunds" });
+  assert.equal(refunds.report.rows, 5);
+  assert.deepEqual(refunds.expected.map((m) => m.userId), ["ORD-1003", "ORD-1005", "ORD-1007", "ORD-1009", "ORD-1011"]);
+  // Resumed from its checkpoint (same endpoint and key), Orders has nothing
+  // left to send; Refunds is another import.
+  await importTable("orders.xlsx", ids, {}, async (local, orders) => {
+    assert.equal(orders.delivered, 50);
+    const xlsx = await openAsBlob(tableFixture("orders.xlsx"));
+    const again = { endpoint: local.endpoint, writeKey: CLI_KEY, resumeFrom: orders.checkpoint };
+    const other = await errorOf(importFile(xlsx, readFileSync(ids, "utf8"), { ...again, sheet: "Refunds" }));
+    assert.equal(other.code, "checkpoint_mismatch", "another sheet is another import");
+    const resumed = await importFile(xlsx, readFileSync(ids, "utf8"), again);
+    assert.equal(resumed.delivered, 50);
+    assert.equal(resumed.previouslyDelivered, 50);
+    assert.equal(resumed.delivery.requests, 0);
+  });
+});
+
+test("importFile of events-snappy.parquet: every row once, the CLI's messages, progress in rows", async () => {
+  const { report, progress } = await importTable("events-snappy.parquet", tableMapping("events.mapping.json"));
+  assert.equal(report.rejected, 0);
+  assert.ok(report.rows > 0);
+  assert.ok(progress.every((p) => p.bytesTotal === undefined && p.rowsTotal === report.rows));
 });

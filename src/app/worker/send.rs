@@ -255,6 +255,7 @@ async fn open(
     let input = SendInput::Chunks {
         next: Box::new(next),
         source: canonical_options(&info, &user),
+        rows_total: info.rows,
     };
     Ok((input, measure))
 }

@@ -88,9 +88,9 @@ impl TableHandle {
     }
 }
 
-/// Bytes enough for [`TableKind::of`] (a workbook's zip names its parts in
-/// its first entries).
-const HEAD: usize = 64 * 1024;
+/// Bytes enough for [`TableKind::of`]: an .xlsx or .ods is known by the
+/// names of its first zip entries, so as much as the CLI's sample.
+const HEAD: usize = crate::pipeline::DEFAULT_SAMPLE_BYTES;
 
 fn unreadable(e: SourceError) -> JsApiError {
     JsApiError::new(codes::UNREADABLE_TABLE, e.to_string())

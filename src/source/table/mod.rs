@@ -180,6 +180,35 @@ pub fn canonical_options(info: &TableInfo, user: &SourceOptions) -> SourceOption
     }
 }
 
+/// [`canonical_options`], refusing the text settings a user gave
+/// (`delimiter`, `encoding`, `format`, `compression`, each named with
+/// `prefix`: `--` in the CLI): a table's text is the reader's, so such a
+/// setting is refused rather than ignored.
+pub fn checked_options(
+    info: &TableInfo,
+    user: &SourceOptions,
+    prefix: &str,
+) -> Result<SourceOptions, String> {
+    let given: Vec<String> = [
+        (user.delimiter.is_some(), "delimiter"),
+        (user.encoding.is_some(), "encoding"),
+        (user.format.is_some(), "format"),
+        (user.compression.is_some(), "compression"),
+    ]
+    .into_iter()
+    .filter_map(|(set, name)| set.then(|| format!("{prefix}{name}")))
+    .collect();
+    if given.is_empty() {
+        return Ok(canonical_options(info, user));
+    }
+    Err(format!(
+        "{} {} to text files; this is {}, read by its own rules",
+        given.join(", "),
+        if given.len() == 1 { "applies" } else { "apply" },
+        info.kind.describe()
+    ))
+}
+
 /// A workbook sheet or a Parquet file, handed out as canonical text.
 #[cfg(feature = "tables")]
 pub struct TableStream {
