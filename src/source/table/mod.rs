@@ -196,7 +196,8 @@ pub fn checked_options(
         (user.compression.is_some(), "compression"),
     ]
     .into_iter()
-    .filter_map(|(set, name)| set.then(|| format!("{prefix}{name}")))
+    .filter(|&(set, _)| set)
+    .map(|(_, name)| format!("{prefix}{name}"))
     .collect();
     if given.is_empty() {
         return Ok(canonical_options(info, user));
