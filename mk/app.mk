@@ -46,6 +46,13 @@ $(TABLES_NO_MODULES)/tables_bg.wasm: $(TABLES_SOURCES)
 	@mkdir -p $(TABLES_NO_MODULES)
 	$(call tables-wasm,no-modules,$(TABLES_NO_MODULES),--no-typescript --no-modules-global segment_backfill_tables)
 
+# The package's copy (an ES module: --target web), the same way.
+TABLES_WEB := $(TABLES_CARGO_DIR)/tables/web
+
+$(TABLES_WEB)/tables_bg.wasm: $(TABLES_SOURCES)
+	@mkdir -p $(TABLES_WEB)
+	$(call tables-wasm,web,$(TABLES_WEB),)
+
 dist: tools-npm $(TABLES_NO_MODULES)/tables_bg.wasm
 	cargo fetch
 	trunk build --release --offline

@@ -29,13 +29,14 @@ PKG_WASM_OPT_FLAGS = $(PKG_WASM_OPT_LEVEL) $(PKG_DEBUG_NAMES) --enable-bulk-memo
 
 .PHONY: pkg test-pkg test-pkg-node test-pkg-browser
 
-pkg: tools-npm
+pkg: tools-npm $(TABLES_WEB)/tables_bg.wasm
 	cargo rustc --lib --release --target $(WASM_TARGET) --features js --crate-type cdylib \
 	  --config 'profile.release.opt-level=$(PKG_OPT_LEVEL)'
 	rm -rf $(PKG_DIR)
 	wasm-bindgen --target web --out-dir $(PKG_DIR) --out-name $(PKG_NAME) $(PKG_RAW_WASM)
 	wasm-opt $(PKG_WASM_OPT_FLAGS) $(PKG_DIR)/$(PKG_NAME)_bg.wasm -o $(PKG_DIR)/$(PKG_NAME)_bg.wasm
-	$(call tables-wasm,web,$(PKG_DIR),)
+	cp $(TABLES_WEB)/tables.js $(TABLES_WEB)/tables.d.ts $(TABLES_WEB)/tables_bg.wasm \
+	  $(TABLES_WEB)/tables_bg.wasm.d.ts $(PKG_DIR)/
 	node mk/pkg-manifest.mjs $(PKG_DIR)
 	cp docs/js-api.md $(PKG_DIR)/README.md
 	@for f in $(PKG_DIR)/$(PKG_NAME)_bg.wasm $(PKG_DIR)/tables_bg.wasm; do \

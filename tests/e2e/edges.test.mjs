@@ -5,7 +5,8 @@
 // light and dark, wide and narrow, go to $OUT/screenshots/9-*.png.
 //
 // Env: DIST (default dist), OUT (default test-output).
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import assert from 'node:assert/strict';
 import { serve } from './serve.mjs';
@@ -24,6 +25,10 @@ writeFileSync(gap, 'user_id,event,created_at\n'
   + ['2024-01-01', '2024-01-02', '2024-01-03', '2024-03-01', '2024-03-02']
     .flatMap((d, i) => Array.from({ length: 3 + i }, (_, j) => `u${i}${j},Order Completed,${d}T10:00:00Z`))
     .join('\n') + '\n');
+
+// Workbooks are read (tables.test.mjs), but not inside gzip.
+const gzippedBook = join(OUT, 'events.xlsx.gz');
+writeFileSync(gzippedBook, gzipSync(readFileSync('tests/fixtures/not-text/events.xlsx')));
 
 const server = await serve(DIST, 0);
 const url = `http://127.0.0.1:${server.address().port}/`;
@@ -50,8 +55,9 @@ try {
   assert.equal(await page.locator('table.grid').count(), 0, 'no garbage preview');
   assert.equal(await page.getByRole('button', { name: 'Map →' }).isDisabled(), true);
   await shots('9-file-png');
-  await page.setInputFiles('#file-input', 'tests/fixtures/not-text/events.xlsx');
-  await page.locator('.banner.error', { hasText: 'this file is an Excel workbook' }).waitFor();
+  await page.setInputFiles('#file-input', gzippedBook);
+  await page.locator('.banner.error', { hasText: 'this gzip file holds an Excel workbook' }).waitFor();
+  await page.locator('.banner.error', { hasText: 'unpack it first' }).waitFor();
   assert.equal(await page.getByRole('button', { name: 'Map →' }).isDisabled(), true);
 
   step = 'no rows';
