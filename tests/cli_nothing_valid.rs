@@ -66,6 +66,20 @@ fn nothing_valid_is_said_and_not_a_success() {
             assert!(err.contains(says), "{args:?}: {err}");
         }
     }
+    // Several files, none with a data row: said of the files.
+    let both = dir.join("headers-only");
+    std::fs::create_dir_all(&both).expect("dir");
+    for name in ["2024-01.csv", "2024-02.csv"] {
+        std::fs::copy(&header, both.join(name)).expect("copy");
+    }
+    let d = both.to_string_lossy().into_owned();
+    let (code, _, err) = run(&["check", &d, "--mapping", &m]);
+    assert_eq!(code, Some(4), "{err}");
+    assert!(
+        err.contains("nothing to send: none of the files has data rows"),
+        "{err}"
+    );
+
     // A file with valid rows is still a success.
     let f = good.to_string_lossy().into_owned();
     let (code, _, err) = run(&["check", &f, "--mapping", &m]);

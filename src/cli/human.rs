@@ -73,7 +73,11 @@ pub fn nothing_valid(name: &str, s: &Summary) -> Option<String> {
     if s.valid > 0 || s.previously_delivered > 0 {
         return None;
     }
-    Some(if s.rows == 0 {
+    Some(if s.rows == 0 && s.files.len() > 1 {
+        format!(
+            "{name}: nothing to send: none of the files has data rows (only headers, or nothing)"
+        )
+    } else if s.rows == 0 {
         format!("{name}: nothing to send: the file has no data rows (only a header, or nothing)")
     } else {
         let rows = match s.rows {
