@@ -28,12 +28,14 @@ use crate::validate::{Code, Issue};
 
 mod fixes;
 mod parts;
+mod preflight;
 mod sniffing;
 mod summary;
 pub use fixes::{
     Fixes, FixesData, RowCheck, RowChecker, RowFix, JSON_RECORD_COLUMN, MAX_FIXED_ROWS, ROW_COLUMN,
 };
 pub use parts::FileCounts;
+pub use preflight::{all_columns, sniff_part, PartSniff};
 pub use sniffing::{SniffingImporter, DEFAULT_SAMPLE_BYTES};
 pub use summary::{CodeTally, Counts, RejectedRow, Summary};
 

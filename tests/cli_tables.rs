@@ -212,23 +212,118 @@ fn a_workbook_is_sent_once_row_for_row() {
     assert_eq!(stats.unique_message_ids, valid);
 }
 
+/// A folder holding the same orders as CSV, .ods, .xls and .xlsx.
+fn orders_folder(name: &str) -> PathBuf {
+    let dir = temp_dir(name).join("orders");
+    std::fs::create_dir_all(&dir).expect("dir");
+    for file in ["orders.csv", "orders.ods", "orders.xls", "orders.xlsx"] {
+        std::fs::copy(fixture(file), dir.join(file)).expect("copy");
+    }
+    dir
+}
+
 #[test]
-fn a_workbook_among_several_files_is_refused_not_misread() {
-    let dir = temp_dir("tables-in-a-folder");
-    for name in ["orders.xlsx", "orders.csv"] {
-        std::fs::copy(fixture(name), dir.join(name)).expect("copy");
-    }
+fn workbooks_among_several_files_are_each_read_as_their_sheet() {
+    let dir = orders_folder("tables-in-a-folder");
     let orders = mapping("orders.mapping.json");
-    for args in [
-        vec!["inspect".to_string(), s(&dir)],
-        vec!["check".into(), s(&dir), "--mapping".into(), orders.clone()],
-    ] {
-        let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        let (code, out, err) = run(&args);
-        assert_eq!(code, 1, "{args:?}: {out}");
-        assert!(
-            err.contains("orders.xlsx: an Excel workbook is read only on its own"),
-            "{err}"
-        );
+    let one = json(&[
+        "check",
+        &s(&fixture("orders.csv")),
+        "--mapping",
+        &orders,
+        "--json",
+    ]);
+    let all = json(&["check", &s(&dir), "--mapping", &orders, "--json"]);
+    let files = all["files"].as_array().expect("files");
+    let names: Vec<&str> = files.iter().filter_map(|f| f["file"].as_str()).collect();
+    assert_eq!(
+        names,
+        ["orders.csv", "orders.ods", "orders.xls", "orders.xlsx"]
+    );
+    for f in files {
+        assert_eq!(f["rows"], one["rows"], "{f:#}");
+        assert_eq!(f["valid"], one["valid"], "{f:#}");
     }
+    assert_eq!(files[3]["table"]["sheet"], "Orders", "{all:#}");
+    assert_eq!(files[3]["settings"]["firstRow"], 3, "{all:#}");
+    // Rows are named by each file's own numbering: the CSV's row 25 is the
+    // sheets' row 27 (their header is on row 3, under a title).
+    let examples = all["byCode"]["invalid_number"]["examples"]
+        .as_array()
+        .expect("examples");
+    let named: Vec<String> = examples
+        .iter()
+        .map(|e| format!("{} {}", e["file"].as_str().unwrap_or(""), e["row"]))
+        .collect();
+    assert!(named.contains(&"orders.csv 25".to_string()), "{named:?}");
+    assert!(named.contains(&"orders.ods 27".to_string()), "{named:?}");
+    // A text setting is refused for the workbooks, naming the first one.
+    let (code, _, err) = run(&["check", &s(&dir), "--mapping", &orders, "--delimiter", ","]);
+    assert_eq!(code, 1);
+    assert!(
+        err.contains("orders.ods: --delimiter applies to text files"),
+        "{err}"
+    );
+}
+
+#[test]
+fn workbooks_among_several_files_resume_without_sending_twice() {
+    let dir = orders_folder("tables-folder-resume");
+    let orders = mapping("orders.mapping.json");
+    let checkpoint = dir.parent().expect("parent").join("checkpoint.json");
+    let cp = s(&checkpoint);
+    let local = Local::start(ReceiverConfig::default());
+    let slow = [
+        "--batch-messages",
+        "10",
+        "--rate",
+        "4",
+        "--concurrency",
+        "1",
+        "--checkpoint",
+        &cp,
+    ];
+    let child = send_cmd(&dir, Path::new(&orders), &local.url, &slow)
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    // Stop it once it is into the second file (a workbook).
+    let started = std::time::Instant::now();
+    while local.stats().unique_message_ids < 70
+        && started.elapsed() < std::time::Duration::from_secs(60)
+    {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let killed = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(killed.success());
+    let out = child.wait_with_output().expect("waits");
+    assert_eq!(out.status.code(), Some(3), "stopped with rows undelivered");
+    let first = local.stats().unique_message_ids;
+    assert!((70..196).contains(&first), "{first}");
+
+    let (code, report) = run_json(send_cmd(
+        &dir,
+        Path::new(&orders),
+        &local.url,
+        &["--checkpoint", &cp, "--resume"],
+    ));
+    assert_eq!(code, Some(0), "{report:#}");
+    assert_eq!(report["delivered"], 196, "{report:#}");
+    assert_eq!(
+        report["reconciliation"]["previouslyDelivered"].as_u64(),
+        Some(first)
+    );
+    let stats = local.stats();
+    assert_eq!(stats.unique_message_ids, 196, "{stats:?}");
+    assert_eq!(stats.duplicates, 0, "nothing delivered was sent again");
+    let per_file: Vec<u64> = report["files"]
+        .as_array()
+        .expect("files")
+        .iter()
+        .filter_map(|f| f["delivered"].as_u64())
+        .collect();
+    assert_eq!(per_file, [49, 49, 49, 49]);
 }

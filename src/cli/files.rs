@@ -9,8 +9,8 @@ use std::path::{Component, Path, PathBuf};
 use super::input::Input;
 use crate::fileset::{head_hash, FilePart, FileSet};
 use crate::mapping::Mapping;
-use crate::message::MessageBuilder;
-use crate::source::{Format, Settings, SourceOptions};
+use crate::pipeline::{sniff_part, PartSniff};
+use crate::source::SourceOptions;
 
 /// Extensions of files that are clearly not data, skipped in a folder or a
 /// glob (and said).
@@ -218,75 +218,30 @@ fn relative_name(path: &Path, root: &Path) -> String {
         .join("/")
 }
 
-/// What [`preflight`] found in one file.
-#[derive(Debug, Clone)]
-pub struct Sniffed {
-    /// `None`: the file is empty.
-    pub settings: Option<Settings>,
-    /// Its columns (CSV: the header; JSON: the keys of the sampled records).
-    pub headers: Vec<String>,
-}
-
-/// Every CSV file's columns, each once, in the order first seen (the
-/// rejects CSV's header for several files; a JSON record is one cell), and
-/// each file's own columns.
-pub fn all_columns(sniffed: &[Sniffed]) -> (Vec<String>, Vec<Vec<String>>) {
-    let mut all: Vec<String> = Vec::new();
-    let csv = sniffed
-        .iter()
-        .filter(|s| s.settings.as_ref().is_some_and(|s| s.format == Format::Csv));
-    for h in csv.flat_map(|s| &s.headers) {
-        if !all.contains(h) {
-            all.push(h.clone());
-        }
-    }
-    let each = sniffed
-        .iter()
-        .map(|s| match &s.settings {
-            Some(settings) if settings.format == Format::Csv => s.headers.clone(),
-            _ => Vec::new(),
-        })
-        .collect();
-    (all, each)
-}
-
 /// Opens every file before anything is read for real: its head hash and
-/// size go into the set (the import's identity), its settings are sniffed,
-/// and a CSV whose header lacks a column the mapping needs is refused,
-/// naming the file and the column. Empty files are not refused: they are
-/// named in the reports.
+/// size go into the set (the import's identity), and the core sniffs it
+/// ([`sniff_part`]): a CSV whose header lacks a column the mapping needs is
+/// refused, naming the file and the column. A workbook or Parquet file is
+/// read at `options.sheet` (each workbook its first sheet with data when
+/// none is given), as its canonical text. Empty files are not refused: they
+/// are named in the reports.
 pub fn preflight(
     input: &mut InputSet,
     options: &SourceOptions,
     mapping: Option<&Mapping>,
-) -> Result<Vec<Sniffed>, String> {
+) -> Result<Vec<PartSniff>, String> {
     let mut parts = input.set.files().to_vec();
     let mut found = Vec::with_capacity(parts.len());
     for (part, path) in parts.iter_mut().zip(&input.paths) {
-        let name = &part.name;
         let file = Input::open(path, options.sheet.as_deref())?;
-        refuse_table(&file, name)?;
         part.head = Some(head_hash(&file.sample));
         part.size = file.size;
-        if file.sample.is_empty() {
-            found.push(Sniffed {
-                settings: None,
-                headers: Vec::new(),
-            });
-            continue;
-        }
-        let seen = crate::source::inspect(&file.sample, file.complete, options, 0)
-            .map_err(|e| format!("{name}: {e}"))?;
-        if let Some(m) = mapping.filter(|m| !m.rules.is_empty()) {
-            if seen.settings.format == Format::Csv {
-                MessageBuilder::for_columns(m, &seen.headers, 0)
-                    .map_err(|e| format!("{name}: {e} (nothing was read or sent)"))?;
-            }
-        }
-        found.push(Sniffed {
-            settings: Some(seen.settings),
-            headers: seen.headers,
-        });
+        let reading = file
+            .options(options)
+            .map_err(|e| format!("{}: {e}", part.name))?;
+        let mut sniffed = sniff_part(&part.name, &file.sample, file.complete, reading, mapping)?;
+        sniffed.table = file.table;
+        found.push(sniffed);
     }
     let order = input.set.order();
     input.set = FileSet::ordered(parts)?;
@@ -294,26 +249,13 @@ pub fn preflight(
     Ok(found)
 }
 
-/// A workbook or Parquet file is read only on its own for now: each file
-/// of a set is sniffed with the same options, and a table's text needs its
-/// own (its sheet's first row...).
-pub fn refuse_table(file: &Input, name: &str) -> Result<(), String> {
-    match &file.table {
-        Some(table) => Err(format!(
-            "{name}: {} is read only on its own, not yet as one of several files: import it \
-             with its own command",
-            table.kind.describe()
-        )),
-        None => Ok(()),
-    }
-}
-
 /// What [`Inputs::next`] hands out.
 pub enum Step {
     /// The next bytes of the file being read (in the buffer).
     Bytes,
-    /// The file ended; the next bytes are the next file's.
-    FileEnd,
+    /// The file ended; the next bytes are the next file's, read with
+    /// these options.
+    FileEnd(SourceOptions),
     /// The last file ended.
     End,
 }
@@ -321,8 +263,8 @@ pub enum Step {
 /// The bytes of one file or of several, one after the other.
 pub struct Inputs {
     current: Input,
-    /// The paths of the files after the current one, and their names.
-    rest: std::vec::IntoIter<(PathBuf, String)>,
+    /// The files after the current one: path, name, reading options.
+    rest: std::vec::IntoIter<(PathBuf, String, SourceOptions)>,
     name: String,
 }
 
@@ -337,21 +279,22 @@ impl Inputs {
         }
     }
 
-    /// Every file of `set`, the first one opened now.
-    pub fn many(set: &InputSet) -> Result<Inputs, String> {
-        let mut rest: Vec<(PathBuf, String)> = set
+    /// Every file of `set`, read as the preflight found (`parts`, in the
+    /// set's order), the first one opened now.
+    pub fn many(set: &InputSet, parts: &[PartSniff]) -> Result<Inputs, String> {
+        let mut rest: Vec<_> = set
             .paths
             .iter()
-            .cloned()
-            .zip(set.set.files().iter().map(|f| f.name.clone()))
-            .collect::<Vec<_>>();
+            .zip(set.set.files())
+            .zip(parts)
+            .map(|((path, file), part)| (path.clone(), file.name.clone(), part.options.clone()))
+            .collect();
         if rest.is_empty() {
             return Err("no file to import".into());
         }
-        let (path, name) = rest.remove(0);
+        let (path, name, options) = rest.remove(0);
         Ok(Inputs {
-            // Workbooks and Parquet files are refused in a set (preflight).
-            current: Input::open(&path, None)?,
+            current: Input::open(&path, options.sheet.as_deref())?,
             rest: rest.into_iter(),
             name,
         })
@@ -369,10 +312,10 @@ impl Inputs {
         }
         match self.rest.next() {
             None => Ok(Step::End),
-            Some((path, name)) => {
-                self.current = Input::open(&path, None)?;
+            Some((path, name, options)) => {
+                self.current = Input::open(&path, options.sheet.as_deref())?;
                 self.name = name;
-                Ok(Step::FileEnd)
+                Ok(Step::FileEnd(options))
             }
         }
     }

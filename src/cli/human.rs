@@ -233,7 +233,7 @@ pub fn summary(
 pub fn file_counts(
     set: &FileSet,
     counts: &[crate::pipeline::FileCounts],
-    read_with: &[Option<Settings>],
+    read_with: &[crate::pipeline::PartSniff],
 ) -> String {
     let mut o = String::new();
     let _ = writeln!(
@@ -250,7 +250,14 @@ pub fn file_counts(
         .min(48);
     for (i, c) in counts.iter().enumerate() {
         let how = match read_with.get(i) {
-            Some(Some(s)) => settings(s),
+            Some(crate::pipeline::PartSniff {
+                settings: Some(s),
+                table,
+                ..
+            }) => match table {
+                Some(info) => super::table_input::describe(info, s),
+                None => settings(s),
+            },
             _ => "empty: no rows".into(),
         };
         let _ = writeln!(

@@ -156,6 +156,9 @@ struct FileSeen {
     /// `None`: the file is empty.
     settings: Option<Settings>,
     headers: Vec<String>,
+    /// A workbook or Parquet file: what the tables reader says of it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    table: Option<crate::source::table::TableInfo>,
 }
 
 /// Several files: how each is read and its columns, in the order they are
@@ -171,15 +174,16 @@ fn run_many(
     let mut mapping = None;
     for (part, path) in set.set.files().iter().zip(&set.paths) {
         let input = Input::open(path, options.sheet.as_deref())?;
-        super::files::refuse_table(&input, &part.name)?;
+        let reading = input.options(&options)?;
         let mut line = FileSeen {
             file: part.name.clone(),
             size: input.size,
             settings: None,
             headers: Vec::new(),
+            table: input.table.clone(),
         };
         if !input.sample.is_empty() {
-            let found = inspect(&input.sample, input.complete, &options, SAMPLE_ROWS)
+            let found = inspect(&input.sample, input.complete, &reading, SAMPLE_ROWS)
                 .map_err(|e| format!("{}: {e}", part.name))?;
             if mapping.is_none() {
                 mapping = Some(suggest_for(&found));
@@ -219,7 +223,11 @@ fn run_many(
             .unwrap_or_default();
         match &f.settings {
             Some(s) => {
-                outln!("  {}: {}{size}", f.file, human::settings(s));
+                let how = match &f.table {
+                    Some(info) => super::table_input::describe(info, s),
+                    None => human::settings(s),
+                };
+                outln!("  {}: {how}{size}", f.file);
                 outln!("    columns: {}", f.headers.join(", "));
             }
             None => outln!("  {}: empty{size}", f.file),

@@ -5,17 +5,17 @@
 use std::path::Path;
 
 use super::check::RejectsSink;
-use super::files::{self, InputSet, Inputs, Sniffed, Step};
+use super::files::{self, InputSet, Inputs, Step};
 use super::human;
 use super::input::{self, CommonArgs};
 use crate::batch::Batch;
 use crate::message::MessageIds;
-use crate::pipeline::{ImportOptions, SniffingImporter, Summary};
+use crate::pipeline::{ImportOptions, PartSniff, SniffingImporter, Summary};
 
 /// What a multi-file `check` or `batches` read.
 pub struct Checked {
     pub set: InputSet,
-    pub sniffed: Vec<Sniffed>,
+    pub sniffed: Vec<PartSniff>,
     pub summary: Summary,
 }
 
@@ -51,24 +51,26 @@ pub fn run_through(
         .batch_messages
         .clamp(1, crate::batch::MAX_BATCH_MESSAGES);
     let names = set.set.clone();
+    let first = sniffed.first().map_or(source, |p| p.options.clone());
     let mut importer = SniffingImporter::for_files(
         mapping,
-        source,
+        first,
         options,
         input::SAMPLE_BYTES,
         set.set.clone(),
     )
     .map_err(|e| e.to_string())?;
     let at = |imp: &SniffingImporter| names.files()[imp.file_index()].name.clone();
-    let columns = files::all_columns(&sniffed);
+    let columns = crate::pipeline::all_columns(&sniffed);
     let mut sink = RejectsSink::open_for(rejects, Some(set.set.clone()), Some(columns))?;
-    let mut inputs = Inputs::many(&set)?;
+    let mut inputs = Inputs::many(&set, &sniffed)?;
     let mut buf = Vec::new();
     loop {
         let step = inputs.next(&mut buf)?;
+        let last = matches!(step, Step::End);
         let done = match step {
             Step::Bytes => importer.push(&buf),
-            Step::FileEnd => importer.next_file(),
+            Step::FileEnd(options) => importer.next_file_reading(options),
             Step::End => importer.finish(),
         };
         done.map_err(|e| format!("{}: {e}", at(&importer)))?;
@@ -78,7 +80,7 @@ pub fn run_through(
         while let Some(r) = importer.pop_reject() {
             sink.write(&r, importer.headers())?;
         }
-        if let Step::End = step {
+        if last {
             break;
         }
     }
@@ -106,6 +108,9 @@ pub fn print_summary(
         if let Some(files) = v["files"].as_array_mut() {
             for (f, s) in files.iter_mut().zip(&checked.sniffed) {
                 f["settings"] = serde_json::to_value(&s.settings).map_err(|e| e.to_string())?;
+                if let Some(table) = &s.table {
+                    f["table"] = serde_json::to_value(table).map_err(|e| e.to_string())?;
+                }
             }
         }
         v["skipped"] = checked.set.skipped.clone().into();
@@ -133,10 +138,9 @@ pub fn print_summary(
             Some(set)
         )
     );
-    let read_with: Vec<_> = checked.sniffed.iter().map(|s| s.settings.clone()).collect();
     out!(
         "{}",
-        human::file_counts(set, &checked.summary.files, &read_with)
+        human::file_counts(set, &checked.summary.files, &checked.sniffed)
     );
     for s in &checked.set.skipped {
         outln!("  skipped: {s}");

@@ -23,6 +23,8 @@
 
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
+use std::future::Future;
+use std::pin::Pin;
 use std::rc::Rc;
 
 use serde::Serialize;
@@ -36,6 +38,7 @@ use super::fetch::Transport;
 use super::options::{from_js, mapping_from_js, Auth, SendSettings};
 use super::time::{now_ms, Wake};
 use crate::deliver::{EngineConfig, Outcome, RequestId};
+use crate::fileset::FileSet;
 use crate::mapping::Mapping;
 use crate::message::SourceNamespace;
 use crate::session::{
@@ -209,7 +212,15 @@ pub enum SendInput {
         source: SourceOptions,
         rows_total: Option<u64>,
     },
+    /// Several files as one import: `set` (in its order, each file's head
+    /// hash filled in by the shell's preflight, [`crate::pipeline::sniff_part`]),
+    /// each file opened by `open(index)` when its turn comes, as a `Blob`
+    /// or as `Chunks`.
+    Files { set: FileSet, open: OpenFile },
 }
+
+/// Opens file `index` of a [`SendInput::Files`].
+pub type OpenFile = Box<dyn FnMut(usize) -> Pin<Box<dyn Future<Output = JsResult<SendInput>>>>>;
 
 impl std::fmt::Debug for SendInput {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -218,6 +229,10 @@ impl std::fmt::Debug for SendInput {
             SendInput::Chunks { source, .. } => f
                 .debug_struct("Chunks")
                 .field("source", source)
+                .finish_non_exhaustive(),
+            SendInput::Files { set, .. } => f
+                .debug_struct("Files")
+                .field("set", set)
                 .finish_non_exhaustive(),
         }
     }
@@ -271,20 +286,27 @@ pub async fn send_input(
         .map_err(|e| JsApiError::from(crate::session::SessionError::Checkpoint(e)))?;
     let mut setup = SessionSetup::new(transport.endpoint(), SourceNamespace::of_write_key(key));
     setup.mapping = mapping;
-    let (input, source) = match input {
-        SendInput::Blob(file) => {
-            Input::open(
-                file,
-                s.source_options()?,
-                s.chunk_bytes.unwrap_or(0) as usize,
-            )
-            .await?
+    let user = s.source_options()?;
+    let chunk_bytes = s.chunk_bytes.unwrap_or(0) as usize;
+    let (input, source, files) = match input {
+        SendInput::Files { set, mut open } => {
+            if set.is_empty() {
+                return Err(JsApiError::new(codes::INVALID_OPTIONS, "no file to import"));
+            }
+            let first = open(0).await?;
+            let (input, source) = Input::of(first, user.clone(), chunk_bytes).await?;
+            setup.files = Some(set.clone());
+            let files = Parts {
+                len: set.len(),
+                index: 0,
+                open,
+            };
+            (input, source, Some(files))
         }
-        SendInput::Chunks {
-            next,
-            source,
-            rows_total,
-        } => (Input::Chunks { next, rows_total }, source),
+        one => {
+            let (input, source) = Input::of(one, user.clone(), chunk_bytes).await?;
+            (input, source, None)
+        }
     };
     setup.source = source;
     setup.sample_bytes = s.sample_bytes.unwrap_or(0) as usize;
@@ -313,11 +335,18 @@ pub async fn send_input(
     setup.keep_rejected_rows = s
         .max_rejected_rows
         .map_or(DEFAULT_KEEP_REJECTED_ROWS, |n| n as usize);
-    setup.size = input.size();
+    setup.size = match &setup.files {
+        // The files' sizes, when each is text (a table's text has none).
+        Some(set) => set.files().iter().map(|f| f.size).sum(),
+        None => input.size(),
+    };
     let session = SendSession::new(setup, now_ms() as u64)?;
     let mut run = Run {
-        rows_total: input.rows_total(),
+        rows_total: files.is_none().then(|| input.rows_total()).flatten(),
         reader: input,
+        files,
+        user,
+        chunk_bytes,
         session,
         transport: Rc::new(transport),
         answers: Rc::new(RefCell::new(VecDeque::new())),
@@ -391,7 +420,35 @@ enum Input {
     },
 }
 
+/// The files of a multi-file run still to open.
+struct Parts {
+    len: usize,
+    /// The file being read.
+    index: usize,
+    open: OpenFile,
+}
+
 impl Input {
+    /// Opens one file's input, with the settings to read it with.
+    async fn of(
+        one: SendInput,
+        user: SourceOptions,
+        chunk_bytes: usize,
+    ) -> JsResult<(Input, SourceOptions)> {
+        match one {
+            SendInput::Blob(file) => Input::open(file, user, chunk_bytes).await,
+            SendInput::Chunks {
+                next,
+                source,
+                rows_total,
+            } => Ok((Input::Chunks { next, rows_total }, source)),
+            SendInput::Files { .. } => Err(JsApiError::new(
+                codes::INVALID_OPTIONS,
+                "a file of several cannot itself be several files",
+            )),
+        }
+    }
+
     /// Opens `file`: a workbook or Parquet file (known by its first bytes)
     /// through the tables module, anything else as text. Returns the
     /// settings to read it with, from the user's overrides.
@@ -443,6 +500,11 @@ impl Input {
 /// One run's state: the session and the browser's I/O around it.
 struct Run {
     reader: Input,
+    /// Several files: those after the one `reader` reads.
+    files: Option<Parts>,
+    /// The user's reading options and slice size, for each next file.
+    user: SourceOptions,
+    chunk_bytes: usize,
     /// The rows the file says it has, when known (Parquet).
     rows_total: Option<u64>,
     session: SendSession,
@@ -473,7 +535,11 @@ impl Run {
             while self.session.wants_input() {
                 let step = match self.reader.next().await {
                     Ok(Some(chunk)) => self.session.push_input(&chunk, now_ms() as u64),
-                    Ok(None) => self.session.finish_input(now_ms() as u64),
+                    Ok(None) => match self.open_next_file().await {
+                        Ok(Some(source)) => self.session.next_file_reading(source, now_ms() as u64),
+                        Ok(None) => self.session.finish_input(now_ms() as u64),
+                        Err(e) => self.session.fail_input(e.message, now_ms() as u64),
+                    },
                     Err(e) => self.session.fail_input(e.message, now_ms() as u64),
                 };
                 step?;
@@ -510,6 +576,22 @@ impl Run {
             self.wake.wait(timeout).await;
             self.session.handle_timeout(now_ms() as u64);
         }
+    }
+
+    /// At the end of a file of several, opens the next one and returns the
+    /// settings to read it with; `None` after the last file (or one file).
+    async fn open_next_file(&mut self) -> JsResult<Option<SourceOptions>> {
+        let Some(files) = &mut self.files else {
+            return Ok(None);
+        };
+        if files.index + 1 >= files.len {
+            return Ok(None);
+        }
+        files.index += 1;
+        let next = (files.open)(files.index).await?;
+        let (input, source) = Input::of(next, self.user.clone(), self.chunk_bytes).await?;
+        self.reader = input;
+        Ok(Some(source))
     }
 
     /// Follows the pause control; returns whether the state changed.

@@ -75,11 +75,8 @@ impl Importer {
             ));
         }
         let stage = &mut self.stage;
-        let first = if settings.format == Format::Csv && settings.has_header {
-            2
-        } else {
-            1
-        };
+        // A sheet's rows keep their numbers (a header on row 3: data from 4).
+        let first = settings.first_data_row();
         if stage.part_end > 0 {
             // The keys after the last file's rows up to this file's first
             // record hold no row.

@@ -35,7 +35,7 @@ pub struct SniffingImporter {
     index: usize,
     /// Files found empty before the importer existed.
     empty_before: Vec<usize>,
-    /// What the user set about reading, for every file's sniffing.
+    /// What the user set about reading, for the next file's sniffing.
     source: SourceOptions,
     /// A later file of several failed: every later call says so, and the
     /// importer is kept, with the batches and counts of the files before.
@@ -135,9 +135,19 @@ impl SniffingImporter {
             .unwrap_or_default()
     }
 
-    /// Ends the file being read; the next bytes pushed are the next file's.
+    /// Ends the file being read; the next bytes pushed are the next file's,
+    /// sniffed with the options the import was made with.
     /// An error is the ended file's (its last record, or its sniffing).
     pub fn next_file(&mut self) -> Result<(), ImportError> {
+        let options = self.source.clone();
+        self.next_file_reading(options)
+    }
+
+    /// [`next_file`](Self::next_file), the next file sniffed with `options`:
+    /// a workbook or Parquet file among text files is read as its canonical
+    /// text ([`crate::source::table::canonical_options`]), each with its
+    /// own settings.
+    pub fn next_file_reading(&mut self, options: SourceOptions) -> Result<(), ImportError> {
         let Some(files) = &self.files else {
             return Err(ImportError::Source(SourceError {
                 row: None,
@@ -171,9 +181,22 @@ impl SniffingImporter {
                 };
             }
             // The first files were empty: still no importer.
-            other @ State::Sampling { .. } => self.state = other,
+            State::Sampling {
+                sample,
+                mapping,
+                options: import,
+                ..
+            } => {
+                self.state = State::Sampling {
+                    sample,
+                    mapping,
+                    source: options.clone(),
+                    options: import,
+                }
+            }
             other => self.state = other,
         }
+        self.source = options;
         Ok(())
     }
 

@@ -71,6 +71,25 @@ impl SendSession {
     /// record, its head is not the one listed, or this is a single-file
     /// import.
     pub fn next_file(&mut self, now_ms: u64) -> Result<(), SessionError> {
+        self.step_file(None, now_ms)
+    }
+
+    /// [`next_file`](Self::next_file), the next file read with `options`
+    /// (a workbook or Parquet file among text files: its canonical
+    /// options, [`crate::source::table::checked_options`]).
+    pub fn next_file_reading(
+        &mut self,
+        options: crate::source::SourceOptions,
+        now_ms: u64,
+    ) -> Result<(), SessionError> {
+        self.step_file(Some(options), now_ms)
+    }
+
+    fn step_file(
+        &mut self,
+        options: Option<crate::source::SourceOptions>,
+        now_ms: u64,
+    ) -> Result<(), SessionError> {
         if let Some(e) = &self.refused {
             return Err(e.clone());
         }
@@ -81,7 +100,11 @@ impl SendSession {
             return self.refuse(source_error("next_file on an import of one file"), now_ms);
         }
         self.check_head(true, now_ms)?;
-        if let Err(e) = self.importer.next_file() {
+        let stepped = match options {
+            Some(options) => self.importer.next_file_reading(options),
+            None => self.importer.next_file(),
+        };
+        if let Err(e) = stepped {
             return self.input_failed(e, now_ms);
         }
         self.identity.next_file();

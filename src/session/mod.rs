@@ -89,7 +89,6 @@ use identity::PendingIdentity;
 use crate::deliver::{DeliveryEngine, Outcome, RequestId, Transmit};
 use crate::message::{IdScheme, MessageIds};
 use crate::pipeline::{ImportError, ImportOptions, RejectedRow, SniffingImporter};
-use crate::source::Format;
 
 /// Input goes to the importer in slices of at most this many bytes, so the
 /// running hash has a snapshot at least this often.
@@ -566,10 +565,7 @@ impl SendSession {
         if self.identity.reading.is_none() {
             if let Some(settings) = self.importer.settings().cloned() {
                 self.identity.set_reading(&settings);
-                self.first_row = self.first_key(match settings.format {
-                    Format::Csv if settings.has_header => 2,
-                    _ => 1,
-                });
+                self.first_row = self.first_key(settings.first_data_row());
                 if self.theirs.is_none() {
                     self.checkpoint = Checkpoint::new(self.first_row);
                 }

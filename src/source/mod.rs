@@ -138,6 +138,15 @@ pub struct Settings {
     pub first_row: u64,
 }
 
+impl Settings {
+    /// The row number of the first data row: the first record, or the one
+    /// after it when that is a CSV header.
+    pub fn first_data_row(&self) -> u64 {
+        let header = self.format == Format::Csv && self.has_header;
+        self.first_row.max(1) + u64::from(header)
+    }
+}
+
 fn first_row_one() -> u64 {
     1
 }

@@ -176,12 +176,15 @@ pub fn run(args: &SendArgs) -> Result<Outcome, String> {
             let sniffed = super::files::preflight(&mut set, &setup.source, setup.mapping.as_ref())?;
             setup.size = set.set.files().iter().map(|f| f.size).sum();
             setup.files = Some(set.set.clone());
+            if let Some(first) = sniffed.first() {
+                setup.source = first.options.clone();
+            }
             for s in &set.skipped {
                 eprintln!("segment-backfill: skipped {s}");
             }
-            let columns = super::files::all_columns(&sniffed);
+            let columns = crate::pipeline::all_columns(&sniffed);
             (
-                Inputs::many(&set)?,
+                Inputs::many(&set, &sniffed)?,
                 set.title(),
                 Some(set.set),
                 Some(columns),
@@ -286,7 +289,7 @@ impl Shell<'_> {
                 let name = self.input.name().to_string();
                 let step = match self.input.next(&mut buf) {
                     Ok(Step::Bytes) => session.push_input(&buf, now),
-                    Ok(Step::FileEnd) => session.next_file(now),
+                    Ok(Step::FileEnd(options)) => session.next_file_reading(options, now),
                     Ok(Step::End) => session.finish_input(now),
                     Err(e) => session.fail_input(e, now),
                 };
