@@ -130,7 +130,13 @@ impl SheetText {
                     .into(),
             );
         }
-        notes.push("formulas are read as their cached values (as last calculated)".into());
+        // Said of every sheet: knowing whether one holds a formula would
+        // take a second pass over its XML (calamine reads formulas apart).
+        notes.push(
+            "any formula is read as its cached value (as last calculated by the program that \
+             saved the file)"
+                .into(),
+        );
         let info = TableInfo {
             kind,
             sheets,
