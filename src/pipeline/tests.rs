@@ -1,5 +1,6 @@
 use super::*;
 use crate::source::{sniff, SourceOptions};
+use crate::validate::Code;
 use serde_json::json;
 
 const NOW: i64 = 1_800_000_000_000;
