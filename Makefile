@@ -17,7 +17,7 @@ export PATH := $(HOME)/.cargo/bin:$(CURDIR)/node_modules/.bin:$(PATH)
 
 CLI := target/release/segment-backfill
 
-.PHONY: help tools tools-rust tools-npm tools-chromium test lint test-native test-wasm soak cli run bench-native clean
+.PHONY: help tools tools-rust tools-npm tools-chromium tools-clang test lint test-native test-wasm soak cli run bench-native clean
 
 help:
 	@echo "make test          install missing tools, then fmt, clippy, native, wasm and browser tests"
@@ -35,7 +35,7 @@ help:
 
 # --- tools ---------------------------------------------------------------
 
-tools: tools-rust tools-npm tools-chromium
+tools: tools-rust tools-npm tools-chromium tools-clang
 
 tools-rust:
 	@rustup target list --installed | grep -qx '$(WASM_TARGET)' || rustup target add $(WASM_TARGET)
@@ -54,6 +54,12 @@ tools-chromium:
 	@if ! { command -v chromium && command -v chromedriver; } >/dev/null; then \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver; fi
 
+# clang and llvm-ar build Parquet's zstd codec (C) into the browser's tables
+# module (zstd-sys compiles it for wasm32 with its own libc shim).
+tools-clang:
+	@if ! { command -v clang && command -v llvm-ar; } >/dev/null; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq clang llvm; fi
+
 # --- checks --------------------------------------------------------------
 
 # mk/*.mk add their own checks to EXTRA_TESTS (the JS package, the app...).
@@ -63,7 +69,7 @@ EXTRA_TESTS :=
 test: tools lint test-native test-wasm $(EXTRA_TESTS)
 	@echo "make test: all checks passed"
 
-lint:
+lint: tools-clang
 	cargo fmt --all -- --check
 	cargo clippy --all-targets --features cli -- -D warnings
 	cargo clippy --lib --target $(WASM_TARGET) --features js -- -D warnings

@@ -42,14 +42,14 @@ endef
 TABLES_SOURCES := $(shell find src -name '*.rs') Cargo.toml Cargo.lock
 TABLES_NO_MODULES := $(TABLES_CARGO_DIR)/tables/no-modules
 
-$(TABLES_NO_MODULES)/tables_bg.wasm: $(TABLES_SOURCES)
+$(TABLES_NO_MODULES)/tables_bg.wasm: $(TABLES_SOURCES) | tools-clang
 	@mkdir -p $(TABLES_NO_MODULES)
 	$(call tables-wasm,no-modules,$(TABLES_NO_MODULES),--no-typescript --no-modules-global segment_backfill_tables)
 
 # The package's copy (an ES module: --target web), the same way.
 TABLES_WEB := $(TABLES_CARGO_DIR)/tables/web
 
-$(TABLES_WEB)/tables_bg.wasm: $(TABLES_SOURCES)
+$(TABLES_WEB)/tables_bg.wasm: $(TABLES_SOURCES) | tools-clang
 	@mkdir -p $(TABLES_WEB)
 	$(call tables-wasm,web,$(TABLES_WEB),)
 

@@ -7,7 +7,7 @@
 //      CLI's receiver: every valid row arrives once, and the messages are
 //      the ones the CLI's `batches` makes of the equivalent orders.csv
 //      (messageIds aside: they follow the sheet's row numbers);
-//  (c) events-snappy.parquet: the File step names Parquet, its rows, row
+//  (c) events-zstd.parquet (ZSTD, the codec Polars writes by default): the File step names Parquet, its rows, row
 //      groups and codec; sent the same way, the messages are the CLI's for
 //      events.ndjson, messageIds included (same rows, same numbers).
 // Screenshots of the File step (light/dark, wide/narrow) in $OUT/screenshots/.
@@ -155,9 +155,9 @@ try {
 
   step = 'parquet';
   await page.getByRole('button', { name: /File/ }).first().click();
-  await page.setInputFiles('#file-input', join(TABLES, 'events-snappy.parquet'));
+  await page.setInputFiles('#file-input', join(TABLES, 'events-zstd.parquet'));
   await page.locator('#file-kind', { hasText: 'Parquet' }).waitFor();
-  assert.match(await page.locator('#file-kind').textContent(), /Parquet file · [\d,]+ rows in \d+ row groups? · SNAPPY/);
+  assert.match(await page.locator('#file-kind').textContent(), /Parquet file · [\d,]+ rows in \d+ row groups? · ZSTD/);
   assert.equal(await page.locator('#sheet').count(), 0, 'no sheet picker');
   await fileShots('parquet');
   const pq = await mapCheckSend('events-parquet', 'tests/tables/events.mapping.json');

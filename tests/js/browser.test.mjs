@@ -587,9 +587,9 @@ test("importFile of orders.xlsx at sheet Refunds in a worker (the Blob read in w
   assert.equal(report.rows, 5);
 });
 
-test("importFile of events-snappy.parquet, on the page and in a worker: the CLI's messages, each once", async () => {
+test("importFile of events-zstd.parquet (ZSTD), on the page and in a worker: the CLI's messages, each once", async () => {
   for (const where of ["page", "worker"]) {
-    const { report } = await importTableIn(where, "events-snappy.parquet", tableMapping("events.mapping.json"));
+    const { report } = await importTableIn(where, "events-zstd.parquet", tableMapping("events.mapping.json"));
     assert.equal(report.rejected, 0, where);
   }
 });
