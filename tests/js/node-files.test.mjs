@@ -136,14 +136,16 @@ test("importFiles stopped mid-run resumes without sending anything delivered aga
     // Another set of files (a fourth month): refused before any request.
     writeFileSync(join(months.root, "orders-4.csv"), monthText("D", ",", 10));
     const four = await namedBlobs(months.root, [...months.names, "orders-4.csv"]);
-    const requests = (await local.stats()).requests;
     const other = await errorOf(importFiles(four, ORDERS_MAPPING, { ...options, resumeFrom: first.checkpoint }));
     assert.equal(other.code, "checkpoint_mismatch");
     assert.match(other.message, /another set of files: orders-4\.csv is new/);
-    // One of the files alone is another import too.
+    // One of the files alone is another import too, either way.
     const alone = await errorOf(importFile(files[0].file, ORDERS_MAPPING, { ...options, resumeFrom: first.checkpoint }));
     assert.equal(alone.code, "checkpoint_mismatch");
-    assert.equal((await local.stats()).requests, requests, "nothing sent");
+    const single = await importFile(new Blob([monthText("S", ",", 3)]), ORDERS_MAPPING, options);
+    const fromSingle = await errorOf(importFiles(files, ORDERS_MAPPING, { ...options, resumeFrom: single.checkpoint }));
+    assert.equal(fromSingle.code, "checkpoint_mismatch");
+    assert.equal((await local.stats()).uniqueMessageIds, first.delivered + single.delivered, "nothing sent by the refused runs");
 
     const second = await importFiles(files, ORDERS_MAPPING, { ...options, concurrency: 4, resumeFrom: first.checkpoint });
     assert.equal(second.balanced, true);
@@ -153,7 +155,7 @@ test("importFiles stopped mid-run resumes without sending anything delivered aga
     assert.equal(second.previouslyDelivered, first.delivered);
     assert.deepEqual(second.files.map((f) => f.delivered), [3_600, 3_600, 3_600]);
     const stats = await local.stats();
-    assert.equal(stats.uniqueMessageIds, valid, "every valid row arrived");
+    assert.equal(stats.uniqueMessageIds, valid + single.delivered, "every valid row arrived");
     assert.equal(stats.duplicates, 0, "nothing delivered was sent again");
   });
 });
@@ -293,6 +295,12 @@ test("what importFiles and checkFiles refuse, with their codes", async () => {
   const image = await errorOf(checkFiles([{ name: "a.csv", file: csv() }, { name: "b.png", file: new Blob([png]) }], mapping));
   assert.equal(image.code, "unsupported_file");
   assert.equal(image.file, "b.png");
+  // A text override does not apply to a workbook among text files.
+  const xlsx = { name: "b.xlsx", file: new Blob([readFileSync(tableFixture("orders.xlsx"))]) };
+  const overridden = await errorOf(checkFiles([{ name: "a.csv", file: csv() }, xlsx], mapping, { delimiter: "," }));
+  assert.equal(overridden.code, "invalid_options");
+  assert.equal(overridden.file, "b.xlsx");
+  assert.match(overridden.message, /^b\.xlsx: delimiter applies to text files/);
   // An empty file is not refused: the counts name it.
   const found = await checkFiles([{ name: "a.csv", file: csv() }, { name: "b.csv", file: new Blob([]) }], mapping);
   assert.deepEqual(found.files.map((f) => [f.file, f.rows, f.empty]), [["a.csv", 1, false], ["b.csv", 0, true]]);
