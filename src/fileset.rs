@@ -227,6 +227,31 @@ impl FileSet {
     }
 }
 
+/// The names of files picked as a folder in a browser, from their relative
+/// paths (a `File`'s `webkitRelativePath`, which starts with the picked
+/// folder's own name): relative to that folder, the import's root, as the
+/// CLI names the files of a folder it is given. So a folder has the same
+/// names, and its rows the same messageIds, whether it is picked in a
+/// browser, given to the CLI, or its files are picked one by one. Paths that
+/// do not all start with the same folder are returned as they are.
+pub fn in_picked_folder(paths: &[String]) -> Vec<String> {
+    let folder = |p: &str| p.split_once('/').map(|(top, _)| top.to_string());
+    let first = paths.first().and_then(|p| folder(p));
+    let shared = first.filter(|top| {
+        paths.iter().all(|p| {
+            p.split_once('/')
+                .is_some_and(|(t, rest)| t == top && !rest.is_empty())
+        })
+    });
+    match shared {
+        Some(top) => paths
+            .iter()
+            .map(|p| p[top.len() + 1..].to_string())
+            .collect(),
+        None => paths.to_vec(),
+    }
+}
+
 /// Natural order of two names, then plain byte order (so that no two
 /// different names compare equal).
 fn natural(a: &str, b: &str) -> Ordering {
@@ -319,6 +344,36 @@ mod tests {
                 "src/1000000000000/999999999999999.d.gz",
             ]
         );
+    }
+
+    #[test]
+    fn a_picked_folder_is_the_root_of_its_files_names() {
+        let picked = |paths: &[&str]| {
+            in_picked_folder(&paths.iter().map(|p| p.to_string()).collect::<Vec<_>>())
+        };
+        assert_eq!(
+            picked(&[
+                "segment-logs/Ab12Cd/1517443200000/1517446800000.a1.gz",
+                "segment-logs/Ab12Cd/999999999999/999999999999.z9.gz",
+            ]),
+            [
+                "Ab12Cd/1517443200000/1517446800000.a1.gz",
+                "Ab12Cd/999999999999/999999999999.z9.gz",
+            ],
+            "the names the CLI gives the files of segment-logs/"
+        );
+        assert_eq!(picked(&["exports/orders-1.csv"]), ["orders-1.csv"]);
+        // Not one folder: kept as given.
+        assert_eq!(
+            picked(&["a/orders-1.csv", "b/orders-1.csv"]),
+            ["a/orders-1.csv", "b/orders-1.csv"]
+        );
+        assert_eq!(
+            picked(&["exports/orders-1.csv", "orders-2.csv"]),
+            ["exports/orders-1.csv", "orders-2.csv"]
+        );
+        assert_eq!(picked(&["exports/"]), ["exports/"]);
+        assert!(picked(&[]).is_empty());
     }
 
     #[test]

@@ -18,6 +18,7 @@
 pub mod batch;
 pub mod deliver;
 pub mod fileset;
+pub mod located;
 pub mod mapping;
 pub mod message;
 pub mod pipeline;

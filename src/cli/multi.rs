@@ -102,17 +102,8 @@ pub fn print_summary(
 ) -> Result<(), String> {
     let set = &checked.set.set;
     if json {
-        let mut v = serde_json::to_value(&checked.summary).map_err(|e| e.to_string())?;
-        locate_examples(&mut v, set);
-        v["order"] = serde_json::to_value(set.order()).map_err(|e| e.to_string())?;
-        if let Some(files) = v["files"].as_array_mut() {
-            for (f, s) in files.iter_mut().zip(&checked.sniffed) {
-                f["settings"] = serde_json::to_value(&s.settings).map_err(|e| e.to_string())?;
-                if let Some(table) = &s.table {
-                    f["table"] = serde_json::to_value(table).map_err(|e| e.to_string())?;
-                }
-            }
-        }
+        let mut v = crate::located::check_summary(&checked.summary, set, &checked.sniffed)
+            .map_err(|e| e.to_string())?;
         v["skipped"] = checked.set.skipped.clone().into();
         for (k, x) in extra {
             v[k] = x;
@@ -146,35 +137,4 @@ pub fn print_summary(
         outln!("  skipped: {s}");
     }
     Ok(())
-}
-
-/// In a JSON summary, the examples' rows are keys: each gets its `file`
-/// and its row within that file.
-pub fn locate_examples(v: &mut serde_json::Value, set: &crate::fileset::FileSet) {
-    let Some(codes) = v["byCode"].as_object_mut() else {
-        return;
-    };
-    for tally in codes.values_mut() {
-        let Some(examples) = tally["examples"].as_array_mut() else {
-            continue;
-        };
-        for e in examples {
-            if let Some(key) = e["row"].as_u64() {
-                let at = set.locate(key);
-                e["file"] = at.file.unwrap_or_default().into();
-                e["row"] = at.row.into();
-            }
-        }
-    }
-}
-
-/// Ranges of keys as `{file, from, to}` (rows within the file).
-pub fn located_ranges(ranges: &[(u64, u64)], set: &crate::fileset::FileSet) -> serde_json::Value {
-    ranges
-        .iter()
-        .map(|&(a, b)| {
-            let (from, to) = (set.locate(a), set.locate(b));
-            serde_json::json!({"file": from.file, "from": from.row, "to": to.row})
-        })
-        .collect()
 }

@@ -96,17 +96,7 @@ pub async fn inspect_file(
     let found = if kind_of(&file).await?.is_some() {
         let mut table = Table::open(&file, user.sheet.as_deref()).await?;
         let overrides = table.options(&user)?;
-        let mut sample = Vec::new();
-        let mut complete = false;
-        while sample.len() < DEFAULT_SAMPLE_BYTES {
-            match table.next_chunk()? {
-                Some(chunk) => sample.extend_from_slice(&chunk),
-                None => {
-                    complete = true;
-                    break;
-                }
-            }
-        }
+        let (sample, complete) = table.sample(DEFAULT_SAMPLE_BYTES)?;
         if sample.is_empty() {
             return Err(JsApiError::new(
                 codes::SOURCE_ERROR,

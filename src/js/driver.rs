@@ -263,21 +263,8 @@ pub async fn send_input(
 ) -> JsResult<Report> {
     let s = options.settings;
     let auth = s.auth.unwrap_or_default();
-    // Read once: a key pasted with a newline is the same key everywhere it
-    // goes (the header or the body, and its hash in the ids).
+    let transport = transport_for(&s)?;
     let key = s.write_key.trim();
-    if key.is_empty() {
-        return Err(JsApiError::new(
-            codes::INVALID_OPTIONS,
-            "writeKey is empty: Segment would answer 200 and drop every message",
-        ));
-    }
-    let transport = Transport::new(
-        &s.endpoint,
-        key,
-        auth,
-        s.compress.unwrap_or_default().into(),
-    )?;
     let resume = s
         .resume_from
         .as_deref()
@@ -298,6 +285,7 @@ pub async fn send_input(
             setup.files = Some(set.clone());
             let files = Parts {
                 len: set.len(),
+                names: set.files().iter().map(|f| f.name.clone()).collect(),
                 index: 0,
                 open,
             };
@@ -371,6 +359,26 @@ pub async fn send_input(
     Ok(run.finish(&mut on_progress))
 }
 
+/// The transport of a send, its destination checked: a write key, and an
+/// endpoint that is https (or http on loopback). Nothing is sent.
+pub(super) fn transport_for(s: &SendSettings) -> JsResult<Transport> {
+    // Read once: a key pasted with a newline is the same key everywhere it
+    // goes (the header or the body, and its hash in the ids).
+    let key = s.write_key.trim();
+    if key.is_empty() {
+        return Err(JsApiError::new(
+            codes::INVALID_OPTIONS,
+            "writeKey is empty: Segment would answer 200 and drop every message",
+        ));
+    }
+    Transport::new(
+        &s.endpoint,
+        key,
+        s.auth.unwrap_or_default(),
+        s.compress.unwrap_or_default().into(),
+    )
+}
+
 /// `importFile(file, mapping, options)`: see [`send_file`].
 #[wasm_bindgen(js_name = importFile)]
 pub async fn import_file(
@@ -379,34 +387,45 @@ pub async fn import_file(
     #[wasm_bindgen(unchecked_param_type = "ImportFileOptions")] options: JsValue,
 ) -> JsResult<Ts<Report>> {
     let mapping = mapping_from_js(&mapping)?;
+    let (options, callback) = js_send_options(options, "importFile options")?;
+    let report = send_file(file, mapping, options, |p| {
+        call_progress(callback.as_ref(), p)
+    })
+    .await?;
+    Ok(report.into_ts()?)
+}
+
+/// Reads the options object of `importFile` (and `importFiles`): the
+/// settings, the signal, `paused`, and the `onProgress` callback.
+pub(super) fn js_send_options(
+    options: JsValue,
+    what: &str,
+) -> JsResult<(SendOptions, Option<js_sys::Function>)> {
     let get = |name: &str| js_sys::Reflect::get(&options, &name.into()).ok();
     let callback = get("onProgress").and_then(|f| f.dyn_into::<js_sys::Function>().ok());
     let signal = get("signal").and_then(|s| s.dyn_into::<AbortSignal>().ok());
     let pause = get("paused")
         .and_then(|f| f.dyn_into::<js_sys::Function>().ok())
         .map(PauseControl::asking);
-    let settings: SendSettings = from_js(options, "importFile options")?;
-    let report = send_file(
-        file,
-        mapping,
-        SendOptions {
-            settings,
-            signal,
-            pause,
-        },
-        |progress| {
-            if let (Some(f), Ok(p)) = (&callback, progress.into_ts()) {
-                // A throwing callback must not stop the import.
-                let _ = f.call1(&JsValue::UNDEFINED, &p.js_value());
-            }
-        },
-    )
-    .await?;
-    Ok(report.into_ts()?)
+    let settings: SendSettings = from_js(options, what)?;
+    let options = SendOptions {
+        settings,
+        signal,
+        pause,
+    };
+    Ok((options, callback))
 }
 
-/// Where a run's bytes come from.
-enum Input {
+/// Hands `progress` to JS's `onProgress`, if any.
+pub(super) fn call_progress(callback: Option<&js_sys::Function>, progress: &ImportProgress) {
+    if let (Some(f), Ok(p)) = (callback, progress.into_ts()) {
+        // A throwing callback must not stop the import.
+        let _ = f.call1(&JsValue::UNDEFINED, &p.js_value());
+    }
+}
+
+/// Where a run's bytes come from (also what `checkFiles` reads).
+pub(super) enum Input {
     /// A text file, read in Blob slices.
     Blob(BlobReader),
     /// A workbook or Parquet file, read as its canonical text (the package;
@@ -423,6 +442,8 @@ enum Input {
 /// The files of a multi-file run still to open.
 struct Parts {
     len: usize,
+    /// Their names, in the set's order.
+    names: Vec<String>,
     /// The file being read.
     index: usize,
     open: OpenFile,
@@ -452,7 +473,7 @@ impl Input {
     /// Opens `file`: a workbook or Parquet file (known by its first bytes)
     /// through the tables module, anything else as text. Returns the
     /// settings to read it with, from the user's overrides.
-    async fn open(
+    pub(super) async fn open(
         file: Blob,
         user: SourceOptions,
         chunk_bytes: usize,
@@ -487,7 +508,8 @@ impl Input {
         }
     }
 
-    async fn next(&mut self) -> JsResult<Option<Vec<u8>>> {
+    /// The next bytes, or `None` at the end.
+    pub(super) async fn next(&mut self) -> JsResult<Option<Vec<u8>>> {
         match self {
             Input::Blob(r) => r.next().await,
             #[cfg(not(feature = "app"))]
@@ -533,16 +555,23 @@ impl Run {
             }
             let toggled = self.follow_pause(now);
             while self.session.wants_input() {
-                let step = match self.reader.next().await {
-                    Ok(Some(chunk)) => self.session.push_input(&chunk, now_ms() as u64),
+                match self.reader.next().await {
+                    Ok(Some(chunk)) => self.session.push_input(&chunk, now_ms() as u64)?,
                     Ok(None) => match self.open_next_file().await {
-                        Ok(Some(source)) => self.session.next_file_reading(source, now_ms() as u64),
-                        Ok(None) => self.session.finish_input(now_ms() as u64),
-                        Err(e) => self.session.fail_input(e.message, now_ms() as u64),
+                        Ok(Some(source)) => {
+                            self.session.next_file_reading(source, now_ms() as u64)?
+                        }
+                        Ok(None) => self.session.finish_input(now_ms() as u64)?,
+                        Err(e) => {
+                            // The file that ended ends first (its errors are
+                            // its own); the one that cannot be opened is then
+                            // the one being read, and is named.
+                            self.session.next_file(now_ms() as u64)?;
+                            self.reading_failed(e)?
+                        }
                     },
-                    Err(e) => self.session.fail_input(e.message, now_ms() as u64),
-                };
-                step?;
+                    Err(e) => self.reading_failed(e)?,
+                }
             }
             while let Some(t) = self.session.poll_transmit(now_ms() as u64) {
                 self.start_request(t.id, t.body, t.timeout_ms);
@@ -575,6 +604,25 @@ impl Run {
             }
             self.wake.wait(timeout).await;
             self.session.handle_timeout(now_ms() as u64);
+        }
+    }
+
+    /// The file being read cannot be read further: the session ends the
+    /// reading (once sending began, the report's `error` names the file).
+    /// Before anything was sent it refuses: a file of several is named in
+    /// the error thrown, which keeps its code.
+    fn reading_failed(&mut self, e: JsApiError) -> JsResult<()> {
+        let now = now_ms() as u64;
+        let Some(files) = &self.files else {
+            return Ok(self.session.fail_input(e.message, now)?);
+        };
+        let name = files.names.get(files.index).cloned();
+        match self.session.fail_input(e.message.clone(), now) {
+            Ok(()) => Ok(()),
+            Err(_) => Err(match name {
+                Some(name) => e.in_file(&name),
+                None => e,
+            }),
         }
     }
 

@@ -106,6 +106,8 @@ export type ErrorCode =
 /** What this package throws: a plain Error with a stable `code`. */
 export interface SegmentBackfillError extends Error {
   code: ErrorCode;
+  /** In an import of several files, the file the error is about, when it is one. */
+  file?: string;
 }
 "#;
 
@@ -115,6 +117,9 @@ pub struct JsApiError {
     /// One of [`codes`].
     pub code: &'static str,
     pub message: String,
+    /// In an import of several files, the file it is about (the thrown
+    /// `Error`'s `file`); the message names it too.
+    pub file: Option<String>,
 }
 
 /// What every fallible function of the JS layer returns.
@@ -126,7 +131,18 @@ impl JsApiError {
         JsApiError {
             code,
             message: message.into(),
+            file: None,
         }
+    }
+
+    /// The same error, about file `name` of several: the message starts
+    /// with the name (once), and the thrown `Error` has it as `file`.
+    pub fn in_file(mut self, name: &str) -> JsApiError {
+        if !self.message.starts_with(&format!("{name}: ")) {
+            self.message = format!("{name}: {}", self.message);
+        }
+        self.file = Some(name.to_string());
+        self
     }
 }
 
@@ -143,6 +159,9 @@ impl From<JsApiError> for JsValue {
         let error = js_sys::Error::new(&e.message);
         // Setting a property on a fresh Error object cannot fail.
         let _ = js_sys::Reflect::set(&error, &"code".into(), &e.code.into());
+        if let Some(file) = &e.file {
+            let _ = js_sys::Reflect::set(&error, &"file".into(), &file.into());
+        }
         error.into()
     }
 }

@@ -9,8 +9,9 @@
 //!
 //! # For JS
 //!
-//! `inspect`, `suggestMapping`, `new Importer(...)` and `importFile(...)`:
-//! see `docs/js-api.md`.
+//! `inspect`, `suggestMapping`, `new Importer(...)` and `importFile(...)`;
+//! for several files as one import, `importFiles(...)` and `checkFiles(...)`
+//! ([`files`], [`check`]): see `docs/js-api.md`.
 //!
 //! # For Rust (the app's worker)
 //!
@@ -51,6 +52,8 @@
 pub mod api;
 #[cfg(feature = "js")]
 pub mod blob;
+#[cfg(all(feature = "js", not(feature = "app")))]
+pub mod check;
 #[cfg(feature = "js")]
 pub mod counter;
 #[cfg(feature = "js")]
@@ -58,6 +61,8 @@ pub mod driver;
 pub mod error;
 #[cfg(feature = "js")]
 pub mod fetch;
+#[cfg(all(feature = "js", not(feature = "app")))]
+pub mod files;
 #[cfg(feature = "js")]
 pub mod importer;
 #[cfg(feature = "js")]

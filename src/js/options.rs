@@ -99,6 +99,47 @@ pub struct ImporterOptions {
     pub sheet: Option<String>,
 }
 
+/// Options of `checkFiles(files, mapping, options)`. The options of
+/// `importFiles` may be passed as they are: what a check does not use
+/// (endpoint, key, pacing) is ignored.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, Tsify)]
+#[serde(rename_all = "camelCase", default)]
+pub struct CheckFilesOptions {
+    /// Bytes buffered to guess each file's settings (default 65536).
+    #[tsify(optional)]
+    pub sample_bytes: Option<u32>,
+    /// Bytes read from each Blob at a time (default 1 MiB).
+    #[tsify(optional)]
+    pub chunk_bytes: Option<u32>,
+    /// Rejected rows kept in `rejectedRows` (default 10000; the counts are
+    /// always complete).
+    #[tsify(optional)]
+    pub max_rejected_rows: Option<u32>,
+    /// Keep the cells of rejected rows (default `true`).
+    #[tsify(optional)]
+    pub keep_reject_cells: Option<bool>,
+    /// Not for several files: rows edited by hand name rows of one file
+    /// (refused with `invalid_fixes`).
+    #[tsify(optional)]
+    pub fixes: Option<FixesData>,
+    /// The CSV delimiter: one ASCII character, or `"tab"`. Default: guessed.
+    #[tsify(optional)]
+    pub delimiter: Option<String>,
+    #[tsify(optional)]
+    pub encoding: Option<Encoding>,
+    #[tsify(optional)]
+    pub format: Option<Format>,
+    #[tsify(optional)]
+    pub compression: Option<Compression>,
+    /// Whether the first CSV row holds the column names. Default: guessed.
+    #[tsify(optional)]
+    pub has_header: Option<bool>,
+    /// The workbook sheet to read in every workbook among the files, by
+    /// name. Default: each workbook's first sheet that is not empty.
+    #[tsify(optional)]
+    pub sheet: Option<String>,
+}
+
 /// How the write key travels.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, Tsify)]
 #[serde(rename_all = "lowercase")]
@@ -213,7 +254,7 @@ pub struct SendSettings {
     pub sheet: Option<String>,
 }
 
-// The three options types that carry the source overrides read them the same
+// The options types that carry the source overrides read them the same
 // way (see the module docs for why the fields themselves are repeated).
 macro_rules! source_overrides {
     ($($options:ty),+) => {$(
@@ -232,7 +273,12 @@ macro_rules! source_overrides {
         }
     )+};
 }
-source_overrides!(InspectOptions, ImporterOptions, SendSettings);
+source_overrides!(
+    InspectOptions,
+    ImporterOptions,
+    SendSettings,
+    CheckFilesOptions
+);
 
 // The two options types that choose how messageIds are derived.
 macro_rules! id_options {

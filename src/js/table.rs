@@ -120,6 +120,19 @@ impl Table {
         Ok(Some(bytes.to_vec()))
     }
 
+    /// The first `n` bytes (or a little more: whole records) of the
+    /// canonical text, and whether they are all of it.
+    pub fn sample(&mut self, n: usize) -> JsResult<(Vec<u8>, bool)> {
+        let mut sample = Vec::new();
+        while sample.len() < n {
+            match self.next_chunk()? {
+                Some(chunk) => sample.extend_from_slice(&chunk),
+                None => return Ok((sample, true)),
+            }
+        }
+        Ok((sample, false))
+    }
+
     /// The settings the canonical text is read with, the user's overrides
     /// checked: the text ones do not apply to a table.
     pub fn options(&self, user: &SourceOptions) -> JsResult<SourceOptions> {

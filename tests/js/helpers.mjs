@@ -28,13 +28,15 @@ export const CHROMIUM = {
 };
 
 /**
- * The messages the CLI's `batches` makes of `file` with `mapping` (paths)
- * for the source of `writeKey`, in order: what a send must deliver.
+ * The messages the CLI's `batches` makes of `file` (a file or a folder)
+ * with `mapping` (a path, or null for messages) for the source of
+ * `writeKey`, in order: what a send must deliver.
  */
 export function cliMessages(cli, file, mapping, writeKey, extra = []) {
   const out = mkdtempSync(join(tmpdir(), "sb-batches-"));
   try {
-    const args = ["batches", file, "--mapping", mapping, "--out", out, "--write-key", writeKey, ...extra];
+    const mappingArgs = mapping ? ["--mapping", mapping] : [];
+    const args = ["batches", file, ...mappingArgs, "--out", out, "--write-key", writeKey, ...extra];
     const run = spawnSync(cli, args, { encoding: "utf8" });
     if (run.status !== 0) throw new Error(`batches ${file}: ${run.stderr || run.stdout}`);
     return readdirSync(out).filter((n) => n.endsWith(".json")).sort()
@@ -42,6 +44,11 @@ export function cliMessages(cli, file, mapping, writeKey, extra = []) {
   } finally {
     rmSync(out, { recursive: true, force: true });
   }
+}
+
+/** The messages a receiver wrote (its `--out` NDJSON), in the order received. */
+export function receivedInOrder(path) {
+  return readFileSync(path, "utf8").split("\n").filter((l) => l.trim() !== "").map((l) => JSON.parse(l));
 }
 
 /** The messages a receiver wrote (its `--out` NDJSON), by messageId. */

@@ -445,8 +445,8 @@ fn print(
         };
         let mut v = serde_json::to_value(&json).map_err(|e| e.to_string())?;
         if let Some(set) = files {
-            super::multi::locate_examples(&mut v["summary"], set);
-            let ranges = super::multi::located_ranges(&rec.undelivered_rows, set);
+            crate::located::locate_summary(&mut v["summary"], set);
+            let ranges = crate::located::ranges(&rec.undelivered_rows, set);
             v["undeliveredRows"] = ranges.clone();
             v["reconciliation"]["undeliveredRows"] = ranges;
         }
