@@ -105,7 +105,7 @@ run: cli dist
 	  node tests/e2e/serve.mjs dist 8080
 
 bench-native:
-	cargo run --release --example bench_native
+	cargo run --release --example bench_native --features cli
 
 clean:
 	cargo clean

@@ -38,23 +38,26 @@
 //!
 //! [`GZIP_LEVEL`] was chosen by measurement (`make bench-native` prints the
 //! table) on the first 10 MB of batch bodies (21 batches) of the benchmark's
-//! generated orders CSV, release build, one core of the development machine,
-//! flate2 with miniz_oxide:
+//! generated orders CSV, release build, one core of the development machine.
+//! The level means something else in each deflate backend flate2 links: the
+//! command-line tool's build links zlib-rs (the workbook reader's zip asks
+//! for it, and flate2 then uses it), the browser's miniz_oxide.
 //!
-//! | level | MB/s of JSON in | wire / JSON |
-//! | --- | --- | --- |
-//! | 1 | 325 | 0.215 |
-//! | 2 | 91 | 0.199 |
-//! | 3 | 66 | 0.186 |
-//! | 4 | 68 | 0.179 |
-//! | 5 | 45 | 0.177 |
-//! | 6 | 31 | 0.175 |
+//! | level | zlib-rs (CLI) MB/s in | wire / JSON | miniz_oxide MB/s in | wire / JSON |
+//! | --- | --- | --- | --- | --- |
+//! | 1 | 477 | 0.269 | 325 | 0.215 |
+//! | 2 | 300 | 0.191 | 91 | 0.199 |
+//! | 3 | 208 | 0.185 | 66 | 0.186 |
+//! | 4 | 177 | 0.180 | 68 | 0.179 |
+//! | 5 | 183 | 0.177 | 45 | 0.177 |
+//! | 6 | 132 | 0.172 | 31 | 0.175 |
 //!
-//! Level 1 (miniz_oxide's fast path) takes the bytes on the wire to about a
-//! fifth at ~325 MB/s, ~70 MB/s out: more than a gigabit uplink carries, so
-//! compressing never slows a send below what the network takes. Level 2
-//! saves another 7% of the wire at a quarter of the speed (~18 MB/s out,
-//! below a gigabit); level 6, 19% for a tenth of it.
+//! Natively, level 2: zlib-rs's level 1 is a faster but looser strategy;
+//! level 2 takes the wire to under a fifth (0.191) at ~300 MB/s (~57 MB/s
+//! out, more than a gigabit uplink carries). In wasm, level 1: miniz_oxide's
+//! fast path takes it to about a fifth at ~325 MB/s natively, where its
+//! level 2 would run at a quarter of the speed for 7% less wire. Either way
+//! compressing never slows a send below what the network takes.
 //!
 //! In Chromium (the package, same bodies of another generated CSV): this
 //! level 1 in wasm 279 MB/s to 0.186; `CompressionStream("gzip")` 48 MB/s to
@@ -64,7 +67,7 @@
 use super::Outcome;
 
 /// The gzip level request bodies are compressed at (see the module's table).
-pub const GZIP_LEVEL: u32 = 1;
+pub const GZIP_LEVEL: u32 = if cfg!(target_arch = "wasm32") { 1 } else { 2 };
 
 /// How many network errors to gzip bodies, each answered 2xx uncompressed,
 /// make a browser's endpoint one that refuses gzip.
