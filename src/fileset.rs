@@ -21,7 +21,7 @@
 
 use std::cmp::Ordering;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Bits of a key that hold the row within its file.
 pub const ROW_BITS: u32 = 40;
@@ -80,7 +80,7 @@ pub fn head_hash(bytes: &[u8]) -> String {
 }
 
 /// The order the files are read in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub enum FileOrder {
     /// One file.
@@ -227,6 +227,55 @@ impl FileSet {
     }
 }
 
+/// Extensions of files that are clearly not data: left out of a folder or
+/// a glob, and said (the CLI's folders and globs, the app's picked or
+/// dropped folders).
+const NOT_DATA: &[&str] = &[
+    "md", "pdf", "png", "jpg", "jpeg", "gif", "svg", "webp", "html", "htm", "doc", "docx", "ppt",
+    "pptx", "exe", "dll", "so", "dylib", "py", "rs", "sh", "js", "css", "log", "lock", "zip", "7z",
+    "rar", "tar", "bak", "tmp", "swp",
+];
+
+/// Why a file found in a folder (or a glob) is left out of the import, if
+/// it is: `hidden` (a part of its name starts with a dot: `.DS_Store`,
+/// `.git/...`) or `not a data file` (its extension is one of a document,
+/// an image, code...). `name` is relative to the folder, `/`-separated.
+/// Files given one by one are never skipped: the user meant them.
+pub fn skip_reason(name: &str) -> Option<&'static str> {
+    if name.split('/').any(|part| part.starts_with('.')) {
+        return Some("hidden");
+    }
+    let file = name.rsplit('/').next().unwrap_or(name);
+    let ext = file
+        .rsplit_once('.')
+        .filter(|(stem, _)| !stem.is_empty())
+        .map(|(_, ext)| ext.to_ascii_lowercase())
+        .unwrap_or_default();
+    NOT_DATA
+        .contains(&ext.as_str())
+        .then_some("not a data file")
+}
+
+/// The names of files picked together in a browser (paths as the browser
+/// gives them, `/`-separated, from where they were picked or dropped),
+/// relative to the import's root as the CLI makes it: a folder picked or
+/// dropped alone is the root, so `exports/orders-1.csv` is named
+/// `orders-1.csv`, as `segment-backfill send exports/` names it (and gets
+/// the same messageIds); files picked one by one, or several folders and
+/// files dropped together, keep their paths.
+pub fn names_from_root(paths: &[String]) -> Vec<String> {
+    let first = |p: &str| p.split_once('/').map(|(top, _)| top.to_string());
+    let top = paths.first().and_then(|p| first(p));
+    let one_folder = top.is_some() && paths.iter().all(|p| first(p) == top);
+    paths
+        .iter()
+        .map(|p| match (one_folder, p.split_once('/')) {
+            (true, Some((_, rest))) => rest.to_string(),
+            _ => p.clone(),
+        })
+        .collect()
+}
+
 /// Natural order of two names, then plain byte order (so that no two
 /// different names compare equal).
 fn natural(a: &str, b: &str) -> Ordering {
@@ -335,5 +384,39 @@ mod tests {
         assert!(FileSet::ordered(Vec::new()).is_err());
         let twice = FileSet::ordered(vec![part("a.csv"), part("a.csv")]);
         assert_eq!(twice.err().as_deref(), Some("a.csv is given twice"));
+    }
+
+    #[test]
+    fn hidden_and_clearly_not_data_files_are_skipped() {
+        assert_eq!(skip_reason(".DS_Store"), Some("hidden"));
+        assert_eq!(skip_reason("2024/.git/config"), Some("hidden"));
+        assert_eq!(skip_reason("notes/README.md"), Some("not a data file"));
+        assert_eq!(skip_reason("logo.PNG"), Some("not a data file"));
+        assert_eq!(skip_reason("orders-1.csv"), None);
+        assert_eq!(skip_reason("src/1517443200000/1517446800000.a1.gz"), None);
+        assert_eq!(skip_reason("Makefile"), None, "no extension: maybe data");
+        assert_eq!(skip_reason("book.xlsx"), None);
+    }
+
+    #[test]
+    fn a_folder_picked_alone_is_the_root_as_on_the_command_line() {
+        let names = |paths: &[&str]| {
+            names_from_root(&paths.iter().map(|p| p.to_string()).collect::<Vec<_>>())
+        };
+        assert_eq!(
+            names(&["exports/orders-1.csv", "exports/2024/orders-2.csv"]),
+            ["orders-1.csv", "2024/orders-2.csv"]
+        );
+        assert_eq!(
+            names(&["exports/a.csv", "more/b.csv"]),
+            ["exports/a.csv", "more/b.csv"],
+            "two folders: named from where they were dropped"
+        );
+        assert_eq!(
+            names(&["a.csv", "exports/b.csv"]),
+            ["a.csv", "exports/b.csv"]
+        );
+        assert_eq!(names(&["a.csv", "b.csv"]), ["a.csv", "b.csv"]);
+        assert_eq!(names(&["exports/a.csv"]), ["a.csv"]);
     }
 }
