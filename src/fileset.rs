@@ -157,22 +157,22 @@ impl FileSet {
                 files.len()
             ));
         }
-        let archive: Option<Vec<(u64, u64)>> =
-            files.iter().map(|f| archive_time(&f.name)).collect();
-        let order = match archive {
-            Some(_) => {
-                files.sort_by(|a, b| {
-                    archive_time(&a.name)
-                        .cmp(&archive_time(&b.name))
-                        .then_with(|| natural(&a.name, &b.name))
-                });
-                FileOrder::ArchiveTime
-            }
-            None => {
-                files.sort_by(|a, b| natural(&a.name, &b.name));
-                FileOrder::Natural
-            }
+        let order = if files.iter().all(|f| archive_time(&f.name).is_some()) {
+            FileOrder::ArchiveTime
+        } else {
+            FileOrder::Natural
         };
+        // One sort for both orders (each `sort_by` is a copy of the sort in
+        // the browser's wasm).
+        let by_time = order == FileOrder::ArchiveTime;
+        files.sort_by(|a, b| {
+            let time = if by_time {
+                archive_time(&a.name).cmp(&archive_time(&b.name))
+            } else {
+                Ordering::Equal
+            };
+            time.then_with(|| natural(&a.name, &b.name))
+        });
         if let Some(w) = files.windows(2).find(|w| w[0].name == w[1].name) {
             return Err(format!("{} is given twice", w[0].name));
         }

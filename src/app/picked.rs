@@ -2,6 +2,8 @@
 //! always, or several files (or a folder) as one import, in the order the
 //! core reads them.
 
+use std::collections::HashMap;
+
 use web_sys::Blob;
 
 use super::protocol::{NamedFile, Request};
@@ -66,9 +68,13 @@ impl Picked {
             .map(|f| FilePart::new(f.name.clone(), Some(f.size as u64)))
             .collect();
         let set = FileSet::ordered(parts)?;
-        let mut files = files;
-        let position = |name: &str| set.files().iter().position(|f| f.name == name);
-        files.sort_by_key(|f| position(&f.name));
+        let mut by_name: HashMap<String, PickedFile> =
+            files.into_iter().map(|f| (f.name.clone(), f)).collect();
+        let files = set
+            .files()
+            .iter()
+            .filter_map(|f| by_name.remove(&f.name))
+            .collect();
         Ok(Picked {
             files,
             several: true,

@@ -101,7 +101,13 @@ pub async fn run(job: Job, host: &mut impl Host) -> Result<Outcome, Failure> {
             if !fixes.is_empty() {
                 return Err(super::files::no_fixes());
             }
-            let checked = preflight(files, &user, Some(&mapping), |_, _, _, _, _| {}).await?;
+            let checked = Box::pin(preflight(
+                files,
+                &user,
+                Some(&mapping),
+                &mut |_, _, _, _, _| {},
+            ))
+            .await?;
             let pass = Pass::files(mapping, &checked, options).map_err(misfit)?;
             // Progress in bytes over the whole set when every file is text.
             let sizes: Option<Vec<f64>> = checked

@@ -5,6 +5,8 @@
 //! file gets its own reading options, and a CSV lacking a column the
 //! mapping needs is refused, naming the file, before any row is read.
 
+use std::collections::HashMap;
+
 use web_sys::Blob;
 
 use super::inspect;
@@ -32,6 +34,11 @@ impl Preflight {
     }
 }
 
+/// What sees each file's first bytes during a preflight: its index in the
+/// order read, its name, the bytes, whether they are all of it, and how it
+/// reads.
+pub type SeeFile<'a> = dyn FnMut(usize, &str, &[u8], bool, &PartSniff) + 'a;
+
 /// Opens every file of `files` (read with `user`'s overrides; each
 /// workbook at `user.sheet` or its first sheet with data) and sniffs its
 /// first bytes, in the order they will be read; with a mapping, a CSV
@@ -41,7 +48,7 @@ pub async fn preflight(
     mut files: Vec<NamedFile>,
     user: &SourceOptions,
     mapping: Option<&Mapping>,
-    mut each: impl FnMut(usize, &str, &[u8], bool, &PartSniff),
+    each: &mut SeeFile<'_>,
 ) -> Result<Preflight, Failure> {
     // The order depends on the names only: known before anything is read.
     let names = files
@@ -49,8 +56,13 @@ pub async fn preflight(
         .map(|f| FilePart::new(f.name.clone(), None))
         .collect();
     let order = FileSet::ordered(names).map_err(|e| Failure::new(e, "Pick the files again."))?;
-    let position = |name: &str| order.files().iter().position(|f| f.name == name);
-    files.sort_by_key(|f| position(&f.name));
+    let mut by_name: HashMap<String, NamedFile> =
+        files.drain(..).map(|f| (f.name.clone(), f)).collect();
+    let files: Vec<NamedFile> = order
+        .files()
+        .iter()
+        .filter_map(|f| by_name.remove(&f.name))
+        .collect();
     let mut parts = Vec::with_capacity(files.len());
     let mut found = Vec::with_capacity(files.len());
     let mut blobs = Vec::with_capacity(files.len());
@@ -105,10 +117,10 @@ fn refused(message: String) -> Failure {
 /// and the preview and suggested mapping of the first one with rows.
 pub async fn inspect(files: Vec<NamedFile>, user: &SourceOptions) -> Result<FilesView, Failure> {
     let mut first = FirstWithRows::default();
-    let checked = preflight(files, user, None, |i, name, sample, complete, part| {
+    let mut see = |i: usize, name: &str, sample: &[u8], complete: bool, part: &PartSniff| {
         first.see(i, name, sample, complete, part)
-    })
-    .await?;
+    };
+    let checked = Box::pin(preflight(files, user, None, &mut see)).await?;
     let parts = checked
         .set
         .files()

@@ -285,7 +285,13 @@ async fn open(input: Input, mapping: &Mapping) -> Result<Opened, Failure> {
             })
         }
         Input::Files { files, options } => {
-            let checked = preflight(files, &options, Some(mapping), |_, _, _, _, _| {}).await?;
+            let checked = Box::pin(preflight(
+                files,
+                &options,
+                Some(mapping),
+                &mut |_, _, _, _, _| {},
+            ))
+            .await?;
             // Bytes measure the whole set when every file is text.
             let measure = if checked.set.files().iter().all(|f| f.size.is_some()) {
                 Measure::Bytes
