@@ -159,6 +159,23 @@ async fn one_file_picked_is_read_exactly_as_always() {
 }
 
 #[wasm_bindgen_test]
+async fn files_dropped_together_are_one_import() {
+    forget_everything();
+    let mut page = Page::open(State::default()).await;
+    page.drop_files(&page.find("section.drop"), &months()).await;
+    // (A dropped file is read after the drop event: give it a turn.)
+    page.until("the files picked", |p| p.state().file.is_some())
+        .await;
+    let seen = page.serve().await;
+    assert_eq!(
+        inspected_names(&seen),
+        ["orders-1.csv", "orders-2.csv", "orders-10.csv"]
+    );
+    assert_eq!(page.find("#file-h").text_content().unwrap(), "3 files");
+    assert_eq!(page.all("#file-list tbody tr").len(), 3);
+}
+
+#[wasm_bindgen_test]
 async fn a_folder_is_the_root_and_leaves_out_hidden_and_non_data_files() {
     forget_everything();
     let mut page = Page::open(State::default()).await;

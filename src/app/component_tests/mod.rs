@@ -364,15 +364,23 @@ impl Page {
     /// Drops a file (or, with `None`, something that is not a file) on an
     /// element.
     pub async fn drop_on(&self, target: &Element, what: Option<(&str, &[u8])>) {
+        let files: Vec<(&str, &[u8])> = what.into_iter().collect();
+        self.drop_files(target, &files).await;
+    }
+
+    /// Drops files (none: something that is not a file) on an element.
+    pub async fn drop_files(&self, target: &Element, files: &[(&str, &[u8])]) {
         let init = DragEventInit::new();
         init.set_bubbles(true);
         init.set_cancelable(true);
-        if let Some((name, bytes)) = what {
+        if !files.is_empty() {
             let transfer = DataTransfer::new().expect("DataTransfer");
-            transfer
-                .items()
-                .add_with_file(&file(name, bytes))
-                .expect("add file");
+            for (name, bytes) in files {
+                transfer
+                    .items()
+                    .add_with_file(&file(name, bytes))
+                    .expect("add file");
+            }
             init.set_data_transfer(Some(&transfer));
         }
         let e = DragEvent::new_with_event_init_dict("drop", &init).expect("drop event");
