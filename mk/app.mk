@@ -5,7 +5,10 @@
 #   make test-app   build dist/ and the CLI, then the Playwright end-to-end tests:
 #                   the whole flow, a workbook and a Parquet file (fixtures from
 #                   make fixtures-tables), then a reload mid-send resumed and a
-#                   send through injected faults (screenshots in test-output/screenshots/)
+#                   send through injected faults, then several files as one
+#                   import (an archive folder, three monthly CSVs resumed after
+#                   a reload, a folder of workbooks) compared with the CLI's
+#                   batches (screenshots in test-output/screenshots/)
 #   make test-app-components
 #                   the steps' component tests (src/app/component_tests/) in
 #                   headless Chromium with wasm-bindgen-test-runner
@@ -67,6 +70,7 @@ test-app: dist cli tools-chromium fixtures-tables
 	CLI=$(CLI) node tests/e2e/app.test.mjs
 	CLI=$(CLI) node tests/e2e/tables.test.mjs
 	CLI=$(CLI) node tests/e2e/resume.test.mjs
+	CLI=$(CLI) node tests/e2e/files.test.mjs
 	CLI=$(CLI) node tests/e2e/values.test.mjs
 	node tests/e2e/edges.test.mjs
 	CLI=$(CLI) node tests/e2e/fixgrid.test.mjs

@@ -21,7 +21,7 @@
 
 use std::cmp::Ordering;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Bits of a key that hold the row within its file.
 pub const ROW_BITS: u32 = 40;
@@ -80,7 +80,7 @@ pub fn head_hash(bytes: &[u8]) -> String {
 }
 
 /// The order the files are read in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub enum FileOrder {
     /// One file.
@@ -157,22 +157,22 @@ impl FileSet {
                 files.len()
             ));
         }
-        let archive: Option<Vec<(u64, u64)>> =
-            files.iter().map(|f| archive_time(&f.name)).collect();
-        let order = match archive {
-            Some(_) => {
-                files.sort_by(|a, b| {
-                    archive_time(&a.name)
-                        .cmp(&archive_time(&b.name))
-                        .then_with(|| natural(&a.name, &b.name))
-                });
-                FileOrder::ArchiveTime
-            }
-            None => {
-                files.sort_by(|a, b| natural(&a.name, &b.name));
-                FileOrder::Natural
-            }
+        let order = if files.iter().all(|f| archive_time(&f.name).is_some()) {
+            FileOrder::ArchiveTime
+        } else {
+            FileOrder::Natural
         };
+        // One sort for both orders (each `sort_by` is a copy of the sort in
+        // the browser's wasm).
+        let by_time = order == FileOrder::ArchiveTime;
+        files.sort_by(|a, b| {
+            let time = if by_time {
+                archive_time(&a.name).cmp(&archive_time(&b.name))
+            } else {
+                Ordering::Equal
+            };
+            time.then_with(|| natural(&a.name, &b.name))
+        });
         if let Some(w) = files.windows(2).find(|w| w[0].name == w[1].name) {
             return Err(format!("{} is given twice", w[0].name));
         }
@@ -227,29 +227,53 @@ impl FileSet {
     }
 }
 
-/// The names of files picked as a folder in a browser, from their relative
-/// paths (a `File`'s `webkitRelativePath`, which starts with the picked
-/// folder's own name): relative to that folder, the import's root, as the
-/// CLI names the files of a folder it is given. So a folder has the same
-/// names, and its rows the same messageIds, whether it is picked in a
-/// browser, given to the CLI, or its files are picked one by one. Paths that
-/// do not all start with the same folder are returned as they are.
-pub fn in_picked_folder(paths: &[String]) -> Vec<String> {
-    let folder = |p: &str| p.split_once('/').map(|(top, _)| top.to_string());
-    let first = paths.first().and_then(|p| folder(p));
-    let shared = first.filter(|top| {
-        paths.iter().all(|p| {
-            p.split_once('/')
-                .is_some_and(|(t, rest)| t == top && !rest.is_empty())
-        })
-    });
-    match shared {
-        Some(top) => paths
-            .iter()
-            .map(|p| p[top.len() + 1..].to_string())
-            .collect(),
-        None => paths.to_vec(),
+/// Extensions of files that are clearly not data: left out of a folder or
+/// a glob, and said (the CLI's folders and globs, the app's picked or
+/// dropped folders).
+const NOT_DATA: &[&str] = &[
+    "md", "pdf", "png", "jpg", "jpeg", "gif", "svg", "webp", "html", "htm", "doc", "docx", "ppt",
+    "pptx", "exe", "dll", "so", "dylib", "py", "rs", "sh", "js", "css", "log", "lock", "zip", "7z",
+    "rar", "tar", "bak", "tmp", "swp",
+];
+
+/// Why a file found in a folder (or a glob) is left out of the import, if
+/// it is: `hidden` (a part of its name starts with a dot: `.DS_Store`,
+/// `.git/...`) or `not a data file` (its extension is one of a document,
+/// an image, code...). `name` is relative to the folder, `/`-separated.
+/// Files given one by one are never skipped: the user meant them.
+pub fn skip_reason(name: &str) -> Option<&'static str> {
+    if name.split('/').any(|part| part.starts_with('.')) {
+        return Some("hidden");
     }
+    let file = name.rsplit('/').next().unwrap_or(name);
+    let ext = file
+        .rsplit_once('.')
+        .filter(|(stem, _)| !stem.is_empty())
+        .map(|(_, ext)| ext.to_ascii_lowercase())
+        .unwrap_or_default();
+    NOT_DATA
+        .contains(&ext.as_str())
+        .then_some("not a data file")
+}
+
+/// The names of files picked together in a browser (paths as the browser
+/// gives them, `/`-separated, from where they were picked or dropped),
+/// relative to the import's root as the CLI makes it: a folder picked or
+/// dropped alone is the root, so `exports/orders-1.csv` is named
+/// `orders-1.csv`, as `segment-backfill send exports/` names it (and gets
+/// the same messageIds); files picked one by one, or several folders and
+/// files dropped together, keep their paths.
+pub fn names_from_root(paths: &[String]) -> Vec<String> {
+    let first = |p: &str| p.split_once('/').map(|(top, _)| top.to_string());
+    let top = paths.first().and_then(|p| first(p));
+    let one_folder = top.is_some() && paths.iter().all(|p| first(p) == top);
+    paths
+        .iter()
+        .map(|p| match (one_folder, p.split_once('/')) {
+            (true, Some((_, rest))) => rest.to_string(),
+            _ => p.clone(),
+        })
+        .collect()
 }
 
 /// Natural order of two names, then plain byte order (so that no two
@@ -349,7 +373,7 @@ mod tests {
     #[test]
     fn a_picked_folder_is_the_root_of_its_files_names() {
         let picked = |paths: &[&str]| {
-            in_picked_folder(&paths.iter().map(|p| p.to_string()).collect::<Vec<_>>())
+            names_from_root(&paths.iter().map(|p| p.to_string()).collect::<Vec<_>>())
         };
         assert_eq!(
             picked(&[
@@ -390,5 +414,39 @@ mod tests {
         assert!(FileSet::ordered(Vec::new()).is_err());
         let twice = FileSet::ordered(vec![part("a.csv"), part("a.csv")]);
         assert_eq!(twice.err().as_deref(), Some("a.csv is given twice"));
+    }
+
+    #[test]
+    fn hidden_and_clearly_not_data_files_are_skipped() {
+        assert_eq!(skip_reason(".DS_Store"), Some("hidden"));
+        assert_eq!(skip_reason("2024/.git/config"), Some("hidden"));
+        assert_eq!(skip_reason("notes/README.md"), Some("not a data file"));
+        assert_eq!(skip_reason("logo.PNG"), Some("not a data file"));
+        assert_eq!(skip_reason("orders-1.csv"), None);
+        assert_eq!(skip_reason("src/1517443200000/1517446800000.a1.gz"), None);
+        assert_eq!(skip_reason("Makefile"), None, "no extension: maybe data");
+        assert_eq!(skip_reason("book.xlsx"), None);
+    }
+
+    #[test]
+    fn a_folder_picked_alone_is_the_root_as_on_the_command_line() {
+        let names = |paths: &[&str]| {
+            names_from_root(&paths.iter().map(|p| p.to_string()).collect::<Vec<_>>())
+        };
+        assert_eq!(
+            names(&["exports/orders-1.csv", "exports/2024/orders-2.csv"]),
+            ["orders-1.csv", "2024/orders-2.csv"]
+        );
+        assert_eq!(
+            names(&["exports/a.csv", "more/b.csv"]),
+            ["exports/a.csv", "more/b.csv"],
+            "two folders: named from where they were dropped"
+        );
+        assert_eq!(
+            names(&["a.csv", "exports/b.csv"]),
+            ["a.csv", "exports/b.csv"]
+        );
+        assert_eq!(names(&["a.csv", "b.csv"]), ["a.csv", "b.csv"]);
+        assert_eq!(names(&["exports/a.csv"]), ["a.csv"]);
     }
 }

@@ -33,7 +33,7 @@ pub use fixes::{
     Fixes, FixesData, RowCheck, RowChecker, RowFix, JSON_RECORD_COLUMN, MAX_FIXED_ROWS, ROW_COLUMN,
 };
 pub use parts::FileCounts;
-pub use preflight::{all_columns, sniff_part, PartSniff};
+pub use preflight::{all_columns, columns_fit, sniff_part, PartSniff};
 pub use sniffing::{SniffingImporter, DEFAULT_SAMPLE_BYTES};
 pub use summary::{CodeTally, Counts, RejectedRow, Summary};
 

@@ -5,21 +5,19 @@ use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
 use super::fix_grid::{self, FixGrid};
-use super::protocol::{CheckProgress, CheckReport, Measure, Request};
-use super::state::{Action, CheckState, Step};
+use super::protocol::{CheckProgress, CheckReport, FileCountsView, Measure, Request};
+use super::state::{self, Action, CheckState, Step};
 use super::widgets::{bytes, count, duration, plural, progress_starting, tile, DayChart, StepNav};
 use super::{download, use_ctx, Ctx};
 use crate::message::SourceNamespace;
 
 fn start(ctx: &Ctx) {
     let s = &ctx.state;
-    let (Some(file), Some(view)) = (&s.file, &s.inspection) else {
+    let Some(input) = state::input(s) else {
         return;
     };
     ctx.worker.send(Request::Check {
-        file: file.blob.clone(),
-        sheet: view.sheet(),
-        settings: view.settings.clone(),
+        input,
         mapping: s.mapping.clone(),
         keep_batches: s.keep_batches,
         id_namespace: id_namespace(s),
@@ -68,6 +66,7 @@ pub fn CheckStep() -> Html {
     };
     let state = &ctx.state;
     let running = matches!(state.check, CheckState::Running(_));
+    let several = state.file.as_ref().is_some_and(|f| f.several);
     let controls = html! {
         <div class="row">
             <label class="check">
@@ -125,6 +124,9 @@ pub fn CheckStep() -> Html {
                             </button>
                         }
                     </div>
+                    if several && done.0.report.rejected > 0.0 {
+                        <p class="note" id="no-fixes">{ "Rejected rows of several files are not edited here: the rejected-rows file names each row's file and row; fix them in their files, then pick the files again." }</p>
+                    }
                     if has_batches {
                         <p class="muted" id="batch-ids">{
                             if done.0.id_namespace.is_some() {
@@ -141,7 +143,7 @@ pub fn CheckStep() -> Html {
     html! {
         <>
             <section class="card" aria-labelledby="check-h">
-                <h2 id="check-h">{ "Check the whole file" }</h2>
+                <h2 id="check-h">{ if several { "Check every file" } else { "Check the whole file" } }</h2>
                 { controls }
                 <div aria-live="polite">{ body }</div>
             </section>
@@ -178,7 +180,15 @@ fn progress(p: &CheckProgress) -> Html {
     } else {
         None
     };
-    let rows = format!("{} rows", count(p.rows));
+    let rows = match p.file {
+        Some((at, of)) => format!(
+            "{} rows · file {} of {}",
+            count(p.rows),
+            count(at),
+            count(of)
+        ),
+        None => format!("{} rows", count(p.rows)),
+    };
     let text = match p.measure.percent(p.bytes, p.total, p.rows) {
         Some(pct) => match p.measure {
             Measure::Rows(_) => format!("{pct:.0}% · {rows}{of} · {} rows/s", count(rate)),
@@ -255,7 +265,7 @@ fn results(r: &CheckReport, fixes: fix_grid::Tally) -> Html {
                 <summary><code>{ &f.code }</code>{ format!(" — {}", rows(f.rows)) }
                     if f.count > f.rows { { format!(" ({} findings)", count(f.count)) } }
                 </summary>
-                <ul>{ for f.examples.iter().map(|(row, msg)| html! { <li>{ format!("row {}: {msg}", count(*row)) }</li> }) }</ul>
+                <ul>{ for f.examples.iter().map(|(at, msg)| html! { <li>{ format!("{}: {msg}", at.label()) }</li> }) }</ul>
             </details>
         }
     };
@@ -272,6 +282,7 @@ fn results(r: &CheckReport, fixes: fix_grid::Tally) -> Html {
                 }
                 { tile("valid with warnings", r.with_warnings, if r.with_warnings > 0.0 { "warn" } else { "" }, "count-warnings") }
             </div>
+            { file_counts(&r.files) }
             if r.without_timestamp > 0.0 {
                 <div class="banner warn" role="alert"><p>
                     <strong>{ format!("{} messages have no timestamp.", count(r.without_timestamp)) }</strong>
@@ -314,6 +325,40 @@ fn results(r: &CheckReport, fixes: fix_grid::Tally) -> Html {
                 </table>
             }
             <p class="muted">{ format!("{}, {} of request bodies.", plural(r.batches, "batch", "batches"), bytes(r.bytes)) }</p>
+        </>
+    }
+}
+
+/// Several files: each file's rows, valid and rejected, in the order read.
+fn file_counts(files: &[FileCountsView]) -> Html {
+    if files.is_empty() {
+        return html! {};
+    }
+    html! {
+        <>
+            <h3 id="check-files-h">{ "Each file" }</h3>
+            <div class="grid-wrap" tabindex="0" role="region" aria-labelledby="check-files-h">
+                <table class="files" id="check-files">
+                    <thead><tr>
+                        <th scope="col">{ "File" }</th>
+                        <th scope="col" class="num">{ "Rows" }</th>
+                        <th scope="col" class="num">{ "Valid" }</th>
+                        <th scope="col" class="num">{ "Rejected" }</th>
+                    </tr></thead>
+                    <tbody>
+                        { for files.iter().map(|f| html! {
+                            <tr>
+                                <th scope="row" class="name">{ &f.file }
+                                    if f.empty { <span class="muted">{ " (empty)" }</span> }
+                                </th>
+                                <td class="num" data-label="rows">{ count(f.rows) }</td>
+                                <td class="num" data-label="valid">{ count(f.valid) }</td>
+                                <td class={classes!("num", (f.rejected > 0.0).then_some("bad"))} data-label="rejected">{ count(f.rejected) }</td>
+                            </tr>
+                        }) }
+                    </tbody>
+                </table>
+            </div>
         </>
     }
 }

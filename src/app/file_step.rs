@@ -1,10 +1,13 @@
-//! Step 1: pick a file; see how it will be read; override any guess.
+//! Step 1: pick a file (or several, or a folder); see how it will be read;
+//! override any guess.
 
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{Blob, DragEvent, File, HtmlInputElement, HtmlSelectElement};
+use web_sys::{Blob, DragEvent, HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
+use super::file_list::files_summary;
+use super::file_pick::{self, Dropped, Found};
 use super::protocol::{Failure, Request};
 use super::state::{Action, CheckState, Picked, Step};
 use super::widgets::{bytes, count, plural, StepNav};
@@ -17,22 +20,33 @@ const GRID_ROWS: usize = 10;
 /// The sample shipped next to the app.
 const SAMPLE_URL: &str = "./sample.csv";
 
-fn pick(ctx: &Ctx, name: String, blob: Blob) {
-    let size = blob.size();
+fn pick(ctx: &Ctx, picked: Picked) {
     // A check of the previous file would only hold the worker up.
     if matches!(ctx.state.check, CheckState::Running(_)) {
         ctx.worker.send(Request::Cancel);
     }
-    ctx.worker.send(Request::Inspect {
-        file: blob.clone(),
-        options: SourceOptions::default(),
-    });
-    ctx.dispatch(Action::Picked(Picked { name, size, blob }));
+    if let Some(request) = picked.inspect(SourceOptions::default()) {
+        ctx.worker.send(request);
+    }
+    ctx.dispatch(Action::Picked(picked));
 }
 
-fn pick_file(ctx: &Ctx, file: File) {
-    let name = file.name();
-    pick(ctx, name, file.into());
+/// Picks what a file input or a drop held.
+fn pick_found(ctx: &Ctx, found: Vec<Found>) {
+    match file_pick::picked(found) {
+        Ok(picked) => pick(ctx, picked),
+        Err(f) => ctx.dispatch(Action::Fail(f)),
+    }
+}
+
+/// Whether this browser can pick a folder (`<input webkitdirectory>`).
+fn folders_pickable() -> bool {
+    web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.create_element("input").ok())
+        .is_some_and(|input| {
+            js_sys::Reflect::has(&input, &"webkitdirectory".into()).unwrap_or(false)
+        })
 }
 
 async fn fetch_sample() -> Result<Blob, Failure> {
@@ -67,12 +81,17 @@ pub fn FileStep() -> Html {
     let dragging = use_state(|| false);
     let state = &ctx.state;
 
-    let onchange = {
+    let folders = *use_memo((), |_| folders_pickable());
+    let on_files = |folder: bool| {
         let ctx = ctx.clone();
         Callback::from(move |e: Event| {
             let input: HtmlInputElement = e.target_unchecked_into();
-            if let Some(file) = input.files().and_then(|l| l.get(0)) {
-                pick_file(&ctx, file);
+            let found = input
+                .files()
+                .map(|list| file_pick::from_list(&list, folder))
+                .unwrap_or_default();
+            if !found.is_empty() {
+                pick_found(&ctx, found);
             }
         })
     };
@@ -82,15 +101,21 @@ pub fn FileStep() -> Html {
         Callback::from(move |e: DragEvent| {
             e.prevent_default();
             dragging.set(false);
-            match e
-                .data_transfer()
-                .and_then(|d| d.files())
-                .and_then(|l| l.get(0))
-            {
-                Some(file) => pick_file(&ctx, file),
+            // The items go away when the event ends: taken now, read after.
+            let dropped = e.data_transfer().map(|d| Dropped::take(&d));
+            match dropped.filter(|d| !d.is_empty()) {
+                Some(dropped) => {
+                    let ctx = ctx.clone();
+                    wasm_bindgen_futures::spawn_local(async move {
+                        match dropped.files().await {
+                            Ok(found) => pick_found(&ctx, found),
+                            Err(f) => ctx.dispatch(Action::Fail(f)),
+                        }
+                    });
+                }
                 None => ctx.dispatch(Action::Fail(Failure::new(
                     "what was dropped is not a file",
-                    "Drag the file itself from your file manager, or use Choose a file.",
+                    "Drag the files or the folder themselves from your file manager, or use Choose files….",
                 ))),
             }
         })
@@ -112,7 +137,7 @@ pub fn FileStep() -> Html {
             let ctx = ctx.clone();
             wasm_bindgen_futures::spawn_local(async move {
                 match fetch_sample().await {
-                    Ok(blob) => pick(&ctx, "sample.csv".into(), blob),
+                    Ok(blob) => pick(&ctx, Picked::one("sample.csv", blob)),
                     Err(f) => ctx.dispatch(Action::Fail(f)),
                 }
             });
@@ -121,28 +146,47 @@ pub fn FileStep() -> Html {
 
     let details = match (&state.file, &state.inspection) {
         (Some(file), _) if state.inspecting => html! {
-            <p class="status" aria-live="polite">{ format!("Reading {} …", file.name) }</p>
+            <p class="status" aria-live="polite">{ format!("Reading {} …", file.title()) }</p>
         },
-        (Some(file), Some(view)) => html! {
-            <>
-                <section class="card" aria-labelledby="file-h">
-                    <h2 id="file-h">{ &file.name }</h2>
-                    if let Some(table) = &view.table {
-                        <p class="muted" id="file-kind">{ bytes(file.size) }{ " · " }{ describe_table(table, &view.settings) }</p>
-                        { table_notes(table) }
-                        <SheetPicker />
-                    } else {
+        (Some(picked), Some(view)) => {
+            let several = state.files.as_ref().filter(|_| picked.several);
+            let about = match (several, picked.first()) {
+                (Some(files), _) => files_summary(picked, files),
+                (None, Some(file)) => match &view.table {
+                    Some(table) => html! {
+                        <>
+                            <p class="muted" id="file-kind">{ bytes(file.size) }{ " · " }{ describe_table(table, &view.settings) }</p>
+                            { table_notes(table) }
+                            <SheetPicker />
+                        </>
+                    },
+                    None => html! {
                         <p class="muted">{ bytes(file.size) }{ " · " }{ describe(&view.settings) }</p>
-                    }
-                    <Overrides />
-                </section>
-                <section class="card" aria-labelledby="grid-h">
-                    <h2 id="grid-h">{ "First rows" }</h2>
-                    { grid(&view.headers, &view.rows) }
-                    { missing_seen(&view.missing, view.settings.format) }
-                </section>
-            </>
-        },
+                    },
+                },
+                (None, None) => html! {},
+            };
+            let of = several
+                .and_then(|f| f.parts.get(f.first))
+                .map(|p| p.name.clone());
+            html! {
+                <>
+                    <section class="card" aria-labelledby="file-h">
+                        <h2 id="file-h">{ picked.title() }</h2>
+                        { about }
+                        <Overrides />
+                    </section>
+                    <section class="card" aria-labelledby="grid-h">
+                        <h2 id="grid-h">{ "First rows" }</h2>
+                        if let Some(name) = of {
+                            <p class="muted">{ "of " }<code>{ name }</code></p>
+                        }
+                        { grid(&view.headers, &view.rows) }
+                        { missing_seen(&view.missing, view.settings.format) }
+                    </section>
+                </>
+            }
+        }
         _ => html! {},
     };
 
@@ -150,12 +194,20 @@ pub fn FileStep() -> Html {
         <>
             <section class={classes!("drop", (*dragging).then_some("over"))}
                 {ondrop} {ondragover} {ondragleave} aria-labelledby="drop-h">
-                <h2 id="drop-h">{ "Your export file" }</h2>
+                <h2 id="drop-h">{ "Your export files" }</h2>
                 <p>{ "CSV, TSV, TXT, NDJSON or JSON, optionally gzipped (.gz); an Excel or OpenDocument workbook; a Parquet file. Any size: it is read in pieces, on this computer." }</p>
-                <label class="button primary" for="file-input">{ "Choose a file…" }</label>
-                <input id="file-input" class="visually-hidden" type="file"
-                    accept=".csv,.tsv,.txt,.ndjson,.jsonl,.json,.gz,.xlsx,.xlsm,.xlsb,.xls,.ods,.parquet" {onchange} />
-                <span class="or">{ "or drop it here, or " }</span>
+                <p>{ "Several files, or a folder (a Segment archive's folder too), are one import: one mapping, one check, one send." }</p>
+                <div class="row pickers">
+                    <label class="button primary" for="file-input">{ "Choose files…" }</label>
+                    <input id="file-input" class="visually-hidden" type="file" multiple=true
+                        accept=".csv,.tsv,.txt,.ndjson,.jsonl,.json,.gz,.xlsx,.xlsm,.xlsb,.xls,.ods,.parquet" onchange={on_files(false)} />
+                    if folders {
+                        <label class="button secondary" for="folder-input">{ "Choose a folder…" }</label>
+                        <input id="folder-input" class="visually-hidden" type="file" webkitdirectory=true multiple=true
+                            onchange={on_files(true)} />
+                    }
+                </div>
+                <span class="or">{ "or drop them here, or " }</span>
                 <button type="button" class="link" onclick={sample}>{ "try the sample file" }</button>
             </section>
             { details }
@@ -195,7 +247,7 @@ fn missing_seen(seen: &[MissingSeen], format: Format) -> Html {
 
 /// `Excel workbook · sheet Orders · header on row 3`, `Parquet file ·
 /// 1,000 rows in 4 row groups · SNAPPY`.
-fn describe_table(t: &TableInfo, s: &Settings) -> String {
+pub(super) fn describe_table(t: &TableInfo, s: &Settings) -> String {
     let kind = t.kind.describe();
     let kind = kind
         .strip_prefix("an ")
@@ -247,6 +299,10 @@ fn SheetPicker() -> Html {
     let Some(table) = ctx.state.inspection.as_ref().and_then(|v| v.table.clone()) else {
         return html! {};
     };
+    // Several files: each workbook reads its first sheet with data.
+    if ctx.state.file.as_ref().is_some_and(|f| f.several) {
+        return html! {};
+    }
     if table.sheets.len() < 2 {
         return html! {};
     }
@@ -258,11 +314,13 @@ fn SheetPicker() -> Html {
                 sheet: Some(select.value()),
                 ..ctx.state.options.clone()
             };
-            if let Some(file) = &ctx.state.file {
-                ctx.worker.send(Request::Inspect {
-                    file: file.blob.clone(),
-                    options: next.clone(),
-                });
+            if let Some(request) = ctx
+                .state
+                .file
+                .as_ref()
+                .and_then(|f| f.inspect(next.clone()))
+            {
+                ctx.worker.send(request);
             }
             ctx.dispatch(Action::SetOptions(next));
         })
@@ -282,7 +340,7 @@ fn SheetPicker() -> Html {
     }
 }
 
-fn describe(s: &Settings) -> String {
+pub(super) fn describe(s: &Settings) -> String {
     let format = match s.format {
         Format::Csv => format!("delimited text, {}", delimiter_name(s.delimiter)),
         Format::Ndjson => "NDJSON (one JSON object per line)".into(),
@@ -366,11 +424,13 @@ fn Overrides() -> Html {
             let select: HtmlSelectElement = e.target_unchecked_into();
             let mut next = options.clone();
             apply(&mut next, &select.value());
-            if let Some(file) = &ctx.state.file {
-                ctx.worker.send(Request::Inspect {
-                    file: file.blob.clone(),
-                    options: next.clone(),
-                });
+            if let Some(request) = ctx
+                .state
+                .file
+                .as_ref()
+                .and_then(|f| f.inspect(next.clone()))
+            {
+                ctx.worker.send(request);
             }
             ctx.dispatch(Action::SetOptions(next));
         })

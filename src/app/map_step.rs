@@ -30,16 +30,29 @@ pub fn MapStep() -> Html {
         let ctx = ctx.clone();
         let deps = (state.mapping.clone(), state.inspection.clone());
         use_effect_with(deps, move |(m, view)| {
-            if let (Some(file), Some(view)) = (&ctx.state.file, view) {
+            if let (Some(picked), Some(view)) = (&ctx.state.file, view) {
                 if m.check().is_ok() {
                     storage::remember(&view.headers, m);
                 }
-                ctx.worker.send(Request::Preview {
-                    file: file.blob.clone(),
-                    sheet: view.sheet(),
-                    settings: view.settings.clone(),
-                    mapping: m.clone(),
-                });
+                // Several files: the first one with rows is previewed, and
+                // the mapping is checked against every file's columns.
+                let several = ctx.state.files.as_ref().filter(|_| picked.several);
+                let file = match several {
+                    Some(files) => files
+                        .parts
+                        .get(files.first)
+                        .and_then(|p| picked.named(&p.name)),
+                    None => picked.first(),
+                };
+                if let Some(file) = file {
+                    ctx.worker.send(Request::Preview {
+                        file: file.blob.clone(),
+                        sheet: view.sheet(),
+                        settings: view.settings.clone(),
+                        mapping: m.clone(),
+                        columns: several.map(|f| f.columns()).unwrap_or_default(),
+                    });
+                }
             }
         });
     }

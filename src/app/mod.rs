@@ -9,15 +9,19 @@
 
 mod check_step;
 mod download;
+mod file_list;
+mod file_pick;
 mod file_step;
 mod fix_grid;
 mod map_columns;
 mod map_edit;
 mod map_step;
+mod picked;
 mod protocol;
 mod resume;
 mod resume_offer;
 mod send_progress;
+mod send_report;
 mod send_step;
 mod state;
 mod storage;
@@ -128,7 +132,7 @@ fn page(ctx: Ctx) -> Html {
         <ContextProvider<Rc<Ctx>> context={Rc::new(ctx)}>
             <header class="top">
                 <h1>{ "Segment backfill" }</h1>
-                <p class="tagline">{ "Import historical CSV or NDJSON into Segment. Your file never leaves this computer until you press Send." }</p>
+                <p class="tagline">{ "Import historical CSV or NDJSON into Segment: one file, several, or a folder. Nothing leaves this computer until you press Send." }</p>
                 <widgets::Stepper />
             </header>
             <main id="main">

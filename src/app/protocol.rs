@@ -16,6 +16,32 @@ use crate::pipeline::{Fixes, RowFix};
 use crate::source::table::TableInfo;
 use crate::source::{ArchiveSigns, MissingSeen, Settings, SourceOptions};
 
+mod files;
+pub use files::{
+    FileColumns, FileCountsView, FileReportView, FilesView, NamedFile, PartView, RowAt,
+};
+
+/// What a check or a send reads.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub enum Input {
+    /// One file, read exactly as the File step showed it.
+    One {
+        #[serde(with = "serde_wasm_bindgen::preserve")]
+        file: Blob,
+        /// The workbook sheet the File step read (`None`: not a workbook).
+        #[serde(default)]
+        sheet: Option<String>,
+        settings: Settings,
+    },
+    /// Several files as one import, in the order they are read
+    /// ([`crate::fileset::FileSet::ordered`]): each sniffed on its own with
+    /// the user's overrides, as the CLI reads several files.
+    Files {
+        files: Vec<NamedFile>,
+        options: SourceOptions,
+    },
+}
+
 /// What the page asks the worker to do.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub enum Request {
@@ -23,6 +49,13 @@ pub enum Request {
     Inspect {
         #[serde(with = "serde_wasm_bindgen::preserve")]
         file: Blob,
+        options: SourceOptions,
+    },
+    /// Several files: sniff each one's first bytes (how it reads, its
+    /// columns), then preview the first one with rows and suggest a mapping
+    /// from it. Answered with [`Response::InspectedFiles`].
+    InspectFiles {
+        files: Vec<NamedFile>,
         options: SourceOptions,
     },
     /// Build the first messages of the file with this mapping.
@@ -34,15 +67,15 @@ pub enum Request {
         sheet: Option<String>,
         settings: Settings,
         mapping: Mapping,
-    },
-    /// Read the whole file: validate, batch, count; send nothing.
-    Check {
-        #[serde(with = "serde_wasm_bindgen::preserve")]
-        file: Blob,
-        /// The workbook sheet the File step read (`None`: not a workbook).
+        /// Several files: every file's columns, which the mapping must
+        /// find in each CSV file (the preview's error names the file that
+        /// lacks one). Empty for one file.
         #[serde(default)]
-        sheet: Option<String>,
-        settings: Settings,
+        columns: Vec<FileColumns>,
+    },
+    /// Read every row: validate, batch, count; send nothing.
+    Check {
+        input: Input,
         mapping: Mapping,
         /// Keep every batch body for a dry-run download.
         keep_batches: bool,
@@ -50,7 +83,8 @@ pub enum Request {
         /// write key the Send step holds), so the downloaded batches carry
         /// the messageIds a send there will; `None`: no destination yet.
         id_namespace: Option<String>,
-        /// Rows edited in the fix grid, standing in for the file's.
+        /// Rows edited in the fix grid, standing in for the file's (one
+        /// file only).
         #[serde(default)]
         fixes: Fixes,
     },
@@ -62,20 +96,15 @@ pub enum Request {
         mapping: Mapping,
         rows: Vec<RowFix>,
     },
-    /// Send the whole file to an endpoint (the JS layer's fetch driver).
+    /// Send every row to an endpoint (the JS layer's fetch driver).
     Send {
-        #[serde(with = "serde_wasm_bindgen::preserve")]
-        file: Blob,
-        /// The workbook sheet the File step read (`None`: not a workbook).
-        #[serde(default)]
-        sheet: Option<String>,
-        settings: Settings,
+        input: Input,
         mapping: Mapping,
         target: SendTarget,
         /// The checkpoint of a stopped send of this same import, to continue
         /// it: rows it has done are not sent again.
         resume: Option<String>,
-        /// Rows edited in the fix grid, sent in their place.
+        /// Rows edited in the fix grid, sent in their place (one file only).
         #[serde(default)]
         fixes: Fixes,
     },
@@ -139,6 +168,9 @@ pub struct SendProgress {
     pub wire_bytes: f64,
     #[serde(default)]
     pub json_bytes: f64,
+    /// Several files: the one being read (from 1) and how many there are.
+    #[serde(default)]
+    pub file: Option<(f64, f64)>,
 }
 
 /// What the page keeps of a running send so it can be resumed after the
@@ -167,7 +199,7 @@ pub struct SendReport {
     pub fixed: f64,
     pub undelivered: f64,
     /// Undelivered rows as inclusive ranges.
-    pub undelivered_rows: Vec<(f64, f64)>,
+    pub undelivered_rows: Vec<(RowAt, RowAt)>,
     pub undelivered_reason: Option<String>,
     /// `rows = delivered + rejected + undelivered`.
     pub balanced: bool,
@@ -175,7 +207,7 @@ pub struct SendReport {
     pub complete: bool,
     pub error: Option<String>,
     /// `(row, answer)` of the rows the endpoint refused (the first 10,000).
-    pub server_rejected: Vec<(f64, String)>,
+    pub server_rejected: Vec<(RowAt, String)>,
     pub requests: f64,
     pub retries: f64,
     pub elapsed_ms: f64,
@@ -193,12 +225,18 @@ pub struct SendReport {
     pub rejects: JsValue,
     /// The rejects file holds only the first rows rejected before sending.
     pub rejects_truncated: bool,
+    /// Several files: where each file's rows went, in the order read
+    /// (empty for one file).
+    #[serde(default)]
+    pub files: Vec<FileReportView>,
 }
 
 /// What the worker answers.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub enum Response {
     Inspected(InspectionView),
+    /// The answer to [`Request::InspectFiles`].
+    InspectedFiles(FilesView),
     Previewed(PreviewView),
     CheckProgress(CheckProgress),
     Checked(CheckDone),
@@ -291,6 +329,9 @@ pub struct CheckProgress {
     pub measure: Measure,
     /// Milliseconds since the check started.
     pub elapsed_ms: f64,
+    /// Several files: the one being read (from 1) and how many there are.
+    #[serde(default)]
+    pub file: Option<(f64, f64)>,
 }
 
 /// One finding code with its count and examples.
@@ -305,7 +346,7 @@ pub struct Finding {
     #[serde(default)]
     pub rows: f64,
     /// `(row, message)` of the first occurrences.
-    pub examples: Vec<(f64, String)>,
+    pub examples: Vec<(RowAt, String)>,
 }
 
 /// The result of a full check. Counts are `f64` because they cross to
@@ -340,6 +381,10 @@ pub struct CheckReport {
     pub elapsed_ms: f64,
     /// The rejects file was cut short to keep memory bounded.
     pub rejects_truncated: bool,
+    /// Several files: each file's counts, in the order read (empty for one
+    /// file).
+    #[serde(default)]
+    pub files: Vec<FileCountsView>,
 }
 
 /// A finished check: the report and the downloads.

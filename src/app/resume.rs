@@ -6,9 +6,10 @@
 //! ([`SendCheckpoint`]); the page keeps it under a key made from the file
 //! (name, size, last modified), how it is read, the mapping and the
 //! endpoint. What is stored is the checkpoint (row numbers and the
-//! endpoint's refusals, no data), a hash of the file and mapping, the
-//! endpoint, counts and a date: never the file's contents, never the write
-//! key. The one exception: the rows edited in the fix grid, which the send
+//! endpoint's refusals, no data; of several files, also their names, sizes
+//! and head hashes, which is how a changed file is named), a hash of the
+//! file and mapping, the endpoint, counts and a date: never the file's
+//! contents, never the write key. The one exception: the rows edited in the fix grid, which the send
 //! cannot resume without (they are part of the import). A send that ends
 //! with every row accounted for forgets its entry.
 
@@ -16,10 +17,10 @@ use serde::{Deserialize, Serialize};
 use wasm_bindgen::JsCast;
 
 use super::protocol::SendCheckpoint;
-use super::state::Picked;
+use super::state::{Picked, PickedFile};
 use crate::mapping::Mapping;
 use crate::pipeline::Fixes;
-use crate::source::Settings;
+use crate::source::{Settings, SourceOptions};
 
 const PREFIX: &str = "segment-backfill.resume.";
 /// Entries not touched for this long are dropped when another is saved.
@@ -97,15 +98,12 @@ pub fn import_id(
     settings: &Settings,
     mapping: &Mapping,
 ) -> String {
-    let modified = file
-        .blob
-        .dyn_ref::<web_sys::File>()
-        .map_or(0.0, web_sys::File::last_modified);
+    let (name, size, modified) = file.first().map_or((String::new(), 0.0, 0.0), known);
     let s = settings;
     let text = format!(
         "{}\u{1f}{}\u{1f}{modified}\u{1f}{}.{}.{}.{}.{}\u{1f}{}{}",
-        file.name,
-        file.size,
+        name,
+        size,
         s.format as u8,
         s.encoding as u8,
         s.compression as u8,
@@ -120,6 +118,67 @@ pub fn import_id(
         }
     );
     format!("{:016x}", xxhash_rust::xxh3::xxh3_64(text.as_bytes()))
+}
+
+/// Identifies an import of several files in this browser: every file
+/// (name, size, last modified) in the order read, the overrides they are
+/// all read with, how the first one reads and the mapping. Picking the
+/// same files again finds it; another set of files (one added, removed,
+/// renamed or changed) is another import. The worker checks each file's
+/// head against the checkpoint before anything is sent.
+pub fn set_import_id(
+    files: &Picked,
+    options: &SourceOptions,
+    settings: &Settings,
+    mapping: &Mapping,
+) -> String {
+    let each: Vec<String> = files
+        .files
+        .iter()
+        .map(|f| {
+            let (name, size, modified) = known(f);
+            format!("{name}\u{1f}{size}\u{1f}{modified}")
+        })
+        .collect();
+    // (Fields written out, not serialized: the page links no serializer
+    // for these types.)
+    let o = options;
+    let code = |v: Option<u8>| v.map_or(String::new(), |v| v.to_string());
+    let overrides = format!(
+        "{}.{}.{}.{}.{}.{}.{}",
+        code(o.format.map(|f| f as u8)),
+        code(o.encoding.map(|e| e as u8)),
+        code(o.compression.map(|c| c as u8)),
+        code(o.delimiter),
+        code(o.has_header.map(u8::from)),
+        o.sheet.as_deref().unwrap_or_default(),
+        o.first_row.map_or(String::new(), |r| r.to_string()),
+    );
+    let s = settings;
+    let first = format!(
+        "{}.{}.{}.{}.{}.{}",
+        s.format as u8,
+        s.encoding as u8,
+        s.compression as u8,
+        s.delimiter,
+        u8::from(s.has_header),
+        s.first_row
+    );
+    let text = format!(
+        "files\u{1e}{}\u{1e}{overrides}\u{1e}{first}\u{1e}{}",
+        each.join("\u{1e}"),
+        mapping.to_json_pretty(),
+    );
+    format!("{:016x}", xxhash_rust::xxh3::xxh3_64(text.as_bytes()))
+}
+
+/// A file's name, size and last modification, as the browser knows them.
+fn known(file: &PickedFile) -> (String, f64, f64) {
+    let modified = file
+        .blob
+        .dyn_ref::<web_sys::File>()
+        .map_or(0.0, web_sys::File::last_modified);
+    (file.name.clone(), file.size, modified)
 }
 
 fn storage() -> Option<web_sys::Storage> {

@@ -47,11 +47,12 @@ pub fn ResumeOffer() -> Html {
         let ctx = ctx.clone();
         Callback::from(move |_| ctx.dispatch(Action::StartOver))
     };
+    let several = state.file.as_ref().is_some_and(|f| f.several);
     html! {
         <section class="banner info resume" aria-labelledby="resume-h">
             <h2 id="resume-h">{ "Resume the stopped import?" }</h2>
             <p>
-                { "An import of this file stopped at " }<strong>{ how_far(run) }</strong>
+                { if several { "An import of these files stopped at " } else { "An import of this file stopped at " } }<strong>{ how_far(run) }</strong>
                 { format!(" on {}, sending to ", when(run.saved_at)) }<code>{ &run.endpoint }</code>{ "." }
             </p>
             <p class="muted">{ "Resuming skips the rows already done and sends the rest. Rows that were on their way when it stopped are sent again with the same messageIds, so Segment counts none twice." }</p>
@@ -90,8 +91,9 @@ pub fn ResumeNote() -> Html {
         <div class="banner info resume" id="resume-note">
             <p>
                 <strong>{ "Resuming: " }</strong>
-                { format!("{} were done on {}; they are skipped, and the reconciliation at the end covers the whole file.",
-                    how_far(run), when(run.saved_at)) }
+                { format!("{} were done on {}; they are skipped, and the reconciliation at the end covers {}.",
+                    how_far(run), when(run.saved_at),
+                    if state.file.as_ref().is_some_and(|f| f.several) { "every file" } else { "the whole file" }) }
             </p>
             if !same_endpoint {
                 <p>{ "It was sending to " }<code>{ &run.endpoint }</code>{ ": another endpoint starts from the first row." }</p>

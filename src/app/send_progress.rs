@@ -63,8 +63,11 @@ pub fn progress(s: &Sending<'_>) -> Html {
         Measure::Rows(total) => format!(" · {} of {} rows read", count(p.rows), count(total)),
         Measure::Unknown => String::new(),
     };
+    let file = p.file.map_or(String::new(), |(at, n)| {
+        format!(" · file {} of {}", count(at), count(n))
+    });
     let tail = format!(
-        "{} in flight · {} retries{of}",
+        "{} in flight · {} retries{of}{file}",
         count(p.in_flight),
         count(p.retries),
     );

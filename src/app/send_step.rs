@@ -1,24 +1,19 @@
 //! Step 4: send to Segment (or a compatible endpoint), with live progress
 //! and, at the end, where every row went.
 
-use std::rc::Rc;
-
-use serde::Serialize;
-use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen::JsCast;
 use web_sys::{HtmlInputElement, HtmlSelectElement, HtmlTextAreaElement};
 use yew::prelude::*;
 
-use super::protocol::{Failure, Request, SendReport, SendTarget};
+use super::protocol::{Failure, Request, SendTarget};
 use super::resume::SavedRun;
 use super::resume_offer::ResumeNote;
 use super::send_progress::{progress, Sending};
-use super::state::{current_import, Action, CheckState, Picked, Resume, SendForm, SendState, Step};
-use super::widgets::{count, duration, plural, tile, StepNav};
-use super::{download, storage, use_ctx, Ctx};
+use super::send_report::reconciliation;
+use super::state::{self, current_import, Action, CheckState, Resume, SendForm, SendState, Step};
+use super::widgets::{count, StepNav};
+use super::{storage, use_ctx, Ctx};
 use crate::deliver::endpoint::{resolve, Region};
-
-/// Rows the endpoint refused that the page lists (the JSON has them all).
-const REFUSED_SHOWN: usize = 20;
 
 /// Destination presets: id, label, endpoint.
 const PRESETS: [(&str, &str, &str); 3] = [
@@ -98,7 +93,7 @@ fn target(form: &SendForm) -> Result<SendTarget, Failure> {
 
 fn start(ctx: &Ctx) {
     let s = &ctx.state;
-    let (Some(file), Some(view)) = (&s.file, &s.inspection) else {
+    let Some(input) = state::input(s) else {
         return;
     };
     match target(&s.send_form) {
@@ -131,9 +126,7 @@ fn start(ctx: &Ctx) {
                 ctx.dispatch(Action::TrackSend(run));
             }
             ctx.worker.send(Request::Send {
-                file: file.blob.clone(),
-                sheet: view.sheet(),
-                settings: view.settings.clone(),
+                input,
                 mapping: s.mapping.clone(),
                 target,
                 resume: resumed.map(|r| r.checkpoint.clone()),
@@ -439,201 +432,4 @@ impl Drop for LeaveGuard {
                 .remove_event_listener_with_callback("beforeunload", ask.as_ref().unchecked_ref());
         }
     }
-}
-
-/// `earlier`: of `r.delivered`, the rows the stopped send had delivered.
-fn reconciliation(ctx: &Rc<Ctx>, r: &Rc<SendReport>, earlier: f64) -> Html {
-    let ranges = r
-        .undelivered_rows
-        .iter()
-        .take(20)
-        .map(|(a, b)| {
-            if a == b {
-                count(*a)
-            } else {
-                format!("{}–{}", count(*a), count(*b))
-            }
-        })
-        .collect::<Vec<_>>()
-        .join(", ");
-    let on_json = {
-        let ctx = ctx.clone();
-        let r = r.clone();
-        Callback::from(move |_| {
-            let text = reconciliation_json(&r, ctx.state.file.as_ref());
-            if let Err(f) = download::text(&text, "reconciliation.json", "application/json") {
-                ctx.dispatch(Action::Fail(f));
-            }
-        })
-    };
-    let rejects = r.rejects.dyn_ref::<web_sys::Blob>().cloned();
-    let on_rejects = {
-        let ctx = ctx.clone();
-        let rejects = rejects.clone();
-        Callback::from(move |_| {
-            let Some(b) = &rejects else { return };
-            if let Err(f) = download::blob(b, "rejected-rows.csv") {
-                ctx.dispatch(Action::Fail(f));
-            }
-        })
-    };
-    let refused_more = r.rejected_by_server - REFUSED_SHOWN.min(r.server_rejected.len()) as f64;
-    let delivered = if earlier > 0.0 {
-        format!("delivered ({} before it stopped)", count(earlier))
-    } else {
-        "delivered".to_string()
-    };
-    let rejected = format!("rejected ({} by the endpoint)", count(r.rejected_by_server));
-    let bad = |n: f64| if n > 0.0 { "bad" } else { "" };
-    html! {
-        <div class="reconciliation">
-            <h3>{ if r.undelivered == 0.0 && r.complete { "Done: every row is accounted for" } else { "Stopped: some rows were not delivered" } }</h3>
-            <div class="tiles">
-                { tile("rows read", r.rows, "", "sent-rows") }
-                { tile(&delivered, r.delivered, "ok", "sent-delivered") }
-                { tile(&rejected, r.rejected, bad(r.rejected), "sent-rejected") }
-                { tile("not delivered", r.undelivered, bad(r.undelivered), "sent-undelivered") }
-            </div>
-            if r.fixed > 0.0 {
-                <p id="sent-fixed">{ format!("Fixed in the app: {} (sent under their own row numbers; counted once, in delivered).", count(r.fixed)) }</p>
-            }
-            <p class="muted">{ format!("rows = delivered + rejected + not delivered: {}. {}, {}, {}{}.",
-                if r.balanced { "balanced" } else { "NOT balanced — please report this" },
-                plural(r.requests, "request", "requests"), plural(r.retries, "retry", "retries"),
-                duration(r.elapsed_ms / 1000.0),
-                if r.paused_ms >= 1000.0 { format!(" ({} of it paused)", duration(r.paused_ms / 1000.0)) } else { String::new() }) }</p>
-            <div class="row downloads">
-                <button type="button" class="secondary" id="download-reconciliation" onclick={on_json}>
-                    { "Download reconciliation (JSON)" }
-                </button>
-                <button type="button" class="secondary" id="download-send-rejects" onclick={on_rejects}
-                    disabled={r.rejected == 0.0 || rejects.is_none()}>
-                    { format!("Download rejected rows ({}, CSV)", count(r.rejected)) }
-                </button>
-            </div>
-            if r.rejects_truncated {
-                <p class="note">{ "The rejected-rows file holds the first 10,000 rows rejected before sending, and every row the endpoint refused; the counts are complete." }</p>
-            }
-            if r.undelivered > 0.0 {
-                <div class="banner warn" role="alert">
-                    <p><strong>{ format!("{} rows were not delivered", count(r.undelivered)) }</strong>
-                        { r.undelivered_reason.as_ref().map(|w| format!(": {w}")).unwrap_or_default() }</p>
-                    <p>{ format!("Rows {ranges}. Sending again is safe: each row keeps its messageId, so rows already delivered are dropped as duplicates.") }</p>
-                </div>
-            }
-            if let Some(e) = &r.error { <div class="banner error" role="alert"><p>{ e }</p></div> }
-            if !r.server_rejected.is_empty() {
-                <h3>{ "Refused by the endpoint" }</h3>
-                <ul>{ for r.server_rejected.iter().take(REFUSED_SHOWN).map(|(row, why)| html! { <li>{ format!("row {}: {why}", count(*row)) }</li> }) }</ul>
-                if refused_more > 0.0 {
-                    <p class="muted">{ format!("and {} more: see the reconciliation and the rejected rows.", count(refused_more)) }</p>
-                }
-            }
-        </div>
-    }
-}
-
-/// The reconciliation file the user downloads, fields in reading order.
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct ReconciliationFile<'a> {
-    generated_by: &'static str,
-    file: Option<FileInfo<'a>>,
-    endpoint_host: &'a str,
-    started_at: Option<String>,
-    finished_at: Option<String>,
-    seconds: f64,
-    paused_seconds: f64,
-    complete: bool,
-    balanced: bool,
-    /// `rows = delivered + rejected + undelivered`, in figures.
-    equation: String,
-    rows: u64,
-    delivered: u64,
-    previously_delivered: u64,
-    rejected: u64,
-    rejected_before_sending: u64,
-    rejected_by_server: u64,
-    /// Of `delivered`, rows valid thanks to an edit in the app.
-    fixed_in_the_app: u64,
-    undelivered: u64,
-    undelivered_rows: Vec<[u64; 2]>,
-    undelivered_reason: Option<&'a str>,
-    error: Option<&'a str>,
-    server_rejected: Vec<Refused<'a>>,
-    requests: u64,
-    retries: u64,
-}
-
-#[derive(Serialize)]
-struct FileInfo<'a> {
-    name: &'a str,
-    bytes: u64,
-}
-
-#[derive(Serialize)]
-struct Refused<'a> {
-    row: u64,
-    reason: &'a str,
-}
-
-/// The reconciliation as the JSON file the user downloads: where every row
-/// went, when, and to which host. Never the write key (the report has none).
-pub(super) fn reconciliation_json(r: &SendReport, file: Option<&Picked>) -> String {
-    // Counts cross from the worker as f64; they are whole numbers.
-    let n = |x: f64| x as u64;
-    let iso = |ms: f64| {
-        (ms > 0.0)
-            .then(|| js_sys::Date::new(&JsValue::from_f64(ms)).to_iso_string())
-            .and_then(|s| s.as_string())
-    };
-    let secs = |ms: f64| (ms / 100.0).round() / 10.0;
-    let report = ReconciliationFile {
-        generated_by: concat!("segment-backfill ", env!("CARGO_PKG_VERSION")),
-        file: file.map(|f| FileInfo {
-            name: &f.name,
-            bytes: n(f.size),
-        }),
-        endpoint_host: &r.endpoint_host,
-        started_at: iso(r.started_ms),
-        finished_at: iso(r.finished_ms),
-        seconds: secs(r.elapsed_ms),
-        paused_seconds: secs(r.paused_ms),
-        complete: r.complete,
-        balanced: r.balanced,
-        equation: format!(
-            "{} = {} + {} + {}",
-            n(r.rows),
-            n(r.delivered),
-            n(r.rejected),
-            n(r.undelivered)
-        ),
-        rows: n(r.rows),
-        delivered: n(r.delivered),
-        previously_delivered: n(r.previously_delivered),
-        rejected: n(r.rejected),
-        rejected_before_sending: n(r.rejected - r.rejected_by_server),
-        rejected_by_server: n(r.rejected_by_server),
-        fixed_in_the_app: n(r.fixed),
-        undelivered: n(r.undelivered),
-        undelivered_rows: r
-            .undelivered_rows
-            .iter()
-            .map(|(a, b)| [n(*a), n(*b)])
-            .collect(),
-        undelivered_reason: r.undelivered_reason.as_deref(),
-        error: r.error.as_deref(),
-        server_rejected: r
-            .server_rejected
-            .iter()
-            .map(|(row, reason)| Refused {
-                row: n(*row),
-                reason,
-            })
-            .collect(),
-        requests: n(r.requests),
-        retries: n(r.retries),
-    };
-    // Strings and numbers only: it always serializes.
-    serde_json::to_string_pretty(&report).unwrap_or_default()
 }

@@ -7,12 +7,12 @@
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
-use web_sys::Blob;
 use yew::Reducible;
 
+pub use super::picked::{Picked, PickedFile};
 use super::protocol::{
-    CheckDone, CheckProgress, Failure, InspectionView, PreviewView, Response, RowStatus,
-    SendProgress, SendReport,
+    CheckDone, CheckProgress, Failure, FilesView, Input, InspectionView, PreviewView, Response,
+    RowStatus, SendProgress, SendReport,
 };
 use super::resume::{self, SavedRun};
 use crate::mapping::Mapping;
@@ -44,14 +44,6 @@ impl Step {
             Step::Send => "Send",
         }
     }
-}
-
-/// The file the user picked (or the bundled sample).
-#[derive(Debug, Clone, PartialEq)]
-pub struct Picked {
-    pub name: String,
-    pub size: f64,
-    pub blob: Blob,
 }
 
 /// Where the full check stands.
@@ -142,7 +134,10 @@ pub struct State {
     /// The user's overrides of what was sniffed.
     pub options: SourceOptions,
     pub inspecting: bool,
+    /// The file's preview; of several files, the first one with rows.
     pub inspection: Option<Rc<InspectionView>>,
+    /// Several files: how each one reads.
+    pub files: Option<Rc<FilesView>>,
     pub mapping: Mapping,
     /// Says where the mapping came from (restored, loaded, suggested).
     pub mapping_note: Option<String>,
@@ -208,8 +203,9 @@ impl Reducible for State {
             Action::GoTo(step) => s.step = step,
             Action::Picked(file) => {
                 // Batches of a small file fit in memory; big files opt in.
-                s.keep_batches = file.size < KEEP_BATCHES_BELOW;
+                s.keep_batches = file.size() < KEEP_BATCHES_BELOW;
                 s.file = Some(file);
+                s.files = None;
                 s.options = SourceOptions::default();
                 s.inspecting = true;
                 s.check = CheckState::Idle;
@@ -300,19 +296,13 @@ impl Reducible for State {
 fn apply(old: Rc<State>, mut s: State, response: Response) -> Rc<State> {
     match response {
         Response::Inspected(view) => {
-            s.inspecting = false;
-            let same_columns = s
-                .inspection
-                .as_ref()
-                .is_some_and(|old| old.headers == view.headers);
-            if !same_columns {
-                let (mapping, note) = super::storage::initial_mapping(&view);
-                s.mapping = mapping;
-                s.mapping_note = note;
-                s.preview = None;
-            }
-            s.inspection = Some(Rc::new(view));
-            refresh_resume(&mut s);
+            s.files = None;
+            inspected(&mut s, view);
+        }
+        Response::InspectedFiles(files) => {
+            let view = files.view.clone();
+            s.files = Some(Rc::new(files));
+            inspected(&mut s, view);
         }
         Response::Previewed(view) => s.preview = Some(Rc::new(view)),
         Response::CheckProgress(p) => match s.check {
@@ -368,6 +358,7 @@ fn apply(old: Rc<State>, mut s: State, response: Response) -> Rc<State> {
             // keeps the last view, so it can be changed back.
             if s.inspecting && s.options == SourceOptions::default() {
                 s.inspection = None;
+                s.files = None;
                 s.preview = None;
             }
             s.inspecting = false;
@@ -384,6 +375,42 @@ fn apply(old: Rc<State>, mut s: State, response: Response) -> Rc<State> {
     Rc::new(s)
 }
 
+/// A preview arrived (of the file, or of the first of several with rows):
+/// a mapping for its columns, and the resume offer of this import.
+fn inspected(s: &mut State, view: InspectionView) {
+    s.inspecting = false;
+    let same_columns = s
+        .inspection
+        .as_ref()
+        .is_some_and(|old| old.headers == view.headers);
+    if !same_columns {
+        let (mapping, note) = super::storage::initial_mapping(&view);
+        s.mapping = mapping;
+        s.mapping_note = note;
+        s.preview = None;
+    }
+    s.inspection = Some(Rc::new(view));
+    refresh_resume(s);
+}
+
+/// What a check or a send reads: the file as the File step showed it, or
+/// the files picked, each read with the user's overrides.
+pub fn input(s: &State) -> Option<Input> {
+    let (file, view) = (s.file.as_ref()?, s.inspection.as_ref()?);
+    Some(if file.several {
+        Input::Files {
+            files: file.named_files(),
+            options: s.options.clone(),
+        }
+    } else {
+        Input::One {
+            file: file.first()?.blob.clone(),
+            sheet: view.sheet(),
+            settings: view.settings.clone(),
+        }
+    })
+}
+
 fn clear_fixes(s: &mut State) {
     s.fixes = Fixes::default();
     s.rechecked = Rc::default();
@@ -393,12 +420,11 @@ fn clear_fixes(s: &mut State) {
 /// [`resume::import_id`] names it.
 pub fn current_import(s: &State) -> Option<String> {
     let (file, view) = (s.file.as_ref()?, s.inspection.as_ref()?);
-    Some(resume::import_id(
-        file,
-        view.sheet().as_deref(),
-        &view.settings,
-        &s.mapping,
-    ))
+    Some(if file.several {
+        resume::set_import_id(file, &s.options, &view.settings, &s.mapping)
+    } else {
+        resume::import_id(file, view.sheet().as_deref(), &view.settings, &s.mapping)
+    })
 }
 
 /// Offers the stopped send of the file and mapping open now, if this

@@ -12,14 +12,6 @@ use crate::mapping::Mapping;
 use crate::pipeline::{sniff_part, PartSniff};
 use crate::source::SourceOptions;
 
-/// Extensions of files that are clearly not data, skipped in a folder or a
-/// glob (and said).
-const NOT_DATA: &[&str] = &[
-    "md", "pdf", "png", "jpg", "jpeg", "gif", "svg", "webp", "html", "htm", "doc", "docx", "ppt",
-    "pptx", "exe", "dll", "so", "dylib", "py", "rs", "sh", "js", "css", "log", "lock", "zip", "7z",
-    "rar", "tar", "bak", "tmp", "swp",
-];
-
 /// The files of a multi-file import, in the order read.
 #[derive(Debug, Clone)]
 pub struct InputSet {
@@ -122,22 +114,10 @@ fn is_glob(p: &Path) -> bool {
     p.to_string_lossy().contains(['*', '?', '['])
 }
 
-/// Why a file of a folder or a glob is left out, if it is.
+/// Why a file of a folder or a glob is left out, if it is (the core's
+/// rule, [`crate::fileset::skip_reason`], on its `/`-separated name).
 fn skip_reason(relative: &Path) -> Option<&'static str> {
-    let hidden = relative.components().any(|c| match c {
-        Component::Normal(s) => s.to_string_lossy().starts_with('.'),
-        _ => false,
-    });
-    if hidden {
-        return Some("hidden");
-    }
-    let ext = relative
-        .extension()
-        .map(|e| e.to_string_lossy().to_ascii_lowercase())
-        .unwrap_or_default();
-    NOT_DATA
-        .contains(&ext.as_str())
-        .then_some("not a data file")
+    crate::fileset::skip_reason(&relative_name(relative, Path::new("")))
 }
 
 fn walk(

@@ -29,7 +29,7 @@ use super::driver::{
 use super::error::{codes, JsApiError, JsResult};
 use super::options::mapping_from_js;
 use super::table::Table;
-use crate::fileset::{head_hash, in_picked_folder, FilePart, FileSet, HEAD_BYTES};
+use crate::fileset::{head_hash, names_from_root, FilePart, FileSet, HEAD_BYTES};
 use crate::mapping::Mapping;
 use crate::pipeline::{sniff_part, PartSniff, DEFAULT_SAMPLE_BYTES};
 use crate::source::table::TableKind;
@@ -216,7 +216,7 @@ fn named_files(files: &JsValue) -> JsResult<Vec<(String, Blob)>> {
     }
     if all_in_folder {
         let paths: Vec<String> = named.iter().map(|(n, _)| n.clone()).collect();
-        for ((name, _), short) in named.iter_mut().zip(in_picked_folder(&paths)) {
+        for ((name, _), short) in named.iter_mut().zip(names_from_root(&paths)) {
             *name = short;
         }
     }

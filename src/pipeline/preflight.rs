@@ -48,18 +48,33 @@ pub fn sniff_part(
     }
     let seen = crate::source::inspect(sample, complete, &options, 0)
         .map_err(|e| format!("{name}: {e}"))?;
-    if let Some(m) = mapping.filter(|m| !m.rules.is_empty()) {
-        if seen.settings.format == Format::Csv {
-            MessageBuilder::for_columns(m, &seen.headers, 0)
-                .map_err(|e| format!("{name}: {e} (nothing was read or sent)"))?;
-        }
-    }
+    columns_fit(name, seen.settings.format, &seen.headers, mapping)?;
     Ok(PartSniff {
         options,
         settings: Some(seen.settings),
         headers: seen.headers,
         table: None,
     })
+}
+
+/// Whether `mapping` finds the columns it needs in file `name`, read as
+/// `format` with `headers`: a CSV lacking one is refused, naming the file
+/// and the column (JSON records are not: a missing field is a row's
+/// finding). What [`sniff_part`] checks, for a shell that knows a file's
+/// columns already (the app's Map step, for every file of several).
+pub fn columns_fit(
+    name: &str,
+    format: Format,
+    headers: &[String],
+    mapping: Option<&Mapping>,
+) -> Result<(), String> {
+    if let Some(m) = mapping.filter(|m| !m.rules.is_empty()) {
+        if format == Format::Csv {
+            MessageBuilder::for_columns(m, headers, 0)
+                .map_err(|e| format!("{name}: {e} (nothing was read or sent)"))?;
+        }
+    }
+    Ok(())
 }
 
 /// Every CSV file's columns, each once, in the order first seen (the

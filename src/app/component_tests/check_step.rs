@@ -5,7 +5,9 @@ use wasm_bindgen::JsValue;
 use wasm_bindgen_test::wasm_bindgen_test;
 
 use super::{after, blob, disabled, picked, Downloads, Page, ORDERS};
-use crate::app::protocol::{CheckDone, CheckProgress, CheckReport, Finding, Request, Response};
+use crate::app::protocol::{
+    CheckDone, CheckProgress, CheckReport, Finding, Input, Request, Response, RowAt,
+};
 use crate::app::state::{Action, CheckState, SendForm, Step};
 use crate::message::SourceNamespace;
 
@@ -40,7 +42,7 @@ pub fn report() -> CheckReport {
                 count: 20.0,
                 rows: 20.0,
                 examples: vec![(
-                    998.0,
+                    RowAt::row(998.0),
                     "user_id: neither userId nor anonymousId is set".into(),
                 )],
             },
@@ -50,14 +52,14 @@ pub fn report() -> CheckReport {
                 // Two rows also lack an id; one row has two bad numbers.
                 count: 16.0,
                 rows: 15.0,
-                examples: vec![(1_500.0, "price: \"n/a\" is not a number".into())],
+                examples: vec![(RowAt::row(1_500.0), "price: \"n/a\" is not a number".into())],
             },
             Finding {
                 code: "future_timestamp".into(),
                 warning: true,
                 count: 2.0,
                 rows: 2.0,
-                examples: vec![(7.0, "created_at: in the future".into())],
+                examples: vec![(RowAt::row(7.0), "created_at: in the future".into())],
             },
         ],
         rejected_several_reasons: 2.0,
@@ -79,6 +81,7 @@ pub fn report() -> CheckReport {
         bytes: 4_600_000.0,
         elapsed_ms: 2_500.0,
         rejects_truncated: false,
+        files: Vec::new(),
     }
 }
 
@@ -99,7 +102,7 @@ async fn check_page() -> Page {
     let state = page.state();
     match page.sent().as_slice() {
         [Request::Check {
-            settings,
+            input: Input::One { settings, .. },
             mapping,
             keep_batches,
             ..

@@ -197,7 +197,7 @@ async fn dropping_something_that_is_not_a_file_says_what_to_do() {
         "{banner}"
     );
     assert!(
-        banner.contains("What to do: Drag the file itself"),
+        banner.contains("What to do: Drag the files or the folder themselves"),
         "{banner}"
     );
     assert!(page.sent().is_empty(), "nothing to inspect");

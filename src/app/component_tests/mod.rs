@@ -12,6 +12,7 @@
 
 mod check_step;
 mod file_step;
+mod files;
 mod fix_grid;
 mod map_step;
 mod resume;
@@ -30,10 +31,13 @@ use web_sys::{
 };
 use yew::prelude::*;
 
-use super::protocol::{Request, Response};
+use super::protocol::{Failure, FilesView, NamedFile, Request, Response};
 use super::state::{Action, Picked, State, Step};
+use super::worker::files::{part_view, FirstWithRows};
 use super::worker::inspect;
 use super::{Ctx, WorkerHandle};
+use crate::fileset::{FilePart, FileSet};
+use crate::pipeline::sniff_part;
 use crate::source::SourceOptions;
 
 wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
@@ -188,17 +192,28 @@ impl Page {
                             Err(f) => Response::Failed(f),
                         }
                     }
+                    Request::InspectFiles { files, options } => {
+                        match files_view(files, options).await {
+                            Ok(view) => Response::InspectedFiles(view),
+                            Err(f) => Response::Failed(f),
+                        }
+                    }
                     Request::Preview {
                         file,
                         settings,
                         mapping,
+                        columns,
                         ..
-                    } => Response::Previewed(inspect::preview_sample(
-                        bytes_of(file).await,
-                        true,
-                        settings,
-                        mapping.clone(),
-                    )),
+                    } => {
+                        let mut view = inspect::preview_sample(
+                            bytes_of(file).await,
+                            true,
+                            settings,
+                            mapping.clone(),
+                        );
+                        view.error = view.error.or(inspect::columns_error(columns, mapping));
+                        Response::Previewed(view)
+                    }
                     _ => continue,
                 };
                 self.answer(answer).await;
@@ -316,24 +331,87 @@ impl Page {
         self.settle().await;
     }
 
-    /// Drops a file (or, with `None`, something that is not a file) on an
-    /// element.
-    pub async fn drop_on(&self, target: &Element, what: Option<(&str, &[u8])>) {
-        let init = DragEventInit::new();
-        init.set_bubbles(true);
-        init.set_cancelable(true);
-        if let Some((name, bytes)) = what {
-            let transfer = DataTransfer::new().expect("DataTransfer");
+    /// Picks several files in a file input (`paths`: each file's
+    /// `webkitRelativePath`, as a folder picker gives them; empty for a
+    /// plain file input).
+    pub async fn pick_files(&self, input: &Element, files: &[(&str, &[u8])], paths: &[&str]) {
+        let transfer = DataTransfer::new().expect("DataTransfer");
+        for (name, bytes) in files {
             transfer
                 .items()
                 .add_with_file(&file(name, bytes))
                 .expect("add file");
+        }
+        let input: &HtmlInputElement = input.unchecked_ref();
+        input.set_files(Some(&transfer.files().expect("files")));
+        // A constructed File has no path of its own: each gets the one a
+        // folder picker gives.
+        let list = input.files().expect("files");
+        let define = js_sys::Function::new_with_args(
+            "f, p",
+            "Object.defineProperty(f, 'webkitRelativePath', { value: p })",
+        );
+        for (i, path) in paths.iter().enumerate() {
+            let f = list.get(i as u32).expect("a file");
+            define
+                .call2(&wasm_bindgen::JsValue::NULL, &f, &(*path).into())
+                .expect("define the path");
+        }
+        fire(input, "change");
+        self.settle().await;
+    }
+
+    /// Drops a file (or, with `None`, something that is not a file) on an
+    /// element.
+    pub async fn drop_on(&self, target: &Element, what: Option<(&str, &[u8])>) {
+        let files: Vec<(&str, &[u8])> = what.into_iter().collect();
+        self.drop_files(target, &files).await;
+    }
+
+    /// Drops files (none: something that is not a file) on an element.
+    pub async fn drop_files(&self, target: &Element, files: &[(&str, &[u8])]) {
+        let init = DragEventInit::new();
+        init.set_bubbles(true);
+        init.set_cancelable(true);
+        if !files.is_empty() {
+            let transfer = DataTransfer::new().expect("DataTransfer");
+            for (name, bytes) in files {
+                transfer
+                    .items()
+                    .add_with_file(&file(name, bytes))
+                    .expect("add file");
+            }
             init.set_data_transfer(Some(&transfer));
         }
         let e = DragEvent::new_with_event_init_dict("drop", &init).expect("drop event");
         target.dispatch_event(&e).expect("dispatch");
         self.settle().await;
     }
+}
+
+/// What the worker answers to [`Request::InspectFiles`], made with its own
+/// code from the files' whole bytes (in the page's thread, where the
+/// worker's synchronous reads are not available).
+pub async fn files_view(
+    files: &[NamedFile],
+    options: &SourceOptions,
+) -> Result<FilesView, Failure> {
+    let names = files
+        .iter()
+        .map(|f| FilePart::new(f.name.clone(), None))
+        .collect();
+    let set = FileSet::ordered(names).map_err(|e| Failure::new(e, ""))?;
+    let mut first = FirstWithRows::default();
+    let mut parts = Vec::new();
+    for (i, f) in set.files().iter().enumerate() {
+        let blob = &files.iter().find(|n| n.name == f.name).expect("named").blob;
+        let bytes = bytes_of(blob).await;
+        let part = sniff_part(&f.name, &bytes, true, options.clone(), None)
+            .map_err(|e| Failure::new(e, ""))?;
+        first.see(i, &f.name, &bytes, true, &part);
+        parts.push(part_view(&f.name, bytes.len() as f64, &part));
+    }
+    first.view(parts, set.order())
 }
 
 /// A control's `value` (input, select, textarea).
@@ -411,15 +489,21 @@ pub fn picked_again(name: &str, bytes: &[u8], step: Step) -> State {
     after(
         State::default(),
         [
-            Action::Picked(Picked {
-                name: name.into(),
-                size: bytes.len() as f64,
-                blob: blob(bytes),
-            }),
+            Action::Picked(Picked::one(name, blob(bytes))),
             Action::Worker(Response::Inspected(view)),
             Action::GoTo(step),
         ],
     )
+}
+
+/// One file picked, whose size the browser says is `size` (a test's
+/// stand-in bytes can be fewer).
+pub fn one_file(name: &str, size: f64, bytes: &[u8]) -> Picked {
+    let mut picked = Picked::one(name, blob(bytes));
+    if let Some(f) = picked.files.first_mut() {
+        f.size = size;
+    }
+    picked
 }
 
 /// `state` after `actions`, through the app's reducer.

@@ -6,7 +6,7 @@ use wasm_bindgen_test::wasm_bindgen_test;
 
 use super::check_step::{done, report};
 use super::{after, forget_everything, picked_again, Page, ORDERS};
-use crate::app::protocol::{Request, Response, SendCheckpoint, SendReport};
+use crate::app::protocol::{Request, Response, RowAt, SendCheckpoint, SendReport};
 use crate::app::resume::{self, SavedRun};
 use crate::app::state::{current_import, Action, Resume, State, Step};
 use crate::mapping::Mapping;
@@ -175,7 +175,7 @@ async fn a_send_that_stops_can_be_resumed_at_once() {
         rows: 8_000.0,
         delivered: 5_000.0,
         undelivered: 3_000.0,
-        undelivered_rows: vec![(5_002.0, 8_001.0)],
+        undelivered_rows: vec![(RowAt::row(5_002.0), RowAt::row(8_001.0))],
         undelivered_reason: Some("aborted: the import was cancelled".into()),
         balanced: true,
         ..SendReport::default()

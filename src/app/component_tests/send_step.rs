@@ -6,7 +6,7 @@ use wasm_bindgen_test::wasm_bindgen_test;
 
 use super::check_step::{done, report};
 use super::{after, blob, disabled, picked, value, Downloads, Page, ORDERS};
-use crate::app::protocol::{Request, Response, SendProgress, SendReport, SendTarget};
+use crate::app::protocol::{Input, Request, Response, RowAt, SendProgress, SendReport, SendTarget};
 use crate::app::state::{Action, SendState, State, Step};
 
 const KEY_STORAGE: &str = "segment-backfill.writeKey";
@@ -149,7 +149,7 @@ async fn start_sends_the_form_as_set() {
         [Request::Send {
             target,
             mapping,
-            settings,
+            input: Input::One { settings, .. },
             ..
         }] => {
             assert_eq!(
@@ -248,7 +248,7 @@ async fn buttons_progress_and_the_reconciliation_at_each_stage() {
         balanced: true,
         complete: true,
         error: None,
-        server_rejected: vec![(42.0, "message is too large".into())],
+        server_rejected: vec![(RowAt::row(42.0), "message is too large".into())],
         requests: 10.0,
         retries: 2.0,
         elapsed_ms: 12_000.0,
@@ -319,7 +319,7 @@ async fn rows_not_delivered_are_named() {
         delivered: 19_962.0,
         rejected: 33.0,
         undelivered: 5.0,
-        undelivered_rows: vec![(5.0, 8.0), (12.0, 12.0)],
+        undelivered_rows: vec![rows(5.0, 8.0), rows(12.0, 12.0)],
         undelivered_reason: Some("the endpoint answered 401: check the write key".into()),
         balanced: true,
         complete: false,
@@ -508,7 +508,7 @@ async fn pause_resume_and_cancel_while_paused() {
         delivered: 9_000.0,
         rejected: 33.0,
         undelivered: 10_967.0,
-        undelivered_rows: vec![(9_002.0, 20_001.0)],
+        undelivered_rows: vec![rows(9_002.0, 20_001.0)],
         undelivered_reason: Some("aborted: the import was cancelled".into()),
         balanced: true,
         complete: false,
@@ -528,6 +528,11 @@ async fn pause_resume_and_cancel_while_paused() {
     assert!(!page.state().send_paused);
 }
 
+/// Rows `a` to `b` of a single-file import.
+fn rows(a: f64, b: f64) -> (RowAt, RowAt) {
+    (RowAt::row(a), RowAt::row(b))
+}
+
 /// A send that ended with rows of every kind, as the worker reports it.
 fn ended() -> SendReport {
     SendReport {
@@ -538,7 +543,7 @@ fn ended() -> SendReport {
         rejected_by_server: 2.0,
         fixed: 0.0,
         undelivered: 5.0,
-        undelivered_rows: vec![(5.0, 8.0), (12.0, 12.0)],
+        undelivered_rows: vec![rows(5.0, 8.0), rows(12.0, 12.0)],
         undelivered_reason: Some(
             "gave up after 9 attempts over 21600 s; last error: HTTP 500".into(),
         ),
@@ -546,8 +551,8 @@ fn ended() -> SendReport {
         complete: true,
         error: None,
         server_rejected: vec![
-            (42.0, "HTTP 400: message is too large".into()),
-            (77.0, "HTTP 400: bad event".into()),
+            (RowAt::row(42.0), "HTTP 400: message is too large".into()),
+            (RowAt::row(77.0), "HTTP 400: bad event".into()),
         ],
         requests: 12.0,
         retries: 3.0,
@@ -561,6 +566,7 @@ fn ended() -> SendReport {
         )
         .into(),
         rejects_truncated: false,
+        files: Vec::new(),
     }
 }
 
@@ -636,8 +642,8 @@ async fn the_reconciliation_and_the_rejected_rows_download() {
 async fn long_lists_stay_short_on_the_page() {
     let page = Page::open(checked()).await;
     page.dispatch(Action::SendStarted).await;
-    let refused: Vec<(f64, String)> = (1..=25)
-        .map(|r| (r as f64, "HTTP 400: bad".into()))
+    let refused: Vec<(RowAt, String)> = (1..=25)
+        .map(|r| (RowAt::row(r as f64), "HTTP 400: bad".into()))
         .collect();
     page.answer(Response::Sent(SendReport {
         rejected: 25.0,

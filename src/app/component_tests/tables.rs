@@ -5,10 +5,10 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_test::wasm_bindgen_test;
 use web_sys::HtmlOptionElement;
 
-use super::{after, blob, disabled, forget_everything, Page};
+use super::{after, disabled, forget_everything, one_file, Page};
 use crate::app::protocol::{CheckProgress, Measure, Request, Response};
 use crate::app::resume::import_id;
-use crate::app::state::{Action, Picked, State, Step};
+use crate::app::state::{Action, State, Step};
 use crate::app::worker::inspect;
 use crate::source::table::{canonical_options, SheetInfo, TableInfo, TableKind};
 use crate::source::SourceOptions;
@@ -60,11 +60,7 @@ fn picked_table(name: &str, text: &str, info: TableInfo, step: Step) -> State {
     after(
         State::default(),
         [
-            Action::Picked(Picked {
-                name: name.into(),
-                size: 7480.0,
-                blob: blob(b"PK\x03\x04 a workbook"),
-            }),
+            Action::Picked(one_file(name, 7480.0, b"PK\x03\x04 a workbook")),
             Action::Worker(Response::Inspected(view)),
             Action::GoTo(step),
         ],
@@ -237,11 +233,7 @@ async fn a_tables_check_progress_counts_rows_never_bytes() {
 
 #[wasm_bindgen_test]
 fn another_sheet_is_another_import_to_resume() {
-    let file = Picked {
-        name: "orders.xlsx".into(),
-        size: 7480.0,
-        blob: blob(b"PK\x03\x04 a workbook"),
-    };
+    let file = one_file("orders.xlsx", 7480.0, b"PK\x03\x04 a workbook");
     let info = workbook(&[("Orders", false), ("Refunds", false)], "Orders");
     let settings = inspect::view(
         ORDERS_TEXT.as_bytes(),

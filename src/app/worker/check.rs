@@ -1,4 +1,7 @@
-//! The full pass: every row read, mapped, validated and batched; nothing sent.
+//! The full pass: every row read, mapped, validated and batched; nothing
+//! sent. Several files are one pass: checked first ([`preflight`]), then
+//! read one after the other through one importer, with one report, each
+//! file's counts, and rows named by file.
 //!
 //! The loop reads a slice, pushes it, drains batches and rejects, and every
 //! ~50 ms gives the worker's event loop a turn so a Cancel can arrive.
@@ -8,16 +11,17 @@ use js_sys::{Array, Uint8Array};
 use wasm_bindgen::JsValue;
 use web_sys::{Blob, BlobPropertyBag};
 
-use super::reader::SLICE_BYTES;
-use super::source::FileSource;
+use super::files::preflight;
+use super::pass::{Files, Pass};
 use crate::app::protocol::{
-    CheckDone, CheckProgress, CheckReport, Failure, Finding, GridRow, RowStatus,
+    CheckDone, CheckProgress, CheckReport, Failure, FileCountsView, Finding, GridRow, Input,
+    Measure, RowAt, RowStatus,
 };
+use crate::fileset::FileSet;
 use crate::mapping::Mapping;
 use crate::message::{IdScheme, MessageIds, SourceNamespace};
-use crate::pipeline::{Fixes, ImportOptions, Importer, Summary, MAX_FIXED_ROWS};
+use crate::pipeline::{Fixes, ImportOptions, Summary, MAX_FIXED_ROWS};
 use crate::report::RejectsCsv;
-use crate::source::Settings;
 
 /// Rejected rows kept for the download before the file is cut short.
 const MAX_REJECTS_BYTES: usize = 64 * 1024 * 1024;
@@ -43,31 +47,25 @@ pub enum Outcome {
 
 /// One check, as the page asked for it.
 pub struct Job {
-    pub file: Blob,
-    /// The workbook sheet to read (`None`: not a workbook).
-    pub sheet: Option<String>,
-    pub settings: Settings,
+    pub input: Input,
     pub mapping: Mapping,
     /// Keep every batch body for the dry-run download.
     pub keep_batches: bool,
     /// The destination's id namespace, for the batches' messageIds.
     pub id_namespace: Option<String>,
-    /// Rows edited in the fix grid.
+    /// Rows edited in the fix grid (one file only).
     pub fixes: Fixes,
 }
 
-/// Runs the check over the whole file.
+/// Runs the check over the whole file, or every file of several.
 pub async fn run(job: Job, host: &mut impl Host) -> Result<Outcome, Failure> {
     let Job {
-        file,
-        sheet,
-        settings,
+        input,
         mapping,
         keep_batches,
         id_namespace,
         fixes,
     } = job;
-    let settings = &settings;
     let started = js_sys::Date::now();
     // A namespace the page made itself: a bad one would be a bug, and the
     // ids then belong to no source (the page says which it asked for).
@@ -81,64 +79,107 @@ pub async fn run(job: Job, host: &mut impl Host) -> Result<Outcome, Failure> {
         fixes: fixes.clone(),
         ..Default::default()
     };
-    let mut importer = Importer::new(Some(mapping), settings, options).map_err(|e| {
+    let misfit = |e: crate::pipeline::ImportError| {
         Failure::new(
             format!("the mapping does not fit this file: {e}"),
             "Go back to Map and fix the mapping.",
         )
-    })?;
-    let mut reader = FileSource::open(file, sheet.as_deref(), SLICE_BYTES).await?;
-    let mut sink = Sink::new(keep_batches);
+    };
+    let (mut pass, mut files, columns, sizes) = match input {
+        Input::One {
+            file,
+            sheet,
+            settings,
+        } => {
+            let pass = Pass::one(mapping, &settings, options).map_err(misfit)?;
+            (pass, Files::one(file, sheet), None, None)
+        }
+        Input::Files {
+            files,
+            options: user,
+        } => {
+            if !fixes.is_empty() {
+                return Err(super::files::no_fixes());
+            }
+            let checked = Box::pin(preflight(
+                files,
+                &user,
+                Some(&mapping),
+                &mut |_, _, _, _, _| {},
+            ))
+            .await?;
+            let pass = Pass::files(mapping, &checked, options).map_err(misfit)?;
+            // Progress in bytes over the whole set when every file is text.
+            let sizes: Option<Vec<f64>> = checked
+                .set
+                .files()
+                .iter()
+                .map(|f| f.size.map(|n| n as f64))
+                .collect();
+            (pass, Files::of(&checked), Some(checked.columns()), sizes)
+        }
+    };
+    let count = files.len();
+    let mut sink = Sink::new(keep_batches, pass.set().cloned(), columns);
     let mut last_yield = started;
     let mut last_progress = 0.0;
-    loop {
-        let chunk = reader.next().await?;
-        let pushed = match &chunk {
-            Some(bytes) => importer.push(bytes),
-            None => importer.finish(),
-        };
-        let done = chunk.is_none();
-        pushed.map_err(|e| {
-            Failure::new(
-                format!(
-                    "reading stopped at {}: {e}",
-                    reader.at(importer.counts().rows)
-                ),
-                "The file is damaged or not in the format chosen in step 1; check the overrides there.",
-            )
-        })?;
-        sink.drain(&mut importer);
-        if done {
-            break;
+    // Bytes of the files read before the one being read.
+    let mut bytes_before = 0.0;
+    // Where the file read last ended (for an error at its end).
+    let mut ended_at = String::new();
+    while let Some((index, mut reader, reading)) = files.open_next().await? {
+        if index > 0 {
+            pass.next_file(reading)
+                .map_err(|e| stopped(&pass, index - 1, &ended_at, &e))?;
+            sink.drain(&mut pass);
         }
-        let now = js_sys::Date::now();
-        if now - last_progress >= PROGRESS_EVERY_MS {
-            last_progress = now;
-            let (bytes, total) = reader.bytes();
-            let p = CheckProgress {
-                bytes,
-                total,
-                rows: importer.counts().rows as f64,
-                elapsed_ms: now - started,
-                measure: reader.measure(),
-            };
-            if !host.progress(p) {
-                return Ok(Outcome::Cancelled);
+        loop {
+            let chunk = reader.next().await?;
+            let Some(bytes) = chunk else { break };
+            pass.push(&bytes)
+                .map_err(|e| stopped(&pass, index, &reader.at(pass.counts().rows), &e))?;
+            sink.drain(&mut pass);
+            let now = js_sys::Date::now();
+            if now - last_progress >= PROGRESS_EVERY_MS {
+                last_progress = now;
+                let (bytes, total) = reader.bytes();
+                let (bytes, total, measure) = match (&sizes, count) {
+                    (_, 1) => (bytes, total, reader.measure()),
+                    (Some(sizes), _) => (bytes_before + bytes, sizes.iter().sum(), Measure::Bytes),
+                    (None, _) => (0.0, 0.0, Measure::Unknown),
+                };
+                let p = CheckProgress {
+                    bytes,
+                    total,
+                    rows: pass.counts().rows as f64,
+                    elapsed_ms: now - started,
+                    measure,
+                    file: (count > 1).then_some(((index + 1) as f64, count as f64)),
+                };
+                if !host.progress(p) {
+                    return Ok(Outcome::Cancelled);
+                }
+            }
+            if now - last_yield >= YIELD_EVERY_MS {
+                if host.cancelled().await {
+                    return Ok(Outcome::Cancelled);
+                }
+                last_yield = js_sys::Date::now();
             }
         }
-        if now - last_yield >= YIELD_EVERY_MS {
-            if host.cancelled().await {
-                return Ok(Outcome::Cancelled);
-            }
-            last_yield = js_sys::Date::now();
-        }
+        bytes_before += reader.bytes().1;
+        ended_at = reader.at(pass.counts().rows);
     }
-    let summary = importer.summary();
+    pass.finish()
+        .map_err(|e| stopped(&pass, count.saturating_sub(1), &ended_at, &e))?;
+    sink.drain(&mut pass);
+    let summary = pass.summary();
     let elapsed = js_sys::Date::now() - started;
     let (grid, grid_omitted) = sink.grid(&fixes);
+    let set = pass.set().cloned();
     let (rejects, batches, truncated) = sink.into_blobs()?;
     Ok(Outcome::Done(Box::new(CheckDone {
-        report: report(&summary, elapsed, truncated),
+        report: report(&summary, elapsed, truncated, set.as_ref()),
         rejects,
         batches,
         id_namespace: namespace.map(|n| n.to_string()),
@@ -147,19 +188,40 @@ pub async fn run(job: Job, host: &mut impl Host) -> Result<Outcome, Failure> {
     })))
 }
 
+/// Reading stopped in file `index` at `at` (several files: named).
+fn stopped(pass: &Pass, index: usize, at: &str, e: &crate::pipeline::ImportError) -> Failure {
+    let file = pass
+        .set()
+        .and_then(|s| s.files().get(index))
+        .map_or(String::new(), |f| format!("{}: ", f.name));
+    Failure::new(
+        format!("{file}reading stopped at {at}: {e}"),
+        "The file is damaged or not in the format chosen in step 1; check the overrides there.",
+    )
+}
+
 /// Where batches and rejected rows go while the file is read.
 struct Sink {
     rejects: Option<RejectsCsv>,
     rejects_bytes: Vec<u8>,
     truncated: bool,
     batches: Option<Array>,
-    /// The first rejected rows, for the fix grid.
+    /// The first rejected rows, for the fix grid (one file only).
     grid: Vec<GridRow>,
     grid_omitted: u64,
+    /// Several files: the set, every file's columns and each one's.
+    set: Option<FileSet>,
+    columns: Option<(Vec<String>, Vec<Vec<String>>)>,
 }
 
 impl Sink {
-    fn new(keep_batches: bool) -> Sink {
+    /// `set` and `columns`: several files (the rejects CSV names each
+    /// row's file, and puts its cells under their columns' names).
+    fn new(
+        keep_batches: bool,
+        set: Option<FileSet>,
+        columns: Option<(Vec<String>, Vec<Vec<String>>)>,
+    ) -> Sink {
         Sink {
             rejects: None,
             rejects_bytes: Vec::new(),
@@ -167,10 +229,12 @@ impl Sink {
             batches: keep_batches.then(Array::new),
             grid: Vec::new(),
             grid_omitted: 0,
+            set,
+            columns,
         }
     }
 
-    fn drain(&mut self, importer: &mut Importer) {
+    fn drain(&mut self, importer: &mut Pass) {
         while let Some(batch) = importer.pop_batch() {
             if let Some(parts) = &self.batches {
                 // One JS copy per batch (≤ 475 KB), never per row.
@@ -179,7 +243,9 @@ impl Sink {
             }
         }
         while let Some(r) = importer.pop_reject() {
-            if self.grid.len() < MAX_FIXED_ROWS {
+            if self.set.is_some() {
+                // Rows of several files are not edited here.
+            } else if self.grid.len() < MAX_FIXED_ROWS {
                 self.grid.push(GridRow {
                     status: RowStatus::new(r.row, false, &r.issues),
                     cells: r.cells.clone(),
@@ -191,12 +257,22 @@ impl Sink {
                 self.truncated = true;
                 continue;
             }
+            let (header, its) = match (&self.columns, &self.set) {
+                (Some((all, each)), Some(set)) => {
+                    let index = set.locate(r.row).index;
+                    (all.as_slice(), each.get(index).map(Vec::as_slice))
+                }
+                _ => (importer.headers(), None),
+            };
             let csv = self.rejects.get_or_insert_with(|| {
-                let (w, header) = RejectsCsv::new(importer.headers());
-                self.rejects_bytes.extend_from_slice(&header);
+                let (w, line) = RejectsCsv::for_files(header, self.set.clone());
+                self.rejects_bytes.extend_from_slice(&line);
                 w
             });
-            csv.write(&r, &mut self.rejects_bytes);
+            match its {
+                Some(columns) => csv.write_from(&r, columns, &mut self.rejects_bytes),
+                None => csv.write(&r, &mut self.rejects_bytes),
+            }
         }
     }
 
@@ -219,7 +295,8 @@ impl Sink {
     fn into_blobs(self) -> Result<(Blob, JsValue, bool), Failure> {
         let mut bytes = self.rejects_bytes;
         if self.rejects.is_none() {
-            let (_, header) = RejectsCsv::new(&[]);
+            let columns = self.columns.as_ref().map_or(&[][..], |(all, _)| all);
+            let (_, header) = RejectsCsv::for_files(columns, self.set);
             bytes = header;
         }
         let parts = Array::new();
@@ -244,7 +321,12 @@ fn blob(parts: &Array, kind: &str) -> Result<Blob, Failure> {
     })
 }
 
-fn report(s: &Summary, elapsed_ms: f64, rejects_truncated: bool) -> CheckReport {
+fn report(
+    s: &Summary,
+    elapsed_ms: f64,
+    rejects_truncated: bool,
+    set: Option<&FileSet>,
+) -> CheckReport {
     CheckReport {
         rows: s.rows as f64,
         valid: s.valid as f64,
@@ -276,7 +358,7 @@ fn report(s: &Summary, elapsed_ms: f64, rejects_truncated: bool) -> CheckReport 
                 examples: t
                     .examples
                     .iter()
-                    .map(|i| (i.row as f64, i.message.clone()))
+                    .map(|i| (RowAt::of(set, i.row), i.message.clone()))
                     .collect(),
             })
             .collect(),
@@ -287,5 +369,16 @@ fn report(s: &Summary, elapsed_ms: f64, rejects_truncated: bool) -> CheckReport 
         bytes: s.bytes as f64,
         elapsed_ms,
         rejects_truncated,
+        files: s
+            .files
+            .iter()
+            .map(|f| FileCountsView {
+                file: f.file.clone(),
+                rows: f.rows as f64,
+                valid: f.valid as f64,
+                rejected: f.rejected as f64,
+                empty: f.empty,
+            })
+            .collect(),
     }
 }

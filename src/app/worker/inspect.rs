@@ -4,9 +4,9 @@
 use web_sys::Blob;
 
 use super::source::FileSource;
-use crate::app::protocol::{Failure, InspectionView, PreviewView};
+use crate::app::protocol::{Failure, FileColumns, InspectionView, PreviewView};
 use crate::mapping::{suggest_for, Mapping};
-use crate::pipeline::{ImportOptions, Importer};
+use crate::pipeline::{columns_fit, ImportOptions, Importer};
 use crate::source::{gunzip_sample, inspect, not_text, Compression, Settings, SourceOptions};
 
 /// Bytes read to guess the settings (as the CLI's `inspect`).
@@ -146,6 +146,14 @@ pub fn preview_sample(
     }
     out.notes = importer.summary().notes;
     out
+}
+
+/// Several files: the first file whose columns lack one the mapping needs,
+/// named (what the check and the send would refuse before reading).
+pub fn columns_error(columns: &[FileColumns], mapping: &Mapping) -> Option<String> {
+    columns
+        .iter()
+        .find_map(|c| columns_fit(&c.name, c.format, &c.headers, Some(mapping)).err())
 }
 
 fn pretty(bytes: &[u8]) -> String {

@@ -3,8 +3,11 @@
 //! [`Response`]s; a check streams progress and can be cancelled.
 
 mod check;
+// The component tests build a set's view with it.
+pub(super) mod files;
 // The component tests (app::component_tests) build previews with it.
 pub(super) mod inspect;
+mod pass;
 mod reader;
 mod rows;
 #[cfg(feature = "js")]
@@ -42,19 +45,30 @@ pub async fn importer(mut scope: Scope) {
                 Ok(v) => Response::Inspected(v),
                 Err(f) => Response::Failed(f),
             },
+            Request::InspectFiles { files, options } => {
+                match files::inspect(files, &options).await {
+                    Ok(v) => Response::InspectedFiles(v),
+                    Err(f) => Response::Failed(f),
+                }
+            }
             Request::Preview {
                 file,
                 sheet,
                 settings,
                 mapping,
-            } => match inspect::preview(file, sheet.as_deref(), &settings, mapping).await {
-                Ok(v) => Response::Previewed(v),
-                Err(f) => Response::Failed(f),
-            },
+                columns,
+            } => {
+                let misfit = inspect::columns_error(&columns, &mapping);
+                match inspect::preview(file, sheet.as_deref(), &settings, mapping).await {
+                    Ok(mut v) => {
+                        v.error = v.error.or(misfit);
+                        Response::Previewed(v)
+                    }
+                    Err(f) => Response::Failed(f),
+                }
+            }
             Request::Check {
-                file,
-                sheet,
-                settings,
+                input,
                 mapping,
                 keep_batches,
                 id_namespace,
@@ -66,9 +80,7 @@ pub async fn importer(mut scope: Scope) {
                     queued: Vec::new(),
                 };
                 let job = check::Job {
-                    file,
-                    sheet,
-                    settings,
+                    input,
                     mapping,
                     keep_batches,
                     id_namespace,
@@ -98,18 +110,14 @@ pub async fn importer(mut scope: Scope) {
             },
             #[cfg(feature = "js")]
             Request::Send {
-                file,
-                sheet,
-                settings,
+                input,
                 mapping,
                 target,
                 resume,
                 fixes,
             } => {
                 let job = send::Job {
-                    file,
-                    sheet,
-                    settings,
+                    input,
                     mapping,
                     target,
                     resume,

@@ -5,26 +5,31 @@
 //! abort and Pause/Unpause into the driver's [`PauseControl`], and writes
 //! the rejected rows of the report as CSV for the page's download.
 
+use std::cell::Cell;
+use std::rc::Rc;
+
 use futures::channel::mpsc::unbounded;
 use futures::{select, FutureExt, SinkExt, StreamExt};
 use wasm_bindgen::JsValue;
 use web_sys::{AbortController, Blob, BlobPropertyBag};
 
+use super::files::preflight;
 use super::source::{is_table, table_measure};
 use super::tables::Table;
 use super::Scope;
-use crate::app::protocol::Measure;
 use crate::app::protocol::{
-    Failure, Request, Response, SendCheckpoint, SendProgress, SendReport, SendTarget,
+    Failure, FileReportView, Input, Measure, Request, Response, RowAt, SendCheckpoint,
+    SendProgress, SendReport, SendTarget,
 };
-use crate::js::driver::{self, send_input, PauseControl, SendInput, SendOptions};
+use crate::fileset::FileSet;
+use crate::js::driver::{self, send_input, OpenFile, PauseControl, SendInput, SendOptions};
 use crate::js::error::{codes, JsApiError};
 use crate::js::options::{Auth, SendSettings};
 use crate::mapping::Mapping;
 use crate::pipeline::RejectedRow;
 use crate::report::RejectsCsv;
 use crate::source::table::canonical_options;
-use crate::source::Settings;
+use crate::source::{Settings, SourceOptions};
 
 /// Rows the endpoint refused that the report lists (all of them are counted).
 const MAX_SERVER_REJECTED: usize = 10_000;
@@ -44,16 +49,30 @@ struct Tick {
 
 /// One send, as the page asked for it.
 pub struct Job {
-    pub file: Blob,
-    /// The workbook sheet to read (`None`: not a workbook).
-    pub sheet: Option<String>,
-    pub settings: Settings,
+    pub input: Input,
     pub mapping: Mapping,
     pub target: SendTarget,
     /// The checkpoint of a stopped send of this import.
     pub resume: Option<String>,
-    /// Rows edited in the fix grid, sent in their place.
+    /// Rows edited in the fix grid, sent in their place (one file only).
     pub fixes: crate::pipeline::Fixes,
+}
+
+/// What the driver reads, opened: the input, what measures its reading,
+/// how its reading is set, and with several files the set (rows are named
+/// by file), each file's columns (the rejects CSV) and the file being read.
+struct Opened {
+    input: SendInput,
+    measure: Measure,
+    reading: SourceOptions,
+    files: Option<OpenedFiles>,
+}
+
+struct OpenedFiles {
+    set: FileSet,
+    columns: (Vec<String>, Vec<Vec<String>>),
+    /// The index of the file being read (the driver opens them in turn).
+    current: Rc<Cell<usize>>,
 }
 
 /// Why the driver did not start, and whether the checkpoint was the cause.
@@ -67,16 +86,23 @@ struct NotStarted {
 /// meanwhile goes to `pending`.
 pub async fn run(scope: &mut Scope, pending: &mut Option<Request>, job: Job) -> Response {
     let Job {
-        file,
-        sheet,
-        settings,
+        input,
         mapping,
         target,
         resume,
         fixes,
     } = job;
     let started = js_sys::Date::now();
-    let (input, measure) = match open(file, sheet.as_deref(), &settings).await {
+    let several = matches!(input, Input::Files { .. });
+    if several && !fixes.is_empty() {
+        return Response::Failed(super::files::no_fixes());
+    }
+    let Opened {
+        input,
+        measure,
+        reading,
+        files,
+    } = match open(input, &mapping).await {
         Ok(opened) => opened,
         Err(f) => return Response::Failed(f),
     };
@@ -87,7 +113,7 @@ pub async fn run(scope: &mut Scope, pending: &mut Option<Request>, job: Job) -> 
         ));
     };
     let host = endpoint_host(&target.endpoint);
-    let mut settings = send_settings(&settings, target);
+    let mut settings = send_settings(&reading, target);
     settings.resume_from = resume;
     settings.fixes = (!fixes.is_empty()).then(|| fixes.into());
     let pause = PauseControl::new();
@@ -102,6 +128,9 @@ pub async fn run(scope: &mut Scope, pending: &mut Option<Request>, job: Job) -> 
     let mut acked = 0u64;
     let mut moved_at = started;
     let mut rate = crate::session::pace::DeliveryRate::default();
+    let file_of = files
+        .as_ref()
+        .map(|f| (Rc::clone(&f.current), f.set.len() as f64));
     let on_progress = move |p: &driver::ImportProgress| {
         let now = js_sys::Date::now();
         if p.session.delivery.messages_acknowledged != acked || p.session.paused {
@@ -145,6 +174,7 @@ pub async fn run(scope: &mut Scope, pending: &mut Option<Request>, job: Job) -> 
             eta_s: rates.and_then(|r| crate::session::pace::eta_secs(s, r.rows_per_s)),
             wire_bytes: p.wire_bytes as f64,
             json_bytes: p.json_bytes as f64,
+            file: file_of.as_ref().map(|(at, n)| ((at.get() + 1) as f64, *n)),
         };
         let _ = tx.unbounded_send(Tick {
             progress,
@@ -182,13 +212,18 @@ pub async fn run(scope: &mut Scope, pending: &mut Option<Request>, job: Job) -> 
                     if let Some(cp) = final_checkpoint(&report) {
                         let _ = scope.send(Response::SendCheckpoint(cp)).await;
                     }
-                    return Response::Sent(summarize(&report, started, host));
+                    return Response::Sent(summarize(&report, started, host, files.as_ref()));
                 }
                 Err(e) if e.checkpoint => {
+                    let what = if several {
+                        "every file"
+                    } else {
+                        "the whole file"
+                    };
                     return Response::Failed(Failure::new(
                         format!("nothing was sent: {}", e.message),
-                        "Choose Start over to send the whole file (rows already delivered are dropped by Segment as duplicates).",
-                    ))
+                        format!("Choose Start over to send {what} (rows already delivered are dropped by Segment as duplicates)."),
+                    ));
                 }
                 Err(e) => {
                     return Response::Failed(Failure::new(
@@ -230,9 +265,79 @@ pub async fn run(scope: &mut Scope, pending: &mut Option<Request>, job: Job) -> 
     }
 }
 
-/// What the driver reads: the file's own bytes, or a table's canonical text
-/// (read with the same settings as the File step: [`canonical_options`]).
-async fn open(
+/// Opens what the page asked to send: one file read exactly as the File
+/// step showed it, or several files, each checked first ([`preflight`]: a
+/// CSV lacking a mapped column is refused before anything is sent) and
+/// opened by the driver in turn.
+async fn open(input: Input, mapping: &Mapping) -> Result<Opened, Failure> {
+    match input {
+        Input::One {
+            file,
+            sheet,
+            settings,
+        } => {
+            let (input, measure) = open_one(file, sheet.as_deref(), &settings).await?;
+            Ok(Opened {
+                input,
+                measure,
+                reading: exactly(&settings),
+                files: None,
+            })
+        }
+        Input::Files { files, options } => {
+            let checked = Box::pin(preflight(
+                files,
+                &options,
+                Some(mapping),
+                &mut |_, _, _, _, _| {},
+            ))
+            .await?;
+            // Bytes measure the whole set when every file is text.
+            let measure = if checked.set.files().iter().all(|f| f.size.is_some()) {
+                Measure::Bytes
+            } else {
+                Measure::Unknown
+            };
+            let current = Rc::new(Cell::new(0));
+            let files = OpenedFiles {
+                set: checked.set.clone(),
+                columns: checked.columns(),
+                current: Rc::clone(&current),
+            };
+            let parts: Vec<(Blob, SourceOptions)> = checked
+                .blobs
+                .into_iter()
+                .zip(checked.parts.into_iter().map(|p| p.options))
+                .collect();
+            let open: OpenFile = Box::new(move |index| {
+                current.set(index);
+                let part = parts.get(index).cloned();
+                Box::pin(async move {
+                    let Some((blob, reading)) = part else {
+                        return Err(JsApiError::new(codes::READ_ERROR, "no such file"));
+                    };
+                    open_part(blob, reading)
+                        .await
+                        .map_err(|f| JsApiError::new(codes::READ_ERROR, f.message))
+                })
+            });
+            Ok(Opened {
+                input: SendInput::Files {
+                    set: checked.set,
+                    open,
+                },
+                measure,
+                reading: options,
+                files: Some(files),
+            })
+        }
+    }
+}
+
+/// What the driver reads of one file: its own bytes, or a table's
+/// canonical text (read with the same settings as the File step:
+/// [`canonical_options`]).
+async fn open_one(
     file: Blob,
     sheet: Option<&str>,
     settings: &Settings,
@@ -260,7 +365,41 @@ async fn open(
     Ok((input, measure))
 }
 
-fn send_settings(s: &Settings, target: SendTarget) -> SendSettings {
+/// A file of several, when its turn comes: its bytes (read with the
+/// user's overrides, as every text file of the set), or a table's
+/// canonical text read with the options the preflight found.
+async fn open_part(blob: Blob, reading: SourceOptions) -> Result<SendInput, Failure> {
+    if !is_table(&blob)? {
+        return Ok(SendInput::Blob(blob));
+    }
+    let mut table = Table::open(&blob, reading.sheet.as_deref()).await?;
+    let rows_total = table.info().rows;
+    let next = move || {
+        table
+            .next_chunk()
+            .map_err(|f| JsApiError::new(codes::READ_ERROR, f.message))
+    };
+    Ok(SendInput::Chunks {
+        next: Box::new(next),
+        source: reading,
+        rows_total,
+    })
+}
+
+/// The settings the File step showed, as overrides: one file is read
+/// exactly so.
+fn exactly(s: &Settings) -> SourceOptions {
+    SourceOptions {
+        format: Some(s.format),
+        encoding: Some(s.encoding),
+        compression: Some(s.compression),
+        delimiter: Some(s.delimiter),
+        has_header: Some(s.has_header),
+        ..SourceOptions::default()
+    }
+}
+
+fn send_settings(o: &SourceOptions, target: SendTarget) -> SendSettings {
     SendSettings {
         endpoint: target.endpoint,
         write_key: target.write_key,
@@ -271,12 +410,11 @@ fn send_settings(s: &Settings, target: SendTarget) -> SendSettings {
             Auth::Body
         }),
         integrations: target.integrations,
-        // Read the file exactly as the File step showed it.
-        delimiter: Some((s.delimiter as char).to_string()),
-        encoding: Some(s.encoding),
-        format: Some(s.format),
-        compression: Some(s.compression),
-        has_header: Some(s.has_header),
+        delimiter: o.delimiter.map(|d| (d as char).to_string()),
+        encoding: o.encoding,
+        format: o.format,
+        compression: o.compression,
+        has_header: o.has_header,
         ..SendSettings::default()
     }
 }
@@ -292,8 +430,14 @@ fn final_checkpoint(r: &driver::Report) -> Option<SendCheckpoint> {
     })
 }
 
-fn summarize(r: &driver::Report, started: f64, endpoint_host: String) -> SendReport {
+fn summarize(
+    r: &driver::Report,
+    started: f64,
+    endpoint_host: String,
+    files: Option<&OpenedFiles>,
+) -> SendReport {
     let rec = &r.reconciliation;
+    let set = files.map(|f| &f.set);
     let finished = js_sys::Date::now();
     SendReport {
         rows: rec.rows as f64,
@@ -306,7 +450,7 @@ fn summarize(r: &driver::Report, started: f64, endpoint_host: String) -> SendRep
         undelivered_rows: rec
             .undelivered_rows
             .iter()
-            .map(|(a, b)| (*a as f64, *b as f64))
+            .map(|(a, b)| (RowAt::of(set, *a), RowAt::of(set, *b)))
             .collect(),
         undelivered_reason: rec.undelivered_reason.clone(),
         balanced: r.balanced,
@@ -316,7 +460,7 @@ fn summarize(r: &driver::Report, started: f64, endpoint_host: String) -> SendRep
             .server_rejected
             .iter()
             .take(MAX_SERVER_REJECTED)
-            .map(|(row, why)| (*row as f64, why.clone()))
+            .map(|(row, why)| (RowAt::of(set, *row), why.clone()))
             .collect(),
         requests: r.delivery.requests as f64,
         retries: r.delivery.retries as f64,
@@ -325,8 +469,22 @@ fn summarize(r: &driver::Report, started: f64, endpoint_host: String) -> SendRep
         started_ms: started,
         finished_ms: finished,
         endpoint_host,
-        rejects: rejects_csv(r),
+        rejects: rejects_csv(r, files),
         rejects_truncated: r.rejected_rows_omitted > 0,
+        files: r
+            .files
+            .iter()
+            .map(|f| FileReportView {
+                file: f.file.clone(),
+                rows: f.rows as f64,
+                valid: f.valid as f64,
+                rejected: f.rejected as f64,
+                delivered: f.delivered as f64,
+                undelivered: f.undelivered as f64,
+                previously_delivered: f.previously_delivered as f64,
+                empty: f.empty,
+            })
+            .collect(),
     }
 }
 
@@ -340,7 +498,7 @@ fn endpoint_host(endpoint: &str) -> String {
 /// The rejected rows as the CLI's `--rejects` file: those rejected before
 /// sending, with their cells, and those the endpoint refused
 /// (`rejected_by_api`, its answer as the reason), in row order.
-fn rejects_csv(r: &driver::Report) -> JsValue {
+fn rejects_csv(r: &driver::Report, files: Option<&OpenedFiles>) -> JsValue {
     let refused: Vec<RejectedRow> = r
         .server_rejected
         .iter()
@@ -348,9 +506,21 @@ fn rejects_csv(r: &driver::Report) -> JsValue {
         .collect();
     let mut rows: Vec<&RejectedRow> = r.rejected_rows.iter().chain(&refused).collect();
     rows.sort_by_key(|row| row.row);
-    let (mut writer, mut bytes) = RejectsCsv::new(&r.summary.headers);
+    let (header, set) = match files {
+        Some(f) => (f.columns.0.as_slice(), Some(f.set.clone())),
+        None => (r.summary.headers.as_slice(), None),
+    };
+    let (mut writer, mut bytes) = RejectsCsv::for_files(header, set);
     for row in rows {
-        writer.write(row, &mut bytes);
+        // Several files: each row's cells under its own file's columns.
+        match files {
+            Some(f) => {
+                let index = f.set.locate(row.row).index;
+                let its = f.columns.1.get(index).map_or(&[][..], Vec::as_slice);
+                writer.write_from(row, its, &mut bytes);
+            }
+            None => writer.write(row, &mut bytes),
+        }
     }
     let parts = js_sys::Array::of1(&js_sys::Uint8Array::from(&bytes[..]));
     let bag = BlobPropertyBag::new();
