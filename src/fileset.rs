@@ -266,7 +266,9 @@ pub fn skip_reason(name: &str) -> Option<&'static str> {
 pub fn names_from_root(paths: &[String]) -> Vec<String> {
     let first = |p: &str| p.split_once('/').map(|(top, _)| top.to_string());
     let top = paths.first().and_then(|p| first(p));
-    let one_folder = top.is_some() && paths.iter().all(|p| first(p) == top);
+    // (A path that is only a folder, `exports/`, would leave an empty name.)
+    let inside = |p: &str| p.split_once('/').is_some_and(|(_, rest)| !rest.is_empty());
+    let one_folder = top.is_some() && paths.iter().all(|p| first(p) == top && inside(p));
     paths
         .iter()
         .map(|p| match (one_folder, p.split_once('/')) {
