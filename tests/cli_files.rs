@@ -4,6 +4,7 @@
 
 mod common;
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use common::{json, run, temp_dir, MAPPING};
@@ -355,4 +356,72 @@ fn rejected_rows_of_files_with_other_column_orders_land_under_their_columns() {
         lines[2].ends_with(",B-1,,Order Completed,2024-03-01T00:00:00Z,2,SPRING"),
         "{csv}"
     );
+}
+
+/// `hours` hourly files of an archive, one event each; the hour `broken`
+/// has a second line that is not JSON, the hour `blank` is a gzip stream of
+/// nothing (an hour without events).
+fn archive_year(name: &str, hours: u64, broken: u64, blank: u64) -> PathBuf {
+    let dir = temp_dir(name).join("Ab12Cd");
+    let start = 1_704_067_200_000u64;
+    for h in 0..hours {
+        let at = start + h * 3_600_000;
+        let day = dir.join((at - at % 86_400_000).to_string());
+        std::fs::create_dir_all(&day).expect("dir");
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        if h != blank {
+            let line = serde_json::json!({
+                "type": "track", "event": "Page Viewed", "userId": format!("u{h}"),
+                "timestamp": "2024-01-01T00:00:00Z", "messageId": format!("m{h}"),
+                "sentAt": "2024-01-01T00:00:00Z", "receivedAt": "2024-01-01T00:00:00Z",
+            });
+            writeln!(gz, "{line}").expect("gzip");
+        }
+        if h == broken {
+            writeln!(gz, "{{\"type\": \"track\"").expect("gzip");
+        }
+        let file = day.join(format!("{at}.h{h}.gz"));
+        std::fs::write(file, gz.finish().expect("gzip")).expect("write");
+    }
+    dir
+}
+
+#[test]
+fn an_hour_without_events_is_named_empty_and_a_long_list_names_every_file_with_a_problem() {
+    let dir = archive_year("archive-year", 48, 40, 44);
+    let (code, out, err) = run(&["check", &s(&dir)]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("(1 day with events)"), "{out}");
+    // The gzip stream of nothing is an empty file, not a CSV without a mapping.
+    assert!(
+        out.contains("1704225600000.h44.gz is empty: it has no rows"),
+        "{out}"
+    );
+    // 48 files: the first 10 listed, then every file with a problem, then
+    // how many more there are.
+    let listed: Vec<&str> = out
+        .lines()
+        .skip_while(|l| !l.starts_with("Files (48)"))
+        .skip(1)
+        .collect();
+    assert_eq!(listed.len(), 13, "{out}");
+    assert!(
+        listed[10].contains(".h40.gz") && listed[10].contains("rejected       1"),
+        "{out}"
+    );
+    assert!(
+        listed[11].contains(".h44.gz") && listed[11].contains("empty: no rows"),
+        "{out}"
+    );
+    assert_eq!(
+        listed[12],
+        "  … 36 more files with every row valid (--json lists every file)"
+    );
+    let v = json(&["check", &s(&dir), "--json"]);
+    assert_eq!(
+        (v["rows"].as_u64(), v["rejected"].as_u64()),
+        (Some(48), Some(1))
+    );
+    assert_eq!(v["files"].as_array().map(Vec::len), Some(48));
+    assert_eq!(v["files"][44]["empty"], true, "{v:#}");
 }

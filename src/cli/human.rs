@@ -186,8 +186,11 @@ pub fn summary(
     }
     o.push('\n');
     if let (Some(a), Some(b)) = (&s.first_timestamp, &s.last_timestamp) {
-        let days = count(s.events_per_day.len() as u64);
-        let _ = writeln!(o, "Timestamps: {a} … {b} ({days} days with events)");
+        let days = match s.events_per_day.len() {
+            1 => "1 day".to_string(),
+            n => format!("{} days", count(n as u64)),
+        };
+        let _ = writeln!(o, "Timestamps: {a} … {b} ({days} with events)");
     }
     if s.without_timestamp > 0 {
         let _ = writeln!(
@@ -248,7 +251,10 @@ pub fn file_counts(
         .max()
         .unwrap_or(4)
         .min(48);
-    for (i, c) in counts.iter().enumerate() {
+    let flagged = |i: usize| counts.get(i).is_some_and(|c| c.rejected > 0 || c.empty);
+    let (shown, left) = files_shown(counts.len(), flagged, "with every row valid");
+    for i in shown {
+        let Some(c) = counts.get(i) else { continue };
         let how = match read_with.get(i) {
             Some(crate::pipeline::PartSniff {
                 settings: Some(s),
@@ -269,7 +275,41 @@ pub fn file_counts(
             count(c.rejected),
         );
     }
+    o.push_str(&left);
     o
+}
+
+/// Files listed one per line before the list is cut short (a year of a
+/// Segment archive is 8,760 hourly files).
+const FILES_LISTED: usize = 30;
+
+/// Which of `n` files the text lists: all of them up to [`FILES_LISTED`];
+/// beyond, the first ones and every `flagged` one (rejected or
+/// undelivered rows, empty: never left unsaid), up to [`FILES_LISTED`]
+/// more. Also the line that says how many are not listed, if any (`plain`
+/// says what the unflagged ones are).
+fn files_shown(n: usize, flagged: impl Fn(usize) -> bool, plain: &str) -> (Vec<usize>, String) {
+    if n <= FILES_LISTED {
+        return ((0..n).collect(), String::new());
+    }
+    let first = FILES_LISTED / 3;
+    let mut shown: Vec<usize> = (0..first).collect();
+    let marked: Vec<usize> = (first..n).filter(|&i| flagged(i)).collect();
+    shown.extend(marked.iter().take(FILES_LISTED));
+    let marked_left = marked.len().saturating_sub(FILES_LISTED);
+    let plain_left = n - shown.len() - marked_left;
+    let mut left = format!("  … {} more files", count(plain_left as u64));
+    if plain_left > 0 {
+        left = format!("{left} {plain}");
+    }
+    if marked_left > 0 {
+        left = format!(
+            "{left}, and {} more with rejected or undelivered rows or empty",
+            count(marked_left as u64)
+        );
+    }
+    left.push_str(" (--json lists every file)\n");
+    (shown, left)
 }
 
 /// Each file's share of a multi-file `send`.
@@ -287,7 +327,13 @@ pub fn file_reports(set: &FileSet, files: &[crate::session::FileReport]) -> Stri
         .max()
         .unwrap_or(4)
         .min(48);
-    for f in files {
+    let flagged = |i: usize| {
+        files
+            .get(i)
+            .is_some_and(|f| f.rejected > 0 || f.undelivered > 0 || f.empty)
+    };
+    let (shown, left) = files_shown(files.len(), flagged, "with every row delivered");
+    for f in shown.into_iter().filter_map(|i| files.get(i)) {
         let empty = if f.empty { "   (empty)" } else { "" };
         let _ = writeln!(
             o,
@@ -300,6 +346,7 @@ pub fn file_reports(set: &FileSet, files: &[crate::session::FileReport]) -> Stri
             count(f.undelivered),
         );
     }
+    o.push_str(&left);
     o
 }
 

@@ -30,7 +30,8 @@ pub struct FileCounts {
     pub skipped: u64,
     /// Raw bytes read from it.
     pub bytes: u64,
-    /// The file had no byte at all.
+    /// The file had no text at all: no byte, or a compressed stream of
+    /// nothing, or only blank lines.
     pub empty: bool,
 }
 
@@ -113,9 +114,9 @@ impl Importer {
             }
             Some(m) if !m.rules.is_empty() => RecordMapper::Pending,
             _ => {
-                return Err(ImportError::Mapping(MappingError(format!(
-                    "{name}: a CSV file needs a mapping with at least userId or anonymousId mapped"
-                ))))
+                return Err(ImportError::Mapping(MappingError(
+                    "a CSV file needs a mapping with at least userId or anonymousId mapped".into(),
+                )))
             }
         };
         self.reader = RecordReader::new(settings);

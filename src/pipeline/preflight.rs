@@ -38,7 +38,7 @@ pub fn sniff_part(
     options: SourceOptions,
     mapping: Option<&Mapping>,
 ) -> Result<PartSniff, String> {
-    if sample.is_empty() {
+    if crate::source::has_no_text(sample, complete, &options) {
         return Ok(PartSniff {
             options,
             settings: None,

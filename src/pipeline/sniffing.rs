@@ -255,8 +255,8 @@ impl SniffingImporter {
             return self.start_next(complete);
         }
         if complete && self.files.is_some() {
-            if let State::Sampling { sample, .. } = &self.state {
-                if sample.is_empty() {
+            if let State::Sampling { sample, source, .. } = &self.state {
+                if crate::source::has_no_text(sample, true, source) {
                     // An empty file of several is named once the importer exists.
                     self.empty_before.push(self.index);
                     return Ok(());
@@ -328,7 +328,7 @@ impl SniffingImporter {
         let name = files.files()[self.index].name.clone();
         let sniffed = &sample[..sample.len().min(self.sample_bytes)];
         let complete = complete && sniffed.len() == sample.len();
-        if sniffed.is_empty() && complete {
+        if crate::source::has_no_text(sniffed, complete, &self.source) {
             let done = importer.empty_part(self.index, &name);
             self.state = State::NextSampling {
                 importer,

@@ -43,7 +43,7 @@ pub use kind::{FileKind, NotText};
 pub use options::parse_delimiter;
 pub use owned::{OwnedData, OwnedRecord, RecordBuffer};
 pub use reader::RecordReader;
-pub use sniff::{gunzip_sample, not_text, sniff, sniff_import, Sniffed};
+pub use sniff::{gunzip_sample, has_no_text, not_text, sniff, sniff_import, Sniffed};
 
 /// The most bytes one record may hold; a larger one becomes
 /// [`RecordData::Oversize`] and its bytes are dropped as they are read.

@@ -55,6 +55,16 @@ pub fn sniff_import(
     })
 }
 
+/// Whether a whole file (`sample`, `complete`) holds no text at all: no
+/// byte, or a compressed stream of nothing, or only blank lines. Such a
+/// file among several is named empty, not read as a CSV without a header.
+pub fn has_no_text(sample: &[u8], complete: bool, options: &SourceOptions) -> bool {
+    complete
+        && (sample.is_empty()
+            || Sample::read(sample, true, options)
+                .is_ok_and(|s| s.text.iter().all(u8::is_ascii_whitespace)))
+}
+
 /// A sample decompressed and decoded, with the settings guessed from it.
 pub(super) struct Sample {
     pub settings: Settings,
