@@ -25,6 +25,7 @@ pub mod pipeline;
 pub mod report;
 pub mod session;
 pub mod source;
+pub mod source_settings;
 pub mod text;
 pub mod time;
 pub mod validate;

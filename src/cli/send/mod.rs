@@ -11,6 +11,7 @@
 
 mod checkpoint_file;
 mod http;
+mod key_check;
 mod progress;
 
 use std::path::PathBuf;
@@ -90,6 +91,12 @@ pub struct SendArgs {
     /// Abort a request after this many seconds without an answer.
     #[arg(long, default_value_t = 30, value_name = "SECS")]
     timeout: u64,
+    /// Send without first asking Segment's CDN whether it knows the write key (Segment answers 200 to a wrong key and drops the data; the check runs for Segment's own endpoints).
+    #[arg(long)]
+    no_key_check: bool,
+    /// Where the write-key check asks for the source's settings (`<URL>/<key>/settings`); default Segment's CDN. Given, the check runs whatever the endpoint.
+    #[arg(long, value_name = "URL")]
+    settings_url: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -146,6 +153,15 @@ pub fn run(args: &SendArgs) -> Result<Outcome, String> {
     let endpoint = endpoint::resolve(args.endpoint.as_deref(), args.region.into())
         .map_err(|e| format!("--endpoint: {e}"))?;
     let transport = Transport::new(&endpoint, args.auth, key.to_string(), args.compress)?;
+    let checked = key_check::run(
+        key,
+        &endpoint,
+        args.settings_url.as_deref(),
+        args.no_key_check,
+    )?;
+    if let Some(c) = &checked {
+        eprintln!("segment-backfill: {}", c.said);
+    }
     let (checkpoint, resume) = match &args.checkpoint {
         None => (None, None),
         Some(path) => {
