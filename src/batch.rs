@@ -160,6 +160,9 @@ pub struct BatchOptions {
     /// Put `"writeKey"` in the body (for `text/plain` sends without an
     /// `Authorization` header). Leave `None` for batches written to disk.
     pub write_key: Option<String>,
+    /// What the target takes: `max_body_bytes` and `max_messages` are
+    /// clamped to it, and messages are checked against it.
+    pub limits: crate::target::Limits,
 }
 
 impl Default for BatchOptions {
@@ -169,7 +172,19 @@ impl Default for BatchOptions {
             max_messages: MAX_BATCH_MESSAGES,
             integrations: None,
             write_key: None,
+            limits: crate::target::SEGMENT_LIMITS,
         }
+    }
+}
+
+impl BatchOptions {
+    /// Cuts batches where `limits` say (their default cut and count), and
+    /// checks messages against them.
+    pub fn with_limits(mut self, limits: crate::target::Limits) -> BatchOptions {
+        self.max_body_bytes = limits.cut_body_bytes;
+        self.max_messages = limits.max_messages;
+        self.limits = limits;
+        self
     }
 }
 
@@ -181,6 +196,7 @@ impl Default for BatchOptions {
 pub struct Batcher {
     max_body_bytes: usize,
     max_messages: usize,
+    max_message_bytes: usize,
     /// Everything after the message array, ending in a placeholder sentAt.
     tail: Vec<u8>,
     body: Vec<u8>,
@@ -195,8 +211,9 @@ impl Batcher {
     pub fn new(options: BatchOptions) -> Batcher {
         let tail = batch_tail(&options);
         Batcher {
-            max_body_bytes: options.max_body_bytes.min(SEGMENT_MAX_BODY_BYTES),
-            max_messages: options.max_messages.clamp(1, MAX_BATCH_MESSAGES),
+            max_body_bytes: options.max_body_bytes.min(options.limits.max_body_bytes),
+            max_messages: options.max_messages.clamp(1, options.limits.max_messages),
+            max_message_bytes: options.limits.max_message_bytes,
             tail,
             body: Vec::new(),
             spans: Vec::new(),
@@ -206,7 +223,7 @@ impl Batcher {
         }
     }
 
-    /// Adds one serialized message (a JSON object, at most [`MAX_MESSAGE_BYTES`])
+    /// Adds one serialized message (a JSON object, within the target's limit)
     /// from input row `row`. Rows must come in increasing order.
     pub fn push(&mut self, row: u64, message: &[u8]) {
         self.open_message().extend_from_slice(message);
@@ -227,7 +244,7 @@ impl Batcher {
             // limit (see `close_message`): growing it by doubling copies it
             // ~15 times.
             self.body
-                .reserve(self.max_body_bytes + MAX_MESSAGE_BYTES + SEPARATOR_SLACK);
+                .reserve(self.max_body_bytes + self.max_message_bytes + SEPARATOR_SLACK);
             self.body.extend_from_slice(BATCH_HEAD);
         } else {
             self.body.push(b',');

@@ -26,6 +26,7 @@ pub mod report;
 pub mod session;
 pub mod source;
 pub mod source_settings;
+pub mod target;
 pub mod text;
 pub mod time;
 pub mod validate;

@@ -163,13 +163,16 @@ impl Importer {
             notes.extend(replay_note(replay, options.archive.as_ref()));
         }
         let mapper = match &mapping {
-            _ if passthrough => {
-                RecordMapper::Passthrough(Passthrough::new(replay, options.now_ms).with_ids(ids))
-            }
+            _ if passthrough => RecordMapper::Passthrough(
+                Passthrough::new(replay, options.now_ms)
+                    .with_ids(ids)
+                    .with_limits(options.batch.limits),
+            ),
             Some(m) if json => {
                 let b = MessageBuilder::for_json(m, options.now_ms)
                     .map_err(ImportError::Mapping)?
-                    .with_ids(ids);
+                    .with_ids(ids)
+                    .with_limits(options.batch.limits);
                 notes.extend(b.notes().iter().cloned());
                 RecordMapper::Mapped(Box::new(b))
             }
@@ -195,6 +198,7 @@ impl Importer {
                 fixes: options.fixes,
                 fixes_used: 0,
                 ids,
+                limits: options.batch.limits,
                 batcher: Batcher::new(batch),
                 now_ms: options.now_ms,
                 keep_cells: options.keep_reject_cells,

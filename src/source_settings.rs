@@ -17,6 +17,8 @@
 
 use serde_json::Value;
 
+use crate::target::Target;
+
 /// Where the settings are asked by default (`<base>/<writeKey>/settings`).
 pub const DEFAULT_SETTINGS_BASE: &str = "https://cdn.segment.com/v1/projects";
 
@@ -24,38 +26,7 @@ pub const DEFAULT_SETTINGS_BASE: &str = "https://cdn.segment.com/v1/projects";
 /// few hundred KB: one entry per destination).
 pub const MAX_SETTINGS_BYTES: usize = 4 * 1024 * 1024;
 
-/// A Segment region, as the API hosts name it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Region {
-    /// `api.segment.io`
-    Us,
-    /// `events.eu1.segmentapis.com`
-    Eu,
-}
-
-impl Region {
-    /// In words, for the messages.
-    pub fn describe(self) -> &'static str {
-        match self {
-            Region::Us => "the US region (api.segment.io)",
-            Region::Eu => "the EU region (events.eu1.segmentapis.com)",
-        }
-    }
-
-    /// The region of a Segment API host (`api.segment.io/v1`, a batch URL);
-    /// `None` for any other host (a proxy, RudderStack, the local receiver).
-    pub fn of_host(url_or_host: &str) -> Option<Region> {
-        let rest = url_or_host
-            .split_once("://")
-            .map_or(url_or_host, |(_, rest)| rest);
-        let host = rest.split(['/', ':', '?', '#']).next().unwrap_or("");
-        match host.to_ascii_lowercase().as_str() {
-            "api.segment.io" => Some(Region::Us),
-            "events.eu1.segmentapis.com" => Some(Region::Eu),
-            _ => None,
-        }
-    }
-}
+pub use crate::deliver::endpoint::Region;
 
 /// The URL of the settings of the source of `write_key`, under `base`
 /// ([`DEFAULT_SETTINGS_BASE`] unless a test or a proxy says otherwise).
@@ -220,6 +191,100 @@ impl KeyCheck {
                 "the write key could not be checked: Segment's CDN answered HTTP {other}"
             )),
         }
+    }
+}
+
+/// Where to ask about the write key before sending to `endpoint` of
+/// `target`: `settings_base` when given (a proxy, a test), Segment's CDN
+/// for Segment (a Segment target, or an endpoint on Segment's hosts);
+/// `None` when the check does not apply (other services refuse a bad key
+/// in their own answers).
+pub fn check_base(target: Target, endpoint: &str, settings_base: Option<&str>) -> Option<String> {
+    match settings_base.map(str::trim).filter(|b| !b.is_empty()) {
+        Some(base) => Some(base.to_string()),
+        None if target.checks_key_with_segment() || Region::of_host(endpoint).is_some() => {
+            Some(DEFAULT_SETTINGS_BASE.to_string())
+        }
+        None => None,
+    }
+}
+
+/// A key Segment knows, for a send to an endpoint of the source's region.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyKnown {
+    pub settings: SourceSettings,
+    /// What the answer tells, in a sentence: the destinations.
+    pub said: String,
+}
+
+/// Why a key check stops a send before anything is sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KeyStop {
+    /// Segment does not know the key (404).
+    Unknown(String),
+    /// The source is in the other region than the endpoint.
+    WrongRegion(String),
+    /// No answer either way (network, CORS, another status): the user may
+    /// send anyway, saying so.
+    Unsure(String),
+}
+
+impl KeyStop {
+    /// The stable code of the stop (the package's error codes).
+    pub const fn code(&self) -> &'static str {
+        match self {
+            KeyStop::Unknown(_) => "unknown_write_key",
+            KeyStop::WrongRegion(_) => "wrong_region",
+            KeyStop::Unsure(_) => "key_check_failed",
+        }
+    }
+
+    /// Why, in words.
+    pub fn reason(&self) -> &str {
+        match self {
+            KeyStop::Unknown(m) | KeyStop::WrongRegion(m) | KeyStop::Unsure(m) => m,
+        }
+    }
+}
+
+impl KeyCheck {
+    /// What this check means for a send to `endpoint`.
+    pub fn verdict(self, endpoint: &str) -> Result<KeyKnown, KeyStop> {
+        match self {
+            KeyCheck::Known(settings) => {
+                if let Some(why) = settings.region_mismatch(endpoint) {
+                    return Err(KeyStop::WrongRegion(why));
+                }
+                let said = settings.describe();
+                Ok(KeyKnown { settings, said })
+            }
+            KeyCheck::Unknown(why) => Err(KeyStop::Unknown(why)),
+            KeyCheck::Unsure(why) => Err(KeyStop::Unsure(why)),
+        }
+    }
+}
+
+impl SourceSettings {
+    /// What the settings tell, in a sentence: the destinations, by name.
+    pub fn describe(&self) -> String {
+        let names = self.destinations();
+        let mut said = format!(
+            "write key checked with Segment: its source has {} destination{}",
+            names.len(),
+            if names.len() == 1 { "" } else { "s" }
+        );
+        if !names.is_empty() {
+            said.push_str(&format!(" ({})", names.join(", ")));
+        }
+        if let Some(region) = self.region() {
+            said.push_str(&format!(" and sends to {}", region.describe()));
+        }
+        if self.may_be_incomplete {
+            said.push_str(
+                "; the list may be incomplete (the answer names device-mode destinations only)",
+            );
+        }
+        said
     }
 }
 

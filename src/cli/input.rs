@@ -78,15 +78,34 @@ pub struct CommonArgs {
     pub fixes: Option<PathBuf>,
     #[command(flatten)]
     pub source: SourceArgs,
-    /// At most this many messages per batch (Segment's limit, 2500, is the default).
-    #[arg(long, value_name = "N", default_value_t = crate::batch::MAX_BATCH_MESSAGES)]
-    pub batch_messages: usize,
+    /// At most this many messages per batch (default: the target's limit; Segment's is 2500).
+    #[arg(long, value_name = "N")]
+    pub batch_messages: Option<usize>,
+    /// Where the import goes, for its limits: segment-us (default), segment-eu, rudderstack (4 MB batches), jitsu (messageIds of at most 64 letters, digits, - and _), hightouch, or custom (another URL, with Segment's limits). `send` takes the endpoint from it when it has one.
+    #[arg(long, value_name = "TARGET", value_parser = parse_target)]
+    pub target: Option<crate::target::Target>,
     /// Print a machine-readable JSON summary instead of text.
     #[arg(long)]
     pub json: bool,
 }
 
+/// `--target`: one of [`crate::target::Target::ids`] (or `segment`).
+pub(crate) fn parse_target(text: &str) -> Result<crate::target::Target, String> {
+    crate::target::Target::from_id(text)
+        .ok_or_else(|| format!("expected one of {}", crate::target::Target::ids()))
+}
+
 impl CommonArgs {
+    /// How batches are cut for `target`: its limits, and `--batch-messages`
+    /// under them.
+    pub fn batch_options(&self, target: crate::target::Target) -> crate::batch::BatchOptions {
+        let mut batch = crate::batch::BatchOptions::default().with_limits(target.limits());
+        if let Some(n) = self.batch_messages {
+            batch.max_messages = n.clamp(1, batch.limits.max_messages);
+        }
+        batch
+    }
+
     /// `--replay` / `--no-replay`, or `None`: the mapping's, else automatic.
     pub fn replay(&self) -> Option<bool> {
         match (self.replay, self.no_replay) {
@@ -301,9 +320,7 @@ pub fn start(
     let mut options = options;
     options.archive = sniffed.archive;
     options.fixes = load_fixes(common.fixes.as_deref())?;
-    options.batch.max_messages = common
-        .batch_messages
-        .clamp(1, crate::batch::MAX_BATCH_MESSAGES);
+    options.batch = common.batch_options(common.target.unwrap_or_default());
     let importer = Importer::new(mapping.clone(), &settings, options)
         .map_err(|e| format!("{}: {e}", input.name))?;
     Ok((input, settings, mapping, importer))

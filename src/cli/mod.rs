@@ -105,6 +105,9 @@ mod receive_args {
         /// Require this write key (answer 401 otherwise); by default any key is accepted, as Segment does.
         #[arg(long, value_name = "KEY")]
         pub write_key: Option<String>,
+        /// Stand in for this service: its limits (rudderstack: 4 MB bodies, answered 413 beyond; jitsu: messageIds of at most 64 letters, digits, - and _), and where it takes the key (rudderstack, jitsu, hightouch: the Authorization header only). Default: Segment's.
+        #[arg(long, value_name = "TARGET", value_parser = input::parse_target)]
+        pub target: Option<crate::target::Target>,
         /// Fail this share of requests (0.0-1.0) with 429, 500, 503, dropped connections or slow answers.
         #[arg(long, default_value_t = 0.0)]
         pub fail_rate: f64,
@@ -175,7 +178,8 @@ pub fn main() -> ExitCode {
                     }),
                     refuse_gzip: a.refuse_gzip,
                     cors_content_encoding: !a.cors_no_content_encoding,
-                    ..receive::ReceiverConfig::default()
+                    target: a.target.unwrap_or_default(),
+                    limits: a.target.unwrap_or_default().limits(),
                 };
                 receive::run(a.listen, config).map(|()| Outcome::Done)
             }

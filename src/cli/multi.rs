@@ -47,9 +47,7 @@ pub fn run_through(
         ids,
         ..Default::default()
     };
-    options.batch.max_messages = common
-        .batch_messages
-        .clamp(1, crate::batch::MAX_BATCH_MESSAGES);
+    options.batch = common.batch_options(common.target.unwrap_or_default());
     let names = set.set.clone();
     let first = sniffed.first().map_or(source, |p| p.options.clone());
     let mut importer = SniffingImporter::for_files(

@@ -76,10 +76,14 @@ pub struct ReceiverConfig {
     /// Seed of the fault PRNG: the same seed and request order give the same
     /// faults.
     pub seed: u64,
-    /// Largest accepted request body, after gzip decoding (Segment: 500 KB).
-    pub max_body_bytes: usize,
-    /// Largest accepted message, as serialized JSON (Segment: 32 KB).
-    pub max_message_bytes: usize,
+    /// Which service the receiver stands in for: how it takes the key
+    /// (RudderStack, Jitsu and Hightouch take it only in a header) and how
+    /// it answers a body over the limit (RudderStack: 413; others: 400).
+    pub target: crate::target::Target,
+    /// What it takes: the body after gzip decoding, messages per batch, one
+    /// message, messageIds (a messageId the target would change is refused
+    /// here, where the real service changes it silently: a test sees it).
+    pub limits: crate::target::Limits,
     /// Test aid: a batch with a message whose JSON contains this string is
     /// answered 400 as a whole and nothing of it is recorded, like Segment
     /// rejecting a batch because of one bad message.
@@ -107,8 +111,8 @@ impl Default for ReceiverConfig {
             out: None,
             fail_rate: 0.0,
             seed: 0,
-            max_body_bytes: crate::batch::SEGMENT_MAX_BODY_BYTES,
-            max_message_bytes: crate::batch::MAX_MESSAGE_BYTES,
+            target: crate::target::Target::SegmentUs,
+            limits: crate::target::SEGMENT_LIMITS,
             poison_marker: None,
             delay: Duration::ZERO,
             redirect: None,
@@ -257,6 +261,13 @@ fn describe(config: &ReceiverConfig) -> String {
     } else {
         "any write key".to_string()
     }];
+    if config.target != crate::target::Target::SegmentUs {
+        parts.push(format!(
+            "standing in for {} (bodies up to {} bytes)",
+            config.target.name(),
+            config.limits.max_body_bytes
+        ));
+    }
     if let Some(out) = &config.out {
         parts.push(format!("writing {}", out.display()));
     }

@@ -25,6 +25,28 @@ impl Region {
             Region::Eu => "https://events.eu1.segmentapis.com/v1/batch",
         }
     }
+
+    /// In words, for the messages.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Region::Us => "the US region (api.segment.io)",
+            Region::Eu => "the EU region (events.eu1.segmentapis.com)",
+        }
+    }
+
+    /// The region of a Segment API host (`api.segment.io/v1`, a batch URL);
+    /// `None` for any other host (a proxy, RudderStack, the local receiver).
+    pub fn of_host(url_or_host: &str) -> Option<Region> {
+        let rest = url_or_host
+            .split_once("://")
+            .map_or(url_or_host, |(_, rest)| rest);
+        let host = rest.split(['/', ':', '?', '#']).next().unwrap_or("");
+        match host.to_ascii_lowercase().as_str() {
+            "api.segment.io" => Some(Region::Us),
+            "events.eu1.segmentapis.com" => Some(Region::Eu),
+            _ => None,
+        }
+    }
 }
 
 /// Why an endpoint is refused.

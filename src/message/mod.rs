@@ -25,14 +25,14 @@ pub use separators::Separators;
 
 use serde_json::{Map, Value};
 
-use crate::batch::MAX_MESSAGE_BYTES;
 use crate::mapping::{
     CallType, EmptyPolicy, InvalidPolicy, Mapping, MappingError, MissingSeen, MissingTally,
     MissingTokens, ValueKind, STRING_FIELDS,
 };
 use crate::source::{Fields, TextFields};
+use crate::target::{Limits, SEGMENT_LIMITS};
 use crate::time::TimeSpec;
-use crate::validate::{required_fields, Code, Issue, Present, MAX_MESSAGE_ID_CHARS};
+use crate::validate::{required_fields, Code, Issue, Present};
 use writer::{write_type, LeafWriter, MemberKey};
 
 /// One input record, ready to be mapped.
@@ -136,6 +136,8 @@ pub struct MessageBuilder {
     notes: Vec<String>,
     now_ms: i64,
     ids: MessageIds,
+    /// The target's limits (message size, messageId).
+    limits: Limits,
     // Per-row scratch, reused so the steady state allocates nothing.
     scratch: Vec<u8>,
     spans: Vec<Option<(usize, usize)>>,
@@ -337,6 +339,7 @@ impl MessageBuilder {
             notes,
             now_ms,
             ids: MessageIds::default(),
+            limits: SEGMENT_LIMITS,
             scratch: Vec::with_capacity(1024),
             spans: vec![None; n],
             event: String::new(),
@@ -354,6 +357,12 @@ impl MessageBuilder {
     /// a multi-file import).
     pub fn set_ids(&mut self, ids: MessageIds) {
         self.ids = ids;
+    }
+
+    /// Checks messages against the target's `limits` (default: Segment's).
+    pub fn with_limits(mut self, limits: Limits) -> MessageBuilder {
+        self.limits = limits;
+        self
     }
 
     /// Mapping-level warnings (no timestamp mapped, a column shadowed by a rule).
@@ -500,14 +509,8 @@ impl MessageBuilder {
         }
         if let Some(i) = self.special.message_id {
             if let Some(id) = self.span_text(out, i) {
-                let chars = id.chars().count();
-                if chars > MAX_MESSAGE_ID_CHARS {
-                    issues.push(issue(
-                        row,
-                        &self.leaves[i].label,
-                        Code::MessageIdTooLong,
-                        format!("messageId is {chars} characters; Segment takes at most 100"),
-                    ));
+                if let Some((code, why)) = self.limits.message_id_problem(&id) {
+                    issues.push(issue(row, &self.leaves[i].label, code, why));
                     ok = false;
                 }
             }
@@ -558,7 +561,8 @@ impl MessageBuilder {
             out.push(b'"');
         }
         out.push(b'}');
-        within_size_limit(row, base, out, issues).then_some(Built { call_type, millis })
+        within_size_limit(row, base, out, issues, &self.limits)
+            .then_some(Built { call_type, millis })
     }
 
     /// The text of a converted string leaf (unescaped), if set.
@@ -618,16 +622,21 @@ pub(crate) fn within_size_limit(
     base: usize,
     out: &mut Vec<u8>,
     issues: &mut Vec<Issue>,
+    limits: &Limits,
 ) -> bool {
     let len = out.len() - base;
-    if len <= MAX_MESSAGE_BYTES {
+    let max = limits.max_message_bytes;
+    if len <= max {
         return true;
     }
     issues.push(issue(
         row,
         "",
         Code::MessageTooLarge,
-        format!("the message is {len} bytes; Segment takes at most {MAX_MESSAGE_BYTES}"),
+        format!(
+            "the message is {len} bytes; {} takes at most {max}",
+            limits.service
+        ),
     ));
     out.truncate(base);
     false

@@ -15,8 +15,9 @@ use serde_json::{Map, Value};
 use super::{issue, timestamp_warnings, within_size_limit, Built, MessageIds};
 use crate::mapping::CallType;
 use crate::source::REPLAY_DROPPED;
+use crate::target::{Limits, SEGMENT_LIMITS};
 use crate::time::{format_iso_millis, parse_timestamp, TimeError, TimeSpec};
-use crate::validate::{required_fields, Code, Issue, Present, MAX_MESSAGE_ID_CHARS};
+use crate::validate::{required_fields, Code, Issue, Present};
 
 /// Checks and normalises JSON records that are messages already.
 #[derive(Debug, Clone)]
@@ -24,6 +25,8 @@ pub struct Passthrough {
     replay: bool,
     now_ms: i64,
     ids: MessageIds,
+    /// The target's limits (message size, messageId).
+    limits: Limits,
     event: String,
 }
 
@@ -33,6 +36,7 @@ impl Passthrough {
             replay,
             now_ms,
             ids: MessageIds::default(),
+            limits: SEGMENT_LIMITS,
             event: String::new(),
         }
     }
@@ -40,6 +44,12 @@ impl Passthrough {
     /// Derives messageIds with `ids` (default: scheme 2 with no source).
     pub fn with_ids(mut self, ids: MessageIds) -> Passthrough {
         self.ids = ids;
+        self
+    }
+
+    /// Checks messages against the target's `limits` (default: Segment's).
+    pub fn with_limits(mut self, limits: Limits) -> Passthrough {
+        self.limits = limits;
         self
     }
 
@@ -176,20 +186,7 @@ impl Passthrough {
                 ));
                 None
             }
-            Some(Value::String(id)) if id.chars().count() <= MAX_MESSAGE_ID_CHARS => Some(id),
-            Some(Value::String(id)) => {
-                issues.push(issue(
-                    row,
-                    "messageId",
-                    Code::MessageIdTooLong,
-                    format!(
-                        "messageId is {} characters; Segment takes at most 100",
-                        id.chars().count()
-                    ),
-                ));
-                ok = false;
-                None
-            }
+            Some(Value::String(id)) => Some(id),
             // A numeric id is an id: sent as its text.
             Some(Value::Number(n)) => Some(n.to_string()),
             Some(other) => {
@@ -208,6 +205,13 @@ impl Passthrough {
                 None
             }
         };
+        if let Some((code, why)) = message_id
+            .as_deref()
+            .and_then(|id| self.limits.message_id_problem(id))
+        {
+            issues.push(issue(row, "messageId", code, why));
+            ok = false;
+        }
         if !ok {
             return None;
         }
@@ -235,6 +239,7 @@ impl Passthrough {
             }
         }
         out.push(b'}');
-        within_size_limit(row, base, out, issues).then_some(Built { call_type, millis })
+        within_size_limit(row, base, out, issues, &self.limits)
+            .then_some(Built { call_type, millis })
     }
 }

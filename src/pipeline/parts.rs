@@ -103,12 +103,15 @@ impl Importer {
         let passthrough = json && stage.mapping.as_ref().is_none_or(|m| m.rules.is_empty());
         stage.mapper = match &stage.mapping {
             _ if passthrough => RecordMapper::Passthrough(
-                Passthrough::new(stage.replay, stage.now_ms).with_ids(ids),
+                Passthrough::new(stage.replay, stage.now_ms)
+                    .with_ids(ids)
+                    .with_limits(stage.limits),
             ),
             Some(m) if json => {
                 let b = MessageBuilder::for_json(m, stage.now_ms)
                     .map_err(ImportError::Mapping)?
-                    .with_ids(ids);
+                    .with_ids(ids)
+                    .with_limits(stage.limits);
                 stage.note_all(b.notes());
                 RecordMapper::Mapped(Box::new(b))
             }

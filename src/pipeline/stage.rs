@@ -37,6 +37,8 @@ pub(super) struct Stage {
     /// Fixed rows met so far.
     pub(super) fixes_used: usize,
     pub(super) ids: MessageIds,
+    /// The target's limits, which every message is checked against.
+    pub(super) limits: crate::target::Limits,
     pub(super) batcher: Batcher,
     pub(super) now_ms: i64,
     pub(super) keep_cells: bool,
@@ -95,7 +97,9 @@ impl Stage {
             match MessageBuilder::for_columns(m, headers, self.now_ms) {
                 Ok(b) => {
                     self.note_all(b.notes());
-                    self.mapper = RecordMapper::Mapped(Box::new(b.with_ids(self.ids)));
+                    self.mapper = RecordMapper::Mapped(Box::new(
+                        b.with_ids(self.ids).with_limits(self.limits),
+                    ));
                 }
                 Err(e) => self.fatal = Some(ImportError::Mapping(e)),
             }

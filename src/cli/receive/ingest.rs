@@ -5,7 +5,6 @@ use serde_json::{Map, Value};
 
 use super::store::Accepted;
 use super::ReceiverConfig;
-use crate::batch::MAX_BATCH_MESSAGES;
 
 /// The call types Segment knows.
 const CALL_TYPES: [&str; 6] = ["track", "identify", "page", "screen", "group", "alias"];
@@ -52,9 +51,10 @@ pub(super) fn check(body: Value, shape: Shape, config: &ReceiverConfig) -> Resul
             vec![Value::Object(body)]
         }
     };
-    if messages.len() > MAX_BATCH_MESSAGES {
+    let max_messages = config.limits.max_messages;
+    if messages.len() > max_messages {
         return Err(format!(
-            "{} messages in one batch, over the limit of {MAX_BATCH_MESSAGES}",
+            "{} messages in one batch, over the limit of {max_messages}",
             messages.len()
         ));
     }
@@ -68,12 +68,17 @@ pub(super) fn check(body: Value, shape: Shape, config: &ReceiverConfig) -> Resul
         };
         let line = serde_json::to_vec(&message)
             .map_err(|e| format!("message {index} cannot be serialized: {e}"))?;
-        if line.len() > config.max_message_bytes {
+        if line.len() > config.limits.max_message_bytes {
             return Err(format!(
                 "message {index} is {} bytes, over the {}-byte limit",
                 line.len(),
-                config.max_message_bytes
+                config.limits.max_message_bytes
             ));
+        }
+        if let Some(id) = message.get("messageId").and_then(Value::as_str) {
+            if let Some((_, why)) = config.limits.message_id_problem(id) {
+                return Err(format!("message {index}: {why}"));
+            }
         }
         if let Some(marker) = config.poison_marker.as_deref() {
             if !marker.is_empty() && contains(&line, marker.as_bytes()) {
@@ -177,7 +182,10 @@ mod tests {
     #[test]
     fn rejects_oversize_and_poison() {
         let config = ReceiverConfig {
-            max_message_bytes: 50,
+            limits: crate::target::Limits {
+                max_message_bytes: 50,
+                ..crate::target::SEGMENT_LIMITS
+            },
             poison_marker: Some("POISON".to_string()),
             ..ReceiverConfig::default()
         };

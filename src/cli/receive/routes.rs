@@ -17,6 +17,7 @@ use super::faults::Fault;
 use super::ingest::{self, Shape};
 use super::server::Shared;
 use super::{auth, ReceiverConfig};
+use crate::target::{KeyAuth, Target};
 
 /// Every answer the receiver gives.
 pub(super) type Reply = Response<Full<Bytes>>;
@@ -99,7 +100,12 @@ async fn ingest(req: Request<Incoming>, shape: Shape, shared: &Shared, abort: &N
         let (parts, incoming) = req.into_parts();
         // Read and thrown away, so the client gets the answer rather than a
         // reset caused by unread input; nothing of it is kept.
-        let _ = body::read(incoming, &parts.headers, shared.config.max_body_bytes).await;
+        let _ = body::read(
+            incoming,
+            &parts.headers,
+            shared.config.limits.max_body_bytes,
+        )
+        .await;
         let reply = redirect.reply();
         shared.store.count_status(reply.status().as_u16());
         return reply;
@@ -107,7 +113,7 @@ async fn ingest(req: Request<Incoming>, shape: Shape, shared: &Shared, abort: &N
     // Roll first, so the fault sequence follows request arrival only.
     let fault = shared.faults.draw();
     let (parts, incoming) = req.into_parts();
-    let limit = shared.config.max_body_bytes;
+    let limit = shared.config.limits.max_body_bytes;
     // Read (or drain) the body even for faults, so a fault answer reaches the
     // client instead of a reset caused by unread input.
     let raw = body::read(incoming, &parts.headers, limit).await;
@@ -168,7 +174,7 @@ fn accept(
     shared: &Shared,
 ) -> Reply {
     let config: &ReceiverConfig = &shared.config;
-    let limit = config.max_body_bytes;
+    let limit = config.limits.max_body_bytes;
     let header_key = auth::header_key(headers);
     // A header key is checked before parsing: no need to parse for a stranger.
     if let (Some(expected), Some(given)) = (config.write_key.as_deref(), header_key.as_deref()) {
@@ -202,6 +208,9 @@ fn accept(
                 &body::BodyError::UnsupportedEncoding(e).message(limit),
             )
         }
+        Err(e @ body::BodyError::TooLarge) if config.target == Target::RudderStack => {
+            return fail(StatusCode::PAYLOAD_TOO_LARGE, &e.message(limit))
+        }
         Err(e) => return fail(StatusCode::BAD_REQUEST, &e.message(limit)),
     };
     // Content-Type is not checked: browsers send text/plain to avoid a
@@ -211,7 +220,11 @@ fn accept(
         Err(e) => return fail(StatusCode::BAD_REQUEST, &format!("invalid JSON: {e}")),
     };
     if let (Some(expected), None) = (config.write_key.as_deref(), header_key.as_deref()) {
-        let given = ingest::body_write_key(&parsed).unwrap_or("");
+        // RudderStack, Jitsu and Hightouch take the key in a header only.
+        let body_auth = config.target.auths().contains(&KeyAuth::Body);
+        let given = ingest::body_write_key(&parsed)
+            .filter(|_| body_auth)
+            .unwrap_or("");
         if !auth::same_key(expected, given) {
             return unauthorized();
         }

@@ -268,11 +268,11 @@ pub enum Region {
     Eu,
 }
 
-impl From<Region> for crate::deliver::endpoint::Region {
-    fn from(r: Region) -> Self {
-        match r {
-            Region::Us => crate::deliver::endpoint::Region::Us,
-            Region::Eu => crate::deliver::endpoint::Region::Eu,
+impl From<Auth> for crate::target::KeyAuth {
+    fn from(a: Auth) -> Self {
+        match a {
+            Auth::Basic => crate::target::KeyAuth::Basic,
+            Auth::Body => crate::target::KeyAuth::Body,
         }
     }
 }

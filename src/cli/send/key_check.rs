@@ -11,7 +11,8 @@
 
 use std::time::Duration;
 
-use crate::source_settings::{settings_url, KeyCheck, Region, MAX_SETTINGS_BYTES};
+use crate::source_settings::{check_base, settings_url, KeyCheck, KeyStop, MAX_SETTINGS_BYTES};
+use crate::target::Target;
 
 /// How long the CDN may take to answer.
 const TIMEOUT: Duration = Duration::from_secs(15);
@@ -21,10 +22,11 @@ pub struct Checked {
     pub said: String,
 }
 
-/// Checks `key` for `endpoint` (see the module docs). `settings_base`:
-/// `--settings-url`, else Segment's CDN. `Err` stops the send, nothing sent.
+/// Checks `key` for `endpoint` of `target` (see the module docs).
+/// `settings_base`: `--settings-url`. `Err` stops the send, nothing sent.
 pub fn run(
     key: &str,
+    target: Target,
     endpoint: &str,
     settings_base: Option<&str>,
     skip: bool,
@@ -32,44 +34,24 @@ pub fn run(
     if skip {
         return Ok(None);
     }
-    let base = match settings_base {
-        Some(base) => base,
-        None if Region::of_host(endpoint).is_some() => {
-            crate::source_settings::DEFAULT_SETTINGS_BASE
-        }
-        None => return Ok(None),
+    let Some(base) = check_base(target, endpoint, settings_base) else {
+        return Ok(None);
     };
-    let url = settings_url(base, key);
-    let answer = fetch(&url);
-    let check = match answer {
+    let check = match fetch(&settings_url(&base, key)) {
         Ok((status, body)) => KeyCheck::from_answer(status, &body),
         Err(e) => KeyCheck::Unsure(format!("the write key could not be checked ({e})")),
     };
-    match check {
-        KeyCheck::Known(settings) => {
-            if let Some(why) = settings.region_mismatch(endpoint) {
-                return Err(format!("{why} (nothing was sent)"));
-            }
-            let names = settings.destinations();
-            let mut said = format!(
-                "write key checked with Segment: its source has {} destination{}",
-                names.len(),
-                if names.len() == 1 { "" } else { "s" }
-            );
-            if !names.is_empty() {
-                said.push_str(&format!(" ({})", names.join(", ")));
-            }
-            if settings.may_be_incomplete {
-                said.push_str("; the list may be incomplete");
-            }
-            Ok(Some(Checked { said }))
-        }
-        KeyCheck::Unknown(why) => Err(format!(
-            "{why}. Nothing was sent. (Some source types are reported to answer 404 for a \
-             valid key: --no-key-check sends anyway.)"
+    match check.verdict(endpoint) {
+        Ok(known) => Ok(Some(Checked { said: known.said })),
+        Err(stop @ KeyStop::Unknown(_)) => Err(format!(
+            "{}. Nothing was sent. (Some source types are reported to answer 404 for a \
+             valid key: --no-key-check sends anyway.)",
+            stop.reason()
         )),
-        KeyCheck::Unsure(why) => Err(format!(
-            "{why}. Nothing was sent: --no-key-check sends without checking the key"
+        Err(stop @ KeyStop::WrongRegion(_)) => Err(format!("{} (nothing was sent)", stop.reason())),
+        Err(stop @ KeyStop::Unsure(_)) => Err(format!(
+            "{}. Nothing was sent: --no-key-check sends without checking the key",
+            stop.reason()
         )),
     }
 }

@@ -26,7 +26,7 @@ use super::files::{Inputs, Step};
 use super::human;
 use super::input::{self, CommonArgs, IdArgs, Input};
 use super::Outcome;
-use crate::deliver::{endpoint, EngineConfig};
+use crate::deliver::EngineConfig;
 use crate::fileset::FileSet;
 use crate::message::SourceNamespace;
 use crate::pipeline::Summary;
@@ -34,6 +34,7 @@ use crate::report::Reconciliation;
 use crate::session::{
     Destination, FileReport, SendSession, SessionEvent, SessionReport, SessionSetup, StopReason,
 };
+use crate::target::Target;
 use checkpoint_file::{CheckpointFile, Existing};
 use http::{Auth, Compress, Region, Transport};
 use progress::ProgressLine;
@@ -47,12 +48,12 @@ pub struct SendArgs {
     common: CommonArgs,
     #[command(flatten)]
     ids: IdArgs,
-    /// The batch endpoint; default: Segment's for --region.
+    /// The batch endpoint; default: the --target's own (Segment's for --region, Hightouch's); RudderStack and Jitsu need yours.
     #[arg(long, value_name = "URL")]
     endpoint: Option<String>,
-    /// Segment region of the write key (a key sent to the wrong region is dropped).
-    #[arg(long, value_enum, default_value_t = Region::Us)]
-    region: Region,
+    /// Segment region of the write key (a key sent to the wrong region is dropped); the same as --target segment-us or segment-eu.
+    #[arg(long, value_enum)]
+    region: Option<Region>,
     /// The source's write key (or set SEGMENT_WRITE_KEY). Never printed or written to disk.
     #[arg(
         long,
@@ -143,6 +144,28 @@ struct Wire {
     gzip_refused: Option<String>,
 }
 
+/// The target: `--target`, else `--region`'s Segment, else what the
+/// `--endpoint` is (Segment's hosts, or another URL with Segment's limits).
+fn target_of(args: &SendArgs) -> Result<Target, String> {
+    let by_region = args.region.map(|r| match r {
+        Region::Us => Target::SegmentUs,
+        Region::Eu => Target::SegmentEu,
+    });
+    match (args.common.target, by_region) {
+        (Some(Target::SegmentUs), Some(t)) => Ok(t),
+        (Some(t), Some(r)) if t != r => Err(format!(
+            "--region is Segment's; --target {t} goes to {}",
+            t.name()
+        )),
+        (Some(t), _) => Ok(t),
+        (None, Some(t)) => Ok(t),
+        (None, None) => Ok(args
+            .endpoint
+            .as_deref()
+            .map_or(Target::SegmentUs, Target::of_endpoint)),
+    }
+}
+
 pub fn run(args: &SendArgs) -> Result<Outcome, String> {
     // Read once: a key pasted with a newline is the same key everywhere it
     // goes (the header or the body, and its hash in the ids).
@@ -150,11 +173,20 @@ pub fn run(args: &SendArgs) -> Result<Outcome, String> {
     if key.is_empty() {
         return Err("the write key is empty (--write-key or SEGMENT_WRITE_KEY)".into());
     }
-    let endpoint = endpoint::resolve(args.endpoint.as_deref(), args.region.into())
+    let target = target_of(args)?;
+    let endpoint = target
+        .endpoint(args.endpoint.as_deref())
         .map_err(|e| format!("--endpoint: {e}"))?;
+    target
+        .check_auth(args.auth.into())
+        .map_err(|e| format!("--auth body: {e}"))?;
     let transport = Transport::new(&endpoint, args.auth, key.to_string(), args.compress)?;
+    if let Some(caution) = target.caution() {
+        eprintln!("segment-backfill: {caution}");
+    }
     let checked = key_check::run(
         key,
+        target,
         &endpoint,
         args.settings_url.as_deref(),
         args.no_key_check,
@@ -208,10 +240,7 @@ pub fn run(args: &SendArgs) -> Result<Outcome, String> {
         }
     };
     setup.id_scheme = args.ids.id_scheme;
-    setup.batch.max_messages = args
-        .common
-        .batch_messages
-        .clamp(1, crate::batch::MAX_BATCH_MESSAGES);
+    setup.batch = args.common.batch_options(target);
     if args.auth == Auth::Body {
         setup.batch.write_key = Some(key.to_string());
     }
