@@ -35,7 +35,9 @@ pub async fn check_files(
     let first = parts
         .first()
         .map_or_else(|| user.clone(), |p| p.options.clone());
+    let target = super::options::target_from(o.target.as_deref(), None)?;
     let options = ImportOptions {
+        batch: crate::batch::BatchOptions::default().with_limits(target.limits()),
         now_ms: now_ms() as i64,
         keep_reject_cells: o.keep_reject_cells.unwrap_or(true),
         ..ImportOptions::default()

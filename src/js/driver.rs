@@ -35,7 +35,7 @@ use web_sys::{AbortSignal, Blob};
 use super::blob::BlobReader;
 use super::error::{codes, JsApiError, JsResult};
 use super::fetch::Transport;
-use super::options::{from_js, mapping_from_js, Auth, SendSettings};
+use super::options::{from_js, mapping_from_js, target_from, Auth, SendSettings};
 use super::time::{now_ms, Wake};
 use crate::deliver::{EngineConfig, Outcome, RequestId};
 use crate::fileset::FileSet;
@@ -46,6 +46,7 @@ use crate::session::{
     DEFAULT_KEEP_REJECTED_ROWS,
 };
 use crate::source::SourceOptions;
+use crate::target::{KeyAuth, Target};
 
 /// The least time between two progress calls.
 const PROGRESS_EVERY_MS: f64 = 100.0;
@@ -262,9 +263,14 @@ pub async fn send_input(
     mut on_progress: impl FnMut(&ImportProgress),
 ) -> JsResult<Report> {
     let s = options.settings;
-    let auth = s.auth.unwrap_or_default();
+    let target = target_from(s.target.as_deref(), Some(&s.endpoint))?;
+    let auth = auth_for(&s, target);
     let transport = transport_for(&s)?;
     let key = s.write_key.trim();
+    if s.key_check != Some(false) {
+        super::key_check::check(key, target, transport.endpoint(), s.settings_url.as_deref())
+            .await?;
+    }
     let resume = s
         .resume_from
         .as_deref()
@@ -300,6 +306,7 @@ pub async fn send_input(
     setup.sample_bytes = s.sample_bytes.unwrap_or(0) as usize;
     setup.id_scheme = s.id_scheme()?;
     setup.fixes = super::options::fixes_from(s.fixes.clone())?;
+    setup.batch = crate::batch::BatchOptions::default().with_limits(target.limits());
     setup.batch.integrations = s.integrations.clone();
     if auth == Auth::Body {
         setup.batch.write_key = Some(key.to_string());
@@ -371,12 +378,24 @@ pub(super) fn transport_for(s: &SendSettings) -> JsResult<Transport> {
             "writeKey is empty: Segment would answer 200 and drop every message",
         ));
     }
-    Transport::new(
-        &s.endpoint,
-        key,
-        s.auth.unwrap_or_default(),
-        s.compress.unwrap_or_default().into(),
-    )
+    let target = target_from(s.target.as_deref(), Some(&s.endpoint))?;
+    let endpoint = target.endpoint(Some(&s.endpoint))?;
+    let auth = auth_for(s, target);
+    target
+        .check_auth(auth.into())
+        .map_err(|e| JsApiError::new(codes::INVALID_OPTIONS, format!("auth: \"body\": {e}")))?;
+    Transport::new(&endpoint, key, auth, s.compress.unwrap_or_default().into())
+}
+
+/// `auth`, else the target's default: the body (no CORS preflight) where
+/// the target takes it, else the Authorization header.
+fn auth_for(s: &SendSettings, target: Target) -> Auth {
+    s.auth
+        .unwrap_or(if target.auths().contains(&KeyAuth::Body) {
+            Auth::Body
+        } else {
+            Auth::Basic
+        })
 }
 
 /// `importFile(file, mapping, options)`: see [`send_file`].

@@ -52,6 +52,13 @@ pub mod codes {
     /// `resumeFrom` is this import's, but the file changed where the earlier
     /// run had read it.
     pub const FILE_CHANGED: &str = "file_changed";
+    /// Segment's CDN does not know the write key (404): nothing was sent.
+    pub const UNKNOWN_WRITE_KEY: &str = "unknown_write_key";
+    /// The key's source is in the other Segment region than the endpoint.
+    pub const WRONG_REGION: &str = "wrong_region";
+    /// The key could not be checked (no answer, a CORS refusal, another
+    /// status): nothing was sent; `keyCheck: false` sends anyway.
+    pub const KEY_CHECK_FAILED: &str = "key_check_failed";
     /// A value could not cross the JS boundary (a bug if it ever shows).
     pub const INTERNAL: &str = "internal";
 
@@ -73,6 +80,9 @@ pub mod codes {
         INVALID_CHECKPOINT,
         CHECKPOINT_MISMATCH,
         FILE_CHANGED,
+        UNKNOWN_WRITE_KEY,
+        WRONG_REGION,
+        KEY_CHECK_FAILED,
         INTERNAL,
     ];
 
@@ -101,6 +111,9 @@ export type ErrorCode =
   | "invalid_checkpoint"
   | "checkpoint_mismatch"
   | "file_changed"
+  | "unknown_write_key"
+  | "wrong_region"
+  | "key_check_failed"
   | "internal";
 
 /** What this package throws: a plain Error with a stable `code`. */

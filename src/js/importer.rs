@@ -46,11 +46,12 @@ impl JsImporter {
             (None, None) => SourceNamespace::NONE,
         };
         let ids = MessageIds::new(o.id_scheme()?.unwrap_or_default(), namespace);
+        let target = super::options::target_from(o.target.as_deref(), None)?;
         let options = ImportOptions {
             batch: BatchOptions {
                 integrations: o.integrations,
                 write_key: o.write_key.map(|k| k.trim().to_string()),
-                ..BatchOptions::default()
+                ..BatchOptions::default().with_limits(target.limits())
             },
             now_ms: now_ms() as i64,
             keep_reject_cells: o.keep_reject_cells.unwrap_or(true),

@@ -66,6 +66,8 @@ pub mod files;
 #[cfg(feature = "js")]
 pub mod importer;
 #[cfg(feature = "js")]
+pub mod key_check;
+#[cfg(feature = "js")]
 pub mod options;
 #[cfg(all(feature = "js", not(feature = "app")))]
 pub mod table;

@@ -15,6 +15,7 @@ use crate::mapping::Mapping;
 use crate::message::IdScheme;
 use crate::pipeline::{Fixes, FixesData};
 use crate::source::{parse_delimiter, Compression, Encoding, Format, SourceOptions};
+use crate::target::Target;
 
 /// Options of `inspect`.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, Tsify)]
@@ -49,6 +50,10 @@ pub struct InspectOptions {
 #[derive(Debug, Clone, Default, Serialize, Deserialize, Tsify)]
 #[serde(rename_all = "camelCase", default)]
 pub struct ImporterOptions {
+    /// Whose limits batches are cut to and rows checked against (default
+    /// `"segment-us"`).
+    #[tsify(optional, type = "Target")]
+    pub target: Option<String>,
     /// The `sentAt` written into every batch `takeBatches` returns (ISO-8601).
     /// Default: the time of each `takeBatches` call.
     #[tsify(optional)]
@@ -105,6 +110,9 @@ pub struct ImporterOptions {
 #[derive(Debug, Clone, Default, Serialize, Deserialize, Tsify)]
 #[serde(rename_all = "camelCase", default)]
 pub struct CheckFilesOptions {
+    /// Whose limits rows are checked against (default `"segment-us"`).
+    #[tsify(optional, type = "Target")]
+    pub target: Option<String>,
     /// Bytes buffered to guess each file's settings (default 65536).
     #[tsify(optional)]
     pub sample_bytes: Option<u32>,
@@ -153,6 +161,15 @@ pub enum Auth {
     Body,
 }
 
+impl From<Auth> for crate::target::KeyAuth {
+    fn from(a: Auth) -> Self {
+        match a {
+            Auth::Basic => crate::target::KeyAuth::Basic,
+            Auth::Body => crate::target::KeyAuth::Body,
+        }
+    }
+}
+
 /// Whether request bodies are gzipped.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, Tsify)]
 #[serde(rename_all = "lowercase")]
@@ -183,8 +200,26 @@ impl From<Compress> for crate::deliver::compress::Compression {
 #[serde(rename_all = "camelCase", default)]
 pub struct SendSettings {
     /// The batch endpoint, e.g. `https://api.segment.io/v1/batch`. Plain
-    /// `http://` only for 127.0.0.1, localhost or [::1].
+    /// `http://` only for 127.0.0.1, localhost or [::1]. May be `""` for a
+    /// `target` with an endpoint of its own (Segment's, Hightouch's).
     pub endpoint: String,
+    /// Where the import goes, for its limits and how the key travels.
+    /// Default: Segment's region for Segment's endpoints, else `"custom"`
+    /// (another URL, with Segment's limits).
+    #[tsify(optional, type = "Target")]
+    pub target: Option<String>,
+    /// Ask Segment's CDN whether it knows the write key before the first
+    /// batch (default `true`; it runs for Segment's targets and endpoints,
+    /// or whenever `settingsUrl` is given). An unknown key
+    /// (`unknown_write_key`), a source of the other region (`wrong_region`)
+    /// or no answer (`key_check_failed`) stops the send before anything is
+    /// sent; `false` sends without asking.
+    #[tsify(optional)]
+    pub key_check: Option<bool>,
+    /// Where the key check asks (`<settingsUrl>/<writeKey>/settings`).
+    /// Default: `https://cdn.segment.com/v1/projects`.
+    #[tsify(optional)]
+    pub settings_url: Option<String>,
     /// The source's write key. Never logged or stored.
     pub write_key: String,
     /// Default `"body"` (no Authorization header; a gzip body still needs a CORS preflight for `Content-Encoding`, see `compress`).
@@ -295,6 +330,28 @@ macro_rules! id_options {
     )+};
 }
 id_options!(ImporterOptions, SendSettings);
+
+/// The `target` option: one of the ids, or (absent) what `endpoint` is.
+pub fn target_from(id: Option<&str>, endpoint: Option<&str>) -> JsResult<Target> {
+    match id {
+        Some(id) => Target::from_id(id).ok_or_else(|| {
+            JsApiError::new(
+                codes::INVALID_OPTIONS,
+                format!("target: {id:?} is not one of {}", Target::ids()),
+            )
+        }),
+        None => Ok(endpoint
+            .map(str::trim)
+            .filter(|e| !e.is_empty())
+            .map_or(Target::SegmentUs, Target::of_endpoint)),
+    }
+}
+
+#[wasm_bindgen::prelude::wasm_bindgen(typescript_custom_section)]
+const TS_TARGET: &'static str = r#"
+/** Where an import goes: its limits, and how the key travels. */
+export type Target = "segment-us" | "segment-eu" | "rudderstack" | "jitsu" | "hightouch" | "custom";
+"#;
 
 /// The `fixes` option as the core takes them (`invalid_fixes` when a row
 /// does not fit its columns).
