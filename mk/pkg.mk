@@ -5,7 +5,8 @@
 #                   Parquet), which the package imports only when such a file is read
 #   make test-pkg   build pkg/, the CLI and the table fixtures, then the Node tests
 #                   and the browser tests (one file each for several files as one
-#                   import: node-files, browser-files)
+#                   import: node-files, browser-files; for the write-key check
+#                   and the targets: node-targets, browser-key-check)
 #
 # The lib is built as a cdylib with `cargo rustc --crate-type cdylib`, so
 # Cargo.toml's crate-type stays as it is, at PKG_OPT_LEVEL (set on the command
@@ -49,9 +50,9 @@ test-pkg: pkg fixtures-tables
 	$(MAKE) --no-print-directory test-pkg-node test-pkg-browser
 
 test-pkg-node:
-	node --test tests/js/node.test.mjs tests/js/node-files.test.mjs
+	node --test tests/js/node.test.mjs tests/js/node-files.test.mjs tests/js/node-targets.test.mjs
 
 test-pkg-browser:
-	node --test tests/js/browser.test.mjs tests/js/browser-files.test.mjs
+	node --test tests/js/browser.test.mjs tests/js/browser-files.test.mjs tests/js/browser-key-check.test.mjs
 
 EXTRA_TESTS += test-pkg

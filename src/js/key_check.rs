@@ -78,11 +78,17 @@ impl From<KeyStop> for JsApiError {
             KeyStop::WrongRegion(_) => codes::WRONG_REGION,
             KeyStop::Unsure(_) => codes::KEY_CHECK_FAILED,
         };
+        // As the CLI says it (`--no-key-check` there): the way to send
+        // anyway where sending anyway can be right.
         let hint = match stop {
+            KeyStop::Unknown(_) => {
+                " (some source types are reported to answer 404 for a valid key: keyCheck: \
+                 false sends anyway)"
+            }
             KeyStop::WrongRegion(_) => "",
-            _ => " (keyCheck: false sends without checking)",
+            KeyStop::Unsure(_) => ": keyCheck: false sends without checking the key",
         };
-        JsApiError::new(code, format!("{}{hint}; nothing was sent", stop.reason()))
+        JsApiError::new(code, format!("{}; nothing was sent{hint}", stop.reason()))
     }
 }
 

@@ -222,7 +222,7 @@ pub struct SendSettings {
     pub settings_url: Option<String>,
     /// The source's write key. Never logged or stored.
     pub write_key: String,
-    /// Default `"body"` (no Authorization header; a gzip body still needs a CORS preflight for `Content-Encoding`, see `compress`).
+    /// Default `"body"` (no Authorization header; a gzip body still needs a CORS preflight for `Content-Encoding`, see `compress`) where the `target` takes it (Segment, another URL); `"basic"` for RudderStack, Jitsu and Hightouch, which take the key only in the header (`"body"` with them throws `invalid_options`).
     #[tsify(optional)]
     pub auth: Option<Auth>,
     /// Default `"auto"`: gzip bodies, unless the endpoint refuses them.
