@@ -168,7 +168,7 @@ pub fn IntegrationsEditor(props: &EditorProps) -> Html {
                         { " " }{ t.name }
                     </label>
                 }) }
-                <label class="check">
+                <label class="check all">
                     <input type="checkbox" id="integrations-all" checked={all} onchange={toggle(None)} />
                     { " All other destinations (\"All\")" }
                 </label>
