@@ -8,7 +8,8 @@
 #                   send through injected faults, then several files as one
 #                   import (an archive folder, three monthly CSVs resumed after
 #                   a reload, a folder of workbooks) compared with the CLI's
-#                   batches (screenshots in test-output/screenshots/)
+#                   batches, then the write-key check against a stand-in CDN
+#                   (screenshots in test-output/screenshots/)
 #   make test-app-components
 #                   the steps' component tests (src/app/component_tests/) in
 #                   headless Chromium with wasm-bindgen-test-runner
@@ -74,6 +75,7 @@ test-app: dist cli tools-chromium fixtures-tables
 	CLI=$(CLI) node tests/e2e/values.test.mjs
 	node tests/e2e/edges.test.mjs
 	CLI=$(CLI) node tests/e2e/fixgrid.test.mjs
+	CLI=$(CLI) node tests/e2e/keycheck.test.mjs
 
 # The runner starts chromedriver and Chromium headless with --no-sandbox
 # itself (so it runs as root without a webdriver.json). --lib: the

@@ -15,6 +15,7 @@
 //! ([`KeyCheck`]), the region of an endpoint and of a source, and how a
 //! destination name typed by the user matches the source's.
 
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::target::Target;
@@ -43,8 +44,9 @@ pub fn settings_url(base: &str, write_key: &str) -> String {
     format!("{}/{key}/settings", base.trim_end_matches('/'))
 }
 
-/// What a source's settings say.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+/// What a source's settings say (serde: the app's worker hands them to
+/// the page).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct SourceSettings {
     /// `integrations["Segment.io"].apiHost`, as given.
     pub api_host: Option<String>,

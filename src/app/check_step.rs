@@ -22,8 +22,20 @@ fn start(ctx: &Ctx) {
         keep_batches: s.keep_batches,
         id_namespace: id_namespace(s),
         fixes: s.fixes.clone(),
+        target: super::send_form::preset(&s.send_form).target.id().into(),
     });
     ctx.dispatch(Action::CheckStarted);
+}
+
+/// Whose limits a check used, in words: the Send step's target, which is
+/// Segment (US) until another is chosen there.
+fn limits_of(target: &str) -> String {
+    let t = crate::target::Target::from_id(target).unwrap_or(crate::target::Target::SegmentUs);
+    format!(
+        "{}'s limits ({}; the target is chosen in step 4, Send)",
+        t.limits().service,
+        t.label()
+    )
 }
 
 /// The id namespace of the write key the Send step holds (typed or
@@ -271,7 +283,9 @@ fn results(r: &CheckReport, fixes: fix_grid::Tally) -> Html {
     };
     html! {
         <>
-            <p class="muted">{ format!("{} read in {}", rows(r.rows), duration(r.elapsed_ms / 1000.0)) }</p>
+            <p class="muted" id="checked-limits">
+                { format!("{} read in {}; checked against {}", rows(r.rows), duration(r.elapsed_ms / 1000.0), limits_of(&r.target)) }
+            </p>
             { nothing_to_send(r, valid) }
             <div class="tiles">
                 { tile("rows", r.rows, "", "count-rows") }

@@ -17,9 +17,11 @@ use crate::source::table::TableInfo;
 use crate::source::{ArchiveSigns, MissingSeen, Settings, SourceOptions};
 
 mod files;
+mod key;
 pub use files::{
     FileColumns, FileCountsView, FileReportView, FilesView, NamedFile, PartView, RowAt,
 };
+pub use key::{KeyAnswer, KeyQuery, KeyVerdict};
 
 /// What a check or a send reads.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -87,7 +89,14 @@ pub enum Request {
         /// file only).
         #[serde(default)]
         fixes: Fixes,
+        /// The target whose limits rows are checked against (a
+        /// [`crate::target::Target`] id; the Send form's choice).
+        #[serde(default)]
+        target: String,
     },
+    /// Ask Segment's CDN whether it knows a write key: answered with
+    /// [`Response::KeyChecked`].
+    CheckKey(KeyQuery),
     /// Check single rows (edited in the fix grid) with the mapping, as the
     /// check would: answered with [`Response::RowsChecked`].
     CheckRows {
@@ -129,6 +138,15 @@ pub struct SendTarget {
     pub basic_auth: bool,
     /// The batch-level `integrations` object, when given.
     pub integrations: Option<serde_json::Map<String, serde_json::Value>>,
+    /// The target's id ([`crate::target::Target`]): its limits, how it
+    /// takes the key, whether the key is checked with Segment.
+    pub target: String,
+    /// Check the write key before the first batch (where the check
+    /// applies); `false` when this form's key was checked already, or the
+    /// user chose to send without the check.
+    pub key_check: bool,
+    /// Where the key check asks instead of Segment's CDN.
+    pub settings_url: Option<String>,
 }
 
 /// How far a send has come.
@@ -245,6 +263,9 @@ pub enum Response {
     SendProgress(SendProgress),
     SendCheckpoint(SendCheckpoint),
     Sent(SendReport),
+    /// A write-key check's answer (the button's, or at Start: then a stop
+    /// means nothing was sent).
+    KeyChecked(KeyAnswer),
     Cancelled,
     /// A failure that stopped the request, with what to do about it.
     Failed(Failure),
@@ -385,6 +406,9 @@ pub struct CheckReport {
     /// file).
     #[serde(default)]
     pub files: Vec<FileCountsView>,
+    /// The target whose limits the rows were checked against (its id).
+    #[serde(default)]
+    pub target: String,
 }
 
 /// A finished check: the report and the downloads.

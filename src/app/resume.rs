@@ -34,6 +34,10 @@ pub struct SavedRun {
     pub import: String,
     /// Where the rows went.
     pub endpoint: String,
+    /// The target's id (its limits, how it takes the key); none in entries
+    /// kept before targets (their endpoint says).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<String>,
     /// Rows finished for good (delivered, rejected, refused).
     pub rows_done: f64,
     /// Rows in the file, when a check counted them (0: unknown).
@@ -56,6 +60,7 @@ impl SavedRun {
         SavedRun {
             import,
             endpoint,
+            target: None,
             rows_done: 0.0,
             rows_total,
             delivered_earlier: 0.0,

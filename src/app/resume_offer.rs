@@ -5,7 +5,7 @@ use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
 use super::resume::{when, SavedRun};
-use super::send_step::{endpoint, with_endpoint};
+use super::send_form::{endpoint, with_endpoint};
 use super::state::{Action, Resume, SendState, Step};
 use super::use_ctx;
 use super::widgets::count;
@@ -33,11 +33,12 @@ pub fn ResumeOffer() -> Html {
     }
     let on_resume = {
         let ctx = ctx.clone();
-        let endpoint = run.endpoint.clone();
+        let (endpoint, target) = (run.endpoint.clone(), run.target.clone());
         Callback::from(move |_| {
             ctx.dispatch(Action::SetSendForm(with_endpoint(
                 &ctx.state.send_form,
                 &endpoint,
+                target.as_deref(),
             )));
             ctx.dispatch(Action::ResumeChosen);
             ctx.dispatch(Action::GoTo(Step::Send));

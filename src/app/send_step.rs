@@ -2,29 +2,21 @@
 //! and, at the end, where every row went.
 
 use wasm_bindgen::JsCast;
-use web_sys::{HtmlInputElement, HtmlSelectElement, HtmlTextAreaElement};
+use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
-use super::protocol::{Failure, Request, SendTarget};
+use super::integrations_edit::IntegrationsEditor;
+use super::key_check::{self, sentence, KeyCheckRow, KeyStop};
+use super::protocol::{KeyVerdict, Request};
 use super::resume::SavedRun;
 use super::resume_offer::ResumeNote;
+use super::send_form::{endpoint, preset, presets, send_target};
 use super::send_progress::{progress, Sending};
 use super::send_report::reconciliation;
 use super::state::{self, current_import, Action, CheckState, Resume, SendForm, SendState, Step};
 use super::widgets::{count, StepNav};
 use super::{storage, use_ctx, Ctx};
-use crate::deliver::endpoint::{resolve, Region};
-
-/// Destination presets: id, label, endpoint.
-const PRESETS: [(&str, &str, &str); 3] = [
-    ("us", "Segment (US)", Region::Us.endpoint()),
-    ("eu", "Segment (EU)", Region::Eu.endpoint()),
-    (
-        "local",
-        "Local receiver (make run)",
-        "http://127.0.0.1:8787/v1/batch",
-    ),
-];
+use crate::target::{KeyAuth, Limits, Target};
 
 /// The page runs from this machine (`make run`): offer the local receiver.
 fn local_run() -> bool {
@@ -33,71 +25,24 @@ fn local_run() -> bool {
         .is_some_and(|h| h == "127.0.0.1" || h == "localhost")
 }
 
-pub(super) fn endpoint(form: &SendForm) -> String {
-    PRESETS.iter().find(|p| p.0 == form.preset).map_or_else(
-        || form.custom_endpoint.trim().to_string(),
-        |p| p.2.to_string(),
-    )
+/// Whether two targets' limits differ (whose they are aside): a check made
+/// against the one may not hold for the other.
+fn limits_differ(a: Limits, b: Limits) -> bool {
+    Limits { service: "", ..a } != Limits { service: "", ..b }
 }
 
-/// `form` sending to `url`: its preset if it has one, else a custom endpoint.
-pub(super) fn with_endpoint(form: &SendForm, url: &str) -> SendForm {
-    match PRESETS.iter().find(|p| p.2 == url) {
-        Some(p) => SendForm {
-            preset: p.0.into(),
-            ..form.clone()
-        },
-        None => SendForm {
-            preset: "custom".into(),
-            custom_endpoint: url.into(),
-            ..form.clone()
-        },
-    }
-}
-
-/// The target from the form, or what is wrong with it. The endpoint is
-/// checked by the core's rule (the one the worker's driver and the CLI
-/// apply): https, or plain http only to 127.0.0.1, localhost or [::1].
-fn target(form: &SendForm) -> Result<SendTarget, Failure> {
-    let typed = endpoint(form);
-    let hint = "Use https://… (plain http only for 127.0.0.1, localhost or [::1]).";
-    if typed.is_empty() {
-        return Err(Failure::new("no endpoint", hint));
-    }
-    let endpoint =
-        resolve(Some(&typed), Region::Us).map_err(|e| Failure::new(e.to_string(), hint))?;
-    if form.write_key.trim().is_empty() {
-        return Err(Failure::new(
-            "no write key",
-            "Copy the write key from your Segment source's settings (Settings → API Keys).",
-        ));
-    }
-    let integrations = match form.integrations.trim() {
-        "" => None,
-        text => match serde_json::from_str::<serde_json::Value>(text) {
-            Ok(serde_json::Value::Object(m)) => Some(m),
-            _ => return Err(Failure::new(
-                "the integrations are not a JSON object",
-                "Write them like {\"All\": false, \"Amplitude\": true}, or leave the box empty.",
-            )),
-        },
-    };
-    Ok(SendTarget {
-        endpoint,
-        write_key: form.write_key.trim().to_string(),
-        concurrency: form.concurrency,
-        basic_auth: form.basic_auth,
-        integrations,
-    })
-}
-
-fn start(ctx: &Ctx) {
+/// Starts the send; `without_key_check` when the user chose to send
+/// although the key could not be checked. A key this form already checked
+/// is not checked again.
+fn start(ctx: &Ctx, without_key_check: bool) {
     let s = &ctx.state;
     let Some(input) = state::input(s) else {
         return;
     };
-    match target(&s.send_form) {
-        Ok(target) => {
+    match send_target(&s.send_form) {
+        Ok(mut target) => {
+            let checked = key_check::query(&s.send_form).is_some_and(|q| s.key.known(&q));
+            target.key_check = !(without_key_check || checked);
             storage::remember_key(
                 s.send_form
                     .remember_key
@@ -121,6 +66,7 @@ fn start(ctx: &Ctx) {
             if let Some(import) = current_import(s) {
                 let run = SavedRun {
                     fixes: fixes.clone(),
+                    target: Some(target.target.clone()),
                     ..SavedRun::new(import, target.endpoint.clone(), rows_total)
                 };
                 ctx.dispatch(Action::TrackSend(run));
@@ -213,10 +159,11 @@ pub fn SendStep() -> Html {
         let set = set(|f, v| f.basic_auth = v == "basic");
         Callback::from(move |e: Event| set(e.target_unchecked_into::<HtmlSelectElement>().value()))
     };
-    let on_integrations = {
-        let set = set(|f, v| f.integrations = v);
+    let on_integrations = Callback::from(set(|f, v| f.integrations = v));
+    let on_settings_url = {
+        let set = set(|f, v| f.settings_url = v);
         Callback::from(move |e: InputEvent| {
-            set(e.target_unchecked_into::<HtmlTextAreaElement>().value())
+            set(e.target_unchecked_into::<HtmlInputElement>().value())
         })
     };
     let on_show = {
@@ -228,8 +175,12 @@ pub fn SendStep() -> Html {
         let confirming = confirming.clone();
         Callback::from(move |_| {
             confirming.set(false);
-            start(&ctx);
+            start(&ctx, false);
         })
+    };
+    let on_send_anyway = {
+        let ctx = ctx.clone();
+        Callback::from(move |_| start(&ctx, true))
     };
     let on_again = {
         let confirming = confirming.clone();
@@ -265,10 +216,26 @@ pub fn SendStep() -> Html {
         }
         _ => (0.0, 0.0, 0.0),
     };
-    let local = local_run();
-    let presets = PRESETS
-        .iter()
-        .filter(|p| p.0 != "local" || local || form.preset == "local");
+    let chosen = preset(&form);
+    let target = chosen.target;
+    let choices = presets(local_run(), &form.preset);
+    // The check's verdicts hold for the limits it used.
+    let checked_for = match &state.check {
+        CheckState::Done(d) => Target::from_id(&d.0.report.target),
+        _ => None,
+    };
+    let stale_limits = checked_for.filter(|c| limits_differ(c.limits(), target.limits()));
+    // The source's destinations, once Segment's CDN named them for this key.
+    let destinations = state.key.answer.as_ref().and_then(|a| match &a.verdict {
+        KeyVerdict::Known { settings, .. }
+            if a.query.write_key == form.write_key.trim()
+                && a.query.settings_url
+                    == super::send_form::settings_base(&form).ok().flatten() =>
+        {
+            Some(std::rc::Rc::new(settings.clone()))
+        }
+        _ => None,
+    });
     // Resuming continues the stopped send only where it was going.
     let resuming = matches!(&state.resume, Resume::Chosen(run) if run.endpoint == endpoint(&form));
     let earlier = state.tracking.as_ref().map_or(0.0, |t| t.delivered_earlier);
@@ -298,15 +265,16 @@ pub fn SendStep() -> Html {
                     <legend>{ "Destination" }</legend>
                     <label>{ "Endpoint" }
                         <select id="send-preset" onchange={on_preset}>
-                            { for presets.map(|p| html! {
-                                <option value={p.0} selected={form.preset == p.0}>{ format!("{} — {}", p.1, p.2) }</option>
+                            { for choices.iter().map(|p| html! {
+                                <option value={p.id} selected={chosen.id == p.id}>
+                                    { match p.endpoint { Some(url) => format!("{} — {url}", p.label), None => format!("{}…", p.label) } }
+                                </option>
                             }) }
-                            <option value="custom" selected={form.preset == "custom"}>{ "Another endpoint (Segment-compatible)…" }</option>
                         </select>
                     </label>
-                    if form.preset == "custom" {
+                    if chosen.endpoint.is_none() {
                         <label>{ "Batch endpoint URL" }
-                            <input id="send-endpoint" type="url" placeholder="https://example.com/v1/batch"
+                            <input id="send-endpoint" type="url" placeholder={target.endpoint_hint()}
                                 value={form.custom_endpoint.clone()} oninput={on_custom} />
                         </label>
                     }
@@ -319,11 +287,28 @@ pub fn SendStep() -> Html {
                             </button>
                         </span>
                     </label>
+                    <KeyCheckRow />
                     <label class="check">
                         <input type="checkbox" checked={form.remember_key} onchange={on_remember} />
                         { " Remember the write key in this browser" }
                     </label>
-                    <p class="muted">{ "EU workspaces must use the EU endpoint: data sent to the wrong region is dropped. A wrong write key is not refused by Segment: the data is silently discarded, so check it twice." }</p>
+                    if target.checks_key_with_segment() {
+                        <p class="muted">{ "EU workspaces must use the EU endpoint: Segment drops data sent to the wrong region (the key check says which region the source is in)." }</p>
+                    } else {
+                        <p class="muted" id="target-note">
+                            { sentence(target.bad_key()) }
+                            if let Some(c) = target.caution() { { " " }{ sentence(c) } }
+                        </p>
+                    }
+                    if let Some(c) = stale_limits {
+                        <p class="banner warn" id="limits-note">{ format!(
+                            "The check used {}'s limits, and {} takes others: check again (step 3) to see which rows {} would refuse.",
+                            c.label(), target.label(), target.name()) }</p>
+                    }
+                    <details open={destinations.is_some() || !form.integrations.trim().is_empty()}>
+                        <summary>{ "Destinations (integrations)" }</summary>
+                        <IntegrationsEditor text={form.integrations.clone()} settings={destinations.clone()} on_change={on_integrations} />
+                    </details>
                     <details>
                         <summary>{ "Advanced" }</summary>
                         <label>{ "Requests at once" }
@@ -333,15 +318,17 @@ pub fn SendStep() -> Html {
                                 }) }
                             </select>
                         </label>
-                        <label>{ "The write key travels" }
-                            <select onchange={on_auth}>
-                                <option value="body" selected={!form.basic_auth}>{ "in the request body (as Segment's browser library; no Authorization header)" }</option>
-                                <option value="basic" selected={form.basic_auth}>{ "in an Authorization: Basic header (RudderStack and other receivers)" }</option>
-                            </select>
-                        </label>
-                        <label>{ "Integrations (JSON, optional)" }
-                            <textarea rows="3" placeholder={"{\"All\": false, \"Amplitude\": true}"}
-                                value={form.integrations.clone()} oninput={on_integrations} />
+                        if target.auths().contains(&KeyAuth::Body) {
+                            <label>{ "The write key travels" }
+                                <select onchange={on_auth}>
+                                    <option value="body" selected={!form.basic_auth}>{ "in the request body (as Segment's browser library; no Authorization header)" }</option>
+                                    <option value="basic" selected={form.basic_auth}>{ "in an Authorization: Basic header (RudderStack and other receivers)" }</option>
+                                </select>
+                            </label>
+                        }
+                        <label>{ "Settings URL (for tests and proxies)" }
+                            <input id="settings-url" type="url" placeholder="empty: Segment's CDN, https://cdn.segment.com/v1/projects"
+                                value={form.settings_url.clone()} oninput={on_settings_url} />
                         </label>
                     </details>
                 </fieldset>
@@ -361,6 +348,7 @@ pub fn SendStep() -> Html {
                         <button type="button" class="primary" id="start-send" onclick={on_again}>{ "Send again" }</button>
                     }
                 </div>
+                <KeyStop on_send_anyway={on_send_anyway} />
                 if *confirming && !running {
                     <ConfirmAgain on_yes={on_start} on_no={on_keep} />
                 }

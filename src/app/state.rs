@@ -11,8 +11,8 @@ use yew::Reducible;
 
 pub use super::picked::{Picked, PickedFile};
 use super::protocol::{
-    CheckDone, CheckProgress, Failure, FilesView, Input, InspectionView, PreviewView, Response,
-    RowStatus, SendProgress, SendReport,
+    CheckDone, CheckProgress, Failure, FilesView, Input, InspectionView, KeyAnswer, KeyQuery,
+    KeyVerdict, PreviewView, Response, RowStatus, SendProgress, SendReport,
 };
 use super::resume::{self, SavedRun};
 use crate::mapping::Mapping;
@@ -88,7 +88,8 @@ impl Resume {
 /// The Send step's form, kept while the user moves between steps.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SendForm {
-    /// One of the presets' ids, or `custom`.
+    /// The choice of target ([`super::send_form::presets`]: a target's
+    /// id, or `local`).
     pub preset: String,
     pub custom_endpoint: String,
     pub write_key: String,
@@ -99,19 +100,45 @@ pub struct SendForm {
     pub basic_auth: bool,
     /// The batch-level integrations as JSON text (empty: none).
     pub integrations: String,
+    /// Where the write key is checked instead of Segment's CDN (empty:
+    /// Segment's CDN).
+    pub settings_url: String,
 }
 
 impl Default for SendForm {
     fn default() -> Self {
         SendForm {
-            preset: "us".into(),
+            preset: crate::target::Target::SegmentUs.id().into(),
             custom_endpoint: String::new(),
             write_key: String::new(),
             remember_key: false,
             concurrency: 4,
             basic_auth: false,
             integrations: String::new(),
+            settings_url: String::new(),
         }
+    }
+}
+
+/// The write-key check of the Send form.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct KeyState {
+    /// The check on its way.
+    pub checking: Option<KeyQuery>,
+    /// The last answer (it holds while the form asks the same).
+    pub answer: Option<Rc<KeyAnswer>>,
+}
+
+impl KeyState {
+    /// The last answer, if it was for `query`.
+    pub fn answer_for(&self, query: &KeyQuery) -> Option<&KeyAnswer> {
+        self.answer.as_deref().filter(|a| &a.query == query)
+    }
+
+    /// Whether Segment knows the key of `query` (checked in this form).
+    pub fn known(&self, query: &KeyQuery) -> bool {
+        self.answer_for(query)
+            .is_some_and(|a| matches!(a.verdict, KeyVerdict::Known { .. }))
     }
 }
 
@@ -145,6 +172,8 @@ pub struct State {
     pub check: CheckState,
     pub keep_batches: bool,
     pub send_form: SendForm,
+    /// The write-key check of the form.
+    pub key: KeyState,
     pub send: SendState,
     /// The user paused the running send (the worker confirms it in the
     /// progress, once the requests in flight are answered).
@@ -173,6 +202,10 @@ pub enum Action {
     SetMapping(Mapping, Option<String>),
     SetKeepBatches(bool),
     SetSendForm(SendForm),
+    /// The "Check key" button's request went to the worker.
+    KeyCheckStarted(KeyQuery),
+    /// The user answered "No" to sending without a key check.
+    ForgetKeyAnswer,
     /// The send about to start, to keep as it goes (before `SendStarted`).
     TrackSend(SavedRun),
     SendStarted,
@@ -238,6 +271,8 @@ impl Reducible for State {
             }
             Action::SetKeepBatches(keep) => s.keep_batches = keep,
             Action::SetSendForm(form) => s.send_form = form,
+            Action::KeyCheckStarted(query) => s.key.checking = Some(query),
+            Action::ForgetKeyAnswer => s.key.answer = None,
             Action::TrackSend(run) => s.tracking = Some(Rc::new(run)),
             Action::ResumeChosen => {
                 if let Resume::Offered(run) = &s.resume {
@@ -325,6 +360,21 @@ fn apply(old: Rc<State>, mut s: State, response: Response) -> Rc<State> {
                 rechecked.insert(st.row as u64, Some(st));
             }
             s.rechecked = Rc::new(rechecked);
+        }
+        Response::KeyChecked(answer) => {
+            if s.key.checking.as_ref() == Some(&answer.query) {
+                s.key.checking = None;
+            }
+            // Stopped at Start: nothing was sent.
+            let sent = matches!(
+                answer.verdict,
+                KeyVerdict::Known { .. } | KeyVerdict::NotChecked
+            );
+            if answer.at_start && !sent && matches!(s.send, SendState::Running(_)) {
+                s.send = SendState::Idle;
+                s.send_paused = false;
+            }
+            s.key.answer = Some(Rc::new(answer));
         }
         Response::Cancelled => s.check = CheckState::Cancelled,
         Response::SendProgress(p) => match s.send {

@@ -82,6 +82,7 @@ pub fn report() -> CheckReport {
         elapsed_ms: 2_500.0,
         rejects_truncated: false,
         files: Vec::new(),
+        target: "segment-us".into(),
     }
 }
 

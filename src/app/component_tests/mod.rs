@@ -14,6 +14,7 @@ mod check_step;
 mod file_step;
 mod files;
 mod fix_grid;
+mod key_check;
 mod map_step;
 mod resume;
 mod send_step;

@@ -199,7 +199,7 @@ async fn a_send_that_stops_can_be_resumed_at_once() {
 async fn another_endpoint_starts_from_the_first_row_and_keeps_the_stopped_send() {
     let mut page = Page::open(reopened(Step::File)).await;
     page.click(&page.button("Resume")).await;
-    page.choose(&page.find("#send-preset"), "eu").await;
+    page.choose(&page.find("#send-preset"), "segment-eu").await;
     assert!(
         page.text()
             .contains("another endpoint starts from the first row"),

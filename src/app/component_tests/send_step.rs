@@ -74,8 +74,19 @@ async fn the_write_key_is_masked_and_plain_http_is_for_this_machine_only() {
 
     // The presets; this page runs on 127.0.0.1, so the local receiver too.
     let options: Vec<String> = page.all("#send-preset option").iter().map(value).collect();
-    assert_eq!(options, ["us", "eu", "local", "custom"]);
-    assert_eq!(value(&page.find("#send-preset")), "us");
+    assert_eq!(
+        options,
+        [
+            "segment-us",
+            "segment-eu",
+            "rudderstack",
+            "jitsu",
+            "hightouch",
+            "local",
+            "custom"
+        ]
+    );
+    assert_eq!(value(&page.find("#send-preset")), "segment-us");
     assert!(
         !page.has("#send-endpoint"),
         "a URL only for a custom endpoint"
@@ -160,6 +171,9 @@ async fn start_sends_the_form_as_set() {
                     concurrency: 8,
                     basic_auth: true,
                     integrations: json!({"All": false, "Vero": true}).as_object().cloned(),
+                    target: "custom".into(),
+                    key_check: true,
+                    settings_url: None,
                 }
             );
             assert_eq!(mapping, &state.mapping);
@@ -179,7 +193,7 @@ async fn start_sends_the_form_as_set() {
 async fn buttons_progress_and_the_reconciliation_at_each_stage() {
     let mut page = Page::open(checked()).await;
     page.type_text(&page.find("#send-key"), "wk_secret").await;
-    page.choose(&page.find("#send-preset"), "eu").await;
+    page.choose(&page.find("#send-preset"), "segment-eu").await;
     assert!(!disabled(&page.button("Start sending")));
     assert!(!page.has_button("Cancel"), "nothing to cancel yet");
     assert!(!page.has_button("Pause"), "nothing to pause yet");

@@ -17,11 +17,13 @@ use crate::app::protocol::{
     CheckDone, CheckProgress, CheckReport, Failure, FileCountsView, Finding, GridRow, Input,
     Measure, RowAt, RowStatus,
 };
+use crate::batch::BatchOptions;
 use crate::fileset::FileSet;
 use crate::mapping::Mapping;
 use crate::message::{IdScheme, MessageIds, SourceNamespace};
 use crate::pipeline::{Fixes, ImportOptions, Summary, MAX_FIXED_ROWS};
 use crate::report::RejectsCsv;
+use crate::target::Target;
 
 /// Rejected rows kept for the download before the file is cut short.
 const MAX_REJECTS_BYTES: usize = 64 * 1024 * 1024;
@@ -55,6 +57,9 @@ pub struct Job {
     pub id_namespace: Option<String>,
     /// Rows edited in the fix grid (one file only).
     pub fixes: Fixes,
+    /// The target whose limits rows are checked against (an id; Segment's
+    /// when it names none).
+    pub target: String,
 }
 
 /// Runs the check over the whole file, or every file of several.
@@ -65,7 +70,9 @@ pub async fn run(job: Job, host: &mut impl Host) -> Result<Outcome, Failure> {
         keep_batches,
         id_namespace,
         fixes,
+        target,
     } = job;
+    let target = Target::from_id(&target).unwrap_or(Target::SegmentUs);
     let started = js_sys::Date::now();
     // A namespace the page made itself: a bad one would be a bug, and the
     // ids then belong to no source (the page says which it asked for).
@@ -77,6 +84,7 @@ pub async fn run(job: Job, host: &mut impl Host) -> Result<Outcome, Failure> {
         keep_reject_cells: true,
         ids: MessageIds::new(IdScheme::V2, namespace.unwrap_or(SourceNamespace::NONE)),
         fixes: fixes.clone(),
+        batch: BatchOptions::default().with_limits(target.limits()),
         ..Default::default()
     };
     let misfit = |e: crate::pipeline::ImportError| {
@@ -179,7 +187,7 @@ pub async fn run(job: Job, host: &mut impl Host) -> Result<Outcome, Failure> {
     let set = pass.set().cloned();
     let (rejects, batches, truncated) = sink.into_blobs()?;
     Ok(Outcome::Done(Box::new(CheckDone {
-        report: report(&summary, elapsed, truncated, set.as_ref()),
+        report: report(&summary, elapsed, truncated, set.as_ref(), target),
         rejects,
         batches,
         id_namespace: namespace.map(|n| n.to_string()),
@@ -326,8 +334,10 @@ fn report(
     elapsed_ms: f64,
     rejects_truncated: bool,
     set: Option<&FileSet>,
+    target: Target,
 ) -> CheckReport {
     CheckReport {
+        target: target.id().to_string(),
         rows: s.rows as f64,
         valid: s.valid as f64,
         rejected: s.rejected as f64,

@@ -7,6 +7,8 @@ mod check;
 pub(super) mod files;
 // The component tests (app::component_tests) build previews with it.
 pub(super) mod inspect;
+#[cfg(feature = "js")]
+mod key;
 mod pass;
 mod reader;
 mod rows;
@@ -73,6 +75,7 @@ pub async fn importer(mut scope: Scope) {
                 keep_batches,
                 id_namespace,
                 fixes,
+                target,
             } => {
                 let mut host = Host {
                     scope: &mut scope,
@@ -85,6 +88,7 @@ pub async fn importer(mut scope: Scope) {
                     keep_batches,
                     id_namespace,
                     fixes,
+                    target,
                 };
                 let outcome = check::run(job, &mut host).await;
                 let queued = std::mem::take(&mut host.queued);
@@ -108,6 +112,23 @@ pub async fn importer(mut scope: Scope) {
                 Ok(v) => Response::RowsChecked(v),
                 Err(f) => Response::Failed(f),
             },
+            #[cfg(feature = "js")]
+            Request::CheckKey(query) => {
+                let verdict = key::check(&query).await;
+                Response::KeyChecked(crate::app::protocol::KeyAnswer {
+                    query,
+                    verdict,
+                    at_start: false,
+                })
+            }
+            #[cfg(not(feature = "js"))]
+            Request::CheckKey(query) => Response::KeyChecked(crate::app::protocol::KeyAnswer {
+                query,
+                verdict: crate::app::protocol::KeyVerdict::Unsure(
+                    "this build of the app cannot check a write key (no `js` feature)".into(),
+                ),
+                at_start: false,
+            }),
             #[cfg(feature = "js")]
             Request::Send {
                 input,

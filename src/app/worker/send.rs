@@ -18,8 +18,8 @@ use super::source::{is_table, table_measure};
 use super::tables::Table;
 use super::Scope;
 use crate::app::protocol::{
-    Failure, FileReportView, Input, Measure, Request, Response, RowAt, SendCheckpoint,
-    SendProgress, SendReport, SendTarget,
+    Failure, FileReportView, Input, KeyAnswer, KeyVerdict, Measure, Request, Response, RowAt,
+    SendCheckpoint, SendProgress, SendReport, SendTarget,
 };
 use crate::fileset::FileSet;
 use crate::js::driver::{self, send_input, OpenFile, PauseControl, SendInput, SendOptions};
@@ -93,6 +93,24 @@ pub async fn run(scope: &mut Scope, pending: &mut Option<Request>, job: Job) -> 
         fixes,
     } = job;
     let started = js_sys::Date::now();
+    // The write key first: nothing is read or sent for a key Segment does
+    // not know, a source of the other region, or no answer (the page asks
+    // whether to send anyway, and sends again with `key_check` off).
+    if target.key_check {
+        if let Some(query) = target.key_query() {
+            let verdict = super::key::check(&query).await;
+            let known = matches!(verdict, KeyVerdict::Known { .. } | KeyVerdict::NotChecked);
+            let answer = KeyAnswer {
+                query,
+                verdict,
+                at_start: true,
+            };
+            if !known {
+                return Response::KeyChecked(answer);
+            }
+            let _ = scope.send(Response::KeyChecked(answer)).await;
+        }
+    }
     let several = matches!(input, Input::Files { .. });
     if several && !fixes.is_empty() {
         return Response::Failed(super::files::no_fixes());
@@ -401,6 +419,10 @@ fn exactly(s: &Settings) -> SourceOptions {
 
 fn send_settings(o: &SourceOptions, target: SendTarget) -> SendSettings {
     SendSettings {
+        // The key was checked above, when the check applies and was asked.
+        key_check: Some(false),
+        target: Some(target.target),
+        settings_url: target.settings_url,
         endpoint: target.endpoint,
         write_key: target.write_key,
         concurrency: Some(target.concurrency.clamp(1, 32)),
