@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync, readFileSync, copyFileSync, mkdirSync, writeFileSy
 import { join } from "node:path";
 import { tmpdir } from "node:os";
 import { chromium } from "playwright-core";
-import { root, CHROMIUM, cliMessages, receivedInOrder, receivedById, tableFixture, tableMapping } from "./helpers.mjs";
+import { root, CHROMIUM, packagePage, cliMessages, receivedInOrder, receivedById, tableFixture, tableMapping } from "./helpers.mjs";
 import { staticServer, receiver } from "./serve.mjs";
 import { ORDERS_MAPPING, writeArchive, writeMonths, monthText, filesUnder } from "./files.mjs";
 
@@ -32,13 +32,7 @@ after(async () => {
 });
 
 /** A page with the package loaded (window.sb). */
-async function freshPage() {
-  const page = await browser.newPage();
-  page.on("console", (m) => process.env.DEBUG && console.log("page:", m.text()));
-  await page.goto(`${site.url}/tests/js/page.html`);
-  await page.waitForFunction(() => window.ready === true);
-  return page;
-}
+const freshPage = () => packagePage(browser, site);
 
 /** A receiver writing what it accepts to `name`.ndjson, stopped after `run`. */
 async function withReceiver(name, run) {

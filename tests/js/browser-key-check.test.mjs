@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { tmpdir } from "node:os";
 import { chromium } from "playwright-core";
-import { root, CHROMIUM, receivedById } from "./helpers.mjs";
+import { root, CHROMIUM, packagePage, receivedById } from "./helpers.mjs";
 import { staticServer, receiver } from "./serve.mjs";
 import { standInCdn, US_KEY, EU_KEY, NO_CORS_KEY } from "./cdn.mjs";
 
@@ -25,10 +25,7 @@ before(async () => {
   cdn = await standInCdn();
   recv = await receiver(CLI, join(dir, "received.ndjson"), []);
   browser = await chromium.launchPersistentContext(join(dir, "chromium"), { ...CHROMIUM, headless: true });
-  page = browser.pages()[0] ?? (await browser.newPage());
-  page.on("console", (m) => process.env.DEBUG && console.log("page:", m.text()));
-  await page.goto(`${site.url}/tests/js/page.html`);
-  await page.waitForFunction(() => window.ready === true);
+  page = await packagePage(browser, site);
 });
 
 after(async () => {

@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { tmpdir } from "node:os";
 import { chromium } from "playwright-core";
-import { root, loadPkg, CHROMIUM, cliMessages, receivedById, tableFixture, tableMapping } from "./helpers.mjs";
+import { root, loadPkg, CHROMIUM, packagePage, cliMessages, receivedById, tableFixture, tableMapping } from "./helpers.mjs";
 import { staticServer, receiver, freePort } from "./serve.mjs";
 
 const CLI = process.env.SEGMENT_BACKFILL_CLI ?? join(root, "target/release/segment-backfill");
@@ -40,10 +40,7 @@ before(async () => {
   // A fresh profile each run (Playwright takes it as launchPersistentContext's
   // first argument rather than as --user-data-dir).
   browser = await chromium.launchPersistentContext(join(dir, "chromium"), { ...CHROMIUM, headless: true });
-  page = browser.pages()[0] ?? (await browser.newPage());
-  page.on("console", (m) => process.env.DEBUG && console.log("page:", m.text()));
-  await page.goto(`${site.url}/tests/js/page.html`);
-  await page.waitForFunction(() => window.ready === true);
+  page = await packagePage(browser, site);
 });
 
 after(async () => {

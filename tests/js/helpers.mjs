@@ -28,6 +28,18 @@ export const CHROMIUM = {
 };
 
 /**
+ * A page of the static server `site` with the package loaded (`window.sb`),
+ * in `browser` (a Playwright context); its console shown under DEBUG.
+ */
+export async function packagePage(browser, site) {
+  const page = await browser.newPage();
+  page.on("console", (m) => process.env.DEBUG && console.log("page:", m.text()));
+  await page.goto(`${site.url}/tests/js/page.html`);
+  await page.waitForFunction(() => window.ready === true);
+  return page;
+}
+
+/**
  * The messages the CLI's `batches` makes of `file` (a file or a folder)
  * with `mapping` (a path, or null for messages) for the source of
  * `writeKey`, in order: what a send must deliver.
