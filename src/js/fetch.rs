@@ -233,14 +233,36 @@ impl Transport {
         if name == "TimeoutError" || name == "AbortError" {
             return Outcome::Timeout;
         }
+        // Said first when the origin is `null`: a reason is cut at 300
+        // characters where it is shown.
+        let advice = if origin_is_null() {
+            NULL_ORIGIN_ADVICE
+        } else {
+            "Check that the address is right and reachable, that the network is up, and, in a \
+             browser, that the endpoint allows requests from this page's origin (CORS)"
+        };
         Outcome::NetworkError(format!(
-            "no answer from {} ({}). Check that the address is right and reachable, that the \
-             network is up, and, in a browser, that the endpoint allows requests from this \
-             page's origin (CORS)",
+            "no answer from {} ({}). {advice}",
             self.endpoint,
             describe(error)
         ))
     }
+}
+
+/// What a rejected `fetch` from a page whose origin is `null` most likely
+/// means.
+const NULL_ORIGIN_ADVICE: &str = "This page was opened from disk, so its origin is `null`, which \
+    some endpoints refuse: serve the page from a web server (`make serve-app` in the project) or \
+    use the hosted page. Else check the address and the network";
+
+/// Whether this page or worker has the opaque origin `null`: the single-file
+/// build opened from disk (its worker, started from a `blob:` URL, has its
+/// page's origin). Node has no `origin`: not null.
+fn origin_is_null() -> bool {
+    Reflect::get(&js_sys::global(), &"origin".into())
+        .ok()
+        .and_then(|o| o.as_string())
+        .is_some_and(|o| o == "null")
 }
 
 /// `Retry-After` (seconds, or an HTTP date) or else `X-RateLimit-Reset`
