@@ -86,6 +86,9 @@ function pageText() {
 
 // --- the flow -------------------------------------------------------------
 
+/** The console error each run writes itself, to show the page is heard. */
+export const PROBE = 'single-file test: this console error is the test hearing the page';
+
 /**
  * Runs the flow in `driver` on the single file at `url`. `small` and `big`
  * are ordersCsv() files; `receiver` answers at once, `slow` late (both
@@ -135,6 +138,13 @@ export async function runFlow(driver, { url, small, big, receiver, slow, key, lo
 
   await driver.goto(url);
   await until('the page to start', hasHeading, 'Your export file');
+  // What the page reports is really heard: a console error of the test's own
+  // (left out of the final count by its text).
+  await driver.evaluate((text) => console.error(text), PROBE);
+  for (let i = 0; !(await driver.problems()).some((p) => p.includes(PROBE)); i++) {
+    assert.ok(i < 50, `${driver.name}: the page's console errors are not heard`);
+    await new Promise((ok) => setTimeout(ok, 100));
+  }
   const keeps = await driver.evaluate(storageUsable);
   const notice = await driver.evaluate(exists, '#storage-notice');
   assert.equal(notice, !keeps, `${driver.name}: the page says what is lost exactly when storage is off (storage ${keeps ? 'on' : 'off'})`);
