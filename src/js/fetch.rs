@@ -29,7 +29,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{AbortSignal, Headers, RequestInit, Response};
 
-use super::error::{codes, describe, JsApiError, JsResult};
+use super::error::{codes, describe, origin_is_null, JsApiError, JsResult};
 use super::options::Auth;
 use super::time::now_ms;
 use crate::deliver::compress::{gzip_body, Compression, EncodingChoice, Verdict, GZIP_LEVEL};
@@ -254,16 +254,6 @@ impl Transport {
 const NULL_ORIGIN_ADVICE: &str = "This page was opened from disk, so its origin is `null`, which \
     some endpoints refuse: serve the page from a web server (`make serve-app` in the project) or \
     use the hosted page. Else check the address and the network";
-
-/// Whether this page or worker has the opaque origin `null`: the single-file
-/// build opened from disk (its worker, started from a `blob:` URL, has its
-/// page's origin). Node has no `origin`: not null.
-fn origin_is_null() -> bool {
-    Reflect::get(&js_sys::global(), &"origin".into())
-        .ok()
-        .and_then(|o| o.as_string())
-        .is_some_and(|o| o == "null")
-}
 
 /// `Retry-After` (seconds, or an HTTP date) or else `X-RateLimit-Reset`
 /// (seconds from now; a value that looks like an epoch time in seconds is

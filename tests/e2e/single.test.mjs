@@ -21,7 +21,7 @@ import { ordersCsv, PROBE, refusedOrigin, runFlow } from './single/flow.mjs';
 const HTML = resolve(process.env.SINGLE_HTML ?? 'dist-single/segment-backfill.html');
 const BROWSERS = (process.env.SINGLE_BROWSERS ?? 'chromium,firefox,webkit').split(',').filter(Boolean);
 const CLI = process.env.CLI ?? 'target/release/segment-backfill';
-const OUT = process.env.OUT ?? 'test-output';
+const OUT = resolve(process.env.OUT ?? 'test-output');
 const SHOTS = join(OUT, 'screenshots');
 const KEY = 'single-file-key';
 mkdirSync(SHOTS, { recursive: true });
@@ -51,7 +51,10 @@ for (const name of BROWSERS) {
     driver = await open(SHOTS);
     const requests = [];
     driver.context?.on('request', (r) => requests.push(r.url()));
-    await runFlow(driver, { url, small, big, receiver, slow, key: KEY, log: console.log });
+    // WebKit: see README ("One file, no server"): a known limit, checked to
+    // be explained; if WebKit ever reads the file, this fails and says so.
+    const workerReadsFiles = name !== 'webkit';
+    const ran = await runFlow(driver, { url, small, big, receiver, slow, key: KEY, log: console.log, workerReadsFiles });
     const heard = (list) => list.filter((p) => !p.includes(PROBE));
     assert.deepEqual(heard(await driver.problems()), [], `${name}: the page reported problems`);
 
@@ -65,6 +68,10 @@ for (const name of BROWSERS) {
       console.log(`${name}: ${requests.length} requests, ${sends} to the endpoints, the rest file:, blob: or data:`);
     }
 
+    if (ran.unreadable) {
+      console.log(`test-single ${name}: ok (the limit explained) in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+      continue;
+    }
     const text = await refusedOrigin(driver, refusing);
     await driver.shot('5-origin-null-refused');
     assert.match(text, /serve the page from a web server/);

@@ -92,9 +92,11 @@ export const PROBE = 'single-file test: this console error is the test hearing t
 /**
  * Runs the flow in `driver` on the single file at `url`. `small` and `big`
  * are ordersCsv() files; `receiver` answers at once, `slow` late (both
- * `segment-backfill receive` with `key`). Returns what it measured.
+ * `segment-backfill receive` with `key`). `workerReadsFiles: false` (WebKit)
+ * expects the page to explain that its worker cannot read a picked file.
+ * Returns what it measured.
  */
-export async function runFlow(driver, { url, small, big, receiver, slow, key, log }) {
+export async function runFlow(driver, { url, small, big, receiver, slow, key, log, workerReadsFiles = true }) {
   const until = async (what, fn, arg, timeout = 30_000) => {
     const start = Date.now();
     for (;;) {
@@ -149,6 +151,18 @@ export async function runFlow(driver, { url, small, big, receiver, slow, key, lo
   const notice = await driver.evaluate(exists, '#storage-notice');
   assert.equal(notice, !keeps, `${driver.name}: the page says what is lost exactly when storage is off (storage ${keeps ? 'on' : 'off'})`);
   await driver.shot('0-opened');
+
+  if (!workerReadsFiles) {
+    // WebKitGTK gives the worker of a page opened from disk (origin null)
+    // NotReadableError for any Blob the page hands it: the page must say
+    // why and what to do, not fail blank.
+    await driver.pickFiles('#file-input', [small.path]);
+    await until('the explanation that this browser keeps files from the worker', (t) => document.body.innerText.includes(t),
+      'do not let it read files in its background worker');
+    await driver.shot('1-unreadable-explained');
+    log(`${driver.name}: the worker of a page opened from disk cannot read files; the page says so and what to do`);
+    return { keeps, unreadable: true };
+  }
 
   // A small file: every valid row once.
   await pick(small);
