@@ -23,6 +23,8 @@ help:
 	@echo "make test          install missing tools, then fmt, clippy, native, wasm and browser tests"
 	@echo "make run           build and serve the app on http://127.0.0.1:8080 with a local receiver on :8787"
 	@echo "make dist          the app as static files in dist/ (any host, any sub-path)"
+	@echo "make dist-single   the app as one HTML file that works opened from disk (dist-single/)"
+	@echo "make release       release/: the single file, dist/ as .tar.gz, the npm tarball, the CLI, SHA256SUMS"
 	@echo "make pkg           the npm package in pkg/"
 	@echo "make cli           build $(CLI)"
 	@echo "make bench         browser benchmark vs Papa Parse and uDSV on generated 132 MB and 1 GB CSVs (bench/results.md)"

@@ -19,6 +19,9 @@ use crate::source::{Compression, Encoding, Format, MissingSeen, Settings, Source
 const GRID_ROWS: usize = 10;
 /// The sample shipped next to the app.
 const SAMPLE_URL: &str = "./sample.csv";
+/// The global holding the sample as a `Blob` in the single-file build
+/// (mk/single-html.mjs), which has no file beside it to fetch.
+const SAMPLE_GLOBAL: &str = "segmentBackfillSample";
 
 fn pick(ctx: &Ctx, picked: Picked) {
     // A check of the previous file would only hold the worker up.
@@ -50,6 +53,12 @@ fn folders_pickable() -> bool {
 }
 
 async fn fetch_sample() -> Result<Blob, Failure> {
+    let inlined = js_sys::Reflect::get(&js_sys::global(), &SAMPLE_GLOBAL.into())
+        .ok()
+        .and_then(|v| v.dyn_into::<Blob>().ok());
+    if let Some(blob) = inlined {
+        return Ok(blob);
+    }
     let fail = |e: wasm_bindgen::JsValue| {
         Failure::new(
             format!("the sample file could not be loaded: {e:?}"),

@@ -47,6 +47,18 @@ use state::{Action, State, Step};
 /// Where Trunk puts the worker's loader (relative, so any sub-path works).
 const WORKER_LOADER: &str = "./worker_loader.js";
 
+/// The global the single-file build (mk/single-html.mjs) sets to a `blob:`
+/// URL of the worker's whole code: that page has no file beside it.
+const WORKER_URL_GLOBAL: &str = "segmentBackfillWorkerUrl";
+
+/// Where the worker starts: the single file's `blob:` URL, else the loader.
+fn worker_url() -> String {
+    js_sys::Reflect::get(&js_sys::global(), &WORKER_URL_GLOBAL.into())
+        .ok()
+        .and_then(|url| url.as_string())
+        .unwrap_or_else(|| WORKER_LOADER.to_string())
+}
+
 /// Starts the app (called by `src/bin/app.rs`).
 pub fn start() {
     yew::Renderer::<App>::new().render();
@@ -72,7 +84,7 @@ impl WorkerHandle {
     fn spawn(dispatch: UseReducerDispatcher<State>) -> WorkerHandle {
         let bridge = protocol::ImporterProxy::spawner()
             .encoding::<JsCodec>()
-            .spawn_with_loader(WORKER_LOADER);
+            .spawn_with_loader(&worker_url());
         let (mut to_worker, mut from_worker) = bridge.split();
         let (tx, mut rx) = unbounded::<Request>();
         wasm_bindgen_futures::spawn_local(async move {
@@ -140,6 +152,7 @@ fn page(ctx: Ctx) -> Html {
             </header>
             <main id="main">
                 <widgets::StepFocus {step} />
+                <widgets::StorageNotice />
                 <widgets::ErrorBanner />
                 <resume_offer::ResumeOffer />
                 { body }

@@ -20,6 +20,24 @@ fn storage() -> Option<web_sys::Storage> {
     web_sys::window()?.local_storage().ok()?
 }
 
+/// Whether this page can keep anything between visits: `localStorage` is
+/// there and takes a write (a probe key, removed at once). It is off in
+/// private modes, by policy, and in some browsers for a page opened from
+/// disk (the single-file build): then mappings are not remembered and a
+/// send cut by a reload cannot be resumed ([`super::resume`] uses it too).
+pub fn usable() -> bool {
+    const PROBE: &str = "segment-backfill.probe";
+    storage().is_some_and(|s| s.set_item(PROBE, "1").is_ok() && s.remove_item(PROBE).is_ok())
+}
+
+/// Whether the page was opened from disk (`file:`), where storage is the
+/// browser's choice.
+pub fn opened_from_disk() -> bool {
+    web_sys::window()
+        .and_then(|w| w.location().protocol().ok())
+        .is_some_and(|p| p == "file:")
+}
+
 /// The mapping to start from: the last one used with these columns, else
 /// the suggestion; and a note saying which.
 pub fn initial_mapping(view: &InspectionView) -> (Mapping, Option<String>) {

@@ -85,6 +85,30 @@ pub fn ErrorBanner() -> Html {
     }
 }
 
+/// Said once, at the top, when the browser keeps nothing for this page
+/// (checked when the page starts): what is lost, so nobody counts on it.
+#[component]
+pub fn StorageNotice() -> Html {
+    let usable = use_memo((), |_| super::storage::usable());
+    if *usable {
+        return html! {};
+    }
+    let why = if super::storage::opened_from_disk() {
+        "This browser keeps nothing for a page opened from disk"
+    } else {
+        "This browser keeps nothing for this page (storage is off: a private window or a policy)"
+    };
+    html! {
+        <div class="banner info" id="storage-notice" role="status">
+            <p>
+                <strong>{ format!("{why}: ") }</strong>
+                { "mappings are not remembered, and a send cut by a reload or a closed tab cannot be resumed. \
+                   Keep this tab open until the send ends." }
+            </p>
+        </div>
+    }
+}
+
 /// Previous/next buttons at the bottom of a step.
 #[derive(Properties, PartialEq)]
 pub struct NavProps {

@@ -228,3 +228,14 @@ pub fn describe(value: &JsValue) -> String {
     }
     value.as_string().unwrap_or_else(|| format!("{value:?}"))
 }
+
+/// Whether this page or worker has the opaque origin `null`: the single-file
+/// build opened from disk (its worker, started from a `blob:` URL, has its
+/// page's origin). Node has no `origin`: not null.
+#[cfg(any(feature = "js", feature = "app"))]
+pub fn origin_is_null() -> bool {
+    js_sys::Reflect::get(&js_sys::global(), &"origin".into())
+        .ok()
+        .and_then(|o| o.as_string())
+        .is_some_and(|o| o == "null")
+}

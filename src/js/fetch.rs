@@ -29,7 +29,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{AbortSignal, Headers, RequestInit, Response};
 
-use super::error::{codes, describe, JsApiError, JsResult};
+use super::error::{codes, describe, origin_is_null, JsApiError, JsResult};
 use super::options::Auth;
 use super::time::now_ms;
 use crate::deliver::compress::{gzip_body, Compression, EncodingChoice, Verdict, GZIP_LEVEL};
@@ -233,15 +233,27 @@ impl Transport {
         if name == "TimeoutError" || name == "AbortError" {
             return Outcome::Timeout;
         }
+        // Said first when the origin is `null`: a reason is cut at 300
+        // characters where it is shown.
+        let advice = if origin_is_null() {
+            NULL_ORIGIN_ADVICE
+        } else {
+            "Check that the address is right and reachable, that the network is up, and, in a \
+             browser, that the endpoint allows requests from this page's origin (CORS)"
+        };
         Outcome::NetworkError(format!(
-            "no answer from {} ({}). Check that the address is right and reachable, that the \
-             network is up, and, in a browser, that the endpoint allows requests from this \
-             page's origin (CORS)",
+            "no answer from {} ({}). {advice}",
             self.endpoint,
             describe(error)
         ))
     }
 }
+
+/// What a rejected `fetch` from a page whose origin is `null` most likely
+/// means.
+const NULL_ORIGIN_ADVICE: &str = "This page was opened from disk, so its origin is `null`, which \
+    some endpoints refuse: serve the page from a web server (`make serve-app` in the project) or \
+    use the hosted page. Else check the address and the network";
 
 /// `Retry-After` (seconds, or an HTTP date) or else `X-RateLimit-Reset`
 /// (seconds from now; a value that looks like an epoch time in seconds is

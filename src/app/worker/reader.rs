@@ -6,6 +6,7 @@ use js_sys::Uint8Array;
 use web_sys::{Blob, FileReaderSync};
 
 use crate::app::protocol::Failure;
+use crate::js::error::{describe, origin_is_null};
 
 /// Bytes read per slice: large enough that per-call overhead vanishes,
 /// small enough to stay responsive to Cancel.
@@ -62,8 +63,15 @@ impl SliceReader {
 }
 
 pub fn unreadable(e: &wasm_bindgen::JsValue) -> Failure {
-    Failure::new(
-        format!("the file could not be read: {e:?}"),
-        "The file may have been moved, changed or deleted since you picked it: pick it again.",
-    )
+    // WebKit (Safari, GNOME Web) lets no worker of a page opened from disk
+    // read what the page hands it, files and in-memory copies alike.
+    let hint = if origin_is_null() {
+        "This page was opened from disk, and some browsers (Safari, GNOME Web) do not let it \
+         read files in its background worker: open it in Chrome, Edge or Firefox, serve it from \
+         a web server (`make serve-app` in the project), or use the hosted page. Else the file \
+         may have been moved, changed or deleted since you picked it: pick it again."
+    } else {
+        "The file may have been moved, changed or deleted since you picked it: pick it again."
+    };
+    Failure::new(format!("the file could not be read: {}", describe(e)), hint)
 }
