@@ -21,6 +21,7 @@ pub mod fileset;
 pub mod located;
 pub mod mapping;
 pub mod message;
+pub mod nearest;
 pub mod pipeline;
 pub mod report;
 pub mod session;

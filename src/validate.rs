@@ -61,6 +61,9 @@ pub enum Code {
     RejectedByApi,
     // --- warnings: the row is sent ---
     /// A timestamp before 1970-01-01 (Segment may not ingest it).
+    /// Serialized as the CLI names it (`snake_case` would make it
+    /// `timestamp_before1970`).
+    #[serde(rename = "timestamp_before_1970")]
     TimestampBefore1970,
     /// A timestamp later than the time of the run.
     TimestampInFuture,

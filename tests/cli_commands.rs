@@ -34,7 +34,7 @@ fn inspect_sniffs_and_suggests() {
         &s(&fixture("source/semicolon-excel.csv")),
         "--json",
     ]);
-    assert_eq!(v["settings"]["delimiter"], b';');
+    assert_eq!(v["settings"]["delimiter"], ";");
     assert_eq!(v["settings"]["encoding"], "windows-1252");
     assert!(v["headers"].as_array().is_some_and(|h| !h.is_empty()));
     assert!(v["suggestedMapping"]["rules"].is_array());

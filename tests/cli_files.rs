@@ -152,7 +152,7 @@ fn the_json_summary_has_each_file_and_rows_within_their_file() {
         .collect();
     assert_eq!(counts, [(3, 2, 1), (2, 1, 1), (1, 1, 0), (0, 0, 0)]);
     assert_eq!(files[3]["empty"], true);
-    assert_eq!(files[1]["settings"]["delimiter"], b';');
+    assert_eq!(files[1]["settings"]["delimiter"], ";");
     let example = &v["byCode"]["missing_identity"]["examples"][0];
     assert_eq!(example["file"], "orders-2024-1.csv");
     assert_eq!(example["row"], 4);
@@ -283,7 +283,7 @@ fn inspect_shows_each_file_and_suggests_one_mapping() {
     let files = v["files"].as_array().expect("files");
     assert_eq!(files.len(), 4);
     assert_eq!(files[2]["file"], "orders-2024-10.csv");
-    assert_eq!(files[2]["settings"]["delimiter"], b'\t');
+    assert_eq!(files[2]["settings"]["delimiter"], "tab");
     assert!(
         files[3]["settings"].is_null(),
         "the empty file is named: {v:#}"

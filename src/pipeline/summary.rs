@@ -93,7 +93,8 @@ pub struct Summary {
     /// Valid rows that are valid thanks to a fix (counted in `valid` too; a
     /// fixed row still invalid is counted in `rejected` only).
     pub fixed: u64,
-    /// Findings by code.
+    /// Findings by code: only the codes seen.
+    #[cfg_attr(feature = "js", tsify(type = "Partial<Record<Code, CodeTally>>"))]
     pub by_code: BTreeMap<Code, CodeTally>,
     /// Rejected rows with errors of more than one code: each is counted
     /// under every one of them, so the errors' `rows` add up to more than

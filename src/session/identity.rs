@@ -273,7 +273,7 @@ impl PendingIdentity {
 
     /// The settings are known.
     pub fn set_reading(&mut self, settings: &Settings) {
-        let json = serde_json::to_string(settings).unwrap_or_default();
+        let json = serde_json::to_string(&ReadingHashed::of(settings)).unwrap_or_default();
         self.reading = Some(hash_parts(&[json.as_bytes()]));
     }
 
@@ -406,6 +406,41 @@ pub(crate) fn hash_parts(parts: &[&[u8]]) -> String {
     format!("{:032x}", h.digest128())
 }
 
+/// The settings as the `reading` part hashes them: the JSON `Settings`
+/// had when checkpoints were first written (the delimiter as its byte
+/// value; `Settings` now writes it as text), so that a checkpoint of an
+/// earlier version still resumes.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ReadingHashed<'a> {
+    format: &'a crate::source::Format,
+    encoding: &'a crate::source::Encoding,
+    compression: &'a crate::source::Compression,
+    bom: bool,
+    delimiter: u8,
+    has_header: bool,
+    #[serde(skip_serializing_if = "is_one")]
+    first_row: u64,
+}
+
+impl<'a> ReadingHashed<'a> {
+    fn of(s: &'a Settings) -> Self {
+        ReadingHashed {
+            format: &s.format,
+            encoding: &s.encoding,
+            compression: &s.compression,
+            bom: s.bom,
+            delimiter: s.delimiter,
+            has_header: s.has_header,
+            first_row: s.first_row,
+        }
+    }
+}
+
+fn is_one(n: &u64) -> bool {
+    *n == 1
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -443,6 +478,16 @@ mod tests {
         p.end_of_file();
         p.set_reading(&settings(delimiter));
         p.complete().expect("complete")
+    }
+
+    #[test]
+    fn reading_hashes_the_json_of_earlier_versions() {
+        // What `serde_json::to_string(&settings)` gave before the delimiter
+        // was written as text: checkpoints made then must still resume.
+        let earlier = r#"{"format":"csv","encoding":"utf-8","compression":"none","bom":false,"delimiter":59,"hasHeader":true}"#;
+        let mut p = pending(M, "https://a/v1/batch", "k");
+        p.set_reading(&settings(b';'));
+        assert_eq!(p.reading, Some(hash_parts(&[earlier.as_bytes()])));
     }
 
     #[test]

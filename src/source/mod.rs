@@ -40,7 +40,7 @@ pub use gzip::Gunzip;
 pub use inspect::{inspect, Inspection, SUGGESTION_ROWS};
 pub use json::{JsonArraySplitter, NdjsonSplitter};
 pub use kind::{FileKind, NotText};
-pub use options::parse_delimiter;
+pub use options::{delimiter_text, parse_delimiter};
 pub use owned::{OwnedData, OwnedRecord, RecordBuffer};
 pub use reader::RecordReader;
 pub use sniff::{gunzip_sample, has_no_text, not_text, sniff, sniff_import, Sniffed};
@@ -128,6 +128,9 @@ pub struct Settings {
     pub compression: Compression,
     /// Whether the (decompressed) text starts with a byte-order mark.
     pub bom: bool,
+    /// The CSV delimiter as options take it: the character, or `"tab"`.
+    #[serde(with = "options::delimiter_serde")]
+    #[cfg_attr(feature = "js", tsify(type = "string"))]
     pub delimiter: u8,
     pub has_header: bool,
     /// The row number of the file's first record: 1, except for a workbook

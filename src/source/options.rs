@@ -19,6 +19,40 @@ pub fn parse_delimiter(text: &str) -> Result<u8, String> {
     }
 }
 
+/// The text a delimiter is written as in settings (the JS package's
+/// `Settings.delimiter`, the CLI's `--json`): the character itself, or
+/// `"tab"` for a tab; what [`parse_delimiter`] reads back, so settings
+/// round-trip as options.
+pub fn delimiter_text(delimiter: u8) -> String {
+    match delimiter {
+        b'\t' => "tab".to_string(),
+        d => char::from(d).to_string(),
+    }
+}
+
+/// `Settings.delimiter` as text (see [`delimiter_text`]); read back from
+/// that text, or from the byte value earlier versions wrote.
+pub(super) mod delimiter_serde {
+    use serde::{de, Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(delimiter: &u8, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&super::delimiter_text(*delimiter))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<u8, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Written {
+            Text(String),
+            Byte(u8),
+        }
+        match Written::deserialize(d)? {
+            Written::Text(t) => super::parse_delimiter(&t).map_err(de::Error::custom),
+            Written::Byte(b) => Ok(b),
+        }
+    }
+}
+
 impl Encoding {
     /// An encoding by any of its usual names, in any case.
     pub fn parse(text: &str) -> Result<Encoding, String> {
