@@ -9,19 +9,31 @@ const version = cargo.match(/^\[package\][\s\S]*?^version\s*=\s*"([^"]+)"/m)?.[1
 if (!version) throw new Error("no [package] version in Cargo.toml");
 const license = cargo.match(/^license\s*=\s*"([^"]+)"/m)?.[1] ?? "MIT";
 const description = cargo.match(/^description\s*=\s*"([^"]+)"/m)?.[1] ?? "";
+// Only what Cargo.toml says: no address is made up.
+const repository = cargo.match(/^repository\s*=\s*"([^"]+)"/m)?.[1];
+const homepage = cargo.match(/^homepage\s*=\s*"([^"]+)"/m)?.[1];
 
 const manifest = {
   name: "segment-backfill",
   version,
   description,
   license,
+  ...(repository ? { repository } : {}),
+  ...(homepage ? { homepage } : {}),
   type: "module",
-  main: "segment_backfill.js",
-  module: "segment_backfill.js",
-  types: "segment_backfill.d.ts",
+  main: "index.js",
+  module: "index.js",
+  types: "index.d.ts",
   exports: {
-    ".": { types: "./segment_backfill.d.ts", default: "./segment_backfill.js" },
-    "./segment_backfill_bg.wasm": "./segment_backfill_bg.wasm",
+    // index.js: the wasm-bindgen glue with the entry's checks around it;
+    // node.js: the same, with init() reading the wasm from disk.
+    ".": { types: "./index.d.ts", node: "./node.js", default: "./index.js" },
+    // The raw module, for bundlers and callers who load it themselves
+    // (its types: the raw exports).
+    "./segment_backfill_bg.wasm": {
+      types: "./segment_backfill_bg.wasm.d.ts",
+      default: "./segment_backfill_bg.wasm",
+    },
     // The tables module (workbooks, Parquet): importFile and inspectFile
     // import it themselves when such a file comes; listed for bundlers and
     // for callers who serve the files elsewhere.
@@ -30,6 +42,9 @@ const manifest = {
     "./package.json": "./package.json",
   },
   files: [
+    "index.js",
+    "index.d.ts",
+    "node.js",
     "segment_backfill.js",
     "segment_backfill.d.ts",
     "segment_backfill_bg.wasm",
@@ -40,6 +55,7 @@ const manifest = {
     "tables_bg.wasm",
     "tables_bg.wasm.d.ts",
     "README.md",
+    "LICENSE",
   ],
   sideEffects: false,
   engines: { node: ">=20" },

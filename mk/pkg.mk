@@ -1,12 +1,17 @@
 # The npm package `segment-backfill` (pkg/) and its tests.
 #
-#   make pkg        build pkg/: wasm-bindgen --target web, wasm-opt -O3, package.json;
+#   make pkg        build pkg/: wasm-bindgen --target web, wasm-opt -O3, the entry
+#                   (src/js/entry/: index.js, node.js for the "node" condition,
+#                   index.d.ts), the generated types tidied (mk/pkg-types.mjs),
+#                   package.json, README.md and LICENSE;
 #                   with the tables module (tables.js, tables_bg.wasm: workbooks and
 #                   Parquet), which the package imports only when such a file is read
 #   make test-pkg   build pkg/, the CLI and the table fixtures, then the Node tests
 #                   and the browser tests (one file each for several files as one
 #                   import: node-files, browser-files; for the write-key check
-#                   and the targets: node-targets, browser-key-check)
+#                   and the targets: node-targets, browser-key-check; where
+#                   JavaScript enters: node-boundary; the packed tarball in a
+#                   Node project: node-consumer; tsc over a consumer: types)
 #
 # The lib is built as a cdylib with `cargo rustc --crate-type cdylib`, so
 # Cargo.toml's crate-type stays as it is, at PKG_OPT_LEVEL (set on the command
@@ -39,8 +44,11 @@ pkg: tools-npm $(TABLES_WEB)/tables_bg.wasm
 	wasm-opt $(PKG_WASM_OPT_FLAGS) $(PKG_DIR)/$(PKG_NAME)_bg.wasm -o $(PKG_DIR)/$(PKG_NAME)_bg.wasm
 	cp $(TABLES_WEB)/tables.js $(TABLES_WEB)/tables.d.ts $(TABLES_WEB)/tables_bg.wasm \
 	  $(TABLES_WEB)/tables_bg.wasm.d.ts $(PKG_DIR)/
+	node mk/pkg-types.mjs $(PKG_DIR)
+	cp src/js/entry/index.js src/js/entry/index.d.ts src/js/entry/node.js $(PKG_DIR)/
 	node mk/pkg-manifest.mjs $(PKG_DIR)
 	cp docs/js-api.md $(PKG_DIR)/README.md
+	cp LICENSE $(PKG_DIR)/LICENSE
 	@for f in $(PKG_DIR)/$(PKG_NAME)_bg.wasm $(PKG_DIR)/tables_bg.wasm; do \
 	  printf '%s: %s bytes, %s gzip\n' $$f "$$(wc -c < $$f)" "$$(gzip -9c $$f | wc -c)"; done
 
@@ -50,7 +58,8 @@ test-pkg: pkg fixtures-tables
 	$(MAKE) --no-print-directory test-pkg-node test-pkg-browser
 
 test-pkg-node:
-	node --test tests/js/node.test.mjs tests/js/node-files.test.mjs tests/js/node-targets.test.mjs
+	node --test tests/js/node.test.mjs tests/js/node-files.test.mjs tests/js/node-targets.test.mjs \
+	  tests/js/node-boundary.test.mjs tests/js/node-consumer.test.mjs tests/js/types.test.mjs
 
 test-pkg-browser:
 	node --test tests/js/browser.test.mjs tests/js/browser-files.test.mjs tests/js/browser-key-check.test.mjs

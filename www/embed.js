@@ -1,7 +1,7 @@
 // The embed example: file → inspect → suggested mapping → importFile, with a
 // progress line and the reconciliation. Everything the import decides is the
 // package's; this file only moves values between the form and it.
-import init, { inspect, suggestMapping, importFile } from "../pkg/segment_backfill.js";
+import init, { inspect, suggestMapping, importFile } from "../pkg/index.js";
 
 const $ = (id) => document.getElementById(id);
 const SAMPLE_BYTES = 64 * 1024;
@@ -20,10 +20,9 @@ $("file").addEventListener("change", async () => {
     const sample = new Uint8Array(await file.slice(0, SAMPLE_BYTES).arrayBuffer());
     const found = inspect(sample, { complete: file.size <= SAMPLE_BYTES });
     const s = found.settings;
-    const delimiter = s.delimiter === 9 ? "tab" : String.fromCharCode(s.delimiter);
     $("settings").textContent =
       `${file.name}: ${s.format}, ${s.encoding}` +
-      (s.format === "csv" ? `, delimiter "${delimiter}", ${s.hasHeader ? "with" : "no"} header` : "") +
+      (s.format === "csv" ? `, delimiter "${s.delimiter}", ${s.hasHeader ? "with" : "no"} header` : "") +
       (s.compression === "gzip" ? ", gzip" : "");
     showPreview(found.headers, found.rows.slice(0, 5));
     const mapping = s.format === "csv" ? suggestMapping(found.headers, found.rows, s) : null;

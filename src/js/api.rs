@@ -4,8 +4,9 @@
 use tsify::{Ts, Tsify};
 use wasm_bindgen::prelude::*;
 
+use super::args::{blob_arg, bytes_arg};
 use super::error::{codes, JsApiError, JsResult};
-use super::options::{from_js, InspectOptions};
+use super::options::{from_js, from_js_allowing, settings_keys, InspectOptions};
 use crate::mapping::{suggest_mapping, suggest_mapping_for, Mapping};
 #[cfg(not(feature = "app"))]
 use crate::pipeline::DEFAULT_SAMPLE_BYTES;
@@ -23,10 +24,15 @@ const DEFAULT_PREVIEW_ROWS: usize = 20;
 /// bytes with `complete: false`) and previews its first rows.
 #[wasm_bindgen(js_name = inspect)]
 pub fn inspect(
-    bytes: &[u8],
+    #[wasm_bindgen(unchecked_param_type = "Uint8Array | ArrayBuffer")] bytes: JsValue,
     #[wasm_bindgen(unchecked_optional_param_type = "InspectOptions")] options: Option<JsValue>,
 ) -> JsResult<Ts<Inspection>> {
-    let o: InspectOptions = from_js(options.unwrap_or_default(), "inspect options")?;
+    let bytes = &bytes_arg(&bytes, "inspect's bytes")?[..];
+    let o: InspectOptions = from_js_allowing(
+        options.unwrap_or_default(),
+        "inspect options",
+        settings_keys(),
+    )?;
     o.source_options()?;
     if bytes.is_empty() {
         return Err(JsApiError::new(codes::SOURCE_ERROR, "the file is empty"));
@@ -84,11 +90,16 @@ pub struct FileInspection {
 #[cfg(not(feature = "app"))]
 #[wasm_bindgen(js_name = inspectFile)]
 pub async fn inspect_file(
-    file: web_sys::Blob,
+    #[wasm_bindgen(unchecked_param_type = "Blob")] file: JsValue,
     #[wasm_bindgen(unchecked_optional_param_type = "InspectOptions")] options: Option<JsValue>,
 ) -> JsResult<Ts<FileInspection>> {
     use super::table::{kind_of, Table};
-    let o: InspectOptions = from_js(options.unwrap_or_default(), "inspectFile options")?;
+    let file = blob_arg(file, "inspectFile's file")?;
+    let o: InspectOptions = from_js_allowing(
+        options.unwrap_or_default(),
+        "inspectFile options",
+        settings_keys(),
+    )?;
     let user = o.source_options()?;
     if file.size() == 0.0 {
         return Err(JsApiError::new(codes::SOURCE_ERROR, "the file is empty"));

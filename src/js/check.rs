@@ -8,10 +8,14 @@
 use serde_json::Value;
 use wasm_bindgen::prelude::*;
 
+use super::args::fields_of;
 use super::driver::Input;
 use super::error::{codes, JsApiError, JsResult};
 use super::files::{prepare, refuse_fixes, to_js, Prepared};
-use super::options::{from_js, mapping_from_js, CheckFilesOptions};
+use super::options::{
+    from_js_allowing, mapping_from_js, settings_keys, CheckFilesOptions, SendSettings,
+    SEND_CALLBACK_KEYS,
+};
 use super::time::now_ms;
 use crate::fileset::FileSet;
 use crate::pipeline::{ImportError, ImportOptions, SniffingImporter};
@@ -28,7 +32,12 @@ pub async fn check_files(
     #[wasm_bindgen(unchecked_optional_param_type = "CheckFilesOptions")] options: Option<JsValue>,
 ) -> JsResult<JsValue> {
     let mapping = mapping_from_js(&mapping)?;
-    let o: CheckFilesOptions = from_js(options.unwrap_or_default(), "checkFiles options")?;
+    // importFiles' options may be passed as they are: theirs are accepted
+    // (and what a check does not use ignored).
+    let send_keys = fields_of::<SendSettings>().unwrap_or(&[]);
+    let also: Vec<&str> = [send_keys, SEND_CALLBACK_KEYS, settings_keys()].concat();
+    let o: CheckFilesOptions =
+        from_js_allowing(options.unwrap_or_default(), "checkFiles options", &also)?;
     refuse_fixes(o.fixes.is_some())?;
     let user = o.source_options()?;
     let Prepared { set, blobs, parts } = prepare(&files, &user, mapping.as_ref()).await?;

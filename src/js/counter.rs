@@ -5,6 +5,7 @@
 
 use wasm_bindgen::prelude::*;
 
+use super::args::bytes_arg;
 use super::error::{codes, JsApiError, JsResult};
 use crate::source::{Record, RecordReader, RecordSink, Settings};
 
@@ -41,12 +42,17 @@ impl JsRowCounter {
         })
     }
 
-    /// Reads the next bytes of the file (any size). Throws `source_error`
-    /// when the file cannot be read with these settings (a corrupt gzip
-    /// stream, say) or after `finish()`.
-    pub fn push(&mut self, chunk: &[u8]) -> JsResult<()> {
+    /// Reads the next bytes of the file (any size): a `Uint8Array` or an
+    /// `ArrayBuffer` (anything else throws `invalid_options`). Throws
+    /// `source_error` when the file cannot be read with these settings (a
+    /// corrupt gzip stream, say) or after `finish()`.
+    pub fn push(
+        &mut self,
+        #[wasm_bindgen(unchecked_param_type = "Uint8Array | ArrayBuffer")] chunk: JsValue,
+    ) -> JsResult<()> {
+        let chunk = bytes_arg(&chunk, "push's chunk")?;
         self.reader
-            .push(chunk, &mut self.count)
+            .push(&chunk, &mut self.count)
             .map_err(|e| JsApiError::new(codes::SOURCE_ERROR, e.to_string()))
     }
 

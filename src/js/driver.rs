@@ -32,10 +32,14 @@ use tsify::{Ts, Tsify};
 use wasm_bindgen::prelude::*;
 use web_sys::{AbortSignal, Blob};
 
+use super::args::{blob_arg, kind_of};
 use super::blob::BlobReader;
-use super::error::{codes, JsApiError, JsResult};
+use super::error::{codes, describe, JsApiError, JsResult};
 use super::fetch::Transport;
-use super::options::{from_js, mapping_from_js, target_from, Auth, SendSettings};
+use super::options::{
+    from_js_allowing, mapping_from_js, settings_keys, target_from, Auth, SendSettings,
+    SEND_CALLBACK_KEYS,
+};
 use super::time::{now_ms, Wake};
 use crate::deliver::{EngineConfig, Outcome, RequestId};
 use crate::fileset::FileSet;
@@ -110,6 +114,10 @@ struct PauseInner {
     paused: Cell<bool>,
     /// JS's `paused` option, asked instead of `paused` when set.
     ask: Option<js_sys::Function>,
+    /// What `ask` threw, for the run to stop with.
+    threw: RefCell<Option<String>>,
+    /// `ask` threw: it is not asked again.
+    gave_up: Cell<bool>,
     /// The running driver's loop, woken when the state changes.
     wake: RefCell<Option<Wake>>,
 }
@@ -128,8 +136,9 @@ impl PauseControl {
         PauseControl::default()
     }
 
-    /// A control that asks `paused()` (JS's option); a call that throws or
-    /// returns anything but `true` means not paused.
+    /// A control that asks `paused()` (JS's option); anything but `true`
+    /// means not paused, and a call that throws stops the run (failed,
+    /// the report saying what it threw).
     fn asking(paused: js_sys::Function) -> PauseControl {
         PauseControl {
             inner: Rc::new(PauseInner {
@@ -152,9 +161,16 @@ impl PauseControl {
     /// Whether new requests are held back now.
     pub fn is_paused(&self) -> bool {
         match &self.inner.ask {
-            Some(f) => f
-                .call0(&JsValue::UNDEFINED)
-                .is_ok_and(|v| v.as_bool() == Some(true)),
+            Some(_) if self.inner.gave_up.get() => false,
+            Some(f) => match f.call0(&JsValue::UNDEFINED) {
+                Ok(v) => v.as_bool() == Some(true),
+                Err(e) => {
+                    self.inner.gave_up.set(true);
+                    *self.inner.threw.borrow_mut() =
+                        Some(format!("paused threw: {}", describe(&e)));
+                    false
+                }
+            },
             None => self.inner.paused.get(),
         }
     }
@@ -165,6 +181,11 @@ impl PauseControl {
                 wake.wake();
             }
         }
+    }
+
+    /// What JS's `paused` threw, once.
+    fn take_thrown(&self) -> Option<String> {
+        self.inner.threw.borrow_mut().take()
     }
 
     fn attach(&self, wake: Option<Wake>) {
@@ -262,6 +283,60 @@ pub async fn send_input(
     options: SendOptions,
     mut on_progress: impl FnMut(&ImportProgress),
 ) -> JsResult<Report> {
+    let (report, _) = send_reporting(input, mapping, options, |p| {
+        on_progress(p);
+        Ok(())
+    })
+    .await?;
+    Ok(report)
+}
+
+/// A send for JS (`importFile`, `importFiles`): progress goes to
+/// `callback`. A callback (or `paused`) that throws stops the run as
+/// failed, the report's `stopped.reason` saying what it threw; one that
+/// throws on the last call, after the run ended, rejects with
+/// `callback_failed`.
+pub(super) async fn send_for_js(
+    input: SendInput,
+    mapping: Option<Mapping>,
+    options: SendOptions,
+    callback: Option<js_sys::Function>,
+) -> JsResult<Report> {
+    // A callback that threw is not called again (the run is stopping).
+    let mut threw = false;
+    let (report, last) = send_reporting(input, mapping, options, |p| {
+        if threw {
+            return Ok(());
+        }
+        let called = call_progress(callback.as_ref(), p);
+        threw = called.is_err();
+        called
+    })
+    .await?;
+    match last {
+        Ok(()) => Ok(report),
+        Err(threw) => {
+            let r = &report.reconciliation;
+            Err(JsApiError::new(
+                codes::CALLBACK_FAILED,
+                format!(
+                    "{threw} (on its last call, after the import ended: {} of {} rows delivered, \
+                 {} rejected, {} undelivered)",
+                    r.delivered, r.rows, r.rejected, r.undelivered
+                ),
+            ))
+        }
+    }
+}
+
+/// The send, with a progress callback that may fail (the run then stops);
+/// returns the report and what the last progress call gave.
+async fn send_reporting(
+    input: SendInput,
+    mapping: Option<Mapping>,
+    options: SendOptions,
+    mut on_progress: impl FnMut(&ImportProgress) -> Result<(), String>,
+) -> JsResult<(Report, Result<(), String>)> {
     let s = options.settings;
     let target = target_from(s.target.as_deref(), Some(&s.endpoint))?;
     let auth = auth_for(&s, target);
@@ -401,16 +476,14 @@ fn auth_for(s: &SendSettings, target: Target) -> Auth {
 /// `importFile(file, mapping, options)`: see [`send_file`].
 #[wasm_bindgen(js_name = importFile)]
 pub async fn import_file(
-    file: Blob,
+    #[wasm_bindgen(unchecked_param_type = "Blob")] file: JsValue,
     #[wasm_bindgen(unchecked_param_type = "Mapping | string | null")] mapping: JsValue,
     #[wasm_bindgen(unchecked_param_type = "ImportFileOptions")] options: JsValue,
 ) -> JsResult<Ts<Report>> {
+    let file = blob_arg(file, "importFile's file")?;
     let mapping = mapping_from_js(&mapping)?;
     let (options, callback) = js_send_options(options, "importFile options")?;
-    let report = send_file(file, mapping, options, |p| {
-        call_progress(callback.as_ref(), p)
-    })
-    .await?;
+    let report = send_for_js(SendInput::Blob(file), mapping, options, callback).await?;
     Ok(report.into_ts()?)
 }
 
@@ -420,13 +493,42 @@ pub(super) fn js_send_options(
     options: JsValue,
     what: &str,
 ) -> JsResult<(SendOptions, Option<js_sys::Function>)> {
-    let get = |name: &str| js_sys::Reflect::get(&options, &name.into()).ok();
-    let callback = get("onProgress").and_then(|f| f.dyn_into::<js_sys::Function>().ok());
-    let signal = get("signal").and_then(|s| s.dyn_into::<AbortSignal>().ok());
-    let pause = get("paused")
-        .and_then(|f| f.dyn_into::<js_sys::Function>().ok())
-        .map(PauseControl::asking);
-    let settings: SendSettings = from_js(options, what)?;
+    if options.is_undefined() || options.is_null() {
+        return Err(JsApiError::new(
+            codes::INVALID_OPTIONS,
+            format!("{what} are needed: at least the writeKey"),
+        ));
+    }
+    let get = |name: &str| -> JsResult<Option<JsValue>> {
+        let value = js_sys::Reflect::get(&options, &name.into()).unwrap_or_default();
+        Ok((!value.is_undefined()).then_some(value))
+    };
+    let function = |name: &str| -> JsResult<Option<js_sys::Function>> {
+        get(name)?
+            .map(|v| {
+                v.dyn_into::<js_sys::Function>().map_err(|v| {
+                    JsApiError::new(
+                        codes::INVALID_OPTIONS,
+                        format!("{what}: {name} must be a function, not {}", kind_of(&v)),
+                    )
+                })
+            })
+            .transpose()
+    };
+    let callback = function("onProgress")?;
+    let pause = function("paused")?.map(PauseControl::asking);
+    let signal = get("signal")?
+        .map(|s| {
+            s.dyn_into::<AbortSignal>().map_err(|s| {
+                JsApiError::new(
+                    codes::INVALID_OPTIONS,
+                    format!("{what}: signal must be an AbortSignal, not {}", kind_of(&s)),
+                )
+            })
+        })
+        .transpose()?;
+    let also: Vec<&str> = [SEND_CALLBACK_KEYS, settings_keys()].concat();
+    let settings: SendSettings = from_js_allowing(options, what, &also)?;
     let options = SendOptions {
         settings,
         signal,
@@ -435,12 +537,20 @@ pub(super) fn js_send_options(
     Ok((options, callback))
 }
 
-/// Hands `progress` to JS's `onProgress`, if any.
-pub(super) fn call_progress(callback: Option<&js_sys::Function>, progress: &ImportProgress) {
-    if let (Some(f), Ok(p)) = (callback, progress.into_ts()) {
-        // A throwing callback must not stop the import.
-        let _ = f.call1(&JsValue::UNDEFINED, &p.js_value());
-    }
+/// Hands `progress` to JS's `onProgress`, if any; `Err` says what it threw.
+fn call_progress(
+    callback: Option<&js_sys::Function>,
+    progress: &ImportProgress,
+) -> Result<(), String> {
+    let Some(f) = callback else {
+        return Ok(());
+    };
+    let p = progress
+        .into_ts()
+        .map_err(|e| format!("the progress could not be handed to onProgress: {e}"))?;
+    f.call1(&JsValue::UNDEFINED, &p.js_value())
+        .map(|_| ())
+        .map_err(|e| format!("onProgress threw: {}", describe(&e)))
 }
 
 /// Where a run's bytes come from (also what `checkFiles` reads).
@@ -565,7 +675,7 @@ impl Run {
     async fn drive(
         &mut self,
         signal: Option<&AbortSignal>,
-        on_progress: &mut impl FnMut(&ImportProgress),
+        on_progress: &mut impl FnMut(&ImportProgress) -> Result<(), String>,
     ) -> JsResult<()> {
         loop {
             let now = now_ms() as u64;
@@ -669,6 +779,9 @@ impl Run {
             (true, false) => self.session.unpause(now),
             _ => {}
         }
+        if let Some(threw) = self.pause.as_ref().and_then(PauseControl::take_thrown) {
+            self.session.fail(threw, now);
+        }
         let paused = self.session.is_paused();
         let toggled = paused != self.was_paused;
         self.was_paused = paused;
@@ -688,7 +801,12 @@ impl Run {
 
     /// Calls back at most every 100 ms, at once when `urgent` or when a new
     /// checkpoint waits.
-    fn progress(&mut self, on_progress: &mut impl FnMut(&ImportProgress), urgent: bool) {
+    /// A callback that throws stops the run (failed, saying what it threw).
+    fn progress(
+        &mut self,
+        on_progress: &mut impl FnMut(&ImportProgress) -> Result<(), String>,
+        urgent: bool,
+    ) {
         let now = now_ms();
         let due =
             urgent || self.checkpoint.is_some() || now - self.last_progress >= PROGRESS_EVERY_MS;
@@ -698,25 +816,32 @@ impl Run {
         self.last_progress = now;
         let checkpoint = self.checkpoint.take();
         let session = self.session.progress(now as u64);
-        on_progress(&progress_of(
+        let called = on_progress(&progress_of(
             session,
             checkpoint,
             &self.transport,
             self.rows_total,
         ));
+        if let Err(threw) = called {
+            self.session.fail(threw, now as u64);
+        }
     }
 
-    fn finish(self, on_progress: &mut impl FnMut(&ImportProgress)) -> Report {
+    /// The report, and what the last progress call gave.
+    fn finish(
+        self,
+        on_progress: &mut impl FnMut(&ImportProgress) -> Result<(), String>,
+    ) -> (Report, Result<(), String>) {
         let now = now_ms() as u64;
         let progress = self.session.progress(now);
         let report = self.session.finish(now);
-        on_progress(&progress_of(
+        let last = on_progress(&progress_of(
             progress,
             report.checkpoint.clone(),
             &self.transport,
             self.rows_total,
         ));
-        report
+        (report, last)
     }
 }
 

@@ -59,6 +59,15 @@ pub mod codes {
     /// The key could not be checked (no answer, a CORS refusal, another
     /// status): nothing was sent; `keyCheck: false` sends anyway.
     pub const KEY_CHECK_FAILED: &str = "key_check_failed";
+    /// `onProgress` threw on its last call, after the import ended (a
+    /// throw during the run stops it instead: the report says so).
+    pub const CALLBACK_FAILED: &str = "callback_failed";
+    /// The package was used before `init()` (or `initSync()`) loaded it
+    /// (thrown by the package's JS entry).
+    pub const NOT_INITIALIZED: &str = "not_initialized";
+    /// An `Importer` or `RowCounter` was used after its `free()` (thrown by
+    /// the package's JS entry).
+    pub const FREED: &str = "freed";
     /// A value could not cross the JS boundary (a bug if it ever shows).
     pub const INTERNAL: &str = "internal";
 
@@ -83,6 +92,9 @@ pub mod codes {
         UNKNOWN_WRITE_KEY,
         WRONG_REGION,
         KEY_CHECK_FAILED,
+        CALLBACK_FAILED,
+        NOT_INITIALIZED,
+        FREED,
         INTERNAL,
     ];
 
@@ -114,14 +126,10 @@ export type ErrorCode =
   | "unknown_write_key"
   | "wrong_region"
   | "key_check_failed"
+  | "callback_failed"
+  | "not_initialized"
+  | "freed"
   | "internal";
-
-/** What this package throws: a plain Error with a stable `code`. */
-export interface SegmentBackfillError extends Error {
-  code: ErrorCode;
-  /** In an import of several files, the file the error is about, when it is one. */
-  file?: string;
-}
 "#;
 
 /// A failure for a JS caller: a stable code and a sentence.
@@ -170,6 +178,8 @@ impl std::error::Error for JsApiError {}
 impl From<JsApiError> for JsValue {
     fn from(e: JsApiError) -> JsValue {
         let error = js_sys::Error::new(&e.message);
+        // What `SegmentBackfillError` (the package's entry) recognises.
+        error.set_name("SegmentBackfillError");
         // Setting a property on a fresh Error object cannot fail.
         let _ = js_sys::Reflect::set(&error, &"code".into(), &e.code.into());
         if let Some(file) = &e.file {

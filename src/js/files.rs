@@ -23,9 +23,7 @@ use wasm_bindgen::JsCast;
 use web_sys::Blob;
 
 use super::blob::read_head;
-use super::driver::{
-    call_progress, js_send_options, send_input, transport_for, OpenFile, SendInput,
-};
+use super::driver::{js_send_options, send_for_js, transport_for, OpenFile, SendInput};
 use super::error::{codes, JsApiError, JsResult};
 use super::options::mapping_from_js;
 use super::table::Table;
@@ -65,7 +63,7 @@ export interface FileCodeTally extends Omit<CodeTally, "examples"> {
 
 /** The summary of several files: examples named by file and row, each file's counts. */
 export interface FilesSummary extends Omit<Summary, "byCode" | "files"> {
-  byCode: Record<Code, FileCodeTally>;
+  byCode: Partial<Record<Code, FileCodeTally>>;
   files: FileCounts[];
 }
 
@@ -315,10 +313,7 @@ pub async fn import_files(
         set: set.clone(),
         open,
     };
-    let report = send_input(input, mapping, options, |p| {
-        call_progress(callback.as_ref(), p)
-    })
-    .await?;
+    let report = send_for_js(input, mapping, options, callback).await?;
     let located = crate::located::send_report(&report, &set)
         .map_err(|e| JsApiError::new(codes::INTERNAL, e.to_string()))?;
     to_js(&located)

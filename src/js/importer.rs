@@ -5,8 +5,9 @@
 use tsify::{Ts, Tsify};
 use wasm_bindgen::prelude::*;
 
+use super::args::bytes_arg;
 use super::error::{codes, JsApiError, JsResult};
-use super::options::{from_js, mapping_from_js, ImporterOptions};
+use super::options::{from_js_allowing, mapping_from_js, settings_keys, ImporterOptions};
 use super::time::now_ms;
 use crate::batch::{Batch, BatchOptions};
 use crate::message::{MessageIds, SourceNamespace};
@@ -33,7 +34,11 @@ impl JsImporter {
         #[wasm_bindgen(unchecked_optional_param_type = "ImporterOptions")] options: Option<JsValue>,
     ) -> JsResult<JsImporter> {
         let mapping = mapping_from_js(&mapping)?;
-        let o: ImporterOptions = from_js(options.unwrap_or_default(), "Importer options")?;
+        let o: ImporterOptions = from_js_allowing(
+            options.unwrap_or_default(),
+            "Importer options",
+            settings_keys(),
+        )?;
         let sent_at_ms = o.sent_at.as_deref().map(parse_sent_at).transpose()?;
         let source = o.source_options()?;
         // The ids a send to the same source carries: from an explicit
@@ -64,11 +69,16 @@ impl JsImporter {
         Ok(JsImporter { inner, sent_at_ms })
     }
 
-    /// Feeds the next bytes of the file (any size). Throws `finished` after
-    /// `finish()`, `source_error` or `invalid_mapping` when the file cannot
-    /// be imported.
-    pub fn push(&mut self, chunk: &[u8]) -> JsResult<()> {
-        Ok(self.inner.push(chunk)?)
+    /// Feeds the next bytes of the file (any size): a `Uint8Array` or an
+    /// `ArrayBuffer` (anything else throws `invalid_options`). Throws
+    /// `finished` after `finish()`, `source_error` or `invalid_mapping` when
+    /// the file cannot be imported.
+    pub fn push(
+        &mut self,
+        #[wasm_bindgen(unchecked_param_type = "Uint8Array | ArrayBuffer")] chunk: JsValue,
+    ) -> JsResult<()> {
+        let chunk = bytes_arg(&chunk, "push's chunk")?;
+        Ok(self.inner.push(&chunk)?)
     }
 
     /// Ends the input: the last row and the last batch are closed.

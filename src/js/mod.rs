@@ -5,7 +5,10 @@
 //! retries) is the core's; this layer converts values, reads Blobs, calls
 //! `fetch` and keeps time. Errors thrown to JS are `Error`s with a stable
 //! `code` ([`error::codes`]); TypeScript types come from the Rust types
-//! (tsify), so nothing is written twice.
+//! (tsify), so nothing is written twice. What JS passes where the types
+//! cannot check it (a Blob, bytes, option keys) is checked in [`args`].
+//! The package's JS entry (`src/js/entry/`) wraps this layer's glue: the
+//! `not_initialized` and `freed` checks, `init()`, the error class.
 //!
 //! # For JS
 //!
@@ -50,6 +53,8 @@
 
 #[cfg(feature = "js")]
 pub mod api;
+#[cfg(feature = "js")]
+pub mod args;
 #[cfg(feature = "js")]
 pub mod blob;
 #[cfg(all(feature = "js", not(feature = "app")))]

@@ -10,11 +10,12 @@ use serde_json::{Map, Value};
 use tsify::Tsify;
 use wasm_bindgen::JsValue;
 
+use super::args::{check_keys, fields_of};
 use super::error::{codes, JsApiError, JsResult};
 use crate::mapping::Mapping;
 use crate::message::IdScheme;
 use crate::pipeline::{Fixes, FixesData};
-use crate::source::{parse_delimiter, Compression, Encoding, Format, SourceOptions};
+use crate::source::{parse_delimiter, Compression, Encoding, Format, Settings, SourceOptions};
 use crate::target::Target;
 
 /// Options of `inspect`.
@@ -202,6 +203,10 @@ pub struct SendSettings {
     /// The batch endpoint, e.g. `https://api.segment.io/v1/batch`. Plain
     /// `http://` only for 127.0.0.1, localhost or [::1]. May be `""` for a
     /// `target` with an endpoint of its own (Segment's, Hightouch's).
+    /// Default: the target's own endpoint (Segment US without a `target`);
+    /// a target without one (RudderStack, Jitsu, custom) throws
+    /// `invalid_endpoint` without it.
+    #[tsify(optional)]
     pub endpoint: String,
     /// Where the import goes, for its limits and how the key travels.
     /// Default: Segment's region for Segment's endpoints, else `"custom"`
@@ -331,6 +336,18 @@ macro_rules! id_options {
 }
 id_options!(ImporterOptions, SendSettings);
 
+/// The keys of `Settings` (`inspect(...).settings`): accepted by every
+/// options object that takes the source overrides, so that settings found
+/// once can be passed back as they are (`bom` and `firstRow`, which say
+/// what was found rather than how to read, are then ignored).
+pub fn settings_keys() -> &'static [&'static str] {
+    fields_of::<Settings>().unwrap_or(&[])
+}
+
+/// The keys of `importFile`'s options read besides [`SendSettings`]: the
+/// callbacks and the signal.
+pub const SEND_CALLBACK_KEYS: &[&str] = &["onProgress", "signal", "paused"];
+
 /// The `target` option: one of the ids, or (absent) what `endpoint` is.
 pub fn target_from(id: Option<&str>, endpoint: Option<&str>) -> JsResult<Target> {
     match id {
@@ -386,14 +403,27 @@ fn source_options(
     })
 }
 
-/// Reads an options object; `undefined` or `null` gives the defaults.
+/// Reads an options object; `undefined` or `null` gives the defaults. A
+/// key `T` does not read is refused (`invalid_options`, naming the nearest
+/// known one).
 pub fn from_js<T: Default + serde::de::DeserializeOwned>(
     value: JsValue,
     what: &str,
 ) -> JsResult<T> {
+    from_js_allowing(value, what, &[])
+}
+
+/// [`from_js`], with the keys in `also` accepted too (read elsewhere, or
+/// accepted and ignored).
+pub fn from_js_allowing<T: Default + serde::de::DeserializeOwned>(
+    value: JsValue,
+    what: &str,
+    also: &[&str],
+) -> JsResult<T> {
     if value.is_undefined() || value.is_null() {
         return Ok(T::default());
     }
+    check_keys::<T>(&value, what, also)?;
     serde_wasm_bindgen::from_value(value)
         .map_err(|e| JsApiError::new(codes::INVALID_OPTIONS, format!("{what}: {e}")))
 }

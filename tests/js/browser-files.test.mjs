@@ -115,7 +115,7 @@ test("in a worker: monthly CSVs with their own delimiters, then a workbook among
       assert.equal(received.size, expected.length, "each message once");
       for (const message of expected) assert.deepEqual(received.get(message.messageId), message);
       if (set.name === "months") {
-        assert.deepEqual(check.files.map((f) => f.settings.delimiter), [44, 59, 9]);
+        assert.deepEqual(check.files.map((f) => f.settings.delimiter), [",", ";", "tab"]);
         assert.deepEqual(report.files.map((f) => f.delivered), [270, 270, 270]);
       } else {
         assert.equal(check.files[1].table.sheet, "Orders");

@@ -1,5 +1,5 @@
 // Shared by the JS tests: the repo root and the package, loaded the Node way
-// (initSync with the wasm bytes).
+// (the package's Node entry, whose initSync reads the wasm from disk).
 import { readFileSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { spawnSync } from "node:child_process";
 import { tmpdir } from "node:os";
@@ -9,8 +9,8 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 export const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 
 export async function loadPkg() {
-  const pkg = await import(pathToFileURL(join(root, "pkg/segment_backfill.js")).href);
-  pkg.initSync({ module: readFileSync(join(root, "pkg/segment_backfill_bg.wasm")) });
+  const pkg = await import(pathToFileURL(join(root, "pkg/node.js")).href);
+  pkg.initSync();
   return pkg;
 }
 

@@ -92,7 +92,7 @@ test("importFiles: monthly CSVs with their own delimiters, the CLI's messages; c
       assert.deepEqual(check[field], cli[field], field);
     }
     assert.deepEqual(check.files.map((f) => [f.file, f.settings.delimiter, f.rows, f.rejected]),
-      [["orders-1.csv", 44, 300, 30], ["orders-2.csv", 59, 300, 30], ["orders-3.csv", 9, 300, 30]]);
+      [["orders-1.csv", ",", 300, 30], ["orders-2.csv", ";", 300, 30], ["orders-3.csv", "tab", 300, 30]]);
     assert.deepEqual(check.files[1].headers, ["order_id", "user_id", "event", "created_at", "price"]);
     assert.equal(check.rejectedRows.length, 90);
     assert.equal(check.rejectedRowsOmitted, 0);
@@ -313,5 +313,6 @@ test("the .d.ts declares importFiles, checkFiles and their types", () => {
   for (const name of ["FileEntry", "FileOrder", "FilesReport", "FilesCheck", "FileCheck", "FilesSummary", "FileRejectedRow", "FileIssue", "FileRange", "FileServerRejected", "CheckFilesOptions", "FileReport", "FileCounts"]) {
     assert.match(dts, new RegExp(`export (interface|type) ${name}\\b`), name);
   }
-  assert.match(dts, /interface SegmentBackfillError extends Error \{[^}]*file\?: string;/s);
+  const entry = readFileSync(join(root, "pkg/index.d.ts"), "utf8");
+  assert.match(entry, /class SegmentBackfillError extends Error \{[^}]*file\?: string;/s);
 });

@@ -1,7 +1,7 @@
 // A module worker running importFile (or checkFiles then importFiles, given
 // `files`), for the browser tests: in a worker the tables module reads a
 // Blob a window at a time (FileReaderSync).
-import init, { importFile, importFiles, checkFiles } from "/pkg/segment_backfill.js";
+import init, { importFile, importFiles, checkFiles } from "/pkg/index.js";
 
 const ready = init();
 onmessage = async ({ data: { file, files, mapping, options } }) => {

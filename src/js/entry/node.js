@@ -1,0 +1,20 @@
+// The package's entry for Node (the "node" export condition): init() and
+// initSync() with no argument read segment_backfill_bg.wasm from the
+// package's directory (Node's fetch cannot read file: URLs).
+import { readFile } from "node:fs/promises";
+import { readFileSync } from "node:fs";
+import initFrom, { initSync as initSyncFrom } from "./index.js";
+
+export * from "./index.js";
+
+const wasm = new URL("./segment_backfill_bg.wasm", import.meta.url);
+
+/** Loads the wasm, from the package's directory unless told otherwise. */
+export default async function init(input) {
+  return initFrom(input ?? (await readFile(wasm)));
+}
+
+/** Loads the wasm synchronously, from the package's directory unless told otherwise. */
+export function initSync(input) {
+  return initSyncFrom(input ?? readFileSync(wasm));
+}
