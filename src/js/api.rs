@@ -4,7 +4,7 @@
 use tsify::{Ts, Tsify};
 use wasm_bindgen::prelude::*;
 
-use super::args::{blob_arg, bytes_arg};
+use super::args::bytes_arg;
 use super::error::{codes, JsApiError, JsResult};
 use super::options::{from_js, from_js_allowing, settings_keys, InspectOptions};
 use crate::mapping::{suggest_mapping, suggest_mapping_for, Mapping};
@@ -94,7 +94,7 @@ pub async fn inspect_file(
     #[wasm_bindgen(unchecked_optional_param_type = "InspectOptions")] options: Option<JsValue>,
 ) -> JsResult<Ts<FileInspection>> {
     use super::table::{kind_of, Table};
-    let file = blob_arg(file, "inspectFile's file")?;
+    let file = super::args::blob_arg(file, "inspectFile's file")?;
     let o: InspectOptions = from_js_allowing(
         options.unwrap_or_default(),
         "inspectFile options",

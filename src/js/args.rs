@@ -124,7 +124,12 @@ pub fn check_keys<T: DeserializeOwned>(value: &JsValue, what: &str, also: &[&str
     let Some(fields) = fields_of::<T>() else {
         return Ok(());
     };
-    let known: Vec<&str> = fields.iter().chain(also).copied().collect();
+    let mut known: Vec<&str> = Vec::with_capacity(fields.len() + also.len());
+    for name in fields.iter().chain(also) {
+        if !known.contains(name) {
+            known.push(name);
+        }
+    }
     for key in Object::keys(object).iter().filter_map(|k| k.as_string()) {
         if known.contains(&key.as_str()) {
             continue;

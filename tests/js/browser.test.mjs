@@ -60,9 +60,10 @@ async function importInPage(options) {
       const mapping = window.sb.suggestMapping(found.headers, found.rows);
       const progress = [];
       const controller = new AbortController();
-      if (options.cancel) controller.abort();
+      const { cancel, ...given } = options;
+      if (cancel) controller.abort();
       const report = await window.sb.importFile(file, mapping, {
-        ...options,
+        ...given,
         signal: controller.signal,
         onProgress: (p) => progress.push(p),
       });
