@@ -51,10 +51,7 @@ for (const name of BROWSERS) {
     driver = await open(SHOTS);
     const requests = [];
     driver.context?.on('request', (r) => requests.push(r.url()));
-    // WebKit: see README ("One file, no server"): a known limit, checked to
-    // be explained; if WebKit ever reads the file, this fails and says so.
-    const workerReadsFiles = name !== 'webkit';
-    const ran = await runFlow(driver, { url, small, big, receiver, slow, key: KEY, log: console.log, workerReadsFiles });
+    const ran = await runFlow(driver, { url, small, big, receiver, slow, key: KEY, log: console.log });
     const heard = (list) => list.filter((p) => !p.includes(PROBE));
     assert.deepEqual(heard(await driver.problems()), [], `${name}: the page reported problems`);
 
@@ -68,10 +65,6 @@ for (const name of BROWSERS) {
       console.log(`${name}: ${requests.length} requests, ${sends} to the endpoints, the rest file:, blob: or data:`);
     }
 
-    if (ran.unreadable) {
-      console.log(`test-single ${name}: ok (the limit explained) in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-      continue;
-    }
     const text = await refusedOrigin(driver, refusing);
     await driver.shot('5-origin-null-refused');
     assert.match(text, /serve the page from a web server/);
