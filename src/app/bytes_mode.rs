@@ -38,22 +38,9 @@ pub fn probe() -> Result<Request, Failure> {
 /// are more than [`MAX_BYTES`] together.
 pub async fn read_files(mut request: Request) -> Result<Request, Failure> {
     let mut files = files_of(&mut request);
-    let total: f64 = files.iter().map(|(_, f)| f.size()).sum();
-    if total > MAX_BYTES {
-        let what = match files.as_slice() {
-            [(name, _)] => format!("{name} is {}", bytes(total)),
-            _ => format!("these {} files are {} together", files.len(), bytes(total)),
-        };
-        return Err(Failure::new(
-            format!(
-                "{what}: more than this browser can read for a page opened from disk (at most {})",
-                bytes(MAX_BYTES)
-            ),
-            "This browser (Safari, GNOME Web) does not let a page opened from disk read files in \
-             its background worker, so the page reads them into memory for it. Serve the page \
-             from a web server (`make serve-app` in the project) or use the hosted page, or open \
-             this file in Chrome, Edge or Firefox, which read files of any size from disk.",
-        ));
+    let sizes: Vec<(String, f64)> = files.iter().map(|(n, f)| (n.clone(), f.size())).collect();
+    if let Some(refused) = too_large(&sizes) {
+        return Err(refused);
     }
     for (name, file) in &mut files {
         if let FileData::Blob(blob) = file {
@@ -69,6 +56,29 @@ pub async fn read_files(mut request: Request) -> Result<Request, Failure> {
         }
     }
     Ok(request)
+}
+
+/// Why files of these names and sizes are not read into memory: more than
+/// [`MAX_BYTES`] together.
+pub fn too_large(files: &[(String, f64)]) -> Option<Failure> {
+    let total: f64 = files.iter().map(|(_, size)| size).sum();
+    if total <= MAX_BYTES {
+        return None;
+    }
+    let what = match files {
+        [(name, _)] => format!("{name} is {}", bytes(total)),
+        _ => format!("these {} files are {} together", files.len(), bytes(total)),
+    };
+    Some(Failure::new(
+        format!(
+            "{what}: more than this browser can read for a page opened from disk (at most {})",
+            bytes(MAX_BYTES)
+        ),
+        "This browser (Safari, GNOME Web) does not let a page opened from disk read files in \
+         its background worker, so the page reads them into memory for it. Serve the page \
+         from a web server (`make serve-app` in the project) or use the hosted page, or open \
+         this file in Chrome, Edge or Firefox, which read files of any size from disk.",
+    ))
 }
 
 /// The files `request` carries, each with its name for a message.

@@ -10,6 +10,7 @@
 //! select, types, clicks) and asserts what the page shows and what the step
 //! sent.
 
+mod bytes_mode;
 mod check_step;
 mod file_step;
 mod files;

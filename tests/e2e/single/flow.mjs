@@ -245,6 +245,34 @@ export async function runFlow(driver, { url, small, big, receiver, slow, key, lo
 }
 
 /**
+ * Picks `paths` (one file or several as one import) in a freshly opened
+ * page, maps them as suggested and checks them: the counts. What the
+ * worker reads of a workbook, a Parquet file or several files (in WebKit,
+ * bytes the page read).
+ */
+export async function checkedCounts(driver, url, paths) {
+  const start = Date.now();
+  const until = async (what, fn, arg) => {
+    for (;;) {
+      const v = await driver.evaluate(fn, arg);
+      if (v) return v;
+      if (Date.now() - start > 60_000) throw new Error(`${driver.name}: ${paths.join(' + ')}: waited for ${what}:\n${await driver.evaluate(pageText)}`);
+      await new Promise((ok) => setTimeout(ok, 100));
+    }
+  };
+  await driver.goto(url);
+  await until('the page to start', hasHeading, 'Your export file');
+  await driver.pickFiles('#file-input', paths);
+  await until('the first rows', hasHeading, 'First rows');
+  await until('the button "Map →"', clickButton, 'Map →');
+  await until('the mapped preview', exists, 'pre.json');
+  await until('the button "Check →"', clickButton, 'Check →');
+  await until('the counts', exists, '#count-rows');
+  const num = async (s) => Number((await driver.evaluate(textOf, s)).replaceAll(',', ''));
+  return { rows: await num('#count-rows'), valid: await num('#count-valid'), rejected: await num('#count-rejected') };
+}
+
+/**
  * Chromium only (after runFlow): a send to an endpoint that refuses the
  * page's origin `null` (no CORS headers) says why, in the page.
  */
