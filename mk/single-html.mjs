@@ -122,6 +122,21 @@ ${DECODE}const sbWorker = new Blob([
   sbBlock('sb-worker-boot'),
 ], { type: 'text/javascript' });
 window.segmentBackfillWorkerUrl = URL.createObjectURL(sbWorker);
+// Where the worker cannot read the page's Blobs (WebKit opened from disk:
+// src/app/bytes_mode.rs), the page hands it files' bytes: every ArrayBuffer
+// a message to the worker carries is transferred, not copied (the page
+// keeps no buffer it has sent).
+const sbBuffers = (value, found, depth) => {
+  if (value instanceof ArrayBuffer) found.add(value);
+  else if (value && typeof value === 'object' && depth < 16 && !ArrayBuffer.isView(value) && !(value instanceof Blob)) {
+    for (const v of Object.values(value)) sbBuffers(v, found, depth + 1);
+  }
+  return found;
+};
+const sbPost = Worker.prototype.postMessage;
+Worker.prototype.postMessage = function (message, transfer) {
+  return sbPost.call(this, message, transfer ?? [...sbBuffers(message, new Set(), 0)]);
+};
 // "try the sample file" (src/app/file_step.rs) finds it here.
 window.segmentBackfillSample = new Blob([sbBlock('sb-sample')], { type: 'text/csv' });
 await __wbg_init({ module_or_path: sbBytes(sbBlock('sb-app-wasm')) });

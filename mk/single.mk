@@ -7,8 +7,11 @@
 #   make test-single   that file opened from file:// in Chromium (Playwright),
 #                      Firefox (WebDriver BiDi, puppeteer-core) and WebKitGTK
 #                      (WebKitWebDriver under xvfb): pick, map, check, send to
-#                      the local receiver, resume after a reload; in Chromium,
-#                      every request is file:, blob:, data: or the endpoint
+#                      the local receiver, resume after a reload; a workbook,
+#                      a Parquet file and two files checked (the CLI's
+#                      counts); in WebKit the files cross as bytes,
+#                      transferred; in Chromium, every request is file:,
+#                      blob:, data: or the endpoint
 #                      (SINGLE_BROWSERS=chromium,firefox,webkit picks some)
 #   make release       release/: the single file, dist/ as a .tar.gz, the npm
 #                      tarball, the CLI for this platform and SHA256SUMS
@@ -31,7 +34,7 @@ tools-webkit:
 	@if ! { command -v WebKitWebDriver && command -v xvfb-run; } >/dev/null; then \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq webkit2gtk-driver xvfb; fi
 
-test-single: dist-single cli tools-npm tools-chromium tools-firefox tools-webkit
+test-single: dist-single cli fixtures-tables tools-npm tools-chromium tools-firefox tools-webkit
 	SINGLE_HTML=$(SINGLE_HTML) SINGLE_BROWSERS=$(SINGLE_BROWSERS) CLI=$(CLI) node tests/e2e/single.test.mjs
 
 EXTRA_TESTS += test-single

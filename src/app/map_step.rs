@@ -46,7 +46,7 @@ pub fn MapStep() -> Html {
                 };
                 if let Some(file) = file {
                     ctx.worker.send(Request::Preview {
-                        file: file.blob.clone(),
+                        file: file.blob.clone().into(),
                         sheet: view.sheet(),
                         settings: view.settings.clone(),
                         mapping: m.clone(),

@@ -5,8 +5,10 @@
 //!   State + Action (state.rs)  ──Request──▶  reads the File in slices,
 //!   one component per step     ◀─Response──  runs the core, streams progress
 //! ```
-//! The page only renders; it never holds the file's bytes.
+//! The page only renders; it never holds the file's bytes, except where the
+//! worker cannot read them (WebKit, opened from disk: [`bytes_mode`]).
 
+mod bytes_mode;
 mod check_step;
 mod download;
 mod file_list;
@@ -36,12 +38,15 @@ mod component_tests;
 
 use std::rc::Rc;
 
+use std::cell::RefCell;
+
 use futures::channel::mpsc::{unbounded, UnboundedSender};
+use futures::channel::oneshot;
 use futures::{SinkExt, StreamExt};
 use gloo_worker::Spawnable;
 use yew::prelude::*;
 
-use protocol::{Failure, JsCodec, Request};
+use protocol::{Failure, JsCodec, Request, Response};
 use state::{Action, State, Step};
 
 /// Where Trunk puts the worker's loader (relative, so any sub-path works).
@@ -87,8 +92,38 @@ impl WorkerHandle {
             .spawn_with_loader(&worker_url());
         let (mut to_worker, mut from_worker) = bridge.split();
         let (tx, mut rx) = unbounded::<Request>();
+        // A page opened from disk asks the worker first whether it can read
+        // the page's Blobs ([`bytes_mode`]); the answer comes back here.
+        let (probed, answer) = oneshot::channel::<bool>();
+        let probed = Rc::new(RefCell::new(Some(probed)));
+        let to_page = dispatch.clone();
         wasm_bindgen_futures::spawn_local(async move {
+            let mut read_in_page = false;
+            if crate::js::error::origin_is_null() {
+                match bytes_mode::probe() {
+                    Ok(probe) => {
+                        if to_worker.send(probe).await.is_err() {
+                            return;
+                        }
+                        read_in_page = !answer.await.unwrap_or(true);
+                    }
+                    Err(f) => to_page.dispatch(Action::Fail(f)),
+                }
+            }
             while let Some(request) = rx.next().await {
+                let request = if read_in_page {
+                    match bytes_mode::read_files(request).await {
+                        Ok(r) => r,
+                        // Answered as the worker would: the step waiting
+                        // for it shows why.
+                        Err(f) => {
+                            to_page.dispatch(Action::Worker(Response::Failed(f)));
+                            continue;
+                        }
+                    }
+                } else {
+                    request
+                };
                 if to_worker.send(request).await.is_err() {
                     break;
                 }
@@ -96,6 +131,12 @@ impl WorkerHandle {
         });
         wasm_bindgen_futures::spawn_local(async move {
             while let Some(response) = from_worker.next().await {
+                if let Response::ProbedRead(readable) = response {
+                    if let Some(probed) = probed.borrow_mut().take() {
+                        let _ = probed.send(readable);
+                    }
+                    continue;
+                }
                 dispatch.dispatch(Action::Worker(response));
             }
             dispatch.dispatch(Action::Fail(Failure::new(

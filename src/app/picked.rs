@@ -119,7 +119,7 @@ impl Picked {
             .iter()
             .map(|f| NamedFile {
                 name: f.name.clone(),
-                blob: f.blob.clone(),
+                data: f.blob.clone().into(),
             })
             .collect()
     }
@@ -133,7 +133,7 @@ impl Picked {
             }
         } else {
             Request::Inspect {
-                file: self.first()?.blob.clone(),
+                file: self.first()?.blob.clone().into(),
                 options,
             }
         })

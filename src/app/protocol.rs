@@ -3,7 +3,8 @@
 //! The page sends a [`Request`]; the worker answers with one or more
 //! [`Response`]s. The worker is stateless between requests: each request
 //! carries the file handle (a `Blob`, cloned by the browser without copying
-//! its bytes), the settings and the mapping it needs. Only small, whole
+//! its bytes; or the bytes themselves where the worker cannot read it:
+//! [`FileData`]), the settings and the mapping it needs. Only small, whole
 //! results cross back — a summary, a few preview messages, and `Blob`s for
 //! downloads — never one object per row.
 
@@ -16,8 +17,10 @@ use crate::pipeline::{Fixes, RowFix};
 use crate::source::table::TableInfo;
 use crate::source::{ArchiveSigns, MissingSeen, Settings, SourceOptions};
 
+mod file_data;
 mod files;
 mod key;
+pub use file_data::FileData;
 pub use files::{
     FileColumns, FileCountsView, FileReportView, FilesView, NamedFile, PartView, RowAt,
 };
@@ -28,8 +31,7 @@ pub use key::{KeyAnswer, KeyQuery, KeyVerdict};
 pub enum Input {
     /// One file, read exactly as the File step showed it.
     One {
-        #[serde(with = "serde_wasm_bindgen::preserve")]
-        file: Blob,
+        file: FileData,
         /// The workbook sheet the File step read (`None`: not a workbook).
         #[serde(default)]
         sheet: Option<String>,
@@ -49,8 +51,7 @@ pub enum Input {
 pub enum Request {
     /// Sniff the first bytes and preview the first rows; suggest a mapping.
     Inspect {
-        #[serde(with = "serde_wasm_bindgen::preserve")]
-        file: Blob,
+        file: FileData,
         options: SourceOptions,
     },
     /// Several files: sniff each one's first bytes (how it reads, its
@@ -62,8 +63,7 @@ pub enum Request {
     },
     /// Build the first messages of the file with this mapping.
     Preview {
-        #[serde(with = "serde_wasm_bindgen::preserve")]
-        file: Blob,
+        file: FileData,
         /// The workbook sheet the File step read (`None`: not a workbook).
         #[serde(default)]
         sheet: Option<String>,
@@ -116,6 +116,14 @@ pub enum Request {
         /// Rows edited in the fix grid, sent in their place (one file only).
         #[serde(default)]
         fixes: Fixes,
+    },
+    /// Whether the worker can read a `Blob` the page hands it (a tiny one):
+    /// asked once, first, by a page opened from disk. Answered with
+    /// [`Response::ProbedRead`]; if not, the page hands it bytes
+    /// ([`FileData::Bytes`]) instead.
+    ProbeRead {
+        #[serde(with = "serde_wasm_bindgen::preserve")]
+        blob: Blob,
     },
     /// Stop the running check or send.
     Cancel,
@@ -269,6 +277,8 @@ pub enum Response {
     Cancelled,
     /// A failure that stopped the request, with what to do about it.
     Failed(Failure),
+    /// The answer to [`Request::ProbeRead`]: whether the Blob could be read.
+    ProbedRead(bool),
 }
 
 /// The preview of a file (a copy of [`crate::source::Inspection`] that can

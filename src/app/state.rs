@@ -421,6 +421,9 @@ fn apply(old: Rc<State>, mut s: State, response: Response) -> Rc<State> {
             }
             s.error = Some(f);
         }
+        // Taken by the page's link to the worker (app/mod.rs), never
+        // dispatched.
+        Response::ProbedRead(_) => return old,
     }
     Rc::new(s)
 }
@@ -454,7 +457,7 @@ pub fn input(s: &State) -> Option<Input> {
         }
     } else {
         Input::One {
-            file: file.first()?.blob.clone(),
+            file: file.first()?.blob.clone().into(),
             sheet: view.sheet(),
             settings: view.settings.clone(),
         }

@@ -11,12 +11,13 @@
 // Screenshots: $OUT/screenshots/single-<browser>-*.png.
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
+import { execFileSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { receiver as startReceiver } from '../js/serve.mjs';
 import { chromiumDriver, firefoxDriver, webkitDriver } from './single/drivers.mjs';
-import { ordersCsv, PROBE, refusedOrigin, runFlow } from './single/flow.mjs';
+import { checkedCounts, ordersCsv, PROBE, refusedOrigin, runFlow } from './single/flow.mjs';
 
 const HTML = resolve(process.env.SINGLE_HTML ?? 'dist-single/segment-backfill.html');
 const BROWSERS = (process.env.SINGLE_BROWSERS ?? 'chromium,firefox,webkit').split(',').filter(Boolean);
@@ -31,6 +32,17 @@ const small = ordersCsv(join(OUT, 'single-orders-50.csv'), 50, 25);
 // Long notes: batches are cut by size, so the slow send has several.
 const big = ordersCsv(join(OUT, 'single-orders-6000.csv'), 6000, 1000, 'Leave it with the neighbour if nobody is home. '.repeat(6));
 const DRIVERS = { chromium: chromiumDriver, firefox: firefoxDriver, webkit: webkitDriver };
+
+// A workbook, a Parquet file and two CSVs as one import (make
+// fixtures-tables), each checked with its suggested mapping: the counts
+// must be the CLI's for the same files and mapping.
+const TABLES = resolve(process.env.TABLE_FIXTURES ?? 'target/fixtures/tables');
+const kinds = [[join(TABLES, 'orders.xlsx')], [join(TABLES, 'events-zstd.parquet')], [big.path, small.path]].map((paths) => {
+  const mapping = join(OUT, 'single-suggested.json');
+  execFileSync(CLI, ['inspect', ...paths, '--write-mapping', mapping], { stdio: 'ignore' });
+  const cli = JSON.parse(execFileSync(CLI, ['check', ...paths, '--mapping', mapping, '--json'], { encoding: 'utf8' }));
+  return { paths, expected: { rows: cli.rows, valid: cli.valid, rejected: cli.rejected } };
+});
 
 /** An endpoint that answers 200 with no CORS headers: the browser refuses it. */
 const noCors = await new Promise((ok) => {
@@ -51,10 +63,7 @@ for (const name of BROWSERS) {
     driver = await open(SHOTS);
     const requests = [];
     driver.context?.on('request', (r) => requests.push(r.url()));
-    // WebKit: see README ("One file, no server"): a known limit, checked to
-    // be explained; if WebKit ever reads the file, this fails and says so.
-    const workerReadsFiles = name !== 'webkit';
-    const ran = await runFlow(driver, { url, small, big, receiver, slow, key: KEY, log: console.log, workerReadsFiles });
+    const ran = await runFlow(driver, { url, small, big, receiver, slow, key: KEY, log: console.log });
     const heard = (list) => list.filter((p) => !p.includes(PROBE));
     assert.deepEqual(heard(await driver.problems()), [], `${name}: the page reported problems`);
 
@@ -68,10 +77,6 @@ for (const name of BROWSERS) {
       console.log(`${name}: ${requests.length} requests, ${sends} to the endpoints, the rest file:, blob: or data:`);
     }
 
-    if (ran.unreadable) {
-      console.log(`test-single ${name}: ok (the limit explained) in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-      continue;
-    }
     const text = await refusedOrigin(driver, refusing);
     await driver.shot('5-origin-null-refused');
     assert.match(text, /serve the page from a web server/);
@@ -79,6 +84,14 @@ for (const name of BROWSERS) {
     const stray = heard(await driver.problems())
       .filter((p) => !/CORS|Cross-Origin|Access-Control-Allow-Origin|access control|Failed to load resource|net::ERR_FAILED/i.test(p));
     assert.deepEqual(stray, [], `${name}: only the refusal's own console errors`);
+
+    for (const { paths, expected } of kinds) {
+      const counts = await checkedCounts(driver, url, paths);
+      const what = paths.map((p) => p.split('/').pop()).join(' + ');
+      assert.deepEqual(counts, expected, `${name}: ${what}: the CLI's counts`);
+      console.log(`${name}: ${what}: ${counts.valid} of ${counts.rows} rows valid, as the CLI says`);
+    }
+    assert.deepEqual(heard(await driver.problems()), [], `${name}: the page reported problems`);
     console.log(`test-single ${name}: ok in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   } catch (e) {
     console.error(`test-single ${name}: FAILED: ${e.stack ?? e}`);

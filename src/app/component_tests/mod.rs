@@ -10,6 +10,7 @@
 //! select, types, clicks) and asserts what the page shows and what the step
 //! sent.
 
+mod bytes_mode;
 mod check_step;
 mod file_step;
 mod files;
@@ -32,7 +33,7 @@ use web_sys::{
 };
 use yew::prelude::*;
 
-use super::protocol::{Failure, FilesView, NamedFile, Request, Response};
+use super::protocol::{Failure, FileData, FilesView, NamedFile, Request, Response};
 use super::state::{Action, Picked, State, Step};
 use super::worker::files::{part_view, FirstWithRows};
 use super::worker::inspect;
@@ -405,8 +406,8 @@ pub async fn files_view(
     let mut first = FirstWithRows::default();
     let mut parts = Vec::new();
     for (i, f) in set.files().iter().enumerate() {
-        let blob = &files.iter().find(|n| n.name == f.name).expect("named").blob;
-        let bytes = bytes_of(blob).await;
+        let file = &files.iter().find(|n| n.name == f.name).expect("named").data;
+        let bytes = bytes_of(file).await;
         let part = sniff_part(&f.name, &bytes, true, options.clone(), None)
             .map_err(|e| Failure::new(e, ""))?;
         first.see(i, &f.name, &bytes, true, &part);
@@ -460,10 +461,13 @@ fn file_list(name: &str, bytes: &[u8]) -> web_sys::FileList {
 
 /// A blob's bytes, read as the worker would (but asynchronously: this is
 /// the page's thread).
-pub async fn bytes_of(blob: &Blob) -> Vec<u8> {
-    let buffer = JsFuture::from(blob.array_buffer())
-        .await
-        .expect("readable blob");
+pub async fn bytes_of(file: &FileData) -> Vec<u8> {
+    let buffer = match file {
+        FileData::Blob(blob) => JsFuture::from(blob.array_buffer())
+            .await
+            .expect("readable blob"),
+        FileData::Bytes(bytes) => bytes.into(),
+    };
     js_sys::Uint8Array::new(&buffer).to_vec()
 }
 

@@ -2,13 +2,11 @@
 //! page hands over, how each one reads, rows named by file, and each file's
 //! share of a check or a send.
 
-use serde::{Deserialize, Serialize};
-use web_sys::Blob;
-
-use super::InspectionView;
+use super::{FileData, InspectionView};
 use crate::fileset::{FileOrder, FileSet};
 use crate::source::table::TableInfo;
 use crate::source::{Format, Settings};
+use serde::{Deserialize, Serialize};
 
 /// A file of several, as the page hands it to the worker.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -16,8 +14,7 @@ pub struct NamedFile {
     /// Its name relative to the import's root (what the reports say and,
     /// with several files, what its messageIds depend on).
     pub name: String,
-    #[serde(with = "serde_wasm_bindgen::preserve")]
-    pub blob: Blob,
+    pub data: FileData,
 }
 
 /// One file's columns, for the Map step's preview of several files.

@@ -7,11 +7,9 @@
 
 use std::collections::HashMap;
 
-use web_sys::Blob;
-
 use super::inspect;
 use super::source::FileSource;
-use crate::app::protocol::{Failure, FilesView, InspectionView, NamedFile, PartView};
+use crate::app::protocol::{Failure, FileData, FilesView, InspectionView, NamedFile, PartView};
 use crate::fileset::{head_hash, FileOrder, FilePart, FileSet};
 use crate::mapping::Mapping;
 use crate::pipeline::{sniff_part, PartSniff, DEFAULT_SAMPLE_BYTES};
@@ -21,8 +19,8 @@ use crate::source::SourceOptions;
 pub struct Preflight {
     /// Names, sizes and head hashes, in the order read.
     pub set: FileSet,
-    /// Each file's blob, in the same order.
-    pub blobs: Vec<Blob>,
+    /// Each file as the page handed it, in the same order.
+    pub data: Vec<FileData>,
     /// How each file reads, in the same order.
     pub parts: Vec<PartSniff>,
 }
@@ -65,10 +63,10 @@ pub async fn preflight(
         .collect();
     let mut parts = Vec::with_capacity(files.len());
     let mut found = Vec::with_capacity(files.len());
-    let mut blobs = Vec::with_capacity(files.len());
+    let mut data = Vec::with_capacity(files.len());
     for (i, file) in files.into_iter().enumerate() {
         let mut source =
-            FileSource::open(file.blob.clone(), user.sheet.as_deref(), SAMPLE_BYTES).await?;
+            FileSource::open(file.data.clone(), user.sheet.as_deref(), SAMPLE_BYTES).await?;
         let (sample, complete) = source.head(SAMPLE_BYTES).await?;
         let mut sniffed = sniff_part(&file.name, &sample, complete, source.options(user), mapping)
             .map_err(refused)?;
@@ -78,16 +76,16 @@ pub async fn preflight(
             name: file.name,
             // A table's text is read, not its bytes: no size to go by (as
             // in the CLI).
-            size: sniffed.table.is_none().then(|| file.blob.size() as u64),
+            size: sniffed.table.is_none().then(|| file.data.size() as u64),
             head: Some(head_hash(&sample)),
         });
         found.push(sniffed);
-        blobs.push(file.blob);
+        data.push(file.data);
     }
     let set = FileSet::ordered(parts).map_err(|e| Failure::new(e, "Pick the files again."))?;
     Ok(Preflight {
         set,
-        blobs,
+        data,
         parts: found,
     })
 }
@@ -126,8 +124,8 @@ pub async fn inspect(files: Vec<NamedFile>, user: &SourceOptions) -> Result<File
         .files()
         .iter()
         .zip(&checked.parts)
-        .zip(&checked.blobs)
-        .map(|((f, p), blob)| part_view(&f.name, blob.size(), p))
+        .zip(&checked.data)
+        .map(|((f, p), data)| part_view(&f.name, data.size(), p))
         .collect();
     first.view(parts, checked.set.order())
 }

@@ -1,10 +1,8 @@
 //! Inspect and preview: both read only the first bytes of the file (of its
 //! canonical text, for a workbook or Parquet file).
 
-use web_sys::Blob;
-
 use super::source::FileSource;
-use crate::app::protocol::{Failure, FileColumns, InspectionView, PreviewView};
+use crate::app::protocol::{Failure, FileColumns, FileData, InspectionView, PreviewView};
 use crate::mapping::{suggest_for, Mapping};
 use crate::pipeline::{columns_fit, ImportOptions, Importer};
 use crate::source::{gunzip_sample, inspect, not_text, Compression, Settings, SourceOptions};
@@ -23,7 +21,7 @@ const PREVIEW_BYTES: f64 = 64.0 * 1024.0;
 
 /// Sniffs the file's first bytes and suggests a mapping. A workbook is read
 /// at `options.sheet` (or its first sheet with data).
-pub async fn run(file: Blob, options: &SourceOptions) -> Result<InspectionView, Failure> {
+pub async fn run(file: FileData, options: &SourceOptions) -> Result<InspectionView, Failure> {
     let mut source = FileSource::open(file, options.sheet.as_deref(), SAMPLE_BYTES).await?;
     let (sample, complete) = source.head(SAMPLE_BYTES).await?;
     if sample.is_empty() {
@@ -75,7 +73,7 @@ pub fn view(
 
 /// Builds the first messages with `mapping`, exactly as the check would.
 pub async fn preview(
-    file: Blob,
+    file: FileData,
     sheet: Option<&str>,
     settings: &Settings,
     mapping: Mapping,

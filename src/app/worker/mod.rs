@@ -151,6 +151,7 @@ pub async fn importer(mut scope: Scope) {
                 "this build of the app cannot send",
                 "Build the worker with the `js` feature (index.html does), or send with the CLI.",
             )),
+            Request::ProbeRead { blob } => Response::ProbedRead(reader::can_read(&blob)),
             // A Cancel, Pause or Unpause with nothing running: the check or
             // the send already ended.
             Request::Cancel | Request::Pause | Request::Unpause => continue,

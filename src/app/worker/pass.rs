@@ -6,7 +6,7 @@
 use super::files::Preflight;
 use super::reader::SLICE_BYTES;
 use super::source::FileSource;
-use crate::app::protocol::Failure;
+use crate::app::protocol::{Failure, FileData};
 use crate::batch::Batch;
 use crate::fileset::FileSet;
 use crate::mapping::Mapping;
@@ -15,7 +15,6 @@ use crate::pipeline::{
     DEFAULT_SAMPLE_BYTES,
 };
 use crate::source::{Settings, SourceOptions};
-use web_sys::Blob;
 
 /// The importer of a check.
 pub enum Pass {
@@ -30,14 +29,14 @@ pub enum Pass {
 /// What a check reads, one file after the other.
 pub struct Files {
     /// Each file and the options it is read with (a table's sheet among
-    /// them); one file: its blob and its sheet.
-    files: Vec<(Blob, SourceOptions)>,
+    /// them); one file: it and its sheet.
+    files: Vec<(FileData, SourceOptions)>,
     next: usize,
 }
 
 impl Files {
     /// One file, read at `sheet`.
-    pub fn one(file: Blob, sheet: Option<String>) -> Files {
+    pub fn one(file: FileData, sheet: Option<String>) -> Files {
         let options = SourceOptions {
             sheet,
             ..SourceOptions::default()
@@ -51,7 +50,7 @@ impl Files {
     /// Every file of a preflight, in the order read.
     pub fn of(checked: &Preflight) -> Files {
         let files = checked
-            .blobs
+            .data
             .iter()
             .cloned()
             .zip(checked.parts.iter().map(|p| p.options.clone()))
@@ -68,12 +67,12 @@ impl Files {
     pub async fn open_next(
         &mut self,
     ) -> Result<Option<(usize, FileSource, SourceOptions)>, Failure> {
-        let Some((blob, options)) = self.files.get(self.next).cloned() else {
+        let Some((file, options)) = self.files.get(self.next).cloned() else {
             return Ok(None);
         };
         let index = self.next;
         self.next += 1;
-        let source = FileSource::open(blob, options.sheet.as_deref(), SLICE_BYTES).await?;
+        let source = FileSource::open(file, options.sheet.as_deref(), SLICE_BYTES).await?;
         Ok(Some((index, source, options)))
     }
 }

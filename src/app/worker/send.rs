@@ -10,16 +10,18 @@ use std::rc::Rc;
 
 use futures::channel::mpsc::unbounded;
 use futures::{select, FutureExt, SinkExt, StreamExt};
+use js_sys::ArrayBuffer;
 use wasm_bindgen::JsValue;
 use web_sys::{AbortController, Blob, BlobPropertyBag};
 
 use super::files::preflight;
+use super::reader::{ByteSlices, SLICE_BYTES};
 use super::source::{is_table, table_measure};
 use super::tables::Table;
 use super::Scope;
 use crate::app::protocol::{
-    Failure, FileReportView, Input, KeyAnswer, KeyVerdict, Measure, Request, Response, RowAt,
-    SendCheckpoint, SendProgress, SendReport, SendTarget,
+    Failure, FileData, FileReportView, Input, KeyAnswer, KeyVerdict, Measure, Request, Response,
+    RowAt, SendCheckpoint, SendProgress, SendReport, SendTarget,
 };
 use crate::fileset::FileSet;
 use crate::js::driver::{self, send_input, OpenFile, PauseControl, SendInput, SendOptions};
@@ -322,8 +324,8 @@ async fn open(input: Input, mapping: &Mapping) -> Result<Opened, Failure> {
                 columns: checked.columns(),
                 current: Rc::clone(&current),
             };
-            let parts: Vec<(Blob, SourceOptions)> = checked
-                .blobs
+            let parts: Vec<(FileData, SourceOptions)> = checked
+                .data
                 .into_iter()
                 .zip(checked.parts.into_iter().map(|p| p.options))
                 .collect();
@@ -331,10 +333,10 @@ async fn open(input: Input, mapping: &Mapping) -> Result<Opened, Failure> {
                 current.set(index);
                 let part = parts.get(index).cloned();
                 Box::pin(async move {
-                    let Some((blob, reading)) = part else {
+                    let Some((file, reading)) = part else {
                         return Err(JsApiError::new(codes::READ_ERROR, "no such file"));
                     };
-                    open_part(blob, reading)
+                    open_part(file, reading)
                         .await
                         .map_err(|f| JsApiError::new(codes::READ_ERROR, f.message))
                 })
@@ -356,12 +358,16 @@ async fn open(input: Input, mapping: &Mapping) -> Result<Opened, Failure> {
 /// canonical text (read with the same settings as the File step:
 /// [`canonical_options`]).
 async fn open_one(
-    file: Blob,
+    file: FileData,
     sheet: Option<&str>,
     settings: &Settings,
 ) -> Result<(SendInput, Measure), Failure> {
     if !is_table(&file)? {
-        return Ok((SendInput::Blob(file), Measure::Bytes));
+        return Ok(match file {
+            FileData::Blob(blob) => (SendInput::Blob(blob), Measure::Bytes),
+            // Chunks have no size the driver knows: counted in rows.
+            FileData::Bytes(bytes) => (byte_chunks(&bytes, exactly(settings)), Measure::Unknown),
+        });
     }
     let mut table = Table::open(&file, sheet).await?;
     let info = table.info().clone();
@@ -386,11 +392,14 @@ async fn open_one(
 /// A file of several, when its turn comes: its bytes (read with the
 /// user's overrides, as every text file of the set), or a table's
 /// canonical text read with the options the preflight found.
-async fn open_part(blob: Blob, reading: SourceOptions) -> Result<SendInput, Failure> {
-    if !is_table(&blob)? {
-        return Ok(SendInput::Blob(blob));
+async fn open_part(file: FileData, reading: SourceOptions) -> Result<SendInput, Failure> {
+    if !is_table(&file)? {
+        return Ok(match file {
+            FileData::Blob(blob) => SendInput::Blob(blob),
+            FileData::Bytes(bytes) => byte_chunks(&bytes, reading),
+        });
     }
-    let mut table = Table::open(&blob, reading.sheet.as_deref()).await?;
+    let mut table = Table::open(&file, reading.sheet.as_deref()).await?;
     let rows_total = table.info().rows;
     let next = move || {
         table
@@ -402,6 +411,17 @@ async fn open_part(blob: Blob, reading: SourceOptions) -> Result<SendInput, Fail
         source: reading,
         rows_total,
     })
+}
+
+/// Text the page read ([`FileData::Bytes`]), handed to the driver in
+/// slices and read with `source`.
+fn byte_chunks(bytes: &ArrayBuffer, source: SourceOptions) -> SendInput {
+    let mut slices = ByteSlices::new(bytes, SLICE_BYTES);
+    SendInput::Chunks {
+        next: Box::new(move || Ok(slices.next())),
+        source,
+        rows_total: None,
+    }
 }
 
 /// The settings the File step showed, as overrides: one file is read

@@ -1,13 +1,11 @@
 //! The file as every step reads it, in one place: a text export's own bytes
-//! in Blob slices, or — when its first bytes are a workbook or a Parquet
+//! in Blob slices (or slices of the bytes the page read), or — when its first bytes are a workbook or a Parquet
 //! file ([`TableKind::of`]) — the canonical text the tables module makes of
 //! it ([`super::tables`]), read with [`canonical_options`].
 
-use web_sys::Blob;
-
-use super::reader::{unreadable, SliceReader};
+use super::reader::{head, unreadable, ByteSlices};
 use super::tables::Table;
-use crate::app::protocol::{Failure, Measure};
+use crate::app::protocol::{Failure, FileData, Measure};
 use crate::blob_slices::BlobSlices;
 use crate::source::table::{canonical_options, TableInfo, TableKind};
 use crate::source::SourceOptions;
@@ -19,6 +17,8 @@ const HEAD_BYTES: f64 = 64.0 * 1024.0;
 /// An open file, read front to back.
 pub enum FileSource {
     Text(BlobSlices),
+    /// Text the page read ([`FileData::Bytes`]).
+    Bytes(ByteSlices),
     Table(Table),
 }
 
@@ -26,15 +26,17 @@ impl FileSource {
     /// Opens `file`: a table (at `sheet`) when its first bytes say so, else
     /// text in slices of `slice_bytes`.
     pub async fn open(
-        file: Blob,
+        file: FileData,
         sheet: Option<&str>,
         slice_bytes: f64,
     ) -> Result<FileSource, Failure> {
         if is_table(&file)? {
-            Ok(FileSource::Table(Table::open(&file, sheet).await?))
-        } else {
-            Ok(FileSource::Text(BlobSlices::new(file, slice_bytes)))
+            return Ok(FileSource::Table(Table::open(&file, sheet).await?));
         }
+        Ok(match file {
+            FileData::Blob(blob) => FileSource::Text(BlobSlices::new(blob, slice_bytes)),
+            FileData::Bytes(bytes) => FileSource::Bytes(ByteSlices::new(&bytes, slice_bytes)),
+        })
     }
 
     /// The next bytes (text slices or whole records of canonical text);
@@ -42,6 +44,7 @@ impl FileSource {
     pub async fn next(&mut self) -> Result<Option<Vec<u8>>, Failure> {
         match self {
             FileSource::Text(slices) => slices.next().await.map_err(|e| unreadable(&e)),
+            FileSource::Bytes(slices) => Ok(slices.next()),
             FileSource::Table(table) => table.next_chunk(),
         }
     }
@@ -49,7 +52,7 @@ impl FileSource {
     /// What the tables module says of the file, for a table.
     pub fn table(&self) -> Option<&TableInfo> {
         match self {
-            FileSource::Text(_) => None,
+            FileSource::Text(_) | FileSource::Bytes(_) => None,
             FileSource::Table(t) => Some(t.info()),
         }
     }
@@ -72,6 +75,7 @@ impl FileSource {
     pub fn bytes(&self) -> (f64, f64) {
         match self {
             FileSource::Text(s) => (s.offset(), s.size()),
+            FileSource::Bytes(s) => (s.offset(), s.size()),
             FileSource::Table(_) => (0.0, 0.0),
         }
     }
@@ -81,6 +85,7 @@ impl FileSource {
     pub fn at(&self, rows: u64) -> String {
         match self {
             FileSource::Text(s) => format!("byte {}", s.offset()),
+            FileSource::Bytes(s) => format!("byte {}", s.offset()),
             FileSource::Table(_) => format!("row {rows}"),
         }
     }
@@ -97,6 +102,7 @@ impl FileSource {
         }
         let complete = match self {
             FileSource::Text(s) => s.offset() >= s.size(),
+            FileSource::Bytes(s) => s.offset() >= s.size(),
             // Canonical text may have ended with the chunk just taken.
             FileSource::Table(t) => t.next_chunk()?.is_none(),
         };
@@ -112,7 +118,6 @@ pub fn table_measure(info: &TableInfo) -> Measure {
 }
 
 /// Whether the file's first bytes are a workbook's or a Parquet file's.
-pub fn is_table(file: &Blob) -> Result<bool, Failure> {
-    let mut reader = SliceReader::new(file.clone())?;
-    Ok(TableKind::of(reader.next(HEAD_BYTES)?).is_some())
+pub fn is_table(file: &FileData) -> Result<bool, Failure> {
+    Ok(TableKind::of(&head(file, HEAD_BYTES)?).is_some())
 }

@@ -3,18 +3,17 @@
 //! (CSV users never download it), then called through its JS exports.
 //!
 //! The module is a separate wasm with its own memory: what crosses is a
-//! `Blob` in, a `TableInfo` and `Uint8Array` chunks of canonical text out.
+//! `Blob` (or, where the worker cannot read the page's Blobs, a
+//! `Uint8Array` of the bytes the page read, copied in) in, a `TableInfo` and `Uint8Array` chunks of canonical text out.
 
 use std::cell::RefCell;
 
+use crate::app::protocol::{Failure, FileData};
+use crate::js::error::describe;
+use crate::source::table::TableInfo;
 use js_sys::{Function, Object, Promise, Reflect, Uint8Array};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
-use web_sys::Blob;
-
-use crate::app::protocol::Failure;
-use crate::js::error::describe;
-use crate::source::table::TableInfo;
 
 /// The function of www/worker_loader.js that imports the module's glue
 /// (`make dist` writes it next to the worker: wasm-bindgen `--target
@@ -36,12 +35,16 @@ pub struct Table {
 impl Table {
     /// Opens `file` (at `sheet`, or the reader's default sheet), loading the
     /// module first if this worker has not yet.
-    pub async fn open(file: &Blob, sheet: Option<&str>) -> Result<Table, Failure> {
+    pub async fn open(file: &FileData, sheet: Option<&str>) -> Result<Table, Failure> {
         let module = module().await?;
         let open = function(&module, "openTable").map_err(not_loaded)?;
         let sheet = sheet.map_or(JsValue::UNDEFINED, JsValue::from_str);
+        let source: JsValue = match file {
+            FileData::Blob(blob) => blob.into(),
+            FileData::Bytes(bytes) => Uint8Array::new(bytes).into(),
+        };
         let handle = open
-            .call2(&JsValue::UNDEFINED, file, &sheet)
+            .call2(&JsValue::UNDEFINED, &source, &sheet)
             .map_err(|e| thrown(&e))?;
         let info = call(&handle, "info")?;
         let info: TableInfo = serde_wasm_bindgen::from_value(info).map_err(|e| {

@@ -17,8 +17,9 @@ export function ordersCsv(path, rows, badEvery, note = 'note ') {
     const day = String(1 + (i % 28)).padStart(2, '0');
     lines.push(`S${i},${i % badEvery === 0 ? '' : `u${i % 97}`},2024-04-${day}T09:30:00Z,Order Completed,${(i % 50) + 0.5},${note}${i}`);
   }
-  writeFileSync(path, lines.join('\n') + '\n');
-  return { path, rows, valid: rows - Math.floor(rows / badEvery), rejected: Math.floor(rows / badEvery) };
+  const text = lines.join('\n') + '\n';
+  writeFileSync(path, text);
+  return { path, bytes: Buffer.byteLength(text), rows, valid: rows - Math.floor(rows / badEvery), rejected: Math.floor(rows / badEvery) };
 }
 
 // --- in-page helpers (each is serialized and run in the page) ------------
@@ -80,6 +81,32 @@ function checkpoints() {
   return Object.keys(localStorage).filter((k) => k.startsWith('segment-backfill.resume.'))
     .map((k) => JSON.parse(localStorage.getItem(k)));
 }
+// Watches what the page posts to its worker: the ArrayBuffers (files'
+// bytes, where the worker cannot read the page's Blobs) and whether each
+// was transferred (detached after the post), not copied.
+function spyOnWorkerPosts() {
+  const seen = { posts: 0, buffers: 0, bytes: 0, copied: 0 };
+  window.__sbPosts = seen;
+  const post = Worker.prototype.postMessage;
+  const buffers = (v, out) => {
+    if (v instanceof ArrayBuffer) out.push(v);
+    else if (v && typeof v === 'object' && !(v instanceof Blob)) Object.values(v).forEach((x) => buffers(x, out));
+    return out;
+  };
+  Worker.prototype.postMessage = function (message, transfer) {
+    const found = buffers(message, []);
+    const sizes = found.map((b) => b.byteLength);
+    const r = post.call(this, message, transfer);
+    seen.posts += 1;
+    seen.buffers += found.length;
+    seen.bytes += sizes.reduce((a, b) => a + b, 0);
+    seen.copied += found.filter((b, i) => sizes[i] > 0 && b.byteLength > 0).length;
+    return r;
+  };
+}
+function pagePosts() {
+  return window.__sbPosts;
+}
 function pageText() {
   return document.body.innerText;
 }
@@ -92,11 +119,9 @@ export const PROBE = 'single-file test: this console error is the test hearing t
 /**
  * Runs the flow in `driver` on the single file at `url`. `small` and `big`
  * are ordersCsv() files; `receiver` answers at once, `slow` late (both
- * `segment-backfill receive` with `key`). `workerReadsFiles: false` (WebKit)
- * expects the page to explain that its worker cannot read a picked file.
- * Returns what it measured.
+ * `segment-backfill receive` with `key`). Returns what it measured.
  */
-export async function runFlow(driver, { url, small, big, receiver, slow, key, log, workerReadsFiles = true }) {
+export async function runFlow(driver, { url, small, big, receiver, slow, key, log }) {
   const until = async (what, fn, arg, timeout = 30_000) => {
     const start = Date.now();
     for (;;) {
@@ -152,19 +177,8 @@ export async function runFlow(driver, { url, small, big, receiver, slow, key, lo
   assert.equal(notice, !keeps, `${driver.name}: the page says what is lost exactly when storage is off (storage ${keeps ? 'on' : 'off'})`);
   await driver.shot('0-opened');
 
-  if (!workerReadsFiles) {
-    // WebKitGTK gives the worker of a page opened from disk (origin null)
-    // NotReadableError for any Blob the page hands it: the page must say
-    // why and what to do, not fail blank.
-    await driver.pickFiles('#file-input', [small.path]);
-    await until('the explanation that this browser keeps files from the worker', (t) => document.body.innerText.includes(t),
-      'do not let it read files in its background worker');
-    await driver.shot('1-unreadable-explained');
-    log(`${driver.name}: the worker of a page opened from disk cannot read files; the page says so and what to do`);
-    return { keeps, unreadable: true };
-  }
-
   // A small file: every valid row once.
+  await driver.evaluate(spyOnWorkerPosts);
   await pick(small);
   await mapAndCheck(small);
   await sendForm(receiver.endpoint);
@@ -177,6 +191,16 @@ export async function runFlow(driver, { url, small, big, receiver, slow, key, lo
   assert.equal(sent.messages, small.valid, `${driver.name}: the receiver got every valid row`);
   assert.equal(sent.uniqueMessageIds, small.valid);
   assert.equal(sent.duplicates, 0, `${driver.name}: each row once`);
+  // WebKit's worker cannot read the page's Blobs from disk: the page hands
+  // it the bytes, transferred; elsewhere only the Blob crosses.
+  const posts = await driver.evaluate(pagePosts);
+  if (driver.name === 'webkit') {
+    assert.ok(posts.buffers > 0 && posts.bytes >= small.bytes, `${driver.name}: the file crossed as bytes (${JSON.stringify(posts)})`);
+    assert.equal(posts.copied, 0, `${driver.name}: every buffer transferred, none copied`);
+  } else {
+    assert.equal(posts.buffers, 0, `${driver.name}: the worker reads the Blob itself (${JSON.stringify(posts)})`);
+  }
+  log(`${driver.name}: ${posts.posts} messages to the worker; ${posts.buffers} buffers of the file's bytes (${posts.bytes} bytes), ${posts.copied} copied`);
 
   if (!keeps) {
     log(`${driver.name}: storage is off for a page opened from disk: the notice is shown; no resume to test`);
@@ -218,6 +242,34 @@ export async function runFlow(driver, { url, small, big, receiver, slow, key, lo
   log(`${driver.name}: reloaded with ${atReload.rowsDone} rows kept done (receiver had ${cut.uniqueMessageIds}); `
     + `resumed: ${done.uniqueMessageIds} unique, ${done.duplicates} sent twice (the unacknowledged tail)`);
   return { keeps, resumed: done };
+}
+
+/**
+ * Picks `paths` (one file or several as one import) in a freshly opened
+ * page, maps them as suggested and checks them: the counts. What the
+ * worker reads of a workbook, a Parquet file or several files (in WebKit,
+ * bytes the page read).
+ */
+export async function checkedCounts(driver, url, paths) {
+  const start = Date.now();
+  const until = async (what, fn, arg) => {
+    for (;;) {
+      const v = await driver.evaluate(fn, arg);
+      if (v) return v;
+      if (Date.now() - start > 60_000) throw new Error(`${driver.name}: ${paths.join(' + ')}: waited for ${what}:\n${await driver.evaluate(pageText)}`);
+      await new Promise((ok) => setTimeout(ok, 100));
+    }
+  };
+  await driver.goto(url);
+  await until('the page to start', hasHeading, 'Your export file');
+  await driver.pickFiles('#file-input', paths);
+  await until('the first rows', hasHeading, 'First rows');
+  await until('the button "Map →"', clickButton, 'Map →');
+  await until('the mapped preview', exists, 'pre.json');
+  await until('the button "Check →"', clickButton, 'Check →');
+  await until('the counts', exists, '#count-rows');
+  const num = async (s) => Number((await driver.evaluate(textOf, s)).replaceAll(',', ''));
+  return { rows: await num('#count-rows'), valid: await num('#count-valid'), rejected: await num('#count-rejected') };
 }
 
 /**
