@@ -21,7 +21,10 @@
 //! finish and count. The time paused does not count towards giving a
 //! failing batch up.
 
-use std::cell::{Cell, RefCell};
+mod control;
+mod input;
+
+use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::future::Future;
 use std::pin::Pin;
@@ -33,7 +36,6 @@ use wasm_bindgen::prelude::*;
 use web_sys::{AbortSignal, Blob};
 
 use super::args::{blob_arg, kind_of};
-use super::blob::BlobReader;
 use super::error::{codes, describe, JsApiError, JsResult};
 use super::fetch::Transport;
 use super::options::{
@@ -51,6 +53,10 @@ use crate::session::{
 };
 use crate::source::SourceOptions;
 use crate::target::{KeyAuth, Target};
+use control::AbortListener;
+pub use control::PauseControl;
+pub(super) use input::Input;
+use input::Parts;
 
 /// The least time between two progress calls.
 const PROGRESS_EVERY_MS: f64 = 100.0;
@@ -97,100 +103,6 @@ pub struct SendOptions {
     pub signal: Option<AbortSignal>,
     /// Pauses and resumes the run.
     pub pause: Option<PauseControl>,
-}
-
-/// Pauses and resumes a running [`send_file`]; clones share the state.
-///
-/// While paused, no request starts and the file is not read further;
-/// requests already out finish and are counted. Resuming goes on where the
-/// run stopped. A cancel (the abort signal) works while paused.
-#[derive(Clone, Default)]
-pub struct PauseControl {
-    inner: Rc<PauseInner>,
-}
-
-#[derive(Default)]
-struct PauseInner {
-    paused: Cell<bool>,
-    /// JS's `paused` option, asked instead of `paused` when set.
-    ask: Option<js_sys::Function>,
-    /// What `ask` threw, for the run to stop with.
-    threw: RefCell<Option<String>>,
-    /// `ask` threw: it is not asked again.
-    gave_up: Cell<bool>,
-    /// The running driver's loop, woken when the state changes.
-    wake: RefCell<Option<Wake>>,
-}
-
-impl std::fmt::Debug for PauseControl {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("PauseControl")
-            .field("paused", &self.is_paused())
-            .finish()
-    }
-}
-
-impl PauseControl {
-    /// A control that is not paused.
-    pub fn new() -> PauseControl {
-        PauseControl::default()
-    }
-
-    /// A control that asks `paused()` (JS's option); anything but `true`
-    /// means not paused, and a call that throws stops the run (failed,
-    /// the report saying what it threw).
-    fn asking(paused: js_sys::Function) -> PauseControl {
-        PauseControl {
-            inner: Rc::new(PauseInner {
-                ask: Some(paused),
-                ..PauseInner::default()
-            }),
-        }
-    }
-
-    /// Holds back every new request from now on.
-    pub fn pause(&self) {
-        self.set(true);
-    }
-
-    /// Lets the run go on.
-    pub fn resume(&self) {
-        self.set(false);
-    }
-
-    /// Whether new requests are held back now.
-    pub fn is_paused(&self) -> bool {
-        match &self.inner.ask {
-            Some(_) if self.inner.gave_up.get() => false,
-            Some(f) => match f.call0(&JsValue::UNDEFINED) {
-                Ok(v) => v.as_bool() == Some(true),
-                Err(e) => {
-                    self.inner.gave_up.set(true);
-                    *self.inner.threw.borrow_mut() =
-                        Some(format!("paused threw: {}", describe(&e)));
-                    false
-                }
-            },
-            None => self.inner.paused.get(),
-        }
-    }
-
-    fn set(&self, paused: bool) {
-        if self.inner.paused.replace(paused) != paused {
-            if let Some(wake) = self.inner.wake.borrow().as_ref() {
-                wake.wake();
-            }
-        }
-    }
-
-    /// What JS's `paused` threw, once.
-    fn take_thrown(&self) -> Option<String> {
-        self.inner.threw.borrow_mut().take()
-    }
-
-    fn attach(&self, wake: Option<Wake>) {
-        *self.inner.wake.borrow_mut() = wake;
-    }
 }
 
 /// Where a run stands (handed to the progress callback).
@@ -553,101 +465,6 @@ fn call_progress(
         .map_err(|e| format!("onProgress threw: {}", describe(&e)))
 }
 
-/// Where a run's bytes come from (also what `checkFiles` reads).
-pub(super) enum Input {
-    /// A text file, read in Blob slices.
-    Blob(BlobReader),
-    /// A workbook or Parquet file, read as its canonical text (the package;
-    /// the app's worker opens these itself).
-    #[cfg(not(feature = "app"))]
-    Table(super::table::Table),
-    /// Text handed out by the caller ([`SendInput::Chunks`]).
-    Chunks {
-        next: Box<dyn FnMut() -> JsResult<Option<Vec<u8>>>>,
-        rows_total: Option<u64>,
-    },
-}
-
-/// The files of a multi-file run still to open.
-struct Parts {
-    len: usize,
-    /// Their names, in the set's order.
-    names: Vec<String>,
-    /// The file being read.
-    index: usize,
-    open: OpenFile,
-}
-
-impl Input {
-    /// Opens one file's input, with the settings to read it with.
-    async fn of(
-        one: SendInput,
-        user: SourceOptions,
-        chunk_bytes: usize,
-    ) -> JsResult<(Input, SourceOptions)> {
-        match one {
-            SendInput::Blob(file) => Input::open(file, user, chunk_bytes).await,
-            SendInput::Chunks {
-                next,
-                source,
-                rows_total,
-            } => Ok((Input::Chunks { next, rows_total }, source)),
-            SendInput::Files { .. } => Err(JsApiError::new(
-                codes::INVALID_OPTIONS,
-                "a file of several cannot itself be several files",
-            )),
-        }
-    }
-
-    /// Opens `file`: a workbook or Parquet file (known by its first bytes)
-    /// through the tables module, anything else as text. Returns the
-    /// settings to read it with, from the user's overrides.
-    pub(super) async fn open(
-        file: Blob,
-        user: SourceOptions,
-        chunk_bytes: usize,
-    ) -> JsResult<(Input, SourceOptions)> {
-        #[cfg(not(feature = "app"))]
-        if super::table::kind_of(&file).await?.is_some() {
-            let table = super::table::Table::open(&file, user.sheet.as_deref()).await?;
-            let source = table.options(&user)?;
-            return Ok((Input::Table(table), source));
-        }
-        Ok((Input::Blob(BlobReader::new(file, chunk_bytes)), user))
-    }
-
-    /// The size of what is read, for a byte percentage: a text file's. A
-    /// table's canonical text has no size known ahead (its rows may be).
-    fn size(&self) -> Option<u64> {
-        match self {
-            Input::Blob(r) => Some(r.size() as u64),
-            #[cfg(not(feature = "app"))]
-            Input::Table(_) => None,
-            Input::Chunks { .. } => None,
-        }
-    }
-
-    /// The rows the file says it has (Parquet's metadata).
-    fn rows_total(&self) -> Option<u64> {
-        match self {
-            Input::Blob(_) => None,
-            #[cfg(not(feature = "app"))]
-            Input::Table(t) => t.info().rows,
-            Input::Chunks { rows_total, .. } => *rows_total,
-        }
-    }
-
-    /// The next bytes, or `None` at the end.
-    pub(super) async fn next(&mut self) -> JsResult<Option<Vec<u8>>> {
-        match self {
-            Input::Blob(r) => r.next().await,
-            #[cfg(not(feature = "app"))]
-            Input::Table(t) => t.next_chunk(),
-            Input::Chunks { next, .. } => next(),
-        }
-    }
-}
-
 /// One run's state: the session and the browser's I/O around it.
 struct Run {
     reader: Input,
@@ -860,31 +677,5 @@ fn progress_of(
         json_bytes,
         gzip_refused: transport.gzip_refused(),
         rows_total,
-    }
-}
-
-/// Wakes the loop when the user cancels, and unhooks itself when dropped.
-struct AbortListener {
-    signal: AbortSignal,
-    closure: Closure<dyn FnMut()>,
-}
-
-impl AbortListener {
-    fn new(signal: &AbortSignal, wake: Wake) -> AbortListener {
-        let closure = Closure::<dyn FnMut()>::new(move || wake.wake());
-        // Adding a listener to an AbortSignal does not throw.
-        let _ = signal.add_event_listener_with_callback("abort", closure.as_ref().unchecked_ref());
-        AbortListener {
-            signal: signal.clone(),
-            closure,
-        }
-    }
-}
-
-impl Drop for AbortListener {
-    fn drop(&mut self) {
-        let _ = self
-            .signal
-            .remove_event_listener_with_callback("abort", self.closure.as_ref().unchecked_ref());
     }
 }
