@@ -39,12 +39,18 @@ const manifest = {
     // for callers who serve the files elsewhere.
     "./tables.js": { types: "./tables.d.ts", default: "./tables.js" },
     "./tables_bg.wasm": "./tables_bg.wasm",
+    // The module worker the *InWorker functions start, for bundlers that
+    // take it as an entry of its own (esbuild) and for workerUrl.
+    "./worker.js": "./worker.js",
     "./package.json": "./package.json",
   },
   files: [
     "index.js",
     "index.d.ts",
     "node.js",
+    "error.js",
+    "in-worker.js",
+    "worker.js",
     "segment_backfill.js",
     "segment_backfill.d.ts",
     "segment_backfill_bg.wasm",

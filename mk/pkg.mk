@@ -2,7 +2,8 @@
 #
 #   make pkg        build pkg/: wasm-bindgen --target web, wasm-opt -O3, the entry
 #                   (src/js/entry/: index.js, node.js for the "node" condition,
-#                   index.d.ts), the generated types tidied (mk/pkg-types.mjs),
+#                   worker.js and in-worker.js for the *InWorker functions,
+#                   error.js, index.d.ts), the generated types tidied (mk/pkg-types.mjs),
 #                   package.json, README.md and LICENSE;
 #                   with the tables module (tables.js, tables_bg.wasm: workbooks and
 #                   Parquet), which the package imports only when such a file is read
@@ -45,7 +46,7 @@ pkg: tools-npm $(TABLES_WEB)/tables_bg.wasm
 	cp $(TABLES_WEB)/tables.js $(TABLES_WEB)/tables.d.ts $(TABLES_WEB)/tables_bg.wasm \
 	  $(TABLES_WEB)/tables_bg.wasm.d.ts $(PKG_DIR)/
 	node mk/pkg-types.mjs $(PKG_DIR)
-	cp src/js/entry/index.js src/js/entry/index.d.ts src/js/entry/node.js $(PKG_DIR)/
+	cp src/js/entry/*.js src/js/entry/index.d.ts $(PKG_DIR)/
 	node mk/pkg-manifest.mjs $(PKG_DIR)
 	cp docs/js-api.md $(PKG_DIR)/README.md
 	cp LICENSE $(PKG_DIR)/LICENSE
@@ -62,6 +63,7 @@ test-pkg-node:
 	  tests/js/node-boundary.test.mjs tests/js/node-consumer.test.mjs tests/js/types.test.mjs
 
 test-pkg-browser:
-	node --test tests/js/browser.test.mjs tests/js/browser-files.test.mjs tests/js/browser-key-check.test.mjs
+	node --test tests/js/browser.test.mjs tests/js/browser-files.test.mjs tests/js/browser-key-check.test.mjs \
+	  tests/js/browser-worker.test.mjs
 
 EXTRA_TESTS += test-pkg

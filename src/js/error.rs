@@ -68,6 +68,10 @@ pub mod codes {
     /// An `Importer` or `RowCounter` was used after its `free()` (thrown by
     /// the package's JS entry).
     pub const FREED: &str = "freed";
+    /// The package's module worker (`importFileInWorker`, ...) could not
+    /// start (`worker.js` not served, a CSP without `worker-src`, no Web
+    /// Worker in Node) or stopped during the run (thrown by the package's JS).
+    pub const WORKER_FAILED: &str = "worker_failed";
     /// A value could not cross the JS boundary (a bug if it ever shows).
     pub const INTERNAL: &str = "internal";
 
@@ -95,6 +99,7 @@ pub mod codes {
         CALLBACK_FAILED,
         NOT_INITIALIZED,
         FREED,
+        WORKER_FAILED,
         INTERNAL,
     ];
 
@@ -129,6 +134,7 @@ export type ErrorCode =
   | "callback_failed"
   | "not_initialized"
   | "freed"
+  | "worker_failed"
   | "internal";
 "#;
 

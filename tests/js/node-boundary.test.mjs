@@ -172,3 +172,35 @@ for (const [option, thrower, said] of [
     }
   });
 }
+
+test("an onProgress that throws only once every row is done is never lost: callback_failed with the counts, or the run failed", async () => {
+  const local = await receiver(CLI, null);
+  try {
+    let outcome;
+    try {
+      const report = await sb.importFile(new Blob([orders]), mapping, {
+        endpoint: local.endpoint, writeKey: "k",
+        onProgress: (p) => { if (p.rows > 0 && p.rowsDone === p.rows) throw new Error("the page went away"); },
+      });
+      outcome = { report };
+    } catch (e) {
+      outcome = { code: e.code, message: e.message };
+    }
+    if (outcome.code !== undefined) {
+      assert.equal(outcome.code, "callback_failed");
+      assert.match(outcome.message, /^onProgress threw: the page went away \(on its last call, after the import ended: \d+ of \d+ rows delivered, \d+ rejected, 0 undelivered\)$/);
+    } else {
+      assert.equal(outcome.report.stopped?.reason, "onProgress threw: the page went away");
+      assert.equal(outcome.report.balanced, true);
+    }
+  } finally {
+    local.stop();
+  }
+});
+
+test("the *InWorker functions in Node, which has no Web Worker: worker_failed, saying what to call", async () => {
+  await assert.rejects(sb.importFileInWorker(new Blob([orders]), mapping, { endpoint: "http://127.0.0.1:9/v1/batch", writeKey: "k" }),
+    (e) => e.code === "worker_failed" && /no Web Worker \(Node\?\): call importFile instead/.test(e.message));
+  await assert.rejects(sb.checkFilesInWorker([], mapping),
+    (e) => e.code === "worker_failed" && /call checkFiles instead/.test(e.message));
+});

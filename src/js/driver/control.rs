@@ -79,7 +79,7 @@ impl PauseControl {
                 Err(e) => {
                     self.inner.gave_up.set(true);
                     *self.inner.threw.borrow_mut() =
-                        Some(format!("paused threw: {}", describe(&e)));
+                        Some(format!("{} threw: {}", thrower(&e), describe(&e)));
                     false
                 }
             },
@@ -103,6 +103,18 @@ impl PauseControl {
     pub(super) fn attach(&self, wake: Option<Wake>) {
         *self.inner.wake.borrow_mut() = wake;
     }
+}
+
+/// Which callback threw `error` from `paused`: `paused` itself, unless the
+/// package's worker (worker.js) stops the run for the page's `onProgress`
+/// this way (its `paused` stands in for both, asked before each request),
+/// marking the error with `callback`.
+fn thrower(error: &JsValue) -> String {
+    js_sys::Reflect::get(error, &"callback".into())
+        .ok()
+        .and_then(|c| c.as_string())
+        .filter(|c| c == "onProgress")
+        .unwrap_or_else(|| "paused".into())
 }
 
 /// Wakes the loop when the user cancels, and unhooks itself when dropped.

@@ -45,3 +45,42 @@ export class SegmentBackfillError extends Error {
 
 /** Whether `value` is an error this package threw. */
 export function isSegmentBackfillError(value: unknown): value is SegmentBackfillError;
+
+import type { FileEntry, Mapping, ImportFileOptions, CheckFilesOptions, SessionReport, FilesReport, FilesCheck } from "./segment_backfill.js";
+
+/** Where the package's module worker is, for the `*InWorker` functions. */
+export interface InWorkerOptions {
+  /**
+   * The URL of the package's `worker.js` (default: next to the package's
+   * `index.js`, which Vite and webpack bundle by themselves). For a bundler
+   * that does not (esbuild: add `segment-backfill/worker.js` as an entry
+   * point) or files hosted elsewhere.
+   */
+  workerUrl?: string | URL;
+}
+
+/**
+ * `importFile` run in a module worker the package provides: the same
+ * arguments and report; `onProgress`, `paused` and `signal` work across.
+ * Needs no `init()` on the page. Rejects with `worker_failed` where no
+ * worker can start.
+ */
+export function importFileInWorker(
+  file: Blob,
+  mapping: Mapping | string | null,
+  options: ImportFileOptions & InWorkerOptions,
+): Promise<SessionReport>;
+
+/** `importFiles` run in the package's module worker (see `importFileInWorker`). */
+export function importFilesInWorker(
+  files: FileEntry[],
+  mapping: Mapping | string | null,
+  options: ImportFileOptions & InWorkerOptions,
+): Promise<FilesReport>;
+
+/** `checkFiles` run in the package's module worker (see `importFileInWorker`). */
+export function checkFilesInWorker(
+  files: FileEntry[],
+  mapping: Mapping | string | null,
+  options?: CheckFilesOptions & InWorkerOptions,
+): Promise<FilesCheck>;

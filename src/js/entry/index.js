@@ -6,26 +6,9 @@
 // class that every error this package throws is an instance of.
 import initGlue, * as glue from "./segment_backfill.js";
 
-/** Every Error this package throws: a `code` from `ErrorCode`, a sentence. */
-export class SegmentBackfillError extends Error {
-  constructor(code, message, file) {
-    super(message);
-    this.name = "SegmentBackfillError";
-    this.code = code;
-    if (file !== undefined) this.file = file;
-  }
-
-  // The errors the wasm throws are Errors named SegmentBackfillError with a
-  // code (made in Rust, where this class is not at hand): instances too.
-  static [Symbol.hasInstance](value) {
-    return value instanceof Error && value.name === "SegmentBackfillError" && typeof value.code === "string";
-  }
-}
-
-/** Whether `value` is an error this package threw (with its `code`). */
-export function isSegmentBackfillError(value) {
-  return value instanceof SegmentBackfillError;
-}
+export { SegmentBackfillError, isSegmentBackfillError } from "./error.js";
+export { importFileInWorker, importFilesInWorker, checkFilesInWorker } from "./in-worker.js";
+import { SegmentBackfillError } from "./error.js";
 
 let ready = false;
 

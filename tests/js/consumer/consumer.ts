@@ -12,6 +12,9 @@ import init, {
   importFiles,
   checkFiles,
   checkWriteKey,
+  importFileInWorker,
+  importFilesInWorker,
+  checkFilesInWorker,
   version,
   SegmentBackfillError,
   isSegmentBackfillError,
@@ -28,6 +31,7 @@ import init, {
   type Report,
   type FilesReport,
   type FilesCheck,
+  type InWorkerOptions,
   type FileEntry,
   type ImportProgress,
   type KeyCheckResult,
@@ -101,6 +105,14 @@ const filesReport: FilesReport = await importFiles(files, mapping, { endpoint: "
 await checkFiles(files, mapping, { writeKey: "key", endpoint: "x", target: "jitsu" } as ImportFileOptions);
 const fileOf: string | undefined = check.rejectedRows[0]?.file ?? filesReport.files[0]?.file;
 
+// The same runs in the package's module worker.
+const where: InWorkerOptions = { workerUrl: "/assets/worker.js" };
+const inWorker: Report = await importFileInWorker(file, mapping, { ...importOptions, paused: () => false });
+await importFileInWorker(file, mapping, { writeKey: "key", ...where });
+const filesInWorker: FilesReport = await importFilesInWorker(files, mapping, { writeKey: "key" });
+const checkInWorker: FilesCheck = await checkFilesInWorker(files, mapping);
+await checkFilesInWorker(files, mapping, { target: "jitsu", workerUrl: new URL("https://example.com/worker.js") });
+
 // The write-key check.
 const target: Target = "segment-us";
 const known: KeyCheckResult | null = await checkWriteKey("key", { endpoint: "https://api.segment.io/v1/batch", target });
@@ -119,4 +131,4 @@ try {
 }
 const made = new SegmentBackfillError("invalid_options", "made by hand");
 
-export { v, delimiter, firstRow, bodies, bodyBytes, missing, old, codes, sniffed, rows, balanced, stoppedKind, fileOf, destinations, made };
+export { v, delimiter, firstRow, bodies, bodyBytes, missing, old, codes, sniffed, rows, balanced, stoppedKind, fileOf, destinations, made, inWorker, filesInWorker, checkInWorker };

@@ -1,0 +1,23 @@
+// The class of every error the package throws (its own module: the entry
+// and the worker client both make them).
+
+/** Every Error this package throws: a `code` from `ErrorCode`, a sentence. */
+export class SegmentBackfillError extends Error {
+  constructor(code, message, file) {
+    super(message);
+    this.name = "SegmentBackfillError";
+    this.code = code;
+    if (file !== undefined) this.file = file;
+  }
+
+  // The errors the wasm throws are Errors named SegmentBackfillError with a
+  // code (made in Rust, where this class is not at hand): instances too.
+  static [Symbol.hasInstance](value) {
+    return value instanceof Error && value.name === "SegmentBackfillError" && typeof value.code === "string";
+  }
+}
+
+/** Whether `value` is an error this package threw (with its `code`). */
+export function isSegmentBackfillError(value) {
+  return value instanceof SegmentBackfillError;
+}
