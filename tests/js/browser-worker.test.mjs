@@ -47,10 +47,10 @@ after(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-async function workerPage() {
+async function workerPage(from = site) {
   const page = await browser.newPage();
   page.on("console", (m) => process.env.DEBUG && console.log("page:", m.text()));
-  await page.goto(`${site.url}/tests/js/worker-page.html`);
+  await page.goto(`${from.url}/tests/js/worker-page.html`);
   await page.waitForFunction(() => window.ready === true);
   return page;
 }
@@ -60,8 +60,8 @@ async function workerPage() {
  * fresh worker page with a File of `rows` orders named orders.csv; its
  * result, or the error's name, code and message.
  */
-async function inPage(rows, options, body, extra = {}) {
-  const page = await workerPage();
+async function inPage(rows, options, body, extra = {}, from = site) {
+  const page = await workerPage(from);
   try {
     return await page.evaluate(async ({ csv, mapping, options, body, extra }) => {
       const file = new File([csv], "orders.csv", { type: "text/csv" });
@@ -297,6 +297,43 @@ test("refusals: wrong arguments and a worker that cannot start reject with their
     assert.match(result.missing, /^worker_failed: importFileInWorker: the worker could not start/);
     assert.equal((await local.stats()).requests, 0);
   } finally {
+    local.stop();
+  }
+});
+
+test("under the Content-Security-Policy the package's README gives, the worker imports; without 'wasm-unsafe-eval' it is worker_failed, saying why", async () => {
+  const local = await receiver(CLI, null, []);
+  // The README's policy, with the local receiver in place of api.segment.io.
+  const policy = (script) =>
+    `default-src 'none'; script-src ${script}; worker-src 'self'; connect-src 'self' ${local.url}`;
+  const strict = await staticServer(undefined, { "content-security-policy": policy("'self' 'wasm-unsafe-eval'") });
+  const noWasm = await staticServer(undefined, { "content-security-policy": policy("'self'") });
+  try {
+    const run = async (from) => {
+      const page = await workerPage(from);
+      try {
+        // Evaluated by the test's driver (not eval in the page, which the CSP forbids).
+        return await page.evaluate(async ({ csv, mapping, options }) => {
+          try {
+            return await window.sb.importFileInWorker(new File([csv], "orders.csv"), mapping, options);
+          } catch (e) {
+            return { error: { code: e.code, message: e.message } };
+          }
+        }, { csv: ordersCsv(50), mapping: MAPPING, options: { endpoint: local.endpoint, writeKey: KEY } });
+      } finally {
+        await page.close();
+      }
+    };
+    const allowed = await run(strict);
+    assert.equal(allowed.error, undefined, JSON.stringify(allowed.error));
+    assert.equal(allowed.delivered, 49);
+    const refused = await run(noWasm);
+    assert.equal(refused.error?.code, "worker_failed");
+    assert.match(refused.error.message, /wasm-unsafe-eval/, refused.error.message);
+    assert.equal((await local.stats()).requests, 1, "only the allowed run sent");
+  } finally {
+    strict.close();
+    noWasm.close();
     local.stop();
   }
 });

@@ -19,9 +19,10 @@ const SERVED = ["pkg/", "www/", "tests/js/"];
 
 /**
  * Serves the repo's files under the `served` folders (by default pkg/, www/
- * and tests/js/) on 127.0.0.1 (any free port).
+ * and tests/js/) on 127.0.0.1 (any free port), with `headers` on every
+ * answer (e.g. a Content-Security-Policy).
  */
-export async function staticServer(served = SERVED) {
+export async function staticServer(served = SERVED, headers = {}) {
   const server = createServer(async (req, res) => {
     const path = normalize(decodeURIComponent(new URL(req.url, "http://x").pathname)).replace(/^\/+/, "");
     if (!served.some((p) => path.startsWith(p))) {
@@ -30,7 +31,7 @@ export async function staticServer(served = SERVED) {
     }
     try {
       const body = await readFile(join(root, path));
-      res.writeHead(200, { "content-type": TYPES[extname(path)] ?? "application/octet-stream" });
+      res.writeHead(200, { ...headers, "content-type": TYPES[extname(path)] ?? "application/octet-stream" });
       res.end(body);
     } catch {
       res.writeHead(404).end();

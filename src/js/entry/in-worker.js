@@ -170,7 +170,7 @@ function inWorker(op, input, mapping, options) {
           const { code, message, file } = data.error;
           fail(
             code
-              ? new SegmentBackfillError(code, message, file)
+              ? new SegmentBackfillError(code, code === "worker_failed" ? `${what}: ${message}` : message, file)
               : new SegmentBackfillError("worker_failed", `${what}: the worker failed: ${message}`),
           );
           break;

@@ -39,8 +39,23 @@ function plain(error) {
   return { name: "Error", message: String(error) };
 }
 
+/** The wasm loaded, or worker_failed saying why (a CSP refusal named as such). */
+async function load() {
+  try {
+    await init();
+  } catch (e) {
+    const said = e instanceof Error ? e.message : String(e);
+    const csp = /Content.Security/i.test(said)
+      ? " (the page's Content-Security-Policy must allow 'wasm-unsafe-eval' in script-src)"
+      : "";
+    const error = new Error(`the worker could not load the package's wasm: ${said}${csp}`);
+    error.code = "worker_failed";
+    throw error;
+  }
+}
+
 async function run({ op, input, relativePaths, mapping, options, callbacks }) {
-  await init();
+  await load();
   if (relativePaths) {
     // A File's webkitRelativePath does not survive postMessage: the name the
     // import gives it (relative to the picked folder) depends on it.
