@@ -61,6 +61,7 @@ const manifest = {
     "tables_bg.wasm",
     "tables_bg.wasm.d.ts",
     "README.md",
+    "API.md",
     "LICENSE",
   ],
   sideEffects: false,

@@ -4,7 +4,8 @@
 #                   (src/js/entry/: index.js, node.js for the "node" condition,
 #                   worker.js and in-worker.js for the *InWorker functions,
 #                   error.js, index.d.ts), the generated types tidied (mk/pkg-types.mjs),
-#                   package.json, README.md and LICENSE;
+#                   package.json, README.md (docs/package-readme.md), API.md
+#                   (docs/js-api.md) and LICENSE;
 #                   with the tables module (tables.js, tables_bg.wasm: workbooks and
 #                   Parquet), which the package imports only when such a file is read
 #   make test-pkg   build pkg/, the CLI and the table fixtures, then the Node tests
@@ -48,7 +49,8 @@ pkg: tools-npm $(TABLES_WEB)/tables_bg.wasm
 	node mk/pkg-types.mjs $(PKG_DIR)
 	cp src/js/entry/*.js src/js/entry/index.d.ts $(PKG_DIR)/
 	node mk/pkg-manifest.mjs $(PKG_DIR)
-	cp docs/js-api.md $(PKG_DIR)/README.md
+	cp docs/package-readme.md $(PKG_DIR)/README.md
+	cp docs/js-api.md $(PKG_DIR)/API.md
 	cp LICENSE $(PKG_DIR)/LICENSE
 	@for f in $(PKG_DIR)/$(PKG_NAME)_bg.wasm $(PKG_DIR)/tables_bg.wasm; do \
 	  printf '%s: %s bytes, %s gzip\n' $$f "$$(wc -c < $$f)" "$$(gzip -9c $$f | wc -c)"; done

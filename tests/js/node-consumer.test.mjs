@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { mkdtempSync, rmSync, writeFileSync, readdirSync, readFileSync } from "node:fs";
 import { spawnSync } from "node:child_process";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, dirname } from "node:path";
 import { root, receivedById } from "./helpers.mjs";
 import { receiver } from "./serve.mjs";
 
@@ -37,6 +37,35 @@ catch (e) { refused = isSegmentBackfillError(e) && e.code; }
 console.log(JSON.stringify({ version: loaded.version, delimiter: found.settings.delimiter, report, refused }));
 `;
 
+/**
+ * The package's own JS files and what they import or fetch by a relative
+ * path (`from "./x.js"`, `new URL("./x", import.meta.url)`), each with
+ * whether it is there.
+ */
+function entryFiles(dir) {
+  const found = {};
+  const seen = new Set();
+  const visit = (name) => {
+    if (seen.has(name)) return;
+    seen.add(name);
+    let text;
+    try {
+      text = readFileSync(join(dir, name), "utf8");
+    } catch {
+      found[name] = false;
+      return;
+    }
+    found[name] = true;
+    if (!name.endsWith(".js")) return;
+    const refs = [...text.matchAll(/(?:from\s+|import\(\s*)["'](\.\/[^"']+)["']|new URL\(\s*["']([^"']+)["']\s*,\s*import\.meta\.url/g)];
+    for (const m of refs) visit(join(dirname(name), m[1] ?? m[2]).replace(/^\.\//, ""));
+  };
+  for (const name of JSON.parse(readFileSync(join(dir, "package.json"), "utf8")).files) {
+    if (!name.endsWith("/")) visit(name);
+  }
+  return found;
+}
+
 test("a Node ESM project installs the packed tarball; a bare await init() loads it; a file goes to the receiver", async () => {
   const dir = mkdtempSync(join(tmpdir(), "sb-consumer-"));
   const out = join(dir, "received.ndjson");
@@ -50,6 +79,16 @@ test("a Node ESM project installs the packed tarball; a bare await init() loads 
     const installed = JSON.parse(readFileSync(join(dir, "node_modules/segment-backfill/package.json"), "utf8"));
     assert.equal(installed.license, "MIT");
     readFileSync(join(dir, "node_modules/segment-backfill/LICENSE"));
+    // Every file the entry imports or fetches is in the tarball, and the
+    // README speaks to npm users (install, bundlers, CSP), not of our Makefile.
+    for (const [path, imported] of Object.entries(entryFiles(join(dir, "node_modules/segment-backfill")))) {
+      assert.ok(imported, `${path} is referenced but not in the tarball`);
+    }
+    const readme = readFileSync(join(dir, "node_modules/segment-backfill/README.md"), "utf8");
+    assert.match(readme, /npm install segment-backfill/);
+    assert.match(readme, /wasm-unsafe-eval/);
+    assert.doesNotMatch(readme, /\bmake (pkg|test)/);
+    readFileSync(join(dir, "node_modules/segment-backfill/API.md"));
     writeFileSync(join(dir, "main.mjs"), SCRIPT);
     const run = spawnSync(process.execPath, ["main.mjs", join(root, "tests/fixtures/source/orders.csv"), local.endpoint],
       { cwd: dir, encoding: "utf8" });
