@@ -13,7 +13,10 @@
 #                   import: node-files, browser-files; for the write-key check
 #                   and the targets: node-targets, browser-key-check; where
 #                   JavaScript enters: node-boundary; the packed tarball in a
-#                   Node project: node-consumer; tsc over a consumer: types)
+#                   Node project: node-consumer; tsc over a consumer: types;
+#                   the packed tarball in apps built with Vite, webpack and
+#                   esbuild, on Vite's dev server and through an import map,
+#                   importing on the page and in the worker: bundlers)
 #
 # The lib is built as a cdylib with `cargo rustc --crate-type cdylib`, so
 # Cargo.toml's crate-type stays as it is, at PKG_OPT_LEVEL (set on the command
@@ -66,6 +69,6 @@ test-pkg-node:
 
 test-pkg-browser:
 	node --test tests/js/browser.test.mjs tests/js/browser-files.test.mjs tests/js/browser-key-check.test.mjs \
-	  tests/js/browser-worker.test.mjs
+	  tests/js/browser-worker.test.mjs tests/js/bundlers.test.mjs
 
 EXTRA_TESTS += test-pkg

@@ -306,8 +306,8 @@ test("under the Content-Security-Policy the package's README gives, the worker i
   // The README's policy, with the local receiver in place of api.segment.io.
   const policy = (script) =>
     `default-src 'none'; script-src ${script}; worker-src 'self'; connect-src 'self' ${local.url}`;
-  const strict = await staticServer(undefined, { "content-security-policy": policy("'self' 'wasm-unsafe-eval'") });
-  const noWasm = await staticServer(undefined, { "content-security-policy": policy("'self'") });
+  const strict = await staticServer(undefined, { headers: { "content-security-policy": policy("'self' 'wasm-unsafe-eval'") } });
+  const noWasm = await staticServer(undefined, { headers: { "content-security-policy": policy("'self'") } });
   try {
     const run = async (from) => {
       const page = await workerPage(from);

@@ -1,5 +1,6 @@
-// Test servers on loopback: the repo's static files (pkg/, www/, tests/js/)
-// and the CLI's local receiver. Used by browser.test.mjs.
+// Test servers on loopback: the repo's static files (pkg/, www/, tests/js/),
+// or any folder's (a bundler's output), and the CLI's local receiver. Used
+// by the browser tests.
 import { createServer } from "node:http";
 import { spawn } from "node:child_process";
 import { readFile } from "node:fs/promises";
@@ -18,19 +19,22 @@ const TYPES = {
 const SERVED = ["pkg/", "www/", "tests/js/"];
 
 /**
- * Serves the repo's files under the `served` folders (by default pkg/, www/
- * and tests/js/) on 127.0.0.1 (any free port), with `headers` on every
- * answer (e.g. a Content-Security-Policy).
+ * Serves the files under the `served` folders (by default pkg/, www/ and
+ * tests/js/) of `dir` (by default the repo) on 127.0.0.1 (any free port),
+ * with `headers` on every answer (e.g. a Content-Security-Policy).
+ * `staticServer([""], { dir })` serves all of `dir`. A path ending in / is
+ * its index.html.
  */
-export async function staticServer(served = SERVED, headers = {}) {
+export async function staticServer(served = SERVED, { dir = root, headers = {} } = {}) {
   const server = createServer(async (req, res) => {
-    const path = normalize(decodeURIComponent(new URL(req.url, "http://x").pathname)).replace(/^\/+/, "");
+    let path = normalize(decodeURIComponent(new URL(req.url, "http://x").pathname)).replace(/^\/+/, "");
     if (!served.some((p) => path.startsWith(p))) {
       res.writeHead(404).end();
       return;
     }
+    if (path === "" || path.endsWith("/")) path += "index.html";
     try {
-      const body = await readFile(join(root, path));
+      const body = await readFile(join(dir, path));
       res.writeHead(200, { ...headers, "content-type": TYPES[extname(path)] ?? "application/octet-stream" });
       res.end(body);
     } catch {
