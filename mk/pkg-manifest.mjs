@@ -42,6 +42,9 @@ const manifest = {
     // The module worker the *InWorker functions start, for bundlers that
     // take it as an entry of its own (esbuild) and for workerUrl.
     "./worker.js": "./worker.js",
+    // <segment-backfill-import>: importing it defines the element (its
+    // types need the DOM lib, so they are apart from index.d.ts).
+    "./element.js": { types: "./element.d.ts", default: "./element.js" },
     "./package.json": "./package.json",
   },
   files: [
@@ -51,6 +54,12 @@ const manifest = {
     "error.js",
     "in-worker.js",
     "worker.js",
+    "element.js",
+    "element.d.ts",
+    "element-dom.js",
+    "element-mapping.js",
+    "element-styles.js",
+    "element-views.js",
     "segment_backfill.js",
     "segment_backfill.d.ts",
     "segment_backfill_bg.wasm",
@@ -64,7 +73,8 @@ const manifest = {
     "API.md",
     "LICENSE",
   ],
-  sideEffects: false,
+  // Importing element.js defines the custom element: a bundler must keep it.
+  sideEffects: ["./element.js"],
   engines: { node: ">=20" },
   keywords: ["segment", "csv", "ndjson", "xlsx", "parquet", "import", "wasm"],
 };

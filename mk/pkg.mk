@@ -3,9 +3,10 @@
 #   make pkg        build pkg/: wasm-bindgen --target web, wasm-opt -O3, the entry
 #                   (src/js/entry/: index.js, node.js for the "node" condition,
 #                   worker.js and in-worker.js for the *InWorker functions,
-#                   error.js, index.d.ts), the generated types tidied (mk/pkg-types.mjs),
-#                   package.json, README.md (docs/package-readme.md), API.md
-#                   (docs/js-api.md) and LICENSE;
+#                   error.js, index.d.ts; element.js and its element-*.js modules,
+#                   element.d.ts: <segment-backfill-import>), the generated types
+#                   tidied (mk/pkg-types.mjs), package.json, README.md
+#                   (docs/package-readme.md), API.md (docs/js-api.md) and LICENSE;
 #                   with the tables module (tables.js, tables_bg.wasm: workbooks and
 #                   Parquet), which the package imports only when such a file is read
 #   make test-pkg   build pkg/, the CLI and the table fixtures, then the Node tests
@@ -16,7 +17,8 @@
 #                   Node project: node-consumer; tsc over a consumer: types;
 #                   the packed tarball in apps built with Vite, webpack and
 #                   esbuild, on Vite's dev server and through an import map,
-#                   importing on the page and in the worker: bundlers)
+#                   importing on the page and in the worker: bundlers;
+#                   <segment-backfill-import> on a plain page: element)
 #
 # The lib is built as a cdylib with `cargo rustc --crate-type cdylib`, so
 # Cargo.toml's crate-type stays as it is, at PKG_OPT_LEVEL (set on the command
@@ -50,7 +52,7 @@ pkg: tools-npm $(TABLES_WEB)/tables_bg.wasm
 	cp $(TABLES_WEB)/tables.js $(TABLES_WEB)/tables.d.ts $(TABLES_WEB)/tables_bg.wasm \
 	  $(TABLES_WEB)/tables_bg.wasm.d.ts $(PKG_DIR)/
 	node mk/pkg-types.mjs $(PKG_DIR)
-	cp src/js/entry/*.js src/js/entry/index.d.ts $(PKG_DIR)/
+	cp src/js/entry/*.js src/js/entry/*.d.ts $(PKG_DIR)/
 	node mk/pkg-manifest.mjs $(PKG_DIR)
 	cp docs/package-readme.md $(PKG_DIR)/README.md
 	cp docs/js-api.md $(PKG_DIR)/API.md
@@ -69,6 +71,6 @@ test-pkg-node:
 
 test-pkg-browser:
 	node --test tests/js/browser.test.mjs tests/js/browser-files.test.mjs tests/js/browser-key-check.test.mjs \
-	  tests/js/browser-worker.test.mjs tests/js/bundlers.test.mjs
+	  tests/js/browser-worker.test.mjs tests/js/bundlers.test.mjs tests/js/element.test.mjs
 
 EXTRA_TESTS += test-pkg

@@ -2,7 +2,8 @@
 // every export and the docs' examples (tests/js/consumer/consumer.ts)
 // type-checks with --strict and --exactOptionalPropertyTypes, in a Node
 // project without the DOM lib and in a browser project with it (and
-// without Node's types). tsc is the repo's devDependency.
+// without Node's types); the element's types (element.d.ts) in a browser
+// project. tsc is the repo's devDependency.
 import test from "node:test";
 import assert from "node:assert/strict";
 import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync, readFileSync } from "node:fs";
@@ -68,4 +69,43 @@ test("the generated types carry no Rust intra-doc links and no DOM-only init typ
   const dts = readFileSync(join(root, "pkg/segment_backfill.d.ts"), "utf8");
   assert.doesNotMatch(dts, /\[`[^`]+`\]/);
   assert.doesNotMatch(dts, /RequestInfo|BufferSource|InitOutput/);
+});
+
+test("the element's types (element.d.ts) with the DOM lib: its events' details, its properties, the tag map", () => {
+  const dir = project();
+  try {
+    writeFileSync(join(dir, "consumer.ts"), `
+import { SegmentBackfillImportElement, TAG, type MappedDetail } from "segment-backfill/element.js";
+const el = document.querySelector("segment-backfill-import");
+if (el) {
+  const typed: SegmentBackfillImportElement = el;
+  typed.addEventListener("done", (e) => { const rows: number = e.detail.rows; const kind = e.detail.stopped?.kind; void rows; void kind; });
+  typed.addEventListener("mapped", (e) => { const d: MappedDetail = e.detail; const problems: string[] = d.problems; void problems; });
+  typed.addEventListener("checked", (e) => { const valid: number = e.detail.valid; void valid; });
+  typed.addEventListener("progress", (e) => { const done: number = e.detail.rowsDone; void done; });
+  typed.addEventListener("failed", (e) => { const code: string = e.detail.code; void code; });
+  typed.mapping = { type: "track", rules: [{ from: "email", to: "userId" }], rest: "properties" };
+  typed.mapping = null;
+  typed.importOptions = { concurrency: 2, auth: "basic" };
+  const picked: File | null = typed.file;
+  void picked;
+}
+const made = document.createElement(TAG);
+export { made };
+`);
+    const ok = tsc(dir, ["--lib", "es2022,dom,dom.iterable"]);
+    assert.equal(ok.status, 0, ok.out);
+    writeFileSync(join(dir, "consumer.ts"), `
+import "segment-backfill/element.js";
+const el = document.createElement("segment-backfill-import");
+el.addEventListener("done", (e) => e.detail.deliverd);
+el.importOptions = { concurrensy: 2 };
+`);
+    const caught = tsc(dir, ["--lib", "es2022,dom,dom.iterable"]);
+    assert.notEqual(caught.status, 0);
+    assert.match(caught.out, /'deliverd' does not exist/);
+    assert.match(caught.out, /'concurrensy' does not exist/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
