@@ -71,6 +71,7 @@ const manifest = {
     "tables_bg.wasm.d.ts",
     "README.md",
     "API.md",
+    "ELEMENT.md",
     "LICENSE",
   ],
   // Importing element.js defines the custom element: a bundler must keep it.

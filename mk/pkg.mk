@@ -6,7 +6,8 @@
 #                   error.js, index.d.ts; element.js and its element-*.js modules,
 #                   element.d.ts: <segment-backfill-import>), the generated types
 #                   tidied (mk/pkg-types.mjs), package.json, README.md
-#                   (docs/package-readme.md), API.md (docs/js-api.md) and LICENSE;
+#                   (docs/package-readme.md), API.md (docs/js-api.md), ELEMENT.md
+#                   (docs/element.md) and LICENSE;
 #                   with the tables module (tables.js, tables_bg.wasm: workbooks and
 #                   Parquet), which the package imports only when such a file is read
 #   make test-pkg   build pkg/, the CLI and the table fixtures, then the Node tests
@@ -56,6 +57,7 @@ pkg: tools-npm $(TABLES_WEB)/tables_bg.wasm
 	node mk/pkg-manifest.mjs $(PKG_DIR)
 	cp docs/package-readme.md $(PKG_DIR)/README.md
 	cp docs/js-api.md $(PKG_DIR)/API.md
+	cp docs/element.md $(PKG_DIR)/ELEMENT.md
 	cp LICENSE $(PKG_DIR)/LICENSE
 	@for f in $(PKG_DIR)/$(PKG_NAME)_bg.wasm $(PKG_DIR)/tables_bg.wasm; do \
 	  printf '%s: %s bytes, %s gzip\n' $$f "$$(wc -c < $$f)" "$$(gzip -9c $$f | wc -c)"; done

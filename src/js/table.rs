@@ -2,12 +2,16 @@
 //! (`tables.js`, [`crate::source::table::js`]) loaded on demand and read as
 //! canonical text, so CSV users never download it.
 //!
-//! The loader is a JS snippet that imports the package's own `tables.js`
-//! (next to this module's glue) once, and initialises it: with `fetch` in
-//! browsers, from the package directory in Node. On a page's main thread a
-//! `Blob` cannot be read synchronously, so the module gets the file's bytes
-//! (the whole file in memory); in a worker it gets the `Blob` and reads it a
-//! window at a time (`FileReaderSync`).
+//! The package's entry hands the wasm a loader (`__setTablesLoader`, at
+//! `init()`): a function that imports its own `tables.js` with a static
+//! `import("./tables.js")` and initialises it (fetching `tables_bg.wasm` in
+//! browsers, reading it from the package's directory in Node). A static
+//! import next to the entry is what every bundler follows by itself; a URL
+//! built at run time in this crate's snippet is not. The snippet here only
+//! keeps the loaded module and hands it the file: on a page's main thread
+//! a `Blob` cannot be read synchronously, so the module gets the file's
+//! bytes (the whole file in memory); in a worker it gets the `Blob` and
+//! reads it a window at a time (`FileReaderSync`).
 //!
 //! The app's worker is a no-modules build, which cannot carry snippets: it
 //! loads the module itself, so this loader is the package's only.
@@ -23,26 +27,13 @@ use crate::source::SourceOptions;
 #[wasm_bindgen(inline_js = r#"
 let loading;
 
-// The package's tables module, imported and initialised once. This snippet
-// lives in snippets/<crate>/, two levels below tables.js.
-async function load() {
-  const glue = new URL("../../tables.js", import.meta.url);
-  const wasm = new URL("../../tables_bg.wasm", import.meta.url);
-  const tables = await import(glue.href);
-  if (wasm.protocol === "file:" && typeof process === "object" && process.versions?.node) {
-    // Node's fetch cannot read file: URLs. The name is a variable so that
-    // bundlers for the browser do not try to resolve it.
-    const fs = "node:fs/promises";
-    const { readFile } = await import(fs);
-    await tables.default({ module_or_path: await readFile(wasm) });
-  } else {
-    await tables.default({ module_or_path: wasm });
-  }
-  return tables;
-}
-
-export async function openTableFile(file, sheet) {
-  loading ??= load().catch((e) => {
+export async function openTableFile(file, sheet, load) {
+  loading ??= (async () => {
+    if (typeof load !== "function") {
+      throw new Error("the package was loaded without its entry (index.js), which says where tables.js is");
+    }
+    return load();
+  })().catch((e) => {
     loading = undefined;
     const error = new Error(`cannot load the package's tables module (tables.js, tables_bg.wasm): ${e?.message ?? e}`);
     error.code = "tables_unavailable";
@@ -61,7 +52,11 @@ extern "C" {
     type JsTable;
 
     #[wasm_bindgen(catch, js_name = openTableFile)]
-    async fn open_table_file(file: &Blob, sheet: Option<String>) -> Result<JsValue, JsValue>;
+    async fn open_table_file(
+        file: &Blob,
+        sheet: Option<String>,
+        load: Option<js_sys::Function>,
+    ) -> Result<JsValue, JsValue>;
 
     #[wasm_bindgen(method, catch)]
     fn info(this: &JsTable) -> Result<JsValue, JsValue>;
@@ -71,6 +66,18 @@ extern "C" {
 
     #[wasm_bindgen(method)]
     fn free(this: &JsTable);
+}
+
+thread_local! {
+    /// How the package's entry loads the tables module (see the module docs).
+    static TABLES_LOADER: std::cell::RefCell<Option<js_sys::Function>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Called by the package's entry at `init()`: `load` imports the package's
+/// `tables.js`, initialises it and resolves with it. Not part of the API.
+#[wasm_bindgen(js_name = "__setTablesLoader", skip_typescript)]
+pub fn set_tables_loader(load: js_sys::Function) {
+    TABLES_LOADER.with(|l| *l.borrow_mut() = Some(load));
 }
 
 /// A workbook sheet or a Parquet file open in the tables module; freed
@@ -92,7 +99,8 @@ impl Table {
     /// Opens `file` (a workbook or Parquet file, as [`kind_of`] said) at
     /// `sheet`, loading the tables module the first time.
     pub async fn open(file: &Blob, sheet: Option<&str>) -> JsResult<Table> {
-        let handle: JsTable = open_table_file(file, sheet.map(str::to_string))
+        let load = TABLES_LOADER.with(|l| l.borrow().clone());
+        let handle: JsTable = open_table_file(file, sheet.map(str::to_string), load)
             .await
             .map_err(from_module)?
             .unchecked_into();

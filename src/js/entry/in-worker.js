@@ -186,7 +186,8 @@ function inWorker(op, input, mapping, options) {
         new SegmentBackfillError(
           "worker_failed",
           `${what}: the worker ${lastProgress ? "stopped during the run" : "could not start"}: ${
-            event.message || "it could not be loaded (is worker.js served next to index.js? does the CSP allow worker-src?)"
+            event.message ||
+            "it could not be loaded (is the package's worker.js served where the page asks for it: next to the package's files, where your bundler put it, or at workerUrl? does the Content-Security-Policy allow it in worker-src?)"
           }${resume}`,
         ),
       );

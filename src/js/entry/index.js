@@ -19,7 +19,24 @@ function notReady(name) {
   );
 }
 
-const initialized = () => ({ version: glue.version() });
+/**
+ * Imports and initialises the tables module (workbooks, Parquet) when the
+ * first such file comes. A static import() here, next to tables.js, is what
+ * Vite, webpack and esbuild follow by themselves; the tables glue then
+ * fetches tables_bg.wasm next to itself.
+ */
+async function loadTables() {
+  const tables = await import("./tables.js");
+  await tables.default();
+  return tables;
+}
+
+/** Loaded: hands the wasm how to load the tables module (`load`: Node's entry gives its own). */
+function loaded(load = loadTables) {
+  glue.__setTablesLoader(load);
+  ready = true;
+  return { version: glue.version() };
+}
 
 /** The glue's input: its own object form, or a bare source put in it. */
 function glueInput(input) {
@@ -34,18 +51,16 @@ function glueInput(input) {
  * Loads the wasm: by default `segment_backfill_bg.wasm` next to this file
  * (fetched; Node's entry reads it from disk). Resolves with `{ version }`.
  */
-export default async function init(input) {
+export default async function init(input, tablesLoader) {
   await initGlue(glueInput(input));
-  ready = true;
-  return initialized();
+  return loaded(tablesLoader);
 }
 
 /** Loads the wasm synchronously from its bytes (or a compiled module). */
-export function initSync(input) {
+export function initSync(input, tablesLoader) {
   const given = glueInput(input);
   glue.initSync(given && "module_or_path" in given ? { module: given.module_or_path } : given);
-  ready = true;
-  return initialized();
+  return loaded(tablesLoader);
 }
 
 function guard(name, fn, async) {
