@@ -116,10 +116,12 @@ test("importFileInWorker on a page that never called init(): the CLI's messages,
 });
 
 test("pause and resume across: while paused nothing is sent; then every row, once", async () => {
-  const ROWS = 12_000;
-  const local = await receiver(CLI, join(dir, "paused.ndjson"), ["--delay-ms", "40"]);
+  // 12 batches, one at a time, each answered 150 ms late: paused after the
+  // first is delivered, most of the file is still to send.
+  const ROWS = 30_000;
+  const local = await receiver(CLI, join(dir, "paused.ndjson"), ["--delay-ms", "150"]);
   try {
-    const result = await inPage(ROWS, { endpoint: local.endpoint, writeKey: KEY, concurrency: 2 },
+    const result = await inPage(ROWS, { endpoint: local.endpoint, writeKey: KEY, concurrency: 1 },
       async ({ sb, file, mapping, options, stats }) => {
         let paused = false;
         let sawPaused = false;
@@ -128,7 +130,7 @@ test("pause and resume across: while paused nothing is sent; then every row, onc
         const run = sb.importFileInWorker(file, mapping, {
           ...options,
           paused: () => paused,
-          onProgress: (p) => { firstProgress(); if (p.paused) sawPaused = true; },
+          onProgress: (p) => { if (p.delivered > 0) firstProgress(); if (p.paused) sawPaused = true; },
         });
         await first;
         paused = true;
