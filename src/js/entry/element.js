@@ -9,7 +9,7 @@
 // Events (all bubble and cross the shadow boundary): `mapped` ({ mapping,
 // problems }), `checked` (the check), `progress` (the progress), `done`
 // (the report), `failed` ({ code, message }). docs/element.md has the rest.
-import init, { inspectFile, suggestMapping, checkFilesInWorker, importFileInWorker } from "./index.js";
+import init, { inspectFile, suggestMapping, checkFilesInWorker, importFileInWorker, targets } from "./index.js";
 import { STYLES } from "./element-styles.js";
 import { MappingEditor } from "./element-mapping.js";
 import { h, fill, plural } from "./element-dom.js";
@@ -22,15 +22,14 @@ const INCOMPLETE = "Complete the mapping above first.";
 
 const ACCEPT = ".csv,.tsv,.tab,.psv,.txt,.json,.ndjson,.jsonl,.gz,.xlsx,.xlsm,.xlsb,.xls,.ods,.parquet";
 
-/** The endpoints of the targets that have their own, for saying where a send goes. */
-const TARGETS = {
-  "segment-us": ["Segment (US)", "https://api.segment.io/v1/batch"],
-  "segment-eu": ["Segment (EU)", "https://events.eu1.segmentapis.com/v1/batch"],
-  rudderstack: ["RudderStack", undefined],
-  jitsu: ["Jitsu", undefined],
-  hightouch: ["Hightouch", "https://us-east-1.hightouch-events.com/v1/batch"],
-  custom: ["a custom endpoint", undefined],
-};
+/** The core's description of the target `id` (label, endpoint), once the package is loaded. */
+function targetInfo(id) {
+  try {
+    return targets().find((t) => t.id === id);
+  } catch {
+    return undefined; // not loaded yet: the send step shows only after a file is read
+  }
+}
 
 /** The package's wasm, loaded once per page for inspectFile and suggestMapping (a failed load is tried again). */
 let loading;
@@ -342,8 +341,9 @@ export class SegmentBackfillImportElement extends HTMLElement {
     const ui = this.#ui;
     if (!ui.start) return;
     const target = this.getAttribute("target");
-    const endpoint = this.getAttribute("endpoint") ?? TARGETS[target ?? "segment-us"]?.[1];
-    const [label] = TARGETS[target ?? (this.hasAttribute("endpoint") ? "custom" : "segment-us")] ?? [target];
+    const endpoint = this.getAttribute("endpoint") ?? targetInfo(target ?? "segment-us")?.endpoint;
+    const id = target ?? (this.hasAttribute("endpoint") ? "custom" : "segment-us");
+    const label = id === "custom" ? "a custom endpoint" : (targetInfo(id)?.label ?? id);
     fill(ui.destination, endpoint
       ? ["Sends to ", h("code", {}, endpoint), ` · ${label}`]
       : h("span", { class: "bad-text" }, `No endpoint: ${label} needs the endpoint attribute.`));
