@@ -19,7 +19,10 @@
 #                   the packed tarball in apps built with Vite, webpack and
 #                   esbuild, on Vite's dev server and through an import map,
 #                   importing on the page and in the worker: bundlers;
-#                   <segment-backfill-import> on a plain page: element)
+#                   <segment-backfill-import> on a plain page: element; in
+#                   React 19, Vue 3 and Svelte 5 apps, the components
+#                   docs/element.md shows, built with esbuild, svelte/compiler
+#                   and vue/compiler-sfc: element-frameworks)
 #
 # The lib is built as a cdylib with `cargo rustc --crate-type cdylib`, so
 # Cargo.toml's crate-type stays as it is, at PKG_OPT_LEVEL (set on the command
@@ -73,6 +76,7 @@ test-pkg-node:
 
 test-pkg-browser:
 	node --test tests/js/browser.test.mjs tests/js/browser-files.test.mjs tests/js/browser-key-check.test.mjs \
-	  tests/js/browser-worker.test.mjs tests/js/bundlers.test.mjs tests/js/element.test.mjs
+	  tests/js/browser-worker.test.mjs tests/js/bundlers.test.mjs tests/js/element.test.mjs \
+	  tests/js/element-frameworks.test.mjs
 
 EXTRA_TESTS += test-pkg

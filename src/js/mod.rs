@@ -68,6 +68,8 @@ pub mod error;
 pub mod fetch;
 #[cfg(all(feature = "js", not(feature = "app")))]
 pub mod files;
+#[cfg(all(feature = "js", not(feature = "app")))]
+pub mod hints;
 #[cfg(feature = "js")]
 pub mod importer;
 #[cfg(feature = "js")]

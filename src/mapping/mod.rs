@@ -29,6 +29,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::time::DateOrder;
+use crate::validate::{required_fields, MissingField, Present};
 
 /// Segment's call types.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -423,6 +424,28 @@ impl Mapping {
     pub fn maps_timestamp(&self) -> bool {
         self.rules.iter().any(|r| r.to == "timestamp")
     }
+
+    /// The fields the call type needs that no rule writes, each with its
+    /// code and reason: every row would be rejected for them, so an editor
+    /// says so before anything is read. Empty when the type comes from the
+    /// data (a rule writes `type`; each row has its own) or none is missing.
+    pub fn unwritten_required(&self) -> Vec<MissingField> {
+        let Some(call_type) = self.call_type else {
+            return Vec::new();
+        };
+        let writes = |field: &str| self.rules.iter().any(|r| r.to == field);
+        if writes("type") {
+            return Vec::new();
+        }
+        let present = Present {
+            user_id: writes("userId"),
+            anonymous_id: writes("anonymousId"),
+            event: writes("event"),
+            group_id: writes("groupId"),
+            previous_id: writes("previousId"),
+        };
+        required_fields(call_type, present).collect()
+    }
 }
 
 fn kind_name(kind: ValueKind) -> &'static str {
@@ -573,5 +596,31 @@ mod tests {
         assert_eq!(m.call_type, None);
         assert_eq!(CallType::parse(" Identify "), Some(CallType::Identify));
         assert_eq!(CallType::parse("tracks"), None);
+    }
+
+    #[test]
+    fn unwritten_required_fields_are_named_before_any_row_is_read() {
+        let gaps = |json: &str| -> Vec<(&str, &str)> {
+            let m = Mapping::from_json(json).unwrap();
+            m.unwritten_required().iter().map(|(c, f, _)| (c.as_str(), *f)).collect()
+        };
+        let rule = |to: &str| format!(r#"{{"from": "c", "to": "{to}"}}"#);
+        let of = |t: &str, tos: &[&str]| {
+            let rules: Vec<String> = tos.iter().map(|to| rule(to)).collect();
+            format!(r#"{{"type": "{t}", "rules": [{}]}}"#, rules.join(","))
+        };
+        assert_eq!(
+            gaps(&of("track", &["timestamp"])),
+            [("missing_identity", "userId"), ("missing_event", "event")]
+        );
+        assert_eq!(gaps(&of("track", &["anonymousId", "event"])), []);
+        assert_eq!(gaps(&of("identify", &["traits.email"])), [("missing_identity", "userId")]);
+        assert_eq!(gaps(&of("group", &["userId"])), [("missing_group_id", "groupId")]);
+        assert_eq!(
+            gaps(&of("alias", &["anonymousId"])),
+            [("missing_previous_id", "previousId"), ("missing_identity", "userId")]
+        );
+        // The type from the data: each row its own, nothing to say up front.
+        assert_eq!(gaps(r#"{"rules": [{"from": "t", "to": "type"}]}"#), []);
     }
 }

@@ -4,10 +4,13 @@
 // labelled controls, Check, Start, Pause, Cancel, Resume. What it shows is
 // compared with the CLI (inspect's suggestion, check's counts, batches'
 // messages) and with the events' details; the receiver must hold the CLI's
-// messages. Screenshots of each step go to test-output/screenshots/.
+// messages. An object given as an attribute is reported until set as a
+// property, and a mapping set again unchanged keeps the user's edits.
+// Screenshots of each step go to test-output/screenshots/. The element in
+// React, Vue and Svelte apps: element-frameworks.test.mjs.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { tmpdir } from "node:os";
@@ -15,18 +18,17 @@ import { chromium } from "playwright-core";
 import { root, CHROMIUM, cliMessages, receivedById, receivedInOrder } from "./helpers.mjs";
 import { staticServer, receiver } from "./serve.mjs";
 import { standInCdn } from "./cdn.mjs";
+import { shot, consoleOf, tiles, shownRules } from "./element-helpers.mjs";
 
 const CLI = process.env.SEGMENT_BACKFILL_CLI ?? join(root, "target/release/segment-backfill");
 const KEY = "element-write-key";
 const ORDERS = join(root, "tests/fixtures/source/orders.csv");
-const SHOTS = join(root, "test-output/screenshots");
 const EVENTS = ["mapped", "checked", "progress", "done", "failed"];
 
 let dir, site, browser;
 
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), "sb-element-"));
-  mkdirSync(SHOTS, { recursive: true });
   site = await staticServer();
   browser = await chromium.launchPersistentContext(join(dir, "chromium"), {
     ...CHROMIUM,
@@ -44,12 +46,7 @@ after(async () => {
 /** The element's page with `attributes` set; every event it dispatches recorded at the document. */
 async function elementPage(attributes = {}) {
   const page = await browser.newPage();
-  const consoleErrors = [];
-  page.on("console", (m) => {
-    if (process.env.DEBUG) console.log("page:", m.text());
-    if (m.type() === "error") consoleErrors.push({ text: m.text(), url: m.location().url });
-  });
-  page.on("pageerror", (e) => consoleErrors.push({ text: e.message, url: "" }));
+  const consoleErrors = consoleOf(page);
   await page.addInitScript((types) => {
     window.events = [];
     for (const type of types) {
@@ -74,26 +71,6 @@ async function nthEvent(page, type, n, timeout = 20_000) {
   await page.waitForFunction(([t, k]) => window.events.filter((e) => e.type === t).length >= k, [type, n], { timeout });
   return (await eventsOf(page, type))[n - 1];
 }
-
-/** The counts a section shows, by tile: { rows, valid, rejected, ... }. */
-function tiles(page, sectionPart) {
-  return page.locator(`segment-backfill-import section[part~="${sectionPart}"] [data-tile]`).evaluateAll((els) =>
-    Object.fromEntries(els.map((e) => [e.dataset.tile, Number(e.querySelector(".n").textContent.replace(/,/g, ""))])));
-}
-
-/** The rules the editor shows, as { from, to, as } (from: the column, or the fixed value). */
-function shownRules(page) {
-  return page.locator("segment-backfill-import tr[part=rule]").evaluateAll((rows) => rows.map((tr) => {
-    const value = tr.querySelector("[data-focus=value]");
-    return {
-      ...(value ? { value: value.value } : { from: tr.querySelector("[data-focus=from]").value }),
-      to: tr.querySelector("[data-focus=to]").value,
-      as: tr.querySelector("[data-focus=as]").value,
-    };
-  }));
-}
-
-const shot = (page, name) => page.screenshot({ path: join(SHOTS, `element-${name}.png`), fullPage: true });
 
 /** `segment-backfill check --json` of `file` with the mapping at `mappingPath`. */
 function cliCheck(file, mappingPath) {
@@ -140,8 +117,8 @@ test("orders.csv end to end: the suggestion shown, edited by hand, checked as th
     const firstMapped = await nthEvent(page, "mapped", 1);
     assert.deepEqual(firstMapped.detail, { mapping: suggested, problems: [] });
     // What the suggestion left out is said before any check.
-    assert.ok(await page.getByText("A track call needs a user").isVisible());
-    assert.ok(await page.getByText("A track call needs an event name").isVisible());
+    assert.ok(await page.getByText("No rule writes userId or anonymousId").isVisible());
+    assert.ok(await page.getByText("No rule writes event,").isVisible());
     await shot(page, "1-picked");
 
     // 2. Check the suggestion as it is: every row rejected, the reasons and examples the CLI gives.
@@ -337,7 +314,7 @@ test("a mapping set by the page, a write key the CDN does not know: failed with 
     // Remove the event rule: the gap is said; the notice's button adds it back, incomplete until given a value.
     await page.getByRole("button", { name: "Remove rule 5" }).click();
     assert.deepEqual((await eventsOf(page, "mapped")).at(-1).detail.mapping, { ...preset, rules: preset.rules.slice(0, 4) });
-    assert.ok(await page.getByText("A track call needs an event name").isVisible());
+    assert.ok(await page.getByText("No rule writes event,").isVisible());
     await page.getByRole("button", { name: "Add an event rule" }).click();
     assert.equal(await page.getByLabel("Rule 5: to (Segment field)").inputValue(), "event");
     assert.deepEqual((await eventsOf(page, "mapped")).at(-1).detail.problems, ["Rule 5: choose a column or a fixed value."]);
@@ -365,6 +342,41 @@ test("a mapping set by the page, a write key the CDN does not know: failed with 
   } finally {
     local.stop();
     await cdn.close();
+    await page.close();
+  }
+});
+
+test("importOptions given as an attribute is reported until the page sets the property; the mapping set again unchanged keeps the user's edits", async () => {
+  const { page, consoleErrors, el } = await elementPage({ endpoint: "http://127.0.0.1:9/v1/batch", "import-options": "[object Object]" });
+  try {
+    // What Vue's `:import-options` (or a framework that rendered before the element was defined) writes.
+    const failed = (await nthEvent(page, "failed", 1)).detail;
+    assert.equal(failed.code, "invalid_options");
+    assert.match(failed.message, /^importOptions came as the attribute import-options="\[object Object\]"/);
+    assert.ok(await el.locator("[part~=error][data-code=invalid_options]").isVisible());
+    const preset = editedOrders(cliSuggestion(ORDERS));
+    await page.evaluate((m) => { document.querySelector("segment-backfill-import").mapping = m; }, preset);
+    await el.locator("input[type=file]").setInputFiles(ORDERS);
+    await page.getByLabel("Rule 5: fixed value").waitFor();
+    assert.equal(await page.getByRole("button", { name: "Check every row" }).isDisabled(), true, "no check without the page's options");
+    assert.ok(await page.getByText("The page's mapping or options did not arrive").first().isVisible(), "said beside Check");
+    await page.evaluate(() => { document.querySelector("segment-backfill-import").importOptions = { concurrency: 1 }; });
+    assert.equal(await el.locator("[part~=error]").count(), 0, "the message is gone once the property is set");
+    assert.equal(await page.getByRole("button", { name: "Check every row" }).isDisabled(), false);
+
+    // The user removes a rule; the page sets an equal mapping again (a framework's re-render): the edit stays.
+    await page.getByRole("button", { name: "Remove rule 5" }).click();
+    const mapped = (await eventsOf(page, "mapped")).length;
+    await page.evaluate((m) => { document.querySelector("segment-backfill-import").mapping = m; }, preset);
+    assert.equal((await shownRules(page)).length, 4, "the user's edit kept");
+    assert.equal((await eventsOf(page, "mapped")).length, mapped, "nothing changed, no mapped");
+    // Another mapping replaces the editor's.
+    const other = { ...preset, rules: [...preset.rules.slice(0, 4), { value: "Order Refunded", to: "event" }] };
+    await page.evaluate((m) => { document.querySelector("segment-backfill-import").mapping = m; }, other);
+    assert.equal(await page.getByLabel("Rule 5: fixed value").inputValue(), "Order Refunded");
+    assert.deepEqual((await eventsOf(page, "mapped")).at(-1).detail.mapping, other);
+    assert.deepEqual(consoleErrors, []);
+  } finally {
     await page.close();
   }
 });

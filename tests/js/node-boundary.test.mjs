@@ -205,3 +205,23 @@ test("the *InWorker functions in Node, which has no Web Worker: worker_failed, s
   await assert.rejects(sb.checkFilesInWorker([], mapping),
     (e) => e.code === "worker_failed" && /call checkFiles instead/.test(e.message));
 });
+
+test("targets() is the core's table of targets; mappingGaps() names what a mapping's call type lacks", () => {
+  const all = sb.targets();
+  assert.deepEqual(all.map((t) => t.id), ["segment-us", "segment-eu", "rudderstack", "jitsu", "hightouch", "custom"]);
+  const eu = all.find((t) => t.id === "segment-eu");
+  assert.equal(eu.label, "Segment (EU)");
+  assert.equal(eu.endpoint, "https://events.eu1.segmentapis.com/v1/batch");
+  const rudder = all.find((t) => t.id === "rudderstack");
+  assert.equal(rudder.endpoint, undefined);
+  assert.match(rudder.endpointHint, /data plane URL/);
+  assert.match(all.find((t) => t.id === "jitsu").caution, /64 characters/);
+
+  const track = { type: "track", rules: [{ from: "placed_at", to: "timestamp" }] };
+  assert.deepEqual(sb.mappingGaps(track).map((g) => [g.code, g.field]),
+    [["missing_identity", "userId"], ["missing_event", "event"]]);
+  assert.match(sb.mappingGaps(track)[0].reason, /neither userId nor anonymousId/);
+  assert.deepEqual(sb.mappingGaps(JSON.stringify(mapping)), [], "the tests' mapping writes both");
+  assert.throws(() => sb.mappingGaps({ type: "track", rules: [{ to: "userId" }] }), (e) => e.code === "invalid_mapping");
+  assert.throws(() => sb.mappingGaps(null), (e) => e.code === "invalid_mapping");
+});

@@ -1,10 +1,10 @@
 // The mapping editor of <segment-backfill-import>: the message type, where
 // the other columns go, and each rule as a row (a column or a fixed value →
 // a Segment field, read as a type), rows added and removed. It says plainly
-// what the mapping lacks before anything is checked (a track needs an
-// identity and an event), and which rows are not complete. The mapping it
+// what the mapping lacks before anything is checked (the core's mappingGaps:
+// a track needs an identity and an event), and which rows are not complete. The mapping it
 // gives is the package's mapping JSON, the one the CLI reads.
-import { Importer } from "./index.js";
+import { Importer, mappingGaps } from "./index.js";
 import { h, fill, append } from "./element-dom.js";
 
 const CALL_TYPES = ["track", "identify", "page", "screen", "group", "alias"];
@@ -34,40 +34,18 @@ const OPTIONS_OF = {
   invalid: ["number", "integer", "boolean", "json", "timestamp"],
 };
 
-/** What a call type needs written, for the notices shown before a check. */
-function needs(type) {
-  const identity = {
-    has: (to) => to.has("userId") || to.has("anonymousId"),
-    code: "missing_identity",
-    field: "userId",
-    text: (t) =>
-      `A ${t} call needs a user: no rule writes userId or anonymousId, so every row would be rejected (missing_identity). ` +
-      "Map the column that identifies the person to userId (or a device id to anonymousId).",
-  };
-  const field = (name, code, text) => ({ has: (to) => to.has(name), code, field: name, text: () => text });
-  switch (type) {
-    case "track":
-      return [
-        identity,
-        field("event", "missing_event",
-          "A track call needs an event name: no rule writes event, so every row would be rejected (missing_event). " +
-          "Map the column holding the event name to event, or give one fixed name for every row."),
-      ];
-    case "group":
-      return [identity, field("groupId", "missing_group_id",
-        "A group call needs a groupId: no rule writes it, so every row would be rejected (missing_group_id).")];
-    case "alias":
-      return [
-        field("userId", "missing_identity", "An alias call needs the new userId: no rule writes userId (missing_identity)."),
-        field("previousId", "missing_previous_id",
-          "An alias call needs the previousId: no rule writes it, so every row would be rejected (missing_previous_id)."),
-      ];
-    case TYPE_FROM_DATA:
-      return [field("type", "invalid_mapping",
-        "The message type comes from the data, so a rule must write type (from a column holding track, identify, page…), or choose one type above.")];
-    default:
-      return [identity];
-  }
+/** How to fill a field the core says no rule writes (mappingGaps), for its notice. */
+const ADVICE = {
+  userId: "Map the column that identifies the person to userId (or a device id to anonymousId).",
+  event: "Map the column holding the event name to event, or give one fixed name for every row.",
+  groupId: "Map the column holding the group's id to groupId.",
+  previousId: "Map the column holding the earlier id to previousId.",
+};
+
+/** A gap's notice: which field no rule writes, what every row would get, how to fill it. */
+function gapText(gap, type) {
+  const fields = gap.code === "missing_identity" && type !== "alias" ? "userId or anonymousId" : gap.field;
+  return `No rule writes ${fields}, so every row would be rejected (${gap.code}: ${gap.reason}). ${ADVICE[gap.field] ?? ""}`.trim();
 }
 
 const isBlank = (v) => v === undefined || v === null || (typeof v === "string" && v.trim() === "");
@@ -166,8 +144,11 @@ export class MappingEditor {
   /** Notices of what the mapping lacks: rows would be rejected, but a check may run. */
   get gaps() {
     if (this.asMessages) return [];
-    const written = new Set(this.rows.filter((r) => r.complete).map((r) => r.rule.to.trim()));
-    return needs(this.type).filter((n) => !n.has(written));
+    try {
+      return mappingGaps(this.mapping);
+    } catch {
+      return []; // a mapping the core refuses: `problems` says why
+    }
   }
 
   render() {
@@ -388,8 +369,8 @@ export class MappingEditor {
     if (this.asMessages) return;
     for (const gap of this.gaps) {
       append(box, [h("div", { class: "banner warn with-action", part: "notice" },
-        h("p", {}, gap.text(this.type)),
-        gap.code === "invalid_mapping" ? null : h("button", {
+        h("p", {}, gapText(gap, this.type)),
+        h("button", {
           type: "button",
           part: "button",
           class: "secondary small",

@@ -35,7 +35,9 @@ export interface SegmentBackfillImportEventMap {
  * `<segment-backfill-import>`: pick a file, edit the suggested mapping,
  * check every row, send with progress (pause, cancel, resume), and the
  * reconciliation. Attributes: `write-key`, `endpoint`, `target`,
- * `key-check="false"`, `settings-url`.
+ * `key-check="false"`, `settings-url`. `mapping` and `importOptions` are
+ * properties only: given as attributes (a framework that rendered the tag
+ * before the element was defined), they are reported as `failed`.
  */
 export class SegmentBackfillImportElement extends HTMLElement {
   static readonly observedAttributes: string[];
@@ -49,9 +51,10 @@ export class SegmentBackfillImportElement extends HTMLElement {
   set mapping(value: Mapping | string | null);
   /** The file picked, if any. */
   readonly file: File | null;
-  /** More options for the send, passed to importFileInWorker as they are (`auth`, `concurrency`, `ratePerSecond`, ...). */
-  importOptions: Omit<ImportFileOptions, "onProgress" | "signal" | "paused" | "resumeFrom" | "writeKey">;
-  attributeChangedCallback(): void;
+  /** More options for the send, passed to importFileInWorker as they are (`auth`, `concurrency`, `ratePerSecond`, ...). `null` sets none. */
+  get importOptions(): Omit<ImportFileOptions, "onProgress" | "signal" | "paused" | "resumeFrom" | "writeKey">;
+  set importOptions(value: Omit<ImportFileOptions, "onProgress" | "signal" | "paused" | "resumeFrom" | "writeKey"> | null);
+  attributeChangedCallback(name: string, oldValue: string | null, value: string | null): void;
 
   addEventListener<K extends keyof SegmentBackfillImportEventMap>(
     type: K,

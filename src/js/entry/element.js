@@ -9,7 +9,7 @@
 // Events (all bubble and cross the shadow boundary): `mapped` ({ mapping,
 // problems }), `checked` (the check), `progress` (the progress), `done`
 // (the report), `failed` ({ code, message }). docs/element.md has the rest.
-import init, { inspectFile, suggestMapping, checkFilesInWorker, importFileInWorker } from "./index.js";
+import init, { inspectFile, suggestMapping, checkFilesInWorker, importFileInWorker, targets } from "./index.js";
 import { STYLES } from "./element-styles.js";
 import { MappingEditor } from "./element-mapping.js";
 import { h, fill, plural } from "./element-dom.js";
@@ -19,18 +19,34 @@ export const TAG = "segment-backfill-import";
 
 /** Said beside Check while the mapping cannot be checked (the editor says why). */
 const INCOMPLETE = "Complete the mapping above first.";
+/** Said beside Check and Start while an object the page gave arrived as attribute text (the banner says which). */
+const NOT_ARRIVED = "The page's mapping or options did not arrive: see the message above.";
+
+/**
+ * The properties that take objects, by the attribute a framework writes
+ * instead when it renders the tag before this module defined the element:
+ * React 19 and Vue 3 set a property only when the element has it (`in`),
+ * else an attribute, "[object Object]" (HTML lower-cases its name). The
+ * element reads no object from an attribute: it says so, with the code the
+ * package gives such a value, until the page sets the property.
+ */
+const OBJECT_ATTRIBUTES = {
+  mapping: { property: "mapping", code: "invalid_mapping" },
+  importoptions: { property: "importOptions", code: "invalid_options" },
+  // Kebab case (Vue's `:import-options`) names no property: an attribute even once defined.
+  "import-options": { property: "importOptions", code: "invalid_options" },
+};
 
 const ACCEPT = ".csv,.tsv,.tab,.psv,.txt,.json,.ndjson,.jsonl,.gz,.xlsx,.xlsm,.xlsb,.xls,.ods,.parquet";
 
-/** The endpoints of the targets that have their own, for saying where a send goes. */
-const TARGETS = {
-  "segment-us": ["Segment (US)", "https://api.segment.io/v1/batch"],
-  "segment-eu": ["Segment (EU)", "https://events.eu1.segmentapis.com/v1/batch"],
-  rudderstack: ["RudderStack", undefined],
-  jitsu: ["Jitsu", undefined],
-  hightouch: ["Hightouch", "https://us-east-1.hightouch-events.com/v1/batch"],
-  custom: ["a custom endpoint", undefined],
-};
+/** The core's description of the target `id` (label, endpoint), once the package is loaded. */
+function targetInfo(id) {
+  try {
+    return targets().find((t) => t.id === id);
+  } catch {
+    return undefined; // not loaded yet: the send step shows only after a file is read
+  }
+}
 
 /** The package's wasm, loaded once per page for inspectFile and suggestMapping (a failed load is tried again). */
 let loading;
@@ -51,11 +67,8 @@ function section(name, n, title, ...children) {
 
 export class SegmentBackfillImportElement extends HTMLElement {
   static get observedAttributes() {
-    return ["write-key", "endpoint", "target", "key-check", "settings-url"];
+    return ["write-key", "endpoint", "target", "key-check", "settings-url", ...Object.keys(OBJECT_ATTRIBUTES)];
   }
-
-  /** More options for the send (`auth`, `concurrency`, `ratePerSecond`, ...), passed to importFileInWorker as they are. */
-  importOptions = {};
 
   #ui = {};
   #editor = new MappingEditor((committed) => this.#mappingChanged(committed));
@@ -76,10 +89,23 @@ export class SegmentBackfillImportElement extends HTMLElement {
   #checking = false;
   /** A send of this file ended with every row accounted for. */
   #sent = false;
+  #importOptions = {};
+  /** The objects that came as attribute text (see OBJECT_ATTRIBUTES), by property: { code, message }. */
+  #notArrived = new Map();
 
   constructor() {
     super();
     this.attachShadow({ mode: "open" }).append(h("style", {}, STYLES), this.#build());
+    // Properties set on the tag before this module defined the element (Svelte 5
+    // does so for objects, as may a page) are the tag's own and would hide the
+    // accessors: they go through the setters instead.
+    for (const name of ["mapping", "importOptions"]) {
+      if (Object.hasOwn(this, name)) {
+        const value = this[name];
+        delete this[name];
+        this[name] = value;
+      }
+    }
   }
 
   /** The mapping: the editor's (complete rules only), or the one the page set before a file was picked. */
@@ -87,13 +113,31 @@ export class SegmentBackfillImportElement extends HTMLElement {
     return this.#found ? this.#editor.mapping : (this.#preset ?? null);
   }
 
-  /** Sets the mapping (an object, its JSON text, or null for records that are messages) for this file and the next ones. */
+  /**
+   * Sets the mapping (an object, its JSON text, or null for records that are
+   * messages) for this file and the next ones. The mapping it last set, set
+   * again (equal as JSON: a framework's re-render with a new but equal
+   * object), changes nothing, so it does not undo the user's edits.
+   */
   set mapping(value) {
-    this.#preset = typeof value === "string" ? JSON.parse(value) : value;
+    const preset = typeof value === "string" ? JSON.parse(value) : value;
+    this.#arrived("mapping");
+    if (this.#preset !== undefined && JSON.stringify(preset) === JSON.stringify(this.#preset)) return;
+    this.#preset = preset;
     if (this.#found) {
       this.#editor.load(this.#preset ?? null, this.#editorSource("page"));
       this.#mappingChanged(true);
     }
+  }
+
+  /** More options for the send (`auth`, `concurrency`, `ratePerSecond`, ...), passed to importFileInWorker as they are. */
+  get importOptions() {
+    return this.#importOptions;
+  }
+
+  set importOptions(value) {
+    this.#importOptions = value ?? {};
+    this.#arrived("importOptions");
   }
 
   /** The file picked, if any. */
@@ -101,9 +145,34 @@ export class SegmentBackfillImportElement extends HTMLElement {
     return this.#file;
   }
 
-  attributeChangedCallback() {
+  attributeChangedCallback(name, old, value) {
+    const object = OBJECT_ATTRIBUTES[name];
+    if (object && value !== null) this.#cameAsText(name, value, object);
     // A check made for another target is out of date: #updateCheck says so.
     this.#updateCheck();
+  }
+
+  /** An object the page meant as a property came as attribute text: said, dispatched as `failed`, and no check until it arrives. */
+  #cameAsText(attribute, value, { property, code }) {
+    const message = `${property} came as the attribute ${attribute}="${value}", which the element does not read: ` +
+      `it takes ${property} as a property (an object). A framework writes the attribute when it renders the tag ` +
+      "before element.js has defined the element: import segment-backfill/element.js before the first render.";
+    this.#notArrived.set(property, { code, message });
+    this.#showNotArrived();
+    this.#emit("failed", { code, message });
+  }
+
+  /** The page set `property`: whatever came as text before is superseded. */
+  #arrived(property) {
+    if (this.#notArrived.delete(property)) {
+      this.#showNotArrived();
+      this.#updateCheck();
+    }
+  }
+
+  #showNotArrived() {
+    fill(this.#ui.notArrived, [...this.#notArrived.values()].map(({ code, message }) =>
+      this.#errorBanner("The page's settings did not arrive:", code, message)));
   }
 
   #build() {
@@ -188,19 +257,24 @@ export class SegmentBackfillImportElement extends HTMLElement {
 
     ui.reportBody = h("div", { "aria-live": "polite" });
     ui.report = section("report", 5, "Result", ui.reportBody);
-    return h("div", { part: "container" }, ui.pick, ui.mapping, ui.check, ui.send, ui.report);
+    ui.notArrived = h("div", { class: "error-slot", role: "alert" });
+    return h("div", { part: "container" }, ui.notArrived, ui.pick, ui.mapping, ui.check, ui.send, ui.report);
   }
 
   #emit(type, detail) {
     this.dispatchEvent(new CustomEvent(type, { detail, bubbles: true, composed: true }));
   }
 
+  #errorBanner(title, code, message) {
+    return h("div", { class: "banner error", part: "error", "data-code": code },
+      h("p", {}, h("strong", {}, `${title} `), message, " ", h("code", {}, `(${code})`)));
+  }
+
   /** Shows an error where it happened and dispatches `failed`. */
   #fail(slot, title, error) {
     const code = error?.code ?? "internal";
     const message = error?.message ?? String(error);
-    fill(slot, h("div", { class: "banner error", part: "error", "data-code": code },
-      h("p", {}, h("strong", {}, `${title} `), message, " ", h("code", {}, `(${code})`))));
+    fill(slot, this.#errorBanner(title, code, message));
     this.#emit("failed", { code, message });
   }
 
@@ -290,11 +364,13 @@ export class SegmentBackfillImportElement extends HTMLElement {
   #updateCheck() {
     const ui = this.#ui;
     const problems = this.#found ? this.#editor.problems : ["no file"];
-    ui.checkButton.disabled = this.#checking || !!this.#run || problems.length > 0;
+    const notArrived = this.#notArrived.size > 0;
+    ui.checkButton.disabled = this.#checking || !!this.#run || problems.length > 0 || notArrived;
     ui.checkButton.textContent = this.#check ? "Check again" : "Check every row";
     if (this.#found && !this.#checking) {
-      if (problems.length) ui.checkStatus.textContent = INCOMPLETE;
-      else if (ui.checkStatus.textContent === INCOMPLETE) ui.checkStatus.textContent = "";
+      const why = notArrived ? NOT_ARRIVED : problems.length ? INCOMPLETE : "";
+      if (why) ui.checkStatus.textContent = why;
+      else if ([INCOMPLETE, NOT_ARRIVED].includes(ui.checkStatus.textContent)) ui.checkStatus.textContent = "";
     }
     ui.checkStale.hidden = !this.#check || this.#check.key === this.#checkKey();
     ui.checkResult.classList.toggle("stale", !ui.checkStale.hidden);
@@ -342,8 +418,9 @@ export class SegmentBackfillImportElement extends HTMLElement {
     const ui = this.#ui;
     if (!ui.start) return;
     const target = this.getAttribute("target");
-    const endpoint = this.getAttribute("endpoint") ?? TARGETS[target ?? "segment-us"]?.[1];
-    const [label] = TARGETS[target ?? (this.hasAttribute("endpoint") ? "custom" : "segment-us")] ?? [target];
+    const endpoint = this.getAttribute("endpoint") ?? targetInfo(target ?? "segment-us")?.endpoint;
+    const id = target ?? (this.hasAttribute("endpoint") ? "custom" : "segment-us");
+    const label = id === "custom" ? "a custom endpoint" : (targetInfo(id)?.label ?? id);
     fill(ui.destination, endpoint
       ? ["Sends to ", h("code", {}, endpoint), ` · ${label}`]
       : h("span", { class: "bad-text" }, `No endpoint: ${label} needs the endpoint attribute.`));
@@ -353,6 +430,7 @@ export class SegmentBackfillImportElement extends HTMLElement {
     const running = !!this.#run;
     const current = this.#check && this.#check.key === this.#checkKey();
     const why = running ? ""
+      : this.#notArrived.size ? NOT_ARRIVED
       : !this.#check ? "Run the check first."
         : !current ? "Check the changed mapping first."
           : this.#check.result.valid === 0 ? "No valid row to send."
@@ -368,11 +446,11 @@ export class SegmentBackfillImportElement extends HTMLElement {
     ui.key.disabled = running;
     ui.pause.hidden = ui.cancel.hidden = !running;
     ui.resume.hidden = running || !this.#checkpoint;
-    ui.resume.disabled = !current || this.#writeKey() === "";
+    ui.resume.disabled = !current || this.#writeKey() === "" || this.#notArrived.size > 0;
   }
 
   #sendOptions() {
-    const options = { ...this.importOptions };
+    const options = { ...this.#importOptions };
     for (const [attribute, option] of [["endpoint", "endpoint"], ["target", "target"], ["settings-url", "settingsUrl"]]) {
       const value = this.getAttribute(attribute);
       if (value !== null) options[option] = value;

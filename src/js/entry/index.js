@@ -122,3 +122,5 @@ export const importFile = guard("importFile", glue.importFile, true);
 export const importFiles = guard("importFiles", glue.importFiles, true);
 export const checkFiles = guard("checkFiles", glue.checkFiles, true);
 export const checkWriteKey = guard("checkWriteKey", glue.checkWriteKey, true);
+export const targets = guard("targets", glue.targets, false);
+export const mappingGaps = guard("mappingGaps", glue.mappingGaps, false);

@@ -14,6 +14,10 @@ import init, {
   checkWriteKey,
   importFileInWorker,
   importFilesInWorker,
+  targets,
+  mappingGaps,
+  type TargetInfo,
+  type MappingGap,
   checkFilesInWorker,
   version,
   SegmentBackfillError,
@@ -105,6 +109,12 @@ const filesReport: FilesReport = await importFiles(files, mapping, { endpoint: "
 await checkFiles(files, mapping, { writeKey: "key", endpoint: "x", target: "jitsu" } as ImportFileOptions);
 const fileOf: string | undefined = check.rejectedRows[0]?.file ?? filesReport.files[0]?.file;
 
+// What an editor shows before anything is read.
+const choices: TargetInfo[] = targets();
+const euEndpoint: string | undefined = choices.find((t) => t.id === "segment-eu")?.endpoint;
+const gaps: MappingGap[] = mappingGaps(mapping);
+const firstGap: Code | undefined = gaps[0]?.code;
+
 // The same runs in the package's module worker.
 const where: InWorkerOptions = { workerUrl: "/assets/worker.js" };
 const inWorker: Report = await importFileInWorker(file, mapping, { ...importOptions, paused: () => false });
@@ -131,4 +141,4 @@ try {
 }
 const made = new SegmentBackfillError("invalid_options", "made by hand");
 
-export { v, delimiter, firstRow, bodies, bodyBytes, missing, old, codes, sniffed, rows, balanced, stoppedKind, fileOf, destinations, made, inWorker, filesInWorker, checkInWorker };
+export { v, delimiter, firstRow, bodies, bodyBytes, missing, old, codes, sniffed, rows, balanced, stoppedKind, fileOf, destinations, made, inWorker, filesInWorker, checkInWorker, euEndpoint, firstGap };
