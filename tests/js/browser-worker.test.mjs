@@ -9,29 +9,11 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { tmpdir } from "node:os";
 import { chromium } from "playwright-core";
-import { root, CHROMIUM, cliMessages, receivedById } from "./helpers.mjs";
+import { root, CHROMIUM, cliMessages, receivedById, ORDERS_MAPPING as MAPPING, ordersCsv } from "./helpers.mjs";
 import { staticServer, receiver } from "./serve.mjs";
 
 const CLI = process.env.SEGMENT_BACKFILL_CLI ?? join(root, "target/release/segment-backfill");
 const KEY = "worker-write-key";
-const MAPPING = {
-  type: "track",
-  rules: [
-    { from: "user_id", to: "userId" },
-    { from: "event", to: "event" },
-    { from: "created_at", to: "timestamp" },
-  ],
-};
-
-/** A CSV of `rows` orders; row 7 has no user id (rejected: missing_identity). */
-function ordersCsv(rows) {
-  const lines = ["user_id,event,created_at"];
-  for (let i = 1; i <= rows; i++) {
-    const second = String(i % 60).padStart(2, "0");
-    lines.push(`${i === 7 ? "" : `u${i}`},Order Completed,2024-03-01T10:00:${second}Z`);
-  }
-  return lines.join("\n") + "\n";
-}
 
 let dir, site, browser;
 

@@ -28,7 +28,7 @@ import { chromium } from "playwright-core";
 import { build as viteBuild, createServer as viteServer } from "vite";
 import webpack from "webpack";
 import * as esbuild from "esbuild";
-import { root, CHROMIUM, cliMessages, receivedInOrder, tableFixture, tableMapping } from "./helpers.mjs";
+import { root, CHROMIUM, cliMessages, receivedInOrder, tableFixture, tableMapping, ORDERS_MAPPING as MAPPING, ordersCsv } from "./helpers.mjs";
 import { staticServer, receiver } from "./serve.mjs";
 
 const CLI = process.env.SEGMENT_BACKFILL_CLI ?? join(root, "target/release/segment-backfill");
@@ -36,24 +36,6 @@ const APP = join(root, "tests/js/bundlers");
 const SHOTS = join(root, "test-output/screenshots");
 const KEY = "bundlers-write-key";
 const ROWS = 4000;
-const MAPPING = {
-  type: "track",
-  rules: [
-    { from: "user_id", to: "userId" },
-    { from: "event", to: "event" },
-    { from: "created_at", to: "timestamp" },
-  ],
-};
-
-/** A CSV of `rows` orders; row 7 has no user id (rejected: missing_identity). */
-function ordersCsv(rows) {
-  const lines = ["user_id,event,created_at"];
-  for (let i = 1; i <= rows; i++) {
-    const second = String(i % 60).padStart(2, "0");
-    lines.push(`${i === 7 ? "" : `u${i}`},Order Completed,2024-03-01T10:00:${second}Z`);
-  }
-  return lines.join("\n") + "\n";
-}
 
 function npm(args, cwd) {
   const run = spawnSync("npm", [...args, "--no-audit", "--no-fund", "--offline"], { cwd, encoding: "utf8" });

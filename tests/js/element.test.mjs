@@ -15,7 +15,7 @@ import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { tmpdir } from "node:os";
 import { chromium } from "playwright-core";
-import { root, CHROMIUM, cliMessages, receivedById, receivedInOrder } from "./helpers.mjs";
+import { root, CHROMIUM, cliMessages, receivedById, receivedInOrder, ordersCsv } from "./helpers.mjs";
 import { staticServer, receiver } from "./serve.mjs";
 import { standInCdn } from "./cdn.mjs";
 import { shot, consoleOf, tiles, shownRules } from "./element-helpers.mjs";
@@ -216,15 +216,6 @@ test("orders.csv end to end: the suggestion shown, edited by hand, checked as th
     await page.close();
   }
 });
-
-/** A CSV of `rows` orders with user_id, event, created_at; row 7's user id is empty (rejected). */
-function ordersCsv(rows) {
-  const lines = ["user_id,event,created_at"];
-  for (let i = 1; i <= rows; i++) {
-    lines.push(`${i === 7 ? "" : `u${i}`},Order Completed,2024-03-01T10:00:${String(i % 60).padStart(2, "0")}Z`);
-  }
-  return lines.join("\n") + "\n";
-}
 
 test("pause, cancel mid-send, then Resume from the checkpoint: every valid row delivered, once", async () => {
   const ROWS = 12_000;

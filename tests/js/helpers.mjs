@@ -72,3 +72,23 @@ export function receivedById(path) {
 /** The table fixtures (`make fixtures-tables`). */
 export const tableFixture = (name) => join(root, "target/fixtures/tables", name);
 export const tableMapping = (name) => join(root, "tests/tables", name);
+
+/** The mapping of `ordersCsv`: user_id, event and created_at to a track. */
+export const ORDERS_MAPPING = {
+  type: "track",
+  rules: [
+    { from: "user_id", to: "userId" },
+    { from: "event", to: "event" },
+    { from: "created_at", to: "timestamp" },
+  ],
+};
+
+/** A CSV of `rows` orders (user_id, event, created_at); row 7 has no user id (rejected: missing_identity). */
+export function ordersCsv(rows) {
+  const lines = ["user_id,event,created_at"];
+  for (let i = 1; i <= rows; i++) {
+    const second = String(i % 60).padStart(2, "0");
+    lines.push(`${i === 7 ? "" : `u${i}`},Order Completed,2024-03-01T10:00:${second}Z`);
+  }
+  return lines.join("\n") + "\n";
+}
