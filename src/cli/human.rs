@@ -5,7 +5,6 @@ use std::fmt::Write as _;
 use crate::fileset::FileSet;
 use crate::pipeline::Summary;
 use crate::report::{grouped, several_reasons, Reconciliation};
-use crate::source::{Compression, Encoding, Format, Settings};
 
 /// `1234567` → `1,234,567`.
 pub fn count(n: u64) -> String {
@@ -26,43 +25,6 @@ pub fn bytes(n: u64) -> String {
     } else {
         format!("{v:.1} {}", UNITS[u])
     }
-}
-
-/// `CSV, comma-separated, UTF-8, header row` and so on.
-pub fn settings(s: &Settings) -> String {
-    let mut parts = Vec::new();
-    parts.push(match s.format {
-        Format::Csv => match s.delimiter {
-            b',' => "CSV (comma-separated)".to_string(),
-            b';' => "CSV (semicolon-separated)".to_string(),
-            b'\t' => "TSV (tab-separated)".to_string(),
-            b'|' => "CSV (pipe-separated)".to_string(),
-            d => format!("CSV ({:?}-separated)", d as char),
-        },
-        Format::Ndjson => "NDJSON (one JSON object per line)".to_string(),
-        Format::Json => "JSON array".to_string(),
-    });
-    if s.compression == Compression::Gzip {
-        parts.push("gzip".into());
-    }
-    parts.push(
-        match s.encoding {
-            Encoding::Utf8 if s.bom => "UTF-8 with BOM",
-            Encoding::Utf8 => "UTF-8",
-            Encoding::Utf16le => "UTF-16 LE",
-            Encoding::Utf16be => "UTF-16 BE",
-            Encoding::Windows1252 => "Windows-1252",
-        }
-        .to_string(),
-    );
-    if s.format == Format::Csv {
-        parts.push(if s.has_header {
-            "header row".into()
-        } else {
-            "no header row".into()
-        });
-    }
-    parts.join(", ")
 }
 
 /// The body of `check`'s report.
@@ -260,10 +222,7 @@ pub fn file_counts(
                 settings: Some(s),
                 table,
                 ..
-            }) => match table {
-                Some(info) => super::table_input::describe(info, s),
-                None => settings(s),
-            },
+            }) => crate::source::describe_reading(s, table.as_ref()),
             _ => "empty: no rows".into(),
         };
         let _ = writeln!(

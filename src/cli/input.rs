@@ -184,10 +184,7 @@ impl Input {
     /// What the input is, as the reports say it: `CSV (comma-separated),
     /// UTF-8, header row` or `Excel workbook, sheet "Orders", header on row 3`.
     pub fn describe(&self, settings: &Settings) -> String {
-        match &self.table {
-            Some(info) => super::table_input::describe(info, settings),
-            None => super::human::settings(settings),
-        }
+        crate::source::describe_reading(settings, self.table.as_ref())
     }
 
     /// Guesses the settings from the sample, with the user's overrides, and

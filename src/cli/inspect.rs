@@ -223,10 +223,7 @@ fn run_many(
             .unwrap_or_default();
         match &f.settings {
             Some(s) => {
-                let how = match &f.table {
-                    Some(info) => super::table_input::describe(info, s),
-                    None => human::settings(s),
-                };
+                let how = crate::source::describe_reading(s, f.table.as_ref());
                 outln!("  {}: {how}{size}", f.file);
                 outln!("    columns: {}", f.headers.join(", "));
             }

@@ -7,7 +7,7 @@ use std::io::Read;
 use std::path::Path;
 
 use crate::source::table::{checked_options, TableInfo, TableKind, TableStream};
-use crate::source::{Settings, SourceOptions};
+use crate::source::SourceOptions;
 
 /// The canonical text of a table, as a [`Read`].
 pub struct TableRead {
@@ -63,63 +63,4 @@ pub fn open(
 /// `--encoding` and `--format` are refused for such a file.
 pub fn options(info: &TableInfo, user: &SourceOptions) -> Result<SourceOptions, String> {
     checked_options(info, user, "--")
-}
-
-/// `Excel workbook, sheet "Orders" (of 3), header on row 3, 9 columns`.
-pub fn describe(info: &TableInfo, settings: &Settings) -> String {
-    let mut parts = vec![capitalised(info.kind.describe())];
-    if let Some(sheet) = &info.sheet {
-        let of = if info.sheets.len() > 1 {
-            format!(
-                " (sheets: {})",
-                info.sheets
-                    .iter()
-                    .map(|s| if s.empty {
-                        format!("{} (empty)", s.name)
-                    } else {
-                        s.name.clone()
-                    })
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )
-        } else {
-            String::new()
-        };
-        parts.push(format!("sheet {sheet:?}{of}"));
-        parts.push(if settings.has_header {
-            format!("header on row {}", settings.first_row)
-        } else {
-            format!("no header row, data from row {}", settings.first_row)
-        });
-    }
-    if let Some(rows) = info.rows {
-        parts.push(format!(
-            "{} rows",
-            crate::report::group_digits(&rows.to_string())
-        ));
-    }
-    if let Some(groups) = info.row_groups {
-        parts.push(format!(
-            "{} row group{}",
-            crate::report::group_digits(&groups.to_string()),
-            if groups == 1 { "" } else { "s" }
-        ));
-    }
-    if !info.codecs.is_empty() {
-        parts.push(info.codecs.join(", "));
-    }
-    parts.join(", ")
-}
-
-/// "an Excel workbook" → "Excel workbook".
-fn capitalised(described: &str) -> String {
-    let bare = described
-        .strip_prefix("an ")
-        .or_else(|| described.strip_prefix("a "))
-        .unwrap_or(described);
-    let mut chars = bare.chars();
-    match chars.next() {
-        Some(c) => c.to_uppercase().chain(chars).collect(),
-        None => String::new(),
-    }
 }

@@ -1,8 +1,9 @@
 //! What an editor built on the package shows before anything is read: the
 //! targets to choose from (`targets()`, the table the CLI's `--target` and
-//! the app's Send form use) and what a mapping lacks (`mappingGaps()`, the
-//! fields its call type needs that no rule writes). The drop-in element
-//! uses both, so its words and choices are the core's.
+//! the app's Send form use), what a mapping lacks (`mappingGaps()`, the
+//! fields its call type needs that no rule writes) and how a file is read,
+//! in words (`describeReading()`, the CLI's). The drop-in element uses
+//! them, so its words and choices are the core's.
 
 use serde::Serialize;
 use tsify::Tsify;
@@ -11,6 +12,8 @@ use wasm_bindgen::prelude::*;
 use super::error::{codes, JsApiError, JsResult};
 use super::files::to_js;
 use super::options::mapping_from_js;
+use crate::source::table::TableInfo;
+use crate::source::{describe_reading, Settings};
 use crate::target::Target;
 
 /// One target: where an import may go.
@@ -94,4 +97,30 @@ pub fn mapping_gaps(
         })
         .collect();
     to_js(&gaps)
+}
+
+/// How a file is read, in words, as the CLI says it: `CSV
+/// (comma-separated), UTF-8, header row`, or for a workbook or Parquet
+/// file (`inspectFile`'s `table`) `Excel workbook, sheet "Orders", header
+/// on row 3`.
+#[wasm_bindgen(js_name = describeReading)]
+pub fn describe_reading_js(
+    #[wasm_bindgen(unchecked_param_type = "Settings")] settings: JsValue,
+    #[wasm_bindgen(unchecked_optional_param_type = "TableInfo")] table: Option<JsValue>,
+) -> JsResult<String> {
+    let invalid = |what: &str, e: serde_wasm_bindgen::Error| {
+        JsApiError::new(
+            codes::INVALID_OPTIONS,
+            format!("describeReading's {what}: {e}"),
+        )
+    };
+    let settings: Settings =
+        serde_wasm_bindgen::from_value(settings).map_err(|e| invalid("settings", e))?;
+    let table: Option<TableInfo> = match table {
+        Some(t) if !t.is_undefined() && !t.is_null() => {
+            Some(serde_wasm_bindgen::from_value(t).map_err(|e| invalid("table", e))?)
+        }
+        _ => None,
+    };
+    Ok(describe_reading(&settings, table.as_ref()))
 }

@@ -225,3 +225,11 @@ test("targets() is the core's table of targets; mappingGaps() names what a mappi
   assert.throws(() => sb.mappingGaps({ type: "track", rules: [{ to: "userId" }] }), (e) => e.code === "invalid_mapping");
   assert.throws(() => sb.mappingGaps(null), (e) => e.code === "invalid_mapping");
 });
+
+test("describeReading says how a file reads in the CLI's words", () => {
+  const found = sb.inspect(orders);
+  assert.equal(sb.describeReading(found.settings), "CSV (comma-separated), UTF-8, header row");
+  const tab = sb.inspect(new TextEncoder().encode("a\tb\n1\t2\n"));
+  assert.equal(sb.describeReading(tab.settings), "TSV (tab-separated), UTF-8, header row");
+  assert.throws(() => sb.describeReading({ format: "csv" }), (e) => e.code === "invalid_options");
+});

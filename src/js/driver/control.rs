@@ -36,8 +36,11 @@ struct PauseInner {
 
 impl std::fmt::Debug for PauseControl {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Not is_paused(): that asks JS's `paused`, which may throw and
+        // stop the run; a Debug print must not.
         f.debug_struct("PauseControl")
-            .field("paused", &self.is_paused())
+            .field("paused", &self.inner.paused.get())
+            .field("asks_js", &self.inner.ask.is_some())
             .finish()
     }
 }

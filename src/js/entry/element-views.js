@@ -1,46 +1,12 @@
 // What <segment-backfill-import> shows of the package's results: the file
-// as read (settings, table, preview), the check's summary, a send's
+// as read (in the CLI's words: describeReading; the table, the preview), the check's summary, a send's
 // progress and the reconciliation. Each function makes DOM from one result;
 // the wording follows the app's (src/app/check_step.rs, send_report.rs).
+import { describeReading } from "./index.js";
 import { h, count, plural, bytes, rowRange, duration } from "./element-dom.js";
 
 /** Rejected rows and examples listed at most. */
 export const ROWS_SHOWN = 10;
-
-const DELIMITERS = { ",": "comma", ";": "semicolon", tab: "tab", "|": "pipe", " ": "space" };
-const TABLE_KINDS = {
-  xlsx: "Excel workbook",
-  xls: "Excel 97–2003 workbook",
-  ods: "OpenDocument spreadsheet",
-  parquet: "Parquet file",
-};
-
-/** How the file is read, in a line: `CSV, comma-separated, header row, UTF-8`. */
-function settingsText(settings, table) {
-  const parts = [];
-  if (table) {
-    parts.push(TABLE_KINDS[table.kind] ?? table.kind);
-    if (table.kind === "parquet") {
-      if (table.rows !== undefined) parts.push(plural(table.rows, "row", "rows"));
-      if (table.rowGroups !== undefined) parts.push(plural(table.rowGroups, "row group", "row groups"));
-      if (table.codecs.length) parts.push(table.codecs.join(", "));
-    } else {
-      if (table.sheet !== undefined) parts.push(`sheet "${table.sheet}"`);
-      if (table.firstRow > 1) parts.push(`header on row ${table.firstRow}`);
-    }
-    return parts.join(", ");
-  }
-  if (settings.format === "csv") {
-    const d = settings.delimiter;
-    parts.push(`CSV, ${DELIMITERS[d] ? `${DELIMITERS[d]}-separated` : `separated by "${d}"`}`);
-    parts.push(settings.hasHeader ? "header row" : "no header row (columns named column_1…)");
-  } else {
-    parts.push(settings.format === "ndjson" ? "NDJSON (a JSON record a line)" : "JSON");
-  }
-  parts.push(settings.encoding.toUpperCase());
-  if (settings.compression === "gzip") parts.push("gzip");
-  return parts.join(", ");
-}
 
 /**
  * The file as read: name, size, settings, what a workbook or Parquet file
@@ -58,7 +24,7 @@ export function fileSummary(file, found, onSheet) {
     : null;
   const missing = found.missing ?? [];
   return h("div", { class: "file-summary", part: "file-summary" },
-    h("p", {}, h("strong", {}, file.name), ` · ${bytes(file.size)} · `, settingsText(found.settings, table)),
+    h("p", {}, h("strong", {}, file.name), ` · ${bytes(file.size)} · `, describeReading(found.settings, table)),
     sheetSelect,
     (table?.notes ?? []).map((n) => h("p", { class: "note" }, n)),
     found.archive ? h("p", { class: "note" },

@@ -124,3 +124,4 @@ export const checkFiles = guard("checkFiles", glue.checkFiles, true);
 export const checkWriteKey = guard("checkWriteKey", glue.checkWriteKey, true);
 export const targets = guard("targets", glue.targets, false);
 export const mappingGaps = guard("mappingGaps", glue.mappingGaps, false);
+export const describeReading = guard("describeReading", glue.describeReading, false);

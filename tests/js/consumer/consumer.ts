@@ -16,6 +16,7 @@ import init, {
   importFilesInWorker,
   targets,
   mappingGaps,
+  describeReading,
   type TargetInfo,
   type MappingGap,
   checkFilesInWorker,
@@ -114,6 +115,7 @@ const choices: TargetInfo[] = targets();
 const euEndpoint: string | undefined = choices.find((t) => t.id === "segment-eu")?.endpoint;
 const gaps: MappingGap[] = mappingGaps(mapping);
 const firstGap: Code | undefined = gaps[0]?.code;
+const reading: string = describeReading(found.settings);
 
 // The same runs in the package's module worker.
 const where: InWorkerOptions = { workerUrl: "/assets/worker.js" };
@@ -141,4 +143,4 @@ try {
 }
 const made = new SegmentBackfillError("invalid_options", "made by hand");
 
-export { v, delimiter, firstRow, bodies, bodyBytes, missing, old, codes, sniffed, rows, balanced, stoppedKind, fileOf, destinations, made, inWorker, filesInWorker, checkInWorker, euEndpoint, firstGap };
+export { v, delimiter, firstRow, bodies, bodyBytes, missing, old, codes, sniffed, rows, balanced, stoppedKind, fileOf, destinations, made, inWorker, filesInWorker, checkInWorker, euEndpoint, firstGap, reading };
