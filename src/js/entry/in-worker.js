@@ -9,7 +9,7 @@
 // `paused` asked here about four times a second (and at each progress),
 // its changes posted; the signal's abort posted; what a callback threw
 // posted, for the worker to stop the run with at that callback's next call.
-import { SegmentBackfillError } from "./error.js";
+import { SegmentBackfillError, errorData } from "./error.js";
 
 /** How often the page's `paused` is asked while a run goes on. */
 const PAUSE_POLL_MS = 250;
@@ -62,10 +62,6 @@ function relativePaths(input) {
   return paths.some(Boolean) ? paths : undefined;
 }
 
-function describe(error) {
-  return error instanceof Error ? { name: error.name, message: error.message } : { name: "Error", message: String(error) };
-}
-
 /** The counts of a report or files report, for a callback_failed message. */
 function counts(report) {
   const r = report?.reconciliation ?? report;
@@ -90,7 +86,7 @@ function inWorker(op, input, mapping, options) {
     try {
       worker = startWorker(workerUrl);
     } catch (e) {
-      throw new SegmentBackfillError("worker_failed", `${what}: the worker could not start: ${describe(e).message}`);
+      throw new SegmentBackfillError("worker_failed", `${what}: the worker could not start: ${errorData(e).message}`);
     }
     let settled = false;
     let poll;
@@ -115,7 +111,7 @@ function inWorker(op, input, mapping, options) {
       try {
         worker.postMessage(message);
       } catch (e) {
-        fail(invalid(`${what}: the ${message.kind === "run" ? "files or options" : "message"} could not be sent to the worker: ${describe(e).message}`));
+        fail(invalid(`${what}: the ${message.kind === "run" ? "files or options" : "message"} could not be sent to the worker: ${errorData(e).message}`));
       }
     }
     const askPaused = () => {
@@ -126,7 +122,7 @@ function inWorker(op, input, mapping, options) {
       } catch (e) {
         paused = undefined;
         clearInterval(poll);
-        post({ kind: "threw", callback: "paused", error: describe(e) });
+        post({ kind: "threw", callback: "paused", error: errorData(e) });
         return;
       }
       if (now !== lastPaused) {
@@ -144,7 +140,7 @@ function inWorker(op, input, mapping, options) {
             try {
               onProgress(data.progress);
             } catch (e) {
-              progressThrew = describe(e);
+              progressThrew = errorData(e);
               post({ kind: "threw", callback: "onProgress", error: progressThrew });
             }
           }

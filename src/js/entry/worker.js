@@ -12,6 +12,7 @@
 //   `paused` threw, the next ask here throws it;
 // - signal is this worker's own, aborted when the page's signal aborts.
 import init, { importFile, importFiles, checkFiles } from "./index.js";
+import { errorData } from "./error.js";
 
 const RUNS = { importFile, importFiles, checkFiles };
 
@@ -29,14 +30,6 @@ function throwIfThrown(callback) {
   // Thrown from `paused` for the page's onProgress: the run names onProgress.
   again.callback = callback;
   throw again;
-}
-
-/** The error as plain data: the page makes a SegmentBackfillError of it again. */
-function plain(error) {
-  if (error instanceof Error) {
-    return { name: error.name, code: error.code, message: error.message, file: error.file };
-  }
-  return { name: "Error", message: String(error) };
 }
 
 /** The wasm loaded, or worker_failed saying why (a CSP refusal named as such). */
@@ -88,7 +81,7 @@ onmessage = ({ data }) => {
     case "run":
       run(data).then(
         (result) => postMessage({ kind: "done", result }),
-        (error) => postMessage({ kind: "error", error: plain(error) }),
+        (error) => postMessage({ kind: "error", error: errorData(error) }),
       );
       break;
     case "paused":
