@@ -39,13 +39,17 @@ const OBJECT_ATTRIBUTES = {
 
 const ACCEPT = ".csv,.tsv,.tab,.psv,.txt,.json,.ndjson,.jsonl,.gz,.xlsx,.xlsm,.xlsb,.xls,.ods,.parquet";
 
-/** The core's description of the target `id` (label, endpoint), once the package is loaded. */
+/** The core's targets (labels, endpoints), asked once the package is loaded. */
+let knownTargets;
+
+/** The core's description of the target `id`. */
 function targetInfo(id) {
   try {
-    return targets().find((t) => t.id === id);
+    knownTargets ??= targets();
   } catch {
     return undefined; // not loaded yet: the send step shows only after a file is read
   }
+  return knownTargets.find((t) => t.id === id);
 }
 
 /** The package's wasm, loaded once per page for inspectFile and suggestMapping (a failed load is tried again). */
