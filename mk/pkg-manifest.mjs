@@ -1,6 +1,6 @@
 // Writes pkg/package.json for the npm package, with the version from Cargo.toml.
 // Usage: node mk/pkg-manifest.mjs pkg
-import { readFileSync, writeFileSync } from "node:fs";
+import { readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
 const dir = process.argv[2] ?? "pkg";
@@ -12,6 +12,8 @@ const description = cargo.match(/^description\s*=\s*"([^"]+)"/m)?.[1] ?? "";
 // Only what Cargo.toml says: no address is made up.
 const repository = cargo.match(/^repository\s*=\s*"([^"]+)"/m)?.[1];
 const homepage = cargo.match(/^homepage\s*=\s*"([^"]+)"/m)?.[1];
+
+const entryFiles = readdirSync("src/js/entry").filter((f) => f.endsWith(".js") || f.endsWith(".d.ts")).sort();
 
 const manifest = {
   name: "segment-backfill",
@@ -48,18 +50,9 @@ const manifest = {
     "./package.json": "./package.json",
   },
   files: [
-    "index.js",
-    "index.d.ts",
-    "node.js",
-    "error.js",
-    "in-worker.js",
-    "worker.js",
-    "element.js",
-    "element.d.ts",
-    "element-dom.js",
-    "element-mapping.js",
-    "element-styles.js",
-    "element-views.js",
+    // The entry (index.js, node.js, the worker, the element...), as
+    // mk/pkg.mk copies it: every file of src/js/entry/.
+    ...entryFiles,
     "segment_backfill.js",
     "segment_backfill.d.ts",
     "segment_backfill_bg.wasm",
