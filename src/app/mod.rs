@@ -36,9 +36,8 @@ pub mod worker;
 #[cfg(all(test, target_arch = "wasm32"))]
 mod component_tests;
 
-use std::rc::Rc;
-
 use std::cell::RefCell;
+use std::rc::Rc;
 
 use futures::channel::mpsc::{unbounded, UnboundedSender};
 use futures::channel::oneshot;

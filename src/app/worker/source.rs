@@ -1,7 +1,8 @@
 //! The file as every step reads it, in one place: a text export's own bytes
-//! in Blob slices (or slices of the bytes the page read), or — when its first bytes are a workbook or a Parquet
-//! file ([`TableKind::of`]) — the canonical text the tables module makes of
-//! it ([`super::tables`]), read with [`canonical_options`].
+//! in Blob slices (or slices of the bytes the page read), or — when its
+//! first bytes are a workbook or a Parquet file ([`TableKind::of`]) — the
+//! canonical text the tables module makes of it ([`super::tables`]), read
+//! with [`canonical_options`].
 
 use super::reader::{head, unreadable, ByteSlices};
 use super::tables::Table;

@@ -3,8 +3,9 @@
 //! (CSV users never download it), then called through its JS exports.
 //!
 //! The module is a separate wasm with its own memory: what crosses is a
-//! `Blob` (or, where the worker cannot read the page's Blobs, a
-//! `Uint8Array` of the bytes the page read, copied in) in, a `TableInfo` and `Uint8Array` chunks of canonical text out.
+//! `Blob` in (or, where the worker cannot read the page's Blobs, a
+//! `Uint8Array` of the bytes the page read, copied in), and a `TableInfo`
+//! and `Uint8Array` chunks of canonical text out.
 
 use std::cell::RefCell;
 
