@@ -411,12 +411,12 @@ pub(super) fn js_send_options(
             format!("{what} are needed: at least the writeKey"),
         ));
     }
-    let get = |name: &str| -> JsResult<Option<JsValue>> {
+    let get = |name: &str| -> Option<JsValue> {
         let value = js_sys::Reflect::get(&options, &name.into()).unwrap_or_default();
-        Ok((!value.is_undefined()).then_some(value))
+        (!value.is_undefined()).then_some(value)
     };
     let function = |name: &str| -> JsResult<Option<js_sys::Function>> {
-        get(name)?
+        get(name)
             .map(|v| {
                 v.dyn_into::<js_sys::Function>().map_err(|v| {
                     JsApiError::new(
@@ -429,7 +429,7 @@ pub(super) fn js_send_options(
     };
     let callback = function("onProgress")?;
     let pause = function("paused")?.map(PauseControl::asking);
-    let signal = get("signal")?
+    let signal = get("signal")
         .map(|s| {
             s.dyn_into::<AbortSignal>().map_err(|s| {
                 JsApiError::new(
