@@ -52,7 +52,11 @@ function targetInfo(id) {
   return knownTargets.find((t) => t.id === id);
 }
 
-/** The package's wasm, loaded once per page for inspectFile and suggestMapping (a failed load is tried again). */
+/**
+ * The package's wasm, loaded once per page for inspectFile, suggestMapping
+ * and the editor's words (mappingGaps, targets, describeReading); a failed
+ * load is tried again.
+ */
 let loading;
 function loaded() {
   loading ??= init().catch((e) => {
